@@ -1,0 +1,257 @@
+//! The command-line definition: one clap derive tree that drives parsing,
+//! `--help`, the shell completions in `completions/` and the man page in `man/`.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  mpatch find ERROR big.log | head -3
+  mpatch replace --dry-run -C 8 ERROR FIXED big.log
+  mpatch replace --journal fix.mpj ERROR FIXED big.log
+  mpatch peek big.log 0x1f40 32
+  mpatch poke --hex firmware.bin 0x1f40 --expect 7400 9090
+  mpatch undo fix.mpj";
+
+const EXIT_STATUS: &str = "\
+Exit status:
+  0  something matched / was written / was shown
+  1  nothing matched, or an --expect guard did not hold; nothing written
+  2  an error; no file was changed by the failing step";
+
+/// Same-length, in-place byte patching of files of any size.
+#[derive(Debug, Parser)]
+#[command(
+    name = "mpatch",
+    version,
+    about = "Same-length, in-place byte patching of files of any size",
+    long_about = "Same-length, in-place byte patching of files of any size.\n\n\
+        mpatch maps a file into memory, finds byte patterns with SIMD substring \
+        search and writes same-length replacements straight into the mapping: \
+        the file keeps its inode, owner, mode, hardlinks and extended attributes.",
+    after_help = EXAMPLES,
+    after_long_help = format!("{EXAMPLES}\n\n{EXIT_STATUS}"),
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the byte offset of every match of PATTERN
+    Find(FindArgs),
+    /// Replace every match of PATTERN with a REPLACEMENT of the same length, in place
+    Replace(ReplaceArgs),
+    /// Show bytes at an offset
+    Peek(PeekArgs),
+    /// Write bytes at an offset, in place
+    Poke(PokeArgs),
+    /// Revert a change recorded with --journal
+    Undo(UndoArgs),
+}
+
+/// How PATTERN, REPLACEMENT, BYTES and --expect values are read.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct SyntaxArgs {
+    /// Decode escapes: \\ \n \r \t \0 \xHH
+    #[arg(short = 'e', long = "escapes", conflicts_with = "hex")]
+    pub escapes: bool,
+    /// Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")
+    #[arg(short = 'x', long = "hex")]
+    pub hex: bool,
+}
+
+/// Which matches a command acts on.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SelectArgs {
+    /// Stop each file after N matches
+    #[arg(short = 'm', long = "max-count", value_name = "N")]
+    pub max_count: Option<u64>,
+    /// Only the Nth match (1-based) of each file
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub nth: Option<u64>,
+    /// Only matches lying entirely inside bytes [START, END); either end may be left out
+    #[arg(long, value_name = "START:END", allow_hyphen_values = true)]
+    pub range: Option<String>,
+}
+
+/// How matches are printed.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ReportArgs {
+    /// Print nothing; the exit status tells
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Show N bytes either side of each match, the match in [brackets]
+    #[arg(short = 'C', long = "context", value_name = "N")]
+    pub context: Option<usize>,
+    /// Print offsets as 0x-prefixed hex
+    #[arg(long)]
+    pub hex_offsets: bool,
+    /// One JSON object per line: a "match" per match and a "summary" per file
+    #[arg(long)]
+    pub json: bool,
+    /// Progress bar on stderr for files of 256 MiB or more
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto, value_name = "WHEN")]
+    pub progress: ProgressMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ProgressMode {
+    /// When stderr is a terminal
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Options of the commands that write into files.
+#[derive(Debug, Args, Clone, Default)]
+pub struct WriteArgs {
+    /// Apply every change to a private copy-on-write mapping and report; the file stays as it was
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+    /// Before the first byte changes, write and fsync an undo journal to PATH
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Leave writing the changed pages to the kernel instead of waiting for the disk
+    #[arg(long)]
+    pub no_sync: bool,
+    /// Seconds to wait for another process's lock on the file
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub lock_timeout: f64,
+    /// Allow writing to a block device
+    #[arg(long)]
+    pub allow_device: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FindArgs {
+    #[command(flatten)]
+    pub syntax: SyntaxArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Print one line per file: the number of matches
+    #[arg(short = 'c', long, conflicts_with_all = ["files_with_matches", "json"])]
+    pub count: bool,
+    /// Print only the names of files with a match
+    #[arg(short = 'l', long, conflicts_with = "json")]
+    pub files_with_matches: bool,
+    /// Always print the file name with each line
+    #[arg(short = 'H', long = "with-filename", overrides_with = "no_filename")]
+    pub with_filename: bool,
+    /// Never print the file name
+    #[arg(long, overrides_with = "with_filename")]
+    pub no_filename: bool,
+    /// The bytes to look for
+    #[arg(value_name = "PATTERN")]
+    pub pattern: OsString,
+    /// Files (or block devices) to search
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplaceArgs {
+    #[command(flatten)]
+    pub syntax: SyntaxArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    #[command(flatten)]
+    pub write: WriteArgs,
+    /// Write only if every file has exactly N matches (else exit 1, nothing written)
+    #[arg(long, value_name = "N")]
+    pub expect: Option<u64>,
+    /// Pad a shorter REPLACEMENT to the pattern's length with BYTE (a character or 0xHH)
+    #[arg(long, value_name = "BYTE")]
+    pub pad: Option<String>,
+    /// The bytes to look for
+    #[arg(value_name = "PATTERN")]
+    pub pattern: OsString,
+    /// The bytes to write instead: the same length as PATTERN
+    #[arg(value_name = "REPLACEMENT")]
+    pub replacement: OsString,
+    /// Files (or, with --allow-device, block devices) to patch
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<OsString>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum PeekFormat {
+    /// xxd-style lines: offset, 16 bytes in hex, printable text
+    #[default]
+    Hexdump,
+    /// One line of hex digits, ready for --hex
+    Hex,
+    /// The bytes with \n, \t, \\ and \xHH escapes
+    Text,
+    /// The bytes themselves
+    Raw,
+}
+
+#[derive(Debug, Args)]
+pub struct PeekArgs {
+    /// Output format
+    #[arg(short = 'f', long, value_enum, default_value_t = PeekFormat::Hexdump)]
+    pub format: PeekFormat,
+    /// File or block device to read
+    #[arg(value_name = "FILE")]
+    pub file: OsString,
+    /// Where to start: decimal, 0x-hex, or negative to count from the end
+    #[arg(value_name = "OFFSET", allow_negative_numbers = true)]
+    pub offset: String,
+    /// How many bytes to show (cut at the end of the file)
+    #[arg(value_name = "LENGTH", default_value = "64")]
+    pub length: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PokeArgs {
+    #[command(flatten)]
+    pub syntax: SyntaxArgs,
+    #[command(flatten)]
+    pub write: WriteArgs,
+    /// Write only if the bytes now at OFFSET are these (else exit 1 and show them)
+    #[arg(long, value_name = "BYTES")]
+    pub expect: Option<OsString>,
+    /// Print nothing on success
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// File to patch
+    #[arg(value_name = "FILE")]
+    pub file: OsString,
+    /// Where to write: decimal, 0x-hex, or negative to count from the end
+    #[arg(value_name = "OFFSET", allow_negative_numbers = true)]
+    pub offset: String,
+    /// The bytes to write
+    #[arg(value_name = "BYTES")]
+    pub bytes: OsString,
+}
+
+#[derive(Debug, Args)]
+pub struct UndoArgs {
+    /// Restore even regions that changed since the journal was written
+    #[arg(long)]
+    pub force: bool,
+    /// Seconds to wait for another process's lock on the file
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub lock_timeout: f64,
+    /// Leave writing the restored pages to the kernel
+    #[arg(long)]
+    pub no_sync: bool,
+    /// Journal written by --journal
+    #[arg(value_name = "JOURNAL")]
+    pub journal: PathBuf,
+}
+
+/// The clap command, for generating completions and the man page.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

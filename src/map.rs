@@ -1,0 +1,340 @@
+//! Memory mappings of target files and the few raw system calls around them
+//! (flock, madvise, msync, statfs, SIGBUS); the only module with `unsafe`.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::Once;
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use memmap2::{Mmap, MmapMut, MmapOptions};
+
+/// How a file is mapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapKind {
+    /// Read only: find, peek and the checks before a write.
+    ReadOnly,
+    /// Shared and writable: writes land in the file.
+    Shared,
+    /// Private copy-on-write: writes land in anonymous pages, never in the file.
+    Private,
+}
+
+enum Pages {
+    Empty,
+    ReadOnly(Mmap),
+    Writable(MmapMut),
+}
+
+/// A mapped file. While it lives, a SIGBUS caused by the file shrinking
+/// under it ends the process with a message instead of a signal death.
+pub struct Mapping {
+    pages: Pages,
+    kind: MapKind,
+    fd: RawFd,
+}
+
+impl Mapping {
+    /// Maps the first `len` bytes of `file`; `name` is used in the message
+    /// printed if the file shrinks under the mapping.
+    pub fn new(file: &File, len: u64, kind: MapKind, name: &str) -> io::Result<Mapping> {
+        let len = usize::try_from(len)
+            .map_err(|_| io::Error::new(io::ErrorKind::FileTooLarge, "too large to map"))?;
+        install_sigbus_handler();
+        let pages = if len == 0 {
+            Pages::Empty
+        } else {
+            let mut options = MmapOptions::new();
+            options.len(len);
+            // SAFETY: the mapping is only read and written through the
+            // slices handed out below while `self` lives. Other processes
+            // may change the file underneath (that is the nature of a shared
+            // file); a shrink turns into SIGBUS, which `on_sigbus` turns into
+            // a clean exit.
+            unsafe {
+                match kind {
+                    MapKind::ReadOnly => Pages::ReadOnly(options.map(file)?),
+                    MapKind::Shared => Pages::Writable(options.map_mut(file)?),
+                    MapKind::Private => Pages::Writable(options.map_copy(file)?),
+                }
+            }
+        };
+        let mapping = Mapping {
+            pages,
+            kind,
+            fd: file.as_raw_fd(),
+        };
+        let bytes = mapping.bytes();
+        advise(bytes.as_ptr(), bytes.len(), libc::MADV_SEQUENTIAL);
+        guard(bytes.as_ptr() as usize, bytes.len(), name);
+        Ok(mapping)
+    }
+
+    pub fn kind(&self) -> MapKind {
+        self.kind
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        match &self.pages {
+            Pages::Empty => &[],
+            Pages::ReadOnly(map) => map,
+            Pages::Writable(map) => map,
+        }
+    }
+
+    /// The bytes, writable; a read-only mapping has none.
+    pub fn bytes_mut(&mut self) -> io::Result<&mut [u8]> {
+        match &mut self.pages {
+            Pages::Empty => Ok(&mut []),
+            Pages::ReadOnly(_) => Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "mapped read-only",
+            )),
+            Pages::Writable(map) => Ok(map),
+        }
+    }
+
+    /// What to do with a stretch of the file once the scan has moved past it.
+    pub fn settler(&self, start_writeback: bool) -> Settler {
+        let bytes = self.bytes();
+        Settler {
+            base: bytes.as_ptr() as usize,
+            kind: self.kind,
+            fd: self.fd,
+            start_writeback,
+        }
+    }
+
+    /// Writes the changed pages of a shared mapping to the disk and waits
+    /// for them (msync MS_SYNC); a no-op for the other kinds.
+    pub fn flush(&self) -> io::Result<()> {
+        match &self.pages {
+            Pages::Writable(map) if self.kind == MapKind::Shared => map.flush(),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        unguard(self.bytes().as_ptr() as usize);
+    }
+}
+
+/// Settles the stretches of a mapping the scan has finished with: starts
+/// their writeback (shared) or gives back their private copies (private),
+/// so that neither dirty pages nor copy-on-write memory pile up.
+#[derive(Clone, Copy)]
+pub struct Settler {
+    base: usize,
+    kind: MapKind,
+    fd: RawFd,
+    start_writeback: bool,
+}
+
+impl Settler {
+    /// `[offset, offset + len)` will not be read or written again; `wrote`
+    /// says whether anything in it changed.
+    pub fn settle(&self, offset: usize, len: usize, wrote: bool) {
+        if len == 0 || !wrote {
+            return;
+        }
+        match self.kind {
+            MapKind::Shared if self.start_writeback => {
+                // SAFETY: sync_file_range only starts writeback of the
+                // file's own pages; it reads no memory of ours. Errors are
+                // not lost: the final msync reports them.
+                unsafe {
+                    libc::sync_file_range(
+                        self.fd,
+                        offset as libc::off64_t,
+                        len as libc::off64_t,
+                        libc::SYNC_FILE_RANGE_WRITE,
+                    );
+                }
+            }
+            MapKind::Private => {
+                let page = page_size();
+                let first = (self.base + offset).next_multiple_of(page);
+                let last = (self.base + offset + len) / page * page;
+                if last > first {
+                    // SAFETY: the range lies inside a private mapping of
+                    // ours, whole pages only, which the caller will not read
+                    // again; MADV_DONTNEED drops our private copies and the
+                    // pages read as the file's bytes again.
+                    unsafe {
+                        libc::madvise(
+                            first as *mut libc::c_void,
+                            last - first,
+                            libc::MADV_DONTNEED,
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Faults in the pages under `region` for writing before any byte changes,
+/// so that a page the file system cannot provide (a hole on a full disk, a
+/// file cut short) is an error here rather than a SIGBUS mid-write.
+pub fn prefault_write(region: &mut [u8]) -> io::Result<()> {
+    if region.is_empty() {
+        return Ok(());
+    }
+    let page = page_size();
+    let first = region.as_ptr() as usize / page * page;
+    let last = (region.as_ptr() as usize + region.len()).next_multiple_of(page);
+    // SAFETY: the range covers whole pages of a live writable mapping (the
+    // one `region` borrows from); MADV_POPULATE_WRITE changes no byte.
+    let rc = unsafe {
+        libc::madvise(
+            first as *mut libc::c_void,
+            last - first,
+            libc::MADV_POPULATE_WRITE,
+        )
+    };
+    if rc == 0 {
+        return Ok(());
+    }
+    let error = io::Error::last_os_error();
+    // Kernels before 5.14 do not know MADV_POPULATE_WRITE: the write itself
+    // faults the page in, as it always did.
+    if error.raw_os_error() == Some(libc::EINVAL) {
+        return Ok(());
+    }
+    Err(error)
+}
+
+fn advise(ptr: *const u8, len: usize, advice: libc::c_int) {
+    if len > 0 {
+        // SAFETY: `ptr..ptr+len` is a whole live mapping of ours (its start
+        // is page aligned); the advice only steers readahead.
+        unsafe {
+            libc::madvise(ptr as *mut libc::c_void, len, advice);
+        }
+    }
+}
+
+pub fn page_size() -> usize {
+    static PAGE_SIZE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *PAGE_SIZE.get_or_init(|| {
+        // SAFETY: sysconf has no memory effects.
+        let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        usize::try_from(size).unwrap_or(4096).max(1)
+    })
+}
+
+/// Takes an exclusive flock on `file`, waiting up to `timeout`; returns
+/// `Ok(false)` if another process still holds it then.
+pub fn lock_exclusive(file: &File, timeout: Duration) -> io::Result<bool> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        // SAFETY: flock on a descriptor we own; no memory is passed.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc == 0 {
+            return Ok(true);
+        }
+        let error = io::Error::last_os_error();
+        if error.raw_os_error() != Some(libc::EWOULDBLOCK) {
+            return Err(error);
+        }
+        if Instant::now() >= deadline {
+            return Ok(false);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The magic number of the file system `file` lives on (`statfs.f_type`).
+pub fn file_system_type(file: &File) -> io::Result<i64> {
+    // SAFETY: fstatfs fills the zeroed struct we own.
+    unsafe {
+        let mut stat: libc::statfs = std::mem::zeroed();
+        if libc::fstatfs(file.as_raw_fd(), &mut stat) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(stat.f_type as i64)
+    }
+}
+
+/// Free blocks available to us on `file`'s file system.
+pub fn available_blocks(file: &File) -> io::Result<u64> {
+    // SAFETY: fstatvfs fills the zeroed struct we own.
+    unsafe {
+        let mut stat: libc::statvfs = std::mem::zeroed();
+        if libc::fstatvfs(file.as_raw_fd(), &mut stat) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(stat.f_bavail as u64)
+    }
+}
+
+// The SIGBUS guard. A file that shrinks under its mapping raises SIGBUS on
+// the next touch of a page past its new end. The handler can only use
+// async-signal-safe calls, so what it needs is kept in atomics: the live
+// mapping's range and a message written when it is set up.
+static GUARD_BASE: AtomicUsize = AtomicUsize::new(0);
+static GUARD_LEN: AtomicUsize = AtomicUsize::new(0);
+static GUARD_MESSAGE: AtomicPtr<Vec<u8>> = AtomicPtr::new(std::ptr::null_mut());
+
+fn guard(base: usize, len: usize, name: &str) {
+    let message =
+        Box::new(format!("mpatch: {name}: file changed size while mapped\n").into_bytes());
+    let old = GUARD_MESSAGE.swap(Box::into_raw(message), Ordering::SeqCst);
+    GUARD_LEN.store(0, Ordering::SeqCst);
+    GUARD_BASE.store(base, Ordering::SeqCst);
+    GUARD_LEN.store(len, Ordering::SeqCst);
+    // The previous message is leaked, not freed: a handler running on
+    // another thread may still be reading it. One short string per file.
+    let _ = old;
+}
+
+fn unguard(base: usize) {
+    if GUARD_BASE.load(Ordering::SeqCst) == base {
+        GUARD_LEN.store(0, Ordering::SeqCst);
+    }
+}
+
+extern "C" fn on_sigbus(
+    _signal: libc::c_int,
+    _info: *mut libc::siginfo_t,
+    _context: *mut libc::c_void,
+) {
+    let base = GUARD_BASE.load(Ordering::SeqCst);
+    let len = GUARD_LEN.load(Ordering::SeqCst);
+    let message = GUARD_MESSAGE.load(Ordering::SeqCst);
+    const FALLBACK: &[u8] = b"mpatch: a mapped file changed size while mapped\n";
+    // SAFETY: only async-signal-safe calls (msync, write, _exit) on memory
+    // that stays valid for the life of the process: the guarded mapping is
+    // still mapped (we are inside an access to it) and messages are leaked.
+    unsafe {
+        if len > 0 {
+            // Flush what was already written before giving up.
+            libc::msync(base as *mut libc::c_void, len, libc::MS_SYNC);
+        }
+        let text: &[u8] = if message.is_null() {
+            FALLBACK
+        } else {
+            &*message
+        };
+        libc::write(2, text.as_ptr().cast(), text.len());
+        libc::_exit(2);
+    }
+}
+
+fn install_sigbus_handler() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        // SAFETY: installs a handler that only makes async-signal-safe calls.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_sigbus as *const () as usize;
+            action.sa_flags = libc::SA_SIGINFO;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+        }
+    });
+}

@@ -1,0 +1,125 @@
+//! Reading OFFSET, LENGTH and `--range START:END` (decimal, `0x` hex, or
+//! negative from the end) and resolving them against a file's length.
+
+/// A position as typed: from the start of the file, or back from its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    FromStart(u64),
+    FromEnd(u64),
+}
+
+/// Reads a non-negative number in decimal or `0x` hex.
+pub fn parse_number(text: &str) -> Result<u64, String> {
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => text.parse::<u64>(),
+    };
+    parsed.map_err(|_| format!("{text:?} is not a number (decimal or 0x hex)"))
+}
+
+/// Reads an OFFSET: a number, or `-N` to count back from the end.
+pub fn parse_position(text: &str) -> Result<Position, String> {
+    match text.strip_prefix('-') {
+        Some(back) => parse_number(back).map(Position::FromEnd),
+        None => parse_number(text).map(Position::FromStart),
+    }
+}
+
+impl Position {
+    /// The absolute offset in a file of `len` bytes; it may lie past the end,
+    /// which callers report in their own words.
+    pub fn resolve(self, len: u64) -> Result<u64, String> {
+        match self {
+            Position::FromStart(offset) => Ok(offset),
+            Position::FromEnd(back) => len.checked_sub(back).ok_or_else(|| {
+                format!("offset -{back} is before the start of the file ({len} bytes)")
+            }),
+        }
+    }
+}
+
+/// `--range START:END`, either end optional.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RangeSpec {
+    pub start: Option<Position>,
+    pub end: Option<Position>,
+}
+
+pub fn parse_range(text: &str) -> Result<RangeSpec, String> {
+    let (start, end) = text
+        .split_once(':')
+        .ok_or_else(|| format!("--range {text:?}: expected START:END (either may be left out)"))?;
+    let part = |s: &str| -> Result<Option<Position>, String> {
+        if s.is_empty() {
+            Ok(None)
+        } else {
+            parse_position(s)
+                .map(Some)
+                .map_err(|e| format!("--range: {e}"))
+        }
+    };
+    Ok(RangeSpec {
+        start: part(start)?,
+        end: part(end)?,
+    })
+}
+
+impl RangeSpec {
+    /// The byte range `[start, end)` inside a file of `len` bytes; ends past
+    /// the file are cut to it, and an inverted range is empty.
+    pub fn resolve(&self, len: u64) -> Result<(u64, u64), String> {
+        let start = match self.start {
+            Some(p) => p.resolve(len)?.min(len),
+            None => 0,
+        };
+        let end = match self.end {
+            Some(p) => p.resolve(len)?.min(len),
+            None => len,
+        };
+        Ok((start, end.max(start)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_number("4096").unwrap(), 4096);
+        assert_eq!(parse_number("0x1000").unwrap(), 4096);
+        assert_eq!(parse_number("0X1f40").unwrap(), 8000);
+        assert!(parse_number("12k").is_err());
+        assert!(parse_number("").is_err());
+        assert!(parse_number("0x").is_err());
+    }
+
+    #[test]
+    fn positions() {
+        assert_eq!(parse_position("-16").unwrap(), Position::FromEnd(16));
+        assert_eq!(Position::FromEnd(16).resolve(100).unwrap(), 84);
+        assert!(Position::FromEnd(101).resolve(100).is_err());
+        assert_eq!(Position::FromStart(200).resolve(100).unwrap(), 200);
+    }
+
+    #[test]
+    fn ranges() {
+        assert_eq!(
+            parse_range("10:20").unwrap().resolve(100).unwrap(),
+            (10, 20)
+        );
+        assert_eq!(parse_range(":0x20").unwrap().resolve(100).unwrap(), (0, 32));
+        assert_eq!(parse_range("90:").unwrap().resolve(100).unwrap(), (90, 100));
+        assert_eq!(
+            parse_range("-10:").unwrap().resolve(100).unwrap(),
+            (90, 100)
+        );
+        assert_eq!(
+            parse_range("50:10").unwrap().resolve(100).unwrap(),
+            (50, 50)
+        );
+        assert_eq!(parse_range(":").unwrap().resolve(100).unwrap(), (0, 100));
+        assert!(parse_range("10").is_err());
+        assert!(parse_range("a:b").is_err());
+    }
+}

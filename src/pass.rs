@@ -1,0 +1,216 @@
+//! One pass over a mapped file: walk the scanner's matches, select them,
+//! write replacements, report each. Find, replace, its dry run, `--expect`
+//! and the journal all run through here; only the mapping kind differs.
+
+use std::io;
+
+use crate::map::{self, Mapping};
+use crate::progress::Progress;
+use crate::scan::{Scanner, Split, Step};
+use crate::target::Target;
+
+/// Walks and settles the file this many bytes at a time.
+pub const SEGMENT: usize = 16 << 20;
+/// Below this, one thread is faster than starting a second.
+const SPLIT_MIN: usize = 64 << 20;
+
+/// What a pass looks for and does.
+pub struct Plan<'a> {
+    pub scanner: &'a Scanner,
+    /// Written over each selected match; `None` only reads.
+    pub replacement: Option<&'a [u8]>,
+    /// Matches must lie entirely inside `[start, end)`.
+    pub range: (usize, usize),
+    /// Only the Nth match (1-based).
+    pub nth: Option<u64>,
+    /// Stop after this many selected matches.
+    pub max: Option<u64>,
+    /// Bytes either side of a match that a report shows.
+    pub context: usize,
+}
+
+/// A selected match, as reported: `before` is the window
+/// `[offset - lead, offset + len + trail)` as it was before the write, and
+/// `after` the same window after it (replace only).
+pub struct Hit<'a> {
+    pub offset: usize,
+    pub lead: usize,
+    pub len: usize,
+    pub before: &'a [u8],
+    pub after: Option<&'a [u8]>,
+}
+
+impl Hit<'_> {
+    pub fn old(&self) -> &[u8] {
+        &self.before[self.lead..self.lead + self.len]
+    }
+
+    pub fn replaced(&self) -> Option<&[u8]> {
+        self.after
+            .map(|after| &after[self.lead..self.lead + self.len])
+    }
+}
+
+/// What a pass did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tally {
+    pub matches: u64,
+    pub scanned: u64,
+}
+
+pub type OnHit<'a> = &'a mut dyn FnMut(&Hit) -> anyhow::Result<()>;
+
+/// Runs `plan` over `mapping` of `target`. With no `on_hit` and no limits,
+/// large ranges are split across threads.
+pub fn run(
+    target: &Target,
+    mapping: &mut Mapping,
+    plan: &Plan,
+    on_hit: Option<OnHit>,
+    progress: &Progress,
+    start_writeback: bool,
+) -> anyhow::Result<Tally> {
+    let (start, end) = plan.range;
+    if plan.max == Some(0) || end < start + plan.scanner.len() {
+        return Ok(Tally::default());
+    }
+    let settler = mapping.settler(start_writeback);
+    let unlimited = plan.nth.is_none() && plan.max.is_none();
+    if on_hit.is_none() && unlimited && plan.scanner.can_split() && end - start >= SPLIT_MIN {
+        let split = Split {
+            threads: std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(8),
+            segment: SEGMENT,
+        };
+        let done = |offset: usize, len: usize, matches: u64| {
+            progress.add(len as u64);
+            settler.settle(offset, len, matches > 0);
+        };
+        let matches = match plan.replacement {
+            None => plan
+                .scanner
+                .count_split(mapping.bytes(), start, end, split, &done),
+            Some(with) => {
+                let hay = mapping.bytes_mut().map_err(|e| target.write_failure(&e))?;
+                let new_patcher = || {
+                    let mut writer = PageWriter::new(with);
+                    move |region: &mut [u8], _: usize| writer.write(region)
+                };
+                plan.scanner
+                    .patch_split(hay, start, end, split, &new_patcher, &done)
+                    .map_err(|e| target.write_failure(&e))?
+            }
+        };
+        return Ok(Tally {
+            matches,
+            scanned: (end - start) as u64,
+        });
+    }
+    walk(target, mapping, plan, on_hit, progress, settler)
+}
+
+fn walk(
+    target: &Target,
+    mapping: &mut Mapping,
+    plan: &Plan,
+    mut on_hit: Option<OnHit>,
+    progress: &Progress,
+    settler: map::Settler,
+) -> anyhow::Result<Tally> {
+    let (start, end) = plan.range;
+    let m = plan.scanner.len();
+    let file_len = mapping.bytes().len();
+    let mut cursor = plan.scanner.cursor(start, end, SEGMENT);
+    let mut writer = plan.replacement.map(PageWriter::new);
+    let mut before = Vec::new();
+    let mut tally = Tally::default();
+    let mut seen = 0u64;
+    // Bytes behind the scan stay unsettled for as long as a report may
+    // still show them as context.
+    let keep = plan.context + m;
+    let mut settled = start;
+    let mut wrote_until = start;
+    while let Some(step) = cursor.next(plan.scanner, mapping.bytes()) {
+        let at = match step {
+            Step::Scanned(upto) => {
+                progress.set((upto - start) as u64);
+                tally.scanned = (upto - start) as u64;
+                let settle_to = upto.saturating_sub(keep).max(settled);
+                settler.settle(settled, settle_to - settled, wrote_until > settled);
+                settled = settle_to;
+                continue;
+            }
+            Step::Match(at) => at,
+        };
+        seen += 1;
+        if plan.nth.is_some_and(|nth| seen < nth) {
+            continue;
+        }
+        tally.matches += 1;
+        let lead = plan.context.min(at);
+        let window = at - lead..(at + m + plan.context).min(file_len);
+        if let Some(writer) = writer.as_mut() {
+            if on_hit.is_some() {
+                before.clear();
+                before.extend_from_slice(&mapping.bytes()[window.clone()]);
+            }
+            let hay = mapping.bytes_mut().map_err(|e| target.write_failure(&e))?;
+            writer
+                .write(&mut hay[at..at + m])
+                .map_err(|e| target.write_failure(&e))?;
+            wrote_until = at + m;
+        }
+        if let Some(report) = on_hit.as_mut() {
+            let bytes = mapping.bytes();
+            let hit = match writer {
+                Some(_) => Hit {
+                    offset: at,
+                    lead,
+                    len: m,
+                    before: &before,
+                    after: Some(&bytes[window]),
+                },
+                None => Hit {
+                    offset: at,
+                    lead,
+                    len: m,
+                    before: &bytes[window],
+                    after: None,
+                },
+            };
+            report(&hit)?;
+        }
+        if plan.nth.is_some() || plan.max == Some(tally.matches) {
+            tally.scanned = (at + m - start) as u64;
+            break;
+        }
+    }
+    Ok(tally)
+}
+
+/// Writes a replacement into mapped bytes, first making their pages
+/// writable (once per page, so a page of many matches costs one call).
+pub struct PageWriter<'a> {
+    with: &'a [u8],
+    ready_until: usize,
+}
+
+impl<'a> PageWriter<'a> {
+    pub fn new(with: &'a [u8]) -> PageWriter<'a> {
+        PageWriter {
+            with,
+            ready_until: 0,
+        }
+    }
+
+    pub fn write(&mut self, region: &mut [u8]) -> io::Result<()> {
+        let region_end = region.as_ptr() as usize + region.len();
+        if region_end > self.ready_until {
+            map::prefault_write(region)?;
+            self.ready_until = region_end.next_multiple_of(map::page_size());
+        }
+        region.copy_from_slice(self.with);
+        Ok(())
+    }
+}

@@ -1,0 +1,226 @@
+//! Reading PATTERN, REPLACEMENT, BYTES and --expect values from the command
+//! line: as typed, with escapes (`-e`), or as hex digit pairs (`-x`).
+
+use std::fmt;
+
+/// How an argument's text becomes bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Syntax {
+    /// The argument's own bytes, exactly as typed.
+    #[default]
+    Literal,
+    /// `\\ \n \r \t \0 \xHH` decoded.
+    Escapes,
+    /// Hex digit pairs; spaces, `:` and a leading `0x` ignored.
+    Hex,
+}
+
+/// Why an argument could not be read; `at` is the byte position in the argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub at: usize,
+    pub reason: String,
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at byte {}: {}", self.at, self.reason)
+    }
+}
+
+/// Turns an argument into bytes according to `syntax`.
+pub fn parse(arg: &[u8], syntax: Syntax) -> Result<Vec<u8>, SyntaxError> {
+    match syntax {
+        Syntax::Literal => Ok(arg.to_vec()),
+        Syntax::Escapes => parse_escapes(arg),
+        Syntax::Hex => parse_hex(arg),
+    }
+}
+
+fn hex_value(digit: u8) -> Option<u8> {
+    (digit as char).to_digit(16).map(|v| v as u8)
+}
+
+fn parse_escapes(arg: &[u8]) -> Result<Vec<u8>, SyntaxError> {
+    let mut out = Vec::with_capacity(arg.len());
+    let mut i = 0;
+    while i < arg.len() {
+        if arg[i] != b'\\' {
+            out.push(arg[i]);
+            i += 1;
+            continue;
+        }
+        let error = |reason: String| SyntaxError { at: i, reason };
+        let Some(&code) = arg.get(i + 1) else {
+            return Err(error("a lone backslash at the end".into()));
+        };
+        let decoded = match code {
+            b'\\' => b'\\',
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'0' => 0,
+            b'x' => {
+                let digits = arg.get(i + 2..i + 4).unwrap_or(&arg[i + 2..]);
+                match digits {
+                    [hi, lo] if hex_value(*hi).is_some() && hex_value(*lo).is_some() => {
+                        i += 2;
+                        hex_value(*hi).unwrap() << 4 | hex_value(*lo).unwrap()
+                    }
+                    _ => {
+                        return Err(error(format!(
+                            "\\x needs two hex digits, found {:?}",
+                            String::from_utf8_lossy(digits)
+                        )));
+                    }
+                }
+            }
+            other => {
+                return Err(error(format!(
+                    "unknown escape \\{} (known: \\\\ \\n \\r \\t \\0 \\xHH)",
+                    String::from_utf8_lossy(&[other])
+                )));
+            }
+        };
+        out.push(decoded);
+        i += 2;
+    }
+    Ok(out)
+}
+
+fn parse_hex(arg: &[u8]) -> Result<Vec<u8>, SyntaxError> {
+    let body_start = arg
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(arg.len());
+    let mut start = body_start;
+    if arg[start..].starts_with(b"0x") || arg[start..].starts_with(b"0X") {
+        start += 2;
+    }
+    let mut out = Vec::with_capacity(arg.len() / 2);
+    let mut high: Option<(usize, u8)> = None;
+    for (at, &byte) in arg.iter().enumerate().skip(start) {
+        if byte == b' ' || byte == b':' || byte == b'\t' {
+            continue;
+        }
+        let Some(value) = hex_value(byte) else {
+            return Err(SyntaxError {
+                at,
+                reason: format!("{:?} is not a hex digit", String::from_utf8_lossy(&[byte])),
+            });
+        };
+        match high.take() {
+            None => high = Some((at, value)),
+            Some((_, hi)) => out.push(hi << 4 | value),
+        }
+    }
+    if let Some((at, _)) = high {
+        return Err(SyntaxError {
+            at,
+            reason: "an odd number of hex digits".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// Reads a `--pad` value: a single character's byte, or `0xHH`.
+pub fn parse_pad(arg: &str) -> Result<u8, String> {
+    let bytes = arg.as_bytes();
+    if bytes.len() == 1 {
+        return Ok(bytes[0]);
+    }
+    if let Some(hex) = arg.strip_prefix("0x").or_else(|| arg.strip_prefix("0X"))
+        && let Ok(value) = u8::from_str_radix(hex, 16)
+        && !hex.is_empty()
+    {
+        return Ok(value);
+    }
+    Err(format!("--pad {arg:?}: give one ASCII character or 0xHH"))
+}
+
+/// Lowercase hex of `bytes`, two digits a byte, no separators.
+pub fn to_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_is_exact() {
+        assert_eq!(parse(br"a\nb", Syntax::Literal).unwrap(), br"a\nb");
+    }
+
+    #[test]
+    fn escapes_decode() {
+        assert_eq!(
+            parse(br"a\\\n\r\t\0\x41\xff", Syntax::Escapes).unwrap(),
+            b"a\\\n\r\t\0A\xff"
+        );
+    }
+
+    #[test]
+    fn escape_errors_show_where() {
+        let err = parse(br"ab\q", Syntax::Escapes).unwrap_err();
+        assert_eq!(err.at, 2);
+        assert!(err.reason.contains("unknown escape \\q"), "{err}");
+        let err = parse(br"\x4", Syntax::Escapes).unwrap_err();
+        assert_eq!(err.at, 0);
+        assert!(err.reason.contains("two hex digits"), "{err}");
+        let err = parse(br"ab\", Syntax::Escapes).unwrap_err();
+        assert_eq!(err.at, 2);
+    }
+
+    #[test]
+    fn hex_forms() {
+        for text in [
+            "deadbeef",
+            "de ad be ef",
+            "0xDEADBEEF",
+            "de:ad:be:ef",
+            " 0xdead beef",
+        ] {
+            assert_eq!(
+                parse(text.as_bytes(), Syntax::Hex).unwrap(),
+                [0xde, 0xad, 0xbe, 0xef],
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn hex_errors() {
+        let err = parse(b"abc", Syntax::Hex).unwrap_err();
+        assert!(err.reason.contains("odd number"), "{err}");
+        assert_eq!(err.at, 2);
+        let err = parse(b"zz", Syntax::Hex).unwrap_err();
+        assert!(err.reason.contains("not a hex digit"), "{err}");
+        assert_eq!(err.at, 0);
+    }
+
+    #[test]
+    fn pad_values() {
+        assert_eq!(parse_pad(" ").unwrap(), b' ');
+        assert_eq!(parse_pad("0x00").unwrap(), 0);
+        assert_eq!(parse_pad("0xff").unwrap(), 0xff);
+        assert!(parse_pad("ab").is_err());
+        assert!(parse_pad("0x").is_err());
+        assert!(parse_pad("0x100").is_err());
+    }
+
+    #[test]
+    fn hex_round_trips() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(
+            parse(to_hex(&bytes).as_bytes(), Syntax::Hex).unwrap(),
+            bytes
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! The progress bar on stderr for large files: bytes, throughput and time
+//! left, fed from the scanner's segment steps rather than from each match.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cli::ProgressMode;
+
+/// Files smaller than this finish before a bar would be worth drawing.
+pub const MIN_SIZE: u64 = 256 << 20;
+
+pub struct Progress(Option<ProgressBar>);
+
+impl Progress {
+    pub fn new(mode: ProgressMode, len: u64, label: &str) -> Progress {
+        let show = match mode {
+            ProgressMode::Never => false,
+            ProgressMode::Always => true,
+            ProgressMode::Auto => len >= MIN_SIZE && std::io::stderr().is_terminal(),
+        };
+        if !show {
+            return Progress(None);
+        }
+        let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(label.to_string());
+        Progress(Some(bar))
+    }
+
+    pub fn none() -> Progress {
+        Progress(None)
+    }
+
+    pub fn set(&self, done: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_position(done);
+        }
+    }
+
+    pub fn add(&self, done: u64) {
+        if let Some(bar) = &self.0 {
+            bar.inc(done);
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
