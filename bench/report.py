@@ -49,7 +49,7 @@ def spec_checks(results):
         checks.append({"target": "`cargo test --release -- --ignored` (40 GiB sparse file)",
                        "value": None, "unit": "", "rule": "all pass",
                        "measured": f"{tests['passed']} passed, {tests['failed']} failed",
-                       "status": "PASS" if tests["ok"] and tests["passed"] else "MISS"})
+                       "status": "MISS" if not tests["ok"] else "PASS" if tests["passed"] else "n/a"})
     for check in checks:
         check.setdefault("measured", "—" if check["value"] is None else
                          f"{check['value']:.3g}{check['unit']}")
@@ -86,24 +86,30 @@ def markdown(results):
         f"{results['reps']} runs, interleaved round-robin; benchmark took "
         f"{results['benchmark_seconds'] / 60:.1f} min.", "",
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['mem_total_gib']} GiB RAM, "
-        f"Linux {m['kernel']}, work dir on {m['work_fs']}.", "",
+        f"Linux {m['kernel']}, work dir on {m['work_fs']}; 1-minute load average "
+        f"{results['load_average'][0]:.2f} before the timings and "
+        f"{results['load_average'][1]:.2f} after (other work on the machine skews them).", "",
         "Tools: " + "; ".join(f"{v[k]}" for k in v), "",
         "## Timings", "",
         "`× mpatch` is the median time divided by that of the group's first row "
         "(the mpatch reference). Peak RSS is GNU time's `%M`. It counts the file's pages that "
         "mmap-based tools (mpatch, rg, python) touch, which are page cache, not heap: "
-        "see the memory check for heap.", "",
-        "| tool | median s | × mpatch | peak RSS MiB |",
-        "| --- | ---: | ---: | ---: |",
+        "see the memory check for heap. CPU % is (user + system) / wall time: "
+        "over 100 means more than one core (GNU time counts CPU in 10 ms steps, so it is "
+        "left out below 50 ms).", "",
+        "| tool | median s | × mpatch | peak RSS MiB | CPU % |",
+        "| --- | ---: | ---: | ---: | ---: |",
     ]
     for _, title, cases in group_rows(results):
-        lines.append(f"| **{title}** | | | |")
+        lines.append(f"| **{title}** | | | | |")
         for case, ratio in cases:
             if case["failure"]:
-                lines.append(f"| {case['label']} | failed: {case['failure'][:80]} | | |")
+                lines.append(f"| {case['label']} | failed: {case['failure'][:80]} | | | |")
                 continue
-            lines.append(f"| {case['label']} | {case['median_seconds']:.3f} | "
-                         f"{ratio:.2f} | {case['peak_rss_mib']:.1f} |")
+            ratio_text = "—" if ratio is None else f"{ratio:.2f}"
+            cpu = f"{case['cpu_percent']:.0f}" if case["median_seconds"] >= 0.05 else "—"
+            lines.append(f"| {case['label']} | {case['median_seconds']:.3f} | {ratio_text} | "
+                         f"{case['peak_rss_mib']:.1f} | {cpu} |")
     lines += ["", "## Spec targets (SPEC.md, \"Speed and memory\")", "",
               "| target | measured | needed | result |", "| --- | ---: | ---: | --- |"]
     lines += [f"| {c['target']} | {c['measured']} | {c['rule']} | **{c['status']}** |"

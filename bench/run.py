@@ -10,6 +10,7 @@ writes results.md, results.json and chart.svg. See bench/README.md.
 """
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -35,7 +36,7 @@ TOOLS = BENCH / ".tools"
 CONTENT_VERSION = 1          # bump when the generated log's content changes
 SEED = 20261129
 BLOCK_BYTES = 4 << 20        # the generator's unit of distinct content
-ERRORS_PER_GIB = 13_000      # ERROR lines in a 1 GiB log (about 1 in 970 lines)
+ERRORS_PER_GIB = 13_000      # ERROR lines in a 1 GiB log (about 1 in 1,000 lines)
 PATTERN, REPLACEMENT = "ERROR", "FIXED"
 NEEDLE, NEEDLE_REPLACEMENT = "NEEDLE", "PINNED"   # exactly one in the log
 ABSENT = "QZXJV"             # never generated: a search for it is a pure scan
@@ -79,12 +80,16 @@ def parse_size(text):
     return int(m[1]) << {"": 0, "K": 10, "M": 20, "G": 30}[m[2].upper()]
 
 
-def apt_install(package, _updated=[]):
-    """apt-get install a Debian package, running apt-get update once first."""
-    if not _updated:
-        print("+ apt-get update", flush=True)
-        subprocess.run(["apt-get", "update", "-q"], check=True, stdout=subprocess.DEVNULL)
-        _updated.append(True)
+@functools.cache
+def apt_update():
+    """Refresh apt's package lists, once per run."""
+    print("+ apt-get update", flush=True)
+    subprocess.run(["apt-get", "update", "-q"], check=True, stdout=subprocess.DEVNULL)
+
+
+def apt_install(package):
+    """apt-get install a Debian package."""
+    apt_update()
     print(f"+ apt-get install -y {package}", flush=True)
     subprocess.run(["apt-get", "install", "-y", "-q", package], check=True,
                    stdout=subprocess.DEVNULL)
@@ -182,8 +187,8 @@ ERROR_MESSAGES = ["upstream timeout", "write failed", "connection reset", "bad c
 def log_line(rng, ms, level, message):
     """One log line at `ms` milliseconds after midnight."""
     s, frac = divmod(ms, 1000)
-    h, rest = divmod(s // 60, 60)
-    return (f"2026-11-29T{h % 24:02}:{rest:02}:{s % 60:02}.{frac:03}Z {level} "
+    h, m = divmod(s // 60, 60)
+    return (f"2026-11-29T{h % 24:02}:{m:02}:{s % 60:02}.{frac:03}Z {level} "
             f"{rng.choice(COMPONENTS)}-{rng.randrange(32)} {message} "
             f"id={rng.getrandbits(48):012x} bytes={rng.randrange(1, 1 << 20)}\n")
 
@@ -241,8 +246,6 @@ def prepare_log(work, size):
         if {k: meta.get(k) for k in want} == want:
             print(f"using cached {path} ({meta['counts']})", flush=True)
             return path, meta["counts"]
-    for old in work.glob("log-*"):
-        old.unlink()
     print(f"generating {path} ({size} bytes)...", flush=True)
     start = time.perf_counter()
     counts = generate_log(path, size)
@@ -275,7 +278,8 @@ def fresh_copy(src, dst):
 def run(argv, sample_smaps=False):
     """Run argv to completion; return a dict of time, exit code, output and peak memory.
 
-    Peak RSS is GNU time's %M: the rusage that wait4 gives for its child.
+    Peak RSS and CPU time (user + system) come from GNU time, which reads
+    them from the rusage that wait4 gives for its child.
     (Not wait4 in this script: Linux starts a child's ru_maxrss at the RSS
     high-water mark of the process that forked it, which for Python is
     larger than sed's own.) With sample_smaps, /proc/PID/smaps_rollup of the
@@ -285,7 +289,7 @@ def run(argv, sample_smaps=False):
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
             tempfile.NamedTemporaryFile("r") as rss:
         start = time.perf_counter()
-        proc = subprocess.Popen([GNU_TIME, "-f", "%M", "-o", rss.name, *argv],
+        proc = subprocess.Popen([GNU_TIME, "-f", "%M %U %S", "-o", rss.name, *argv],
                                 stdout=out, stderr=err)
         peak = {"Anonymous": 0, "Private_Dirty": 0, "Rss": 0}
         while sample_smaps and proc.poll() is None:
@@ -296,8 +300,9 @@ def run(argv, sample_smaps=False):
         seconds = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
-        result = {"seconds": seconds, "rc": proc.returncode,
-                  "maxrss_kib": int(rss.read().split()[-1]),
+        maxrss, user, system = rss.read().splitlines()[-1].split()
+        result = {"seconds": seconds, "rc": proc.returncode, "maxrss_kib": int(maxrss),
+                  "cpu_seconds": float(user) + float(system),
                   "stdout": out.read().decode(errors="replace"),
                   "stderr": err.read().decode(errors="replace")}
     if sample_smaps:
@@ -368,37 +373,42 @@ def make_cases(tools, mpatch, counts):
         "one": f"replace one match `{NEEDLE}`→`{NEEDLE_REPLACEMENT}`",
     }
     sub1 = f"s/{NEEDLE}/{NEEDLE_REPLACEMENT}/g"
+    rg, grep, sed, sd, perl = (tools[t] for t in ("rg", "grep", "sed", "sd", "perl"))
     cases = [
         Case("find", "search", "mpatch find -c", [mp, "find", "-c", PATTERN, F], expect=n),
-        Case("rg", "search", "rg -c -F", [tools["rg"], "-c", "-F", PATTERN, F], expect=n),
-        Case("grep", "search", "grep -c -F", [tools["grep"], "-c", "-F", PATTERN, F], expect=n),
-        Case("py_find", "search", "python mmap.find loop", [py, "-c", PY_COUNT, PATTERN, F], expect=n),
-        Case("find_absent", "scan", "mpatch find -c", [mp, "find", "-c", ABSENT, F], expect=0, miss_ok=True),
-        Case("rg_absent", "scan", "rg -c -F", [tools["rg"], "-c", "-F", ABSENT, F], expect=0, miss_ok=True),
+        Case("rg", "search", "rg -c -F", [rg, "-c", "-F", PATTERN, F], expect=n),
+        Case("grep", "search", "grep -c -F", [grep, "-c", "-F", PATTERN, F], expect=n),
+        Case("py_find", "search", "python mmap.find loop",
+             [py, "-c", PY_COUNT, PATTERN, F], expect=n),
+        Case("find_absent", "scan", "mpatch find -c",
+             [mp, "find", "-c", ABSENT, F], expect=0, miss_ok=True),
+        Case("rg_absent", "scan", "rg -c -F",
+             [rg, "-c", "-F", ABSENT, F], expect=0, miss_ok=True),
         Case("replace", "replace", "mpatch replace --no-sync",
              [mp, "replace", "--no-sync", PATTERN, REPLACEMENT, F], writes=True, expect=n),
-        Case("sed", "replace", "sed -i", [tools["sed"], "-i", s_cmd, F], writes=True),
-        Case("sd", "replace", "sd -F", [tools["sd"], "-F", PATTERN, REPLACEMENT, F], writes=True),
-        Case("perl", "replace", "perl -pi", [tools["perl"], "-pi", "-e", s_cmd, F], writes=True),
+        Case("sed", "replace", "sed -i", [sed, "-i", s_cmd, F], writes=True),
+        Case("sd", "replace", "sd -F", [sd, "-F", PATTERN, REPLACEMENT, F], writes=True),
+        Case("perl", "replace", "perl -pi", [perl, "-pi", "-e", s_cmd, F], writes=True),
         Case("py_replace", "replace", "python mmap slice loop",
              [py, "-c", PY_REPLACE, PATTERN, REPLACEMENT, F], writes=True, expect=n),
         Case("replace_durable", "durable", "mpatch replace (msync)",
              [mp, "replace", PATTERN, REPLACEMENT, F], writes=True, expect=n),
         Case("replace_sync", "durable", "mpatch replace --no-sync && sync F",
-             and_sync([mp, "replace", "--no-sync", PATTERN, REPLACEMENT, F]), writes=True, expect=n),
-        Case("sed_sync", "durable", "sed -i && sync F", and_sync([tools["sed"], "-i", s_cmd, F]),
-             writes=True),
+             and_sync([mp, "replace", "--no-sync", PATTERN, REPLACEMENT, F]),
+             writes=True, expect=n),
+        Case("sed_sync", "durable", "sed -i && sync F",
+             and_sync([sed, "-i", s_cmd, F]), writes=True),
         Case("sd_sync", "durable", "sd -F && sync F",
-             and_sync([tools["sd"], "-F", PATTERN, REPLACEMENT, F]), writes=True),
+             and_sync([sd, "-F", PATTERN, REPLACEMENT, F]), writes=True),
         Case("py_replace_flush", "durable", "python mmap slice loop + flush()",
              [py, "-c", PY_REPLACE, PATTERN, REPLACEMENT, F, "flush"], writes=True, expect=n),
         Case("one_replace", "one", "mpatch replace --no-sync",
              [mp, "replace", "--no-sync", NEEDLE, NEEDLE_REPLACEMENT, F], writes=True, expect=1),
         Case("one_replace_durable", "one", "mpatch replace (msync)",
              [mp, "replace", NEEDLE, NEEDLE_REPLACEMENT, F], writes=True, expect=1),
-        Case("one_sed", "one", "sed -i", [tools["sed"], "-i", sub1, F], writes=True),
-        Case("one_sd", "one", "sd -F", [tools["sd"], "-F", NEEDLE, NEEDLE_REPLACEMENT, F], writes=True),
-        Case("one_perl", "one", "perl -pi", [tools["perl"], "-pi", "-e", sub1, F], writes=True),
+        Case("one_sed", "one", "sed -i", [sed, "-i", sub1, F], writes=True),
+        Case("one_sd", "one", "sd -F", [sd, "-F", NEEDLE, NEEDLE_REPLACEMENT, F], writes=True),
+        Case("one_perl", "one", "perl -pi", [perl, "-pi", "-e", sub1, F], writes=True),
         Case("one_py", "one", "python mmap slice loop",
              [py, "-c", PY_REPLACE, NEEDLE, NEEDLE_REPLACEMENT, F], writes=True, expect=1),
     ]
@@ -425,12 +435,12 @@ def run_case(case, log, scratch, first):
     if case.failure:
         print(f"  !! {case.group}/{case.label} FAILED: {case.failure}", flush=True)
         return
-    case.runs.append({"seconds": result["seconds"], "maxrss_kib": result["maxrss_kib"]})
+    case.runs.append({k: result[k] for k in ("seconds", "cpu_seconds", "maxrss_kib")})
     if case.writes and first:
         with open(target, "rb") as f:
             case.digest = hashlib.file_digest(f, "sha256").hexdigest()
-    print(f"  {case.key:<20} {result['seconds']:8.3f} s  {result['maxrss_kib'] / 1024:8.1f} MiB",
-          flush=True)
+    print(f"  {case.key:<20} {result['seconds']:8.3f} s  {result['cpu_seconds']:7.2f} s CPU"
+          f"  {result['maxrss_kib'] / 1024:8.1f} MiB", flush=True)
 
 
 def verify_outputs(cases):
@@ -477,16 +487,19 @@ def memory_check(mpatch, work):
         result = run(argv, sample_smaps=True)
         ok = result["rc"] == 0 and reported_count(result["stdout"]) == expect
         peak = result["smaps_peak_kib"]
-        results.append({
+        output = result["stdout"] + result["stderr"]
+        entry = {
             "command": "mpatch " + " ".join(args) + f" <{MEMCHECK_BYTES >> 20} MiB of a>",
-            "ok": ok, "output": (result["stdout"] + result["stderr"]).strip()[:200],
+            "ok": ok, "output": output.replace(str(path), path.name).strip()[:200],
             "seconds": result["seconds"], "maxrss_mib": result["maxrss_kib"] / 1024,
-            "anon_mib": peak["Anonymous"] / 1024, "private_dirty_mib": peak["Private_Dirty"] / 1024,
+            "anon_mib": peak["Anonymous"] / 1024,
+            "private_dirty_mib": peak["Private_Dirty"] / 1024,
             "smaps_rss_mib": peak["Rss"] / 1024,
-        })
-        print(f"  {results[-1]['command']}: {result['seconds']:.2f} s, RSS "
-              f"{results[-1]['maxrss_mib']:.1f} MiB, Anonymous {results[-1]['anon_mib']:.1f} MiB, "
-              f"Private_Dirty {results[-1]['private_dirty_mib']:.1f} MiB, ok={ok}", flush=True)
+        }
+        results.append(entry)
+        print(f"  {entry['command']}: {entry['seconds']:.2f} s, RSS {entry['maxrss_mib']:.1f} MiB,"
+              f" Anonymous {entry['anon_mib']:.1f} MiB, Private_Dirty "
+              f"{entry['private_dirty_mib']:.1f} MiB, ok={ok}", flush=True)
     path.unlink()
     return results
 
@@ -524,41 +537,46 @@ def main():
     parser.add_argument("--out", type=Path, default=BENCH / "results",
                         help="results directory (default bench/results)")
     parser.add_argument("--work", type=Path, default=BENCH / "work",
-                        help="directory for the generated files; same disk as the data you care about")
+                        help="directory for the generated files (default bench/work)")
     parser.add_argument("--skip-memory", action="store_true",
                         help="skip the memory check and the ignored (large-file) tests")
     args = parser.parse_args()
     if args.size < 16 << 20:
         parser.error("--size must be at least 16M")
-    args.work.mkdir(parents=True, exist_ok=True)
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
 
     tools = ensure_tools()
     mpatch = build_mpatch()
-    log, counts = prepare_log(args.work.resolve(), args.size)
+    log, counts = prepare_log(work, args.size)
     groups, cases = make_cases(tools, mpatch, counts)
+    load_before = os.getloadavg()[0]
     start = time.perf_counter()
-    benchmark(cases, log, args.work.resolve(), args.reps)
+    benchmark(cases, log, work, args.reps)
     problems = verify_outputs(cases)
 
     memory, tests = None, None
     if mpatch and not args.skip_memory:
         print("memory check", flush=True)
-        memory = memory_check(mpatch, args.work.resolve())
+        memory = memory_check(mpatch, work)
         tests = ignored_tests()
 
     results = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "size_bytes": args.size, "reps": args.reps, "counts": counts,
-        "machine": machine_info(args.work.resolve()),
+        "machine": machine_info(work),
         "versions": tool_versions(tools, mpatch),
         "groups": groups,
         "cases": [{
             "key": c.key, "group": c.group, "label": c.label,
             "command": shlex.join(c.command(Path("F"))), "failure": c.failure,
             "seconds": [r["seconds"] for r in c.runs],
+            "cpu_seconds": [r["cpu_seconds"] for r in c.runs],
             "maxrss_kib": [r["maxrss_kib"] for r in c.runs],
             "median_seconds": statistics.median(r["seconds"] for r in c.runs) if c.runs else None,
+            "cpu_percent": 100 * statistics.median(r["cpu_seconds"] / r["seconds"] for r in c.runs)
+            if c.runs else None,
             "peak_rss_mib": max(r["maxrss_kib"] for r in c.runs) / 1024 if c.runs else None,
             "output_sha256": c.digest,
         } for c in cases],
@@ -566,6 +584,7 @@ def main():
         "memory_check": memory, "ignored_tests": tests,
         "heap_limit_mib": HEAP_LIMIT_MIB,
         "benchmark_seconds": time.perf_counter() - start,
+        "load_average": [load_before, os.getloadavg()[0]],
     }
     results["checks"] = report.spec_checks(results)
     report.write_all(results, args.out)
