@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-const EXAMPLES: &str = "\
+/// Examples shown by `--help` and in the man page.
+pub const EXAMPLES: &str = "\
 Examples:
   mpatch find ERROR big.log | head -3
   mpatch replace --dry-run -C 8 ERROR FIXED big.log
@@ -15,7 +16,8 @@ Examples:
   mpatch poke --hex firmware.bin 0x1f40 --expect 7400 9090
   mpatch undo fix.mpj";
 
-const EXIT_STATUS: &str = "\
+/// The exit status table shown by `--help` and in the man page.
+pub const EXIT_STATUS: &str = "\
 Exit status:
   0  something matched / was written / was shown
   1  nothing matched, or an --expect guard did not hold; nothing written

@@ -1,0 +1,155 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'mpatch' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'mpatch'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'mpatch' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('find', 'find', [CompletionResultType]::ParameterValue, 'Print the byte offset of every match of PATTERN')
+            [CompletionResult]::new('replace', 'replace', [CompletionResultType]::ParameterValue, 'Replace every match of PATTERN with a REPLACEMENT of the same length, in place')
+            [CompletionResult]::new('peek', 'peek', [CompletionResultType]::ParameterValue, 'Show bytes at an offset')
+            [CompletionResult]::new('poke', 'poke', [CompletionResultType]::ParameterValue, 'Write bytes at an offset, in place')
+            [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Revert a change recorded with --journal')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mpatch;find' {
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Stop each file after N matches')
+            [CompletionResult]::new('--max-count', '--max-count', [CompletionResultType]::ParameterName, 'Stop each file after N matches')
+            [CompletionResult]::new('--nth', '--nth', [CompletionResultType]::ParameterName, 'Only the Nth match (1-based) of each file')
+            [CompletionResult]::new('--range', '--range', [CompletionResultType]::ParameterName, 'Only matches lying entirely inside bytes [START, END); either end may be left out')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Show N bytes either side of each match, the match in [brackets]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Show N bytes either side of each match, the match in [brackets]')
+            [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'Progress bar on stderr for files of 256 MiB or more')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Decode escapes: \\ \n \r \t \0 \xHH')
+            [CompletionResult]::new('--escapes', '--escapes', [CompletionResultType]::ParameterName, 'Decode escapes: \\ \n \r \t \0 \xHH')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")')
+            [CompletionResult]::new('--hex', '--hex', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing; the exit status tells')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing; the exit status tells')
+            [CompletionResult]::new('--hex-offsets', '--hex-offsets', [CompletionResultType]::ParameterName, 'Print offsets as 0x-prefixed hex')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line: a "match" per match and a "summary" per file')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Print one line per file: the number of matches')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Print one line per file: the number of matches')
+            [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Print only the names of files with a match')
+            [CompletionResult]::new('--files-with-matches', '--files-with-matches', [CompletionResultType]::ParameterName, 'Print only the names of files with a match')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Always print the file name with each line')
+            [CompletionResult]::new('--with-filename', '--with-filename', [CompletionResultType]::ParameterName, 'Always print the file name with each line')
+            [CompletionResult]::new('--no-filename', '--no-filename', [CompletionResultType]::ParameterName, 'Never print the file name')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mpatch;replace' {
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Stop each file after N matches')
+            [CompletionResult]::new('--max-count', '--max-count', [CompletionResultType]::ParameterName, 'Stop each file after N matches')
+            [CompletionResult]::new('--nth', '--nth', [CompletionResultType]::ParameterName, 'Only the Nth match (1-based) of each file')
+            [CompletionResult]::new('--range', '--range', [CompletionResultType]::ParameterName, 'Only matches lying entirely inside bytes [START, END); either end may be left out')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Show N bytes either side of each match, the match in [brackets]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Show N bytes either side of each match, the match in [brackets]')
+            [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'Progress bar on stderr for files of 256 MiB or more')
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Before the first byte changes, write and fsync an undo journal to PATH')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for another process''s lock on the file')
+            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'Write only if every file has exactly N matches (else exit 1, nothing written)')
+            [CompletionResult]::new('--pad', '--pad', [CompletionResultType]::ParameterName, 'Pad a shorter REPLACEMENT to the pattern''s length with BYTE (a character or 0xHH)')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Decode escapes: \\ \n \r \t \0 \xHH')
+            [CompletionResult]::new('--escapes', '--escapes', [CompletionResultType]::ParameterName, 'Decode escapes: \\ \n \r \t \0 \xHH')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")')
+            [CompletionResult]::new('--hex', '--hex', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing; the exit status tells')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing; the exit status tells')
+            [CompletionResult]::new('--hex-offsets', '--hex-offsets', [CompletionResultType]::ParameterName, 'Print offsets as 0x-prefixed hex')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line: a "match" per match and a "summary" per file')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Apply every change to a private copy-on-write mapping and report; the file stays as it was')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Apply every change to a private copy-on-write mapping and report; the file stays as it was')
+            [CompletionResult]::new('--no-sync', '--no-sync', [CompletionResultType]::ParameterName, 'Leave writing the changed pages to the kernel instead of waiting for the disk')
+            [CompletionResult]::new('--allow-device', '--allow-device', [CompletionResultType]::ParameterName, 'Allow writing to a block device')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mpatch;peek' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mpatch;poke' {
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Before the first byte changes, write and fsync an undo journal to PATH')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for another process''s lock on the file')
+            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'Write only if the bytes now at OFFSET are these (else exit 1 and show them)')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Decode escapes: \\ \n \r \t \0 \xHH')
+            [CompletionResult]::new('--escapes', '--escapes', [CompletionResultType]::ParameterName, 'Decode escapes: \\ \n \r \t \0 \xHH')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")')
+            [CompletionResult]::new('--hex', '--hex', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Apply every change to a private copy-on-write mapping and report; the file stays as it was')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Apply every change to a private copy-on-write mapping and report; the file stays as it was')
+            [CompletionResult]::new('--no-sync', '--no-sync', [CompletionResultType]::ParameterName, 'Leave writing the changed pages to the kernel instead of waiting for the disk')
+            [CompletionResult]::new('--allow-device', '--allow-device', [CompletionResultType]::ParameterName, 'Allow writing to a block device')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on success')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mpatch;undo' {
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for another process''s lock on the file')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Restore even regions that changed since the journal was written')
+            [CompletionResult]::new('--no-sync', '--no-sync', [CompletionResultType]::ParameterName, 'Leave writing the restored pages to the kernel')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mpatch;help' {
+            [CompletionResult]::new('find', 'find', [CompletionResultType]::ParameterValue, 'Print the byte offset of every match of PATTERN')
+            [CompletionResult]::new('replace', 'replace', [CompletionResultType]::ParameterValue, 'Replace every match of PATTERN with a REPLACEMENT of the same length, in place')
+            [CompletionResult]::new('peek', 'peek', [CompletionResultType]::ParameterValue, 'Show bytes at an offset')
+            [CompletionResult]::new('poke', 'poke', [CompletionResultType]::ParameterValue, 'Write bytes at an offset, in place')
+            [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Revert a change recorded with --journal')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mpatch;help;find' {
+            break
+        }
+        'mpatch;help;replace' {
+            break
+        }
+        'mpatch;help;peek' {
+            break
+        }
+        'mpatch;help;poke' {
+            break
+        }
+        'mpatch;help;undo' {
+            break
+        }
+        'mpatch;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

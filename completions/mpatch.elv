@@ -1,0 +1,137 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[mpatch] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'mpatch'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'mpatch'= {
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand find 'Print the byte offset of every match of PATTERN'
+            cand replace 'Replace every match of PATTERN with a REPLACEMENT of the same length, in place'
+            cand peek 'Show bytes at an offset'
+            cand poke 'Write bytes at an offset, in place'
+            cand undo 'Revert a change recorded with --journal'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mpatch;find'= {
+            cand -m 'Stop each file after N matches'
+            cand --max-count 'Stop each file after N matches'
+            cand --nth 'Only the Nth match (1-based) of each file'
+            cand --range 'Only matches lying entirely inside bytes [START, END); either end may be left out'
+            cand -C 'Show N bytes either side of each match, the match in [brackets]'
+            cand --context 'Show N bytes either side of each match, the match in [brackets]'
+            cand --progress 'Progress bar on stderr for files of 256 MiB or more'
+            cand -e 'Decode escapes: \\ \n \r \t \0 \xHH'
+            cand --escapes 'Decode escapes: \\ \n \r \t \0 \xHH'
+            cand -x 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
+            cand --hex 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
+            cand -q 'Print nothing; the exit status tells'
+            cand --quiet 'Print nothing; the exit status tells'
+            cand --hex-offsets 'Print offsets as 0x-prefixed hex'
+            cand --json 'One JSON object per line: a "match" per match and a "summary" per file'
+            cand -c 'Print one line per file: the number of matches'
+            cand --count 'Print one line per file: the number of matches'
+            cand -l 'Print only the names of files with a match'
+            cand --files-with-matches 'Print only the names of files with a match'
+            cand -H 'Always print the file name with each line'
+            cand --with-filename 'Always print the file name with each line'
+            cand --no-filename 'Never print the file name'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mpatch;replace'= {
+            cand -m 'Stop each file after N matches'
+            cand --max-count 'Stop each file after N matches'
+            cand --nth 'Only the Nth match (1-based) of each file'
+            cand --range 'Only matches lying entirely inside bytes [START, END); either end may be left out'
+            cand -C 'Show N bytes either side of each match, the match in [brackets]'
+            cand --context 'Show N bytes either side of each match, the match in [brackets]'
+            cand --progress 'Progress bar on stderr for files of 256 MiB or more'
+            cand --journal 'Before the first byte changes, write and fsync an undo journal to PATH'
+            cand --lock-timeout 'Seconds to wait for another process''s lock on the file'
+            cand --expect 'Write only if every file has exactly N matches (else exit 1, nothing written)'
+            cand --pad 'Pad a shorter REPLACEMENT to the pattern''s length with BYTE (a character or 0xHH)'
+            cand -e 'Decode escapes: \\ \n \r \t \0 \xHH'
+            cand --escapes 'Decode escapes: \\ \n \r \t \0 \xHH'
+            cand -x 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
+            cand --hex 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
+            cand -q 'Print nothing; the exit status tells'
+            cand --quiet 'Print nothing; the exit status tells'
+            cand --hex-offsets 'Print offsets as 0x-prefixed hex'
+            cand --json 'One JSON object per line: a "match" per match and a "summary" per file'
+            cand -n 'Apply every change to a private copy-on-write mapping and report; the file stays as it was'
+            cand --dry-run 'Apply every change to a private copy-on-write mapping and report; the file stays as it was'
+            cand --no-sync 'Leave writing the changed pages to the kernel instead of waiting for the disk'
+            cand --allow-device 'Allow writing to a block device'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mpatch;peek'= {
+            cand -f 'Output format'
+            cand --format 'Output format'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mpatch;poke'= {
+            cand --journal 'Before the first byte changes, write and fsync an undo journal to PATH'
+            cand --lock-timeout 'Seconds to wait for another process''s lock on the file'
+            cand --expect 'Write only if the bytes now at OFFSET are these (else exit 1 and show them)'
+            cand -e 'Decode escapes: \\ \n \r \t \0 \xHH'
+            cand --escapes 'Decode escapes: \\ \n \r \t \0 \xHH'
+            cand -x 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
+            cand --hex 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
+            cand -n 'Apply every change to a private copy-on-write mapping and report; the file stays as it was'
+            cand --dry-run 'Apply every change to a private copy-on-write mapping and report; the file stays as it was'
+            cand --no-sync 'Leave writing the changed pages to the kernel instead of waiting for the disk'
+            cand --allow-device 'Allow writing to a block device'
+            cand -q 'Print nothing on success'
+            cand --quiet 'Print nothing on success'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mpatch;undo'= {
+            cand --lock-timeout 'Seconds to wait for another process''s lock on the file'
+            cand --force 'Restore even regions that changed since the journal was written'
+            cand --no-sync 'Leave writing the restored pages to the kernel'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mpatch;help'= {
+            cand find 'Print the byte offset of every match of PATTERN'
+            cand replace 'Replace every match of PATTERN with a REPLACEMENT of the same length, in place'
+            cand peek 'Show bytes at an offset'
+            cand poke 'Write bytes at an offset, in place'
+            cand undo 'Revert a change recorded with --journal'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mpatch;help;find'= {
+        }
+        &'mpatch;help;replace'= {
+        }
+        &'mpatch;help;peek'= {
+        }
+        &'mpatch;help;poke'= {
+        }
+        &'mpatch;help;undo'= {
+        }
+        &'mpatch;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,96 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_mpatch_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_mpatch_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_mpatch_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_mpatch_using_subcommand
+    set -l cmd (__fish_mpatch_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c mpatch -n "__fish_mpatch_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mpatch -n "__fish_mpatch_needs_command" -s V -l version -d 'Print version'
+complete -c mpatch -n "__fish_mpatch_needs_command" -f -a "find" -d 'Print the byte offset of every match of PATTERN'
+complete -c mpatch -n "__fish_mpatch_needs_command" -f -a "replace" -d 'Replace every match of PATTERN with a REPLACEMENT of the same length, in place'
+complete -c mpatch -n "__fish_mpatch_needs_command" -f -a "peek" -d 'Show bytes at an offset'
+complete -c mpatch -n "__fish_mpatch_needs_command" -f -a "poke" -d 'Write bytes at an offset, in place'
+complete -c mpatch -n "__fish_mpatch_needs_command" -f -a "undo" -d 'Revert a change recorded with --journal'
+complete -c mpatch -n "__fish_mpatch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s m -l max-count -d 'Stop each file after N matches' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l nth -d 'Only the Nth match (1-based) of each file' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l range -d 'Only matches lying entirely inside bytes [START, END); either end may be left out' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s C -l context -d 'Show N bytes either side of each match, the match in [brackets]' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l progress -d 'Progress bar on stderr for files of 256 MiB or more' -r -f -a "auto\t'When stderr is a terminal'
+always\t''
+never\t''"
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s e -l escapes -d 'Decode escapes: \\\\ \\n \\r \\t \\0 \\xHH'
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s x -l hex -d 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s q -l quiet -d 'Print nothing; the exit status tells'
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l hex-offsets -d 'Print offsets as 0x-prefixed hex'
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l json -d 'One JSON object per line: a "match" per match and a "summary" per file'
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s c -l count -d 'Print one line per file: the number of matches'
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s l -l files-with-matches -d 'Print only the names of files with a match'
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s H -l with-filename -d 'Always print the file name with each line'
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l no-filename -d 'Never print the file name'
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s m -l max-count -d 'Stop each file after N matches' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l nth -d 'Only the Nth match (1-based) of each file' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l range -d 'Only matches lying entirely inside bytes [START, END); either end may be left out' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s C -l context -d 'Show N bytes either side of each match, the match in [brackets]' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l progress -d 'Progress bar on stderr for files of 256 MiB or more' -r -f -a "auto\t'When stderr is a terminal'
+always\t''
+never\t''"
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l journal -d 'Before the first byte changes, write and fsync an undo journal to PATH' -r -F
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l lock-timeout -d 'Seconds to wait for another process\'s lock on the file' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l expect -d 'Write only if every file has exactly N matches (else exit 1, nothing written)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l pad -d 'Pad a shorter REPLACEMENT to the pattern\'s length with BYTE (a character or 0xHH)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s e -l escapes -d 'Decode escapes: \\\\ \\n \\r \\t \\0 \\xHH'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s x -l hex -d 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s q -l quiet -d 'Print nothing; the exit status tells'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l hex-offsets -d 'Print offsets as 0x-prefixed hex'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l json -d 'One JSON object per line: a "match" per match and a "summary" per file'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s n -l dry-run -d 'Apply every change to a private copy-on-write mapping and report; the file stays as it was'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l no-sync -d 'Leave writing the changed pages to the kernel instead of waiting for the disk'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l allow-device -d 'Allow writing to a block device'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mpatch -n "__fish_mpatch_using_subcommand peek" -s f -l format -d 'Output format' -r -f -a "hexdump\t'xxd-style lines: offset, 16 bytes in hex, printable text'
+hex\t'One line of hex digits, ready for --hex'
+text\t'The bytes with \\n, \\t, \\\\ and \\xHH escapes'
+raw\t'The bytes themselves'"
+complete -c mpatch -n "__fish_mpatch_using_subcommand peek" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l journal -d 'Before the first byte changes, write and fsync an undo journal to PATH' -r -F
+complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l lock-timeout -d 'Seconds to wait for another process\'s lock on the file' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l expect -d 'Write only if the bytes now at OFFSET are these (else exit 1 and show them)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s e -l escapes -d 'Decode escapes: \\\\ \\n \\r \\t \\0 \\xHH'
+complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s x -l hex -d 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
+complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s n -l dry-run -d 'Apply every change to a private copy-on-write mapping and report; the file stays as it was'
+complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l no-sync -d 'Leave writing the changed pages to the kernel instead of waiting for the disk'
+complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l allow-device -d 'Allow writing to a block device'
+complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s q -l quiet -d 'Print nothing on success'
+complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s h -l help -d 'Print help'
+complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l lock-timeout -d 'Seconds to wait for another process\'s lock on the file' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l force -d 'Restore even regions that changed since the journal was written'
+complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l no-sync -d 'Leave writing the restored pages to the kernel'
+complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -s h -l help -d 'Print help'
+complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo help" -f -a "find" -d 'Print the byte offset of every match of PATTERN'
+complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo help" -f -a "replace" -d 'Replace every match of PATTERN with a REPLACEMENT of the same length, in place'
+complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo help" -f -a "peek" -d 'Show bytes at an offset'
+complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo help" -f -a "poke" -d 'Write bytes at an offset, in place'
+complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo help" -f -a "undo" -d 'Revert a change recorded with --journal'
+complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
