@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Once;
-use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use memmap2::{Mmap, MmapMut, MmapOptions};
@@ -38,7 +38,13 @@ pub struct Mapping {
 impl Mapping {
     /// Maps the first `len` bytes of `file`; `name` is used in the message
     /// printed if the file shrinks under the mapping.
-    pub fn new(file: &File, len: u64, kind: MapKind, name: &str) -> io::Result<Mapping> {
+    pub fn new(
+        file: &File,
+        len: u64,
+        kind: MapKind,
+        name: &str,
+        is_device: bool,
+    ) -> io::Result<Mapping> {
         let len = usize::try_from(len)
             .map_err(|_| io::Error::new(io::ErrorKind::FileTooLarge, "too large to map"))?;
         install_sigbus_handler();
@@ -67,7 +73,12 @@ impl Mapping {
         };
         let bytes = mapping.bytes();
         advise(bytes.as_ptr(), bytes.len(), libc::MADV_SEQUENTIAL);
-        guard(bytes.as_ptr() as usize, bytes.len(), name);
+        guard(
+            bytes.as_ptr() as usize,
+            bytes.len(),
+            name,
+            (!is_device).then_some(mapping.fd),
+        );
         Ok(mapping)
     }
 
@@ -273,23 +284,35 @@ pub fn available_blocks(file: &File) -> io::Result<u64> {
 }
 
 // The SIGBUS guard. A file that shrinks under its mapping raises SIGBUS on
-// the next touch of a page past its new end. The handler can only use
-// async-signal-safe calls, so what it needs is kept in atomics: the live
-// mapping's range and a message written when it is set up.
+// the next touch of a page past its new end, and so does a page the file
+// system cannot provide. The handler can only use async-signal-safe calls,
+// so what it needs is kept in atomics: the live mapping's range, the file's
+// descriptor and the messages, written when the mapping is set up.
+struct GuardMessages {
+    shrunk: Vec<u8>,
+    unwritable: Vec<u8>,
+}
+
 static GUARD_BASE: AtomicUsize = AtomicUsize::new(0);
 static GUARD_LEN: AtomicUsize = AtomicUsize::new(0);
-static GUARD_MESSAGE: AtomicPtr<Vec<u8>> = AtomicPtr::new(std::ptr::null_mut());
+static GUARD_FD: AtomicI32 = AtomicI32::new(-1);
+static GUARD_MESSAGES: AtomicPtr<GuardMessages> = AtomicPtr::new(std::ptr::null_mut());
 
-fn guard(base: usize, len: usize, name: &str) {
-    let message =
-        Box::new(format!("mpatch: {name}: file changed size while mapped\n").into_bytes());
-    let old = GUARD_MESSAGE.swap(Box::into_raw(message), Ordering::SeqCst);
+fn guard(base: usize, len: usize, name: &str, fd: Option<RawFd>) {
+    let messages = Box::new(GuardMessages {
+        shrunk: format!("mpatch: {name}: file changed size while mapped\n").into_bytes(),
+        unwritable: format!(
+            "mpatch: {name}: a page could not be read or written (no space left on device, or an I/O error)\n"
+        )
+        .into_bytes(),
+    });
+    // The previous messages are leaked, not freed: a handler running on
+    // another thread may still be reading them. Two short strings a file.
+    GUARD_MESSAGES.swap(Box::into_raw(messages), Ordering::SeqCst);
     GUARD_LEN.store(0, Ordering::SeqCst);
     GUARD_BASE.store(base, Ordering::SeqCst);
+    GUARD_FD.store(fd.unwrap_or(-1), Ordering::SeqCst);
     GUARD_LEN.store(len, Ordering::SeqCst);
-    // The previous message is leaked, not freed: a handler running on
-    // another thread may still be reading it. One short string per file.
-    let _ = old;
 }
 
 fn unguard(base: usize) {
@@ -305,26 +328,30 @@ extern "C" fn on_sigbus(
 ) {
     let base = GUARD_BASE.load(Ordering::SeqCst);
     let len = GUARD_LEN.load(Ordering::SeqCst);
-    let message = GUARD_MESSAGE.load(Ordering::SeqCst);
+    let fd = GUARD_FD.load(Ordering::SeqCst);
+    let messages = GUARD_MESSAGES.load(Ordering::SeqCst);
     const FALLBACK: &[u8] = b"mpatch: a mapped file changed size while mapped\n";
-    // SAFETY: only async-signal-safe calls (msync, write, _exit) on memory
-    // that stays valid for the life of the process: the guarded mapping is
-    // still mapped (we are inside an access to it) and messages are leaked.
+    // SAFETY: only async-signal-safe calls (fstat, msync, write, _exit) on
+    // memory that stays valid for the life of the process: the guarded
+    // mapping is still mapped (we are inside an access to it) and messages
+    // are leaked, never freed.
     unsafe {
+        let mut stat: libc::stat = std::mem::zeroed();
+        let shrunk =
+            fd < 0 || libc::fstat(fd, &mut stat) != 0 || (stat.st_size as u64) < len as u64;
         if len > 0 {
             // Flush what was already written before giving up.
             libc::msync(base as *mut libc::c_void, len, libc::MS_SYNC);
         }
-        let text: &[u8] = if message.is_null() {
-            FALLBACK
-        } else {
-            &*message
+        let text: &[u8] = match messages.as_ref() {
+            None => FALLBACK,
+            Some(m) if shrunk => &m.shrunk,
+            Some(m) => &m.unwritable,
         };
         libc::write(2, text.as_ptr().cast(), text.len());
         libc::_exit(2);
     }
 }
-
 fn install_sigbus_handler() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {

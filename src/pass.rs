@@ -4,7 +4,7 @@
 
 use std::io;
 
-use crate::map::{self, Mapping};
+use crate::map::{self, MapKind, Mapping};
 use crate::progress::Progress;
 use crate::scan::{Scanner, Split, Step};
 use crate::target::Target;
@@ -77,10 +77,16 @@ pub fn run(
     let settler = mapping.settler(start_writeback);
     let unlimited = plan.nth.is_none() && plan.max.is_none();
     if on_hit.is_none() && unlimited && plan.scanner.can_split() && end - start >= SPLIT_MIN {
-        let split = Split {
-            threads: std::thread::available_parallelism()
+        // Copy-on-write faults flush the TLB of every CPU running one of our
+        // threads; a dry run's writes are cheaper from one thread.
+        let threads = match (mapping.kind(), plan.replacement) {
+            (MapKind::Private, Some(_)) => 1,
+            _ => std::thread::available_parallelism()
                 .map_or(1, |n| n.get())
                 .min(8),
+        };
+        let split = Split {
+            threads,
             segment: SEGMENT,
         };
         let done = |offset: usize, len: usize, matches: u64| {
@@ -94,7 +100,7 @@ pub fn run(
             Some(with) => {
                 let hay = mapping.bytes_mut().map_err(|e| target.write_failure(&e))?;
                 let new_patcher = || {
-                    let mut writer = PageWriter::new(with);
+                    let mut writer = PageWriter::new(with, target);
                     move |region: &mut [u8], _: usize| writer.write(region)
                 };
                 plan.scanner
@@ -122,7 +128,7 @@ fn walk(
     let m = plan.scanner.len();
     let file_len = mapping.bytes().len();
     let mut cursor = plan.scanner.cursor(start, end, SEGMENT);
-    let mut writer = plan.replacement.map(PageWriter::new);
+    let mut writer = plan.replacement.map(|with| PageWriter::new(with, target));
     let mut before = Vec::new();
     let mut tally = Tally::default();
     let mut seen = 0u64;
@@ -189,24 +195,27 @@ fn walk(
     Ok(tally)
 }
 
-/// Writes a replacement into mapped bytes, first making their pages
-/// writable (once per page, so a page of many matches costs one call).
+/// Writes a replacement into mapped bytes. Where a write may need new
+/// blocks, their pages are first made writable (once per page), so that a
+/// full disk is an error here rather than a SIGBUS in the middle of a write.
 pub struct PageWriter<'a> {
     with: &'a [u8],
+    prefault: bool,
     ready_until: usize,
 }
 
 impl<'a> PageWriter<'a> {
-    pub fn new(with: &'a [u8]) -> PageWriter<'a> {
+    pub fn new(with: &'a [u8], target: &Target) -> PageWriter<'a> {
         PageWriter {
             with,
+            prefault: target.writes_may_allocate,
             ready_until: 0,
         }
     }
 
     pub fn write(&mut self, region: &mut [u8]) -> io::Result<()> {
         let region_end = region.as_ptr() as usize + region.len();
-        if region_end > self.ready_until {
+        if self.prefault && region_end > self.ready_until {
             map::prefault_write(region)?;
             self.ready_until = region_end.next_multiple_of(map::page_size());
         }

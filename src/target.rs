@@ -36,7 +36,14 @@ pub struct Target {
     pub file: File,
     pub identity: Identity,
     pub is_device: bool,
+    /// Whether a write may need new blocks (a hole, a copy-on-write file
+    /// system), so that pages must be made writable before they are written.
+    pub writes_may_allocate: bool,
 }
+
+// statfs magic numbers of file systems that may move a block on write:
+// btrfs, XFS (reflinks), ZFS, bcachefs.
+const COPY_ON_WRITE_FILE_SYSTEMS: &[i64] = &[0x9123_683e, 0x5846_5342, 0x2fc1_2fc1, 0xca45_1a4e];
 
 // statfs magic numbers of file systems whose files are generated on read
 // and cannot be mapped.
@@ -93,6 +100,9 @@ impl Target {
             check_mappable(&file, meta.len()).map_err(|reason| Problem::new(&name, reason))?;
             meta.len()
         };
+        let has_holes = meta.blocks().saturating_mul(512) < len;
+        let copy_on_write =
+            map::file_system_type(&file).is_ok_and(|t| COPY_ON_WRITE_FILE_SYSTEMS.contains(&t));
         Ok(Target {
             name,
             path,
@@ -103,6 +113,7 @@ impl Target {
                 len,
             },
             is_device: kind.is_block_device(),
+            writes_may_allocate: !kind.is_block_device() && (has_holes || copy_on_write),
         })
     }
 
@@ -132,7 +143,7 @@ impl Target {
     }
 
     pub fn map(&self, kind: MapKind) -> Result<Mapping, Problem> {
-        Mapping::new(&self.file, self.len(), kind, &self.name).map_err(|error| {
+        Mapping::new(&self.file, self.len(), kind, &self.name, self.is_device).map_err(|error| {
             self.problem(format!(
                 "cannot map: {}",
                 crate::error::plain_reason(&error)

@@ -54,7 +54,7 @@ pub fn run(args: &PokeArgs) -> anyhow::Result<Outcome> {
         recorder.finish(recorded.map_err(anyhow::Error::from))?;
     }
     let hay = mapping.bytes_mut().map_err(|e| target.write_failure(&e))?;
-    PageWriter::new(&bytes)
+    PageWriter::new(&bytes, &target)
         .write(&mut hay[at..at + bytes.len()])
         .map_err(|e| target.write_failure(&e))?;
     settle_file(&target, &mapping, &args.write)?;

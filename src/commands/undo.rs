@@ -17,8 +17,8 @@ pub fn run(args: &UndoArgs) -> anyhow::Result<Outcome> {
     let name = args.journal.display().to_string();
     let file = File::open(&args.journal).map_err(|e| Problem::io(&name, &e))?;
     let len = file.metadata().map_err(|e| Problem::io(&name, &e))?.len();
-    let mapping =
-        Mapping::new(&file, len, MapKind::ReadOnly, &name).map_err(|e| Problem::io(&name, &e))?;
+    let mapping = Mapping::new(&file, len, MapKind::ReadOnly, &name, false)
+        .map_err(|e| Problem::io(&name, &e))?;
     let journal = Journal::parse(mapping.bytes()).map_err(|e| Problem::new(&name, e))?;
 
     // Check everything before restoring anything.
@@ -118,7 +118,7 @@ pub fn run(args: &UndoArgs) -> anyhow::Result<Outcome> {
                 let bytes = mapping.bytes_mut().map_err(|e| target.write_failure(&e))?;
                 let at = offset as usize;
                 if &bytes[at..at + old.len()] != old {
-                    crate::pass::PageWriter::new(old)
+                    crate::pass::PageWriter::new(old, target)
                         .write(&mut bytes[at..at + old.len()])
                         .map_err(|e| target.write_failure(&e))?;
                     *restored += 1;
