@@ -62,7 +62,10 @@ impl Mapping {
                 match kind {
                     MapKind::ReadOnly => Pages::ReadOnly(options.map(file)?),
                     MapKind::Shared => Pages::Writable(options.map_mut(file)?),
-                    MapKind::Private => Pages::Writable(options.map_copy(file)?),
+                    // A private copy of a file larger than memory would be
+                    // refused by the overcommit check; its pages are given
+                    // back a segment at a time (Settler), so reserve none.
+                    MapKind::Private => Pages::Writable(options.no_reserve_swap().map_copy(file)?),
                 }
             }
         };
