@@ -22,7 +22,15 @@ impl Progress {
         if !show {
             return Progress(None);
         }
-        let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+        // indicatif hides a bar whose stderr is no terminal; `always` means
+        // always, so then it draws through a plain handle on stderr.
+        let target = match mode {
+            ProgressMode::Always => {
+                ProgressDrawTarget::term_like_with_hz(Box::new(console::Term::stderr()), 20)
+            }
+            _ => ProgressDrawTarget::stderr(),
+        };
+        let bar = ProgressBar::with_draw_target(Some(len), target);
         bar.set_style(
             ProgressStyle::with_template(
                 "{prefix} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
