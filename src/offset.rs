@@ -48,7 +48,7 @@ pub struct RangeSpec {
 pub fn parse_range(text: &str) -> Result<RangeSpec, String> {
     let (start, end) = text
         .split_once(':')
-        .ok_or_else(|| format!("--range {text:?}: expected START:END (either may be left out)"))?;
+        .ok_or_else(|| format!("{text:?}: expected START:END (either may be left out)"))?;
     let part = |s: &str| -> Result<Option<Position>, String> {
         if s.is_empty() {
             Ok(None)
@@ -65,18 +65,18 @@ pub fn parse_range(text: &str) -> Result<RangeSpec, String> {
 }
 
 impl RangeSpec {
-    /// The byte range `[start, end)` inside a file of `len` bytes; ends past
-    /// the file are cut to it, and an inverted range is empty.
-    pub fn resolve(&self, len: u64) -> Result<(u64, u64), String> {
-        let start = match self.start {
-            Some(p) => p.resolve(len)?.min(len),
-            None => 0,
+    /// The byte range `[start, end)` inside a file of `len` bytes. Ends
+    /// outside the file are cut to it, as Python's slices are (so
+    /// `--range=-1024:` works on a shorter file too), and an inverted range
+    /// is empty.
+    pub fn resolve(&self, len: u64) -> (u64, u64) {
+        let clamp = |p: Position| match p {
+            Position::FromStart(offset) => offset.min(len),
+            Position::FromEnd(back) => len.saturating_sub(back),
         };
-        let end = match self.end {
-            Some(p) => p.resolve(len)?.min(len),
-            None => len,
-        };
-        Ok((start, end.max(start)))
+        let start = self.start.map_or(0, clamp);
+        let end = self.end.map_or(len, clamp);
+        (start, end.max(start))
     }
 }
 
@@ -97,28 +97,20 @@ mod tests {
     #[test]
     fn positions() {
         assert_eq!(parse_position("-16").unwrap(), Position::FromEnd(16));
-        assert_eq!(Position::FromEnd(16).resolve(100).unwrap(), 84);
+        assert_eq!(Position::FromEnd(16).resolve(100), 84);
         assert!(Position::FromEnd(101).resolve(100).is_err());
-        assert_eq!(Position::FromStart(200).resolve(100).unwrap(), 200);
+        assert_eq!(Position::FromStart(200).resolve(100), 200);
     }
 
     #[test]
     fn ranges() {
-        assert_eq!(
-            parse_range("10:20").unwrap().resolve(100).unwrap(),
-            (10, 20)
-        );
-        assert_eq!(parse_range(":0x20").unwrap().resolve(100).unwrap(), (0, 32));
-        assert_eq!(parse_range("90:").unwrap().resolve(100).unwrap(), (90, 100));
-        assert_eq!(
-            parse_range("-10:").unwrap().resolve(100).unwrap(),
-            (90, 100)
-        );
-        assert_eq!(
-            parse_range("50:10").unwrap().resolve(100).unwrap(),
-            (50, 50)
-        );
-        assert_eq!(parse_range(":").unwrap().resolve(100).unwrap(), (0, 100));
+        assert_eq!(parse_range("10:20").unwrap().resolve(100), (10, 20));
+        assert_eq!(parse_range(":0x20").unwrap().resolve(100), (0, 32));
+        assert_eq!(parse_range("90:").unwrap().resolve(100), (90, 100));
+        assert_eq!(parse_range("-10:").unwrap().resolve(100), (90, 100));
+        assert_eq!(parse_range("50:10").unwrap().resolve(100), (50, 50));
+        assert_eq!(parse_range(":").unwrap().resolve(100), (0, 100));
+        assert_eq!(parse_range("-1024:").unwrap().resolve(100), (0, 100));
         assert!(parse_range("10").is_err());
         assert!(parse_range("a:b").is_err());
     }

@@ -68,7 +68,7 @@ fn search(
     let plan = Plan {
         scanner,
         replacement: None,
-        range: selection.range_in(&target)?,
+        range: selection.range_in(&target),
         nth: selection.nth,
         max: if stop_at_first {
             Some(1)

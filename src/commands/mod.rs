@@ -63,12 +63,9 @@ impl Selection {
     }
 
     /// The byte range to scan in `target`.
-    pub fn range_in(&self, target: &Target) -> Result<(usize, usize), Problem> {
-        let (start, end) = self
-            .range
-            .resolve(target.len())
-            .map_err(|e| target.problem(e))?;
-        Ok((start as usize, end as usize))
+    pub fn range_in(&self, target: &Target) -> (usize, usize) {
+        let (start, end) = self.range.resolve(target.len());
+        (start as usize, end as usize)
     }
 }
 

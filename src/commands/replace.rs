@@ -50,17 +50,15 @@ pub fn run(args: &ReplaceArgs) -> anyhow::Result<Outcome> {
     let targets = open_all(&args.files, &args.write)?;
     let plans = targets
         .iter()
-        .map(|target| {
-            Ok(Plan {
-                scanner: &scanner,
-                replacement: Some(&replacement),
-                range: selection.range_in(target)?,
-                nth: selection.nth,
-                max: selection.max,
-                context: args.report.context.unwrap_or(0),
-            })
+        .map(|target| Plan {
+            scanner: &scanner,
+            replacement: Some(&replacement),
+            range: selection.range_in(target),
+            nth: selection.nth,
+            max: selection.max,
+            context: args.report.context.unwrap_or(0),
         })
-        .collect::<Result<Vec<_>, Problem>>()?;
+        .collect::<Vec<_>>();
 
     if let Some(expected) = args.expect
         && !expectation_holds(&targets, &plans, expected)?
