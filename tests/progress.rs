@@ -9,10 +9,17 @@ use common::*;
 fn progress_always_draws_on_stderr_only() {
     let s = Sandbox::new();
     let f = s.file("f", "ERROR ".repeat(8 << 20));
-    let out = mpatch().args(["find", "-c", "--progress", "always", "ERROR"]).arg(&f).output().unwrap();
+    let out = mpatch()
+        .args(["find", "-c", "--progress", "always", "ERROR"])
+        .arg(&f)
+        .output()
+        .unwrap();
     assert_eq!(stdout(&out), "8388608\n");
     let err = stderr(&out);
-    assert!(err.contains("MiB") && err.contains(&*f.to_string_lossy()), "no bar drawn: {err:?}");
+    assert!(
+        err.contains("MiB") && err.contains(&*f.to_string_lossy()),
+        "no bar drawn: {err:?}"
+    );
 }
 
 #[test]
@@ -34,11 +41,20 @@ fn progress_auto_draws_on_a_terminal_for_large_files() {
     let s = Sandbox::new();
     let f = s.file("big", "ERROR ".repeat(50 << 20));
     // `script` gives mpatch a pseudo-terminal as stdout and stderr.
-    let out = sh(&format!("script -qec '{BIN} find -c ERROR {}' /dev/null", f.display()));
+    let out = sh(&format!(
+        "script -qec '{BIN} find -c ERROR {}' /dev/null",
+        f.display()
+    ));
     if !out.status.success() && stdout(&out).is_empty() {
-        return cannot_run("progress_auto_draws_on_a_terminal_for_large_files", "script(1) is not available");
+        return cannot_run(
+            "progress_auto_draws_on_a_terminal_for_large_files",
+            "script(1) is not available",
+        );
     }
     let screen = stdout(&out);
     assert!(screen.contains("52428800"), "{screen:?}");
-    assert!(screen.contains("GiB") || screen.contains("MiB"), "no bar on the terminal: {screen:?}");
+    assert!(
+        screen.contains("GiB") || screen.contains("MiB"),
+        "no bar on the terminal: {screen:?}"
+    );
 }
