@@ -39,7 +39,12 @@ pub struct Target {
     /// Whether a write may need new blocks (a hole, a copy-on-write file
     /// system), so that pages must be made writable before they are written.
     pub writes_may_allocate: bool,
+    /// Whether reading the file through a mapping may need new pages: holes
+    /// of a tmpfs file are filled on first touch, and fail on a full one.
+    pub reads_may_allocate: bool,
 }
+
+const TMPFS: i64 = 0x0102_1994;
 
 // statfs magic numbers of file systems that may move a block on write:
 // btrfs, XFS (reflinks), ZFS, bcachefs.
@@ -101,8 +106,8 @@ impl Target {
             meta.len()
         };
         let has_holes = meta.blocks().saturating_mul(512) < len;
-        let copy_on_write =
-            map::file_system_type(&file).is_ok_and(|t| COPY_ON_WRITE_FILE_SYSTEMS.contains(&t));
+        let fs_type = map::file_system_type(&file).unwrap_or(0);
+        let copy_on_write = COPY_ON_WRITE_FILE_SYSTEMS.contains(&fs_type);
         Ok(Target {
             name,
             path,
@@ -114,6 +119,7 @@ impl Target {
             },
             is_device: kind.is_block_device(),
             writes_may_allocate: !kind.is_block_device() && (has_holes || copy_on_write),
+            reads_may_allocate: !kind.is_block_device() && has_holes && fs_type == TMPFS,
         })
     }
 

@@ -60,10 +60,26 @@ pub fn run(args: &ReplaceArgs) -> anyhow::Result<Outcome> {
         })
         .collect::<Vec<_>>();
 
-    if let Some(expected) = args.expect
-        && !expectation_holds(&targets, &plans, expected)?
-    {
-        return Ok(Outcome::NothingDone);
+    // Count first when a guard needs the numbers, or when merely reading a
+    // file may fail (holes on a full tmpfs): a failure then stops the run
+    // before any byte is written, not half-way through.
+    if args.expect.is_some() || targets.iter().any(|t| t.reads_may_allocate) {
+        let counts = count_matches(&targets, &plans)?;
+        if let Some(expected) = args.expect {
+            let mut holds = true;
+            for (target, &found) in targets.iter().zip(&counts) {
+                if found != expected {
+                    eprintln!(
+                        "mpatch: {}: {found} matches, --expect {expected}; no file written",
+                        target.name
+                    );
+                    holds = false;
+                }
+            }
+            if !holds {
+                return Ok(Outcome::NothingDone);
+            }
+        }
     }
     if let Some(path) = args.write.journal.as_ref().filter(|_| !args.write.dry_run) {
         record_journal(path, &targets, &plans)?;
@@ -126,33 +142,28 @@ pub fn run(args: &ReplaceArgs) -> anyhow::Result<Outcome> {
     })
 }
 
-/// Counts the matches in every file; reports each file that differs.
-fn expectation_holds(targets: &[Target], plans: &[Plan], expected: u64) -> anyhow::Result<bool> {
-    let mut holds = true;
+/// The number of matches each plan would act on, read without writing.
+fn count_matches(targets: &[Target], plans: &[Plan]) -> anyhow::Result<Vec<u64>> {
+    let mut counts = Vec::with_capacity(targets.len());
     for (target, plan) in targets.iter().zip(plans) {
         let mut mapping = target.map(MapKind::ReadOnly)?;
         let count_only = Plan {
             replacement: None,
             ..*plan
         };
-        let found = pass::run(
-            target,
-            &mut mapping,
-            &count_only,
-            None,
-            &Progress::none(),
-            false,
-        )?
-        .matches;
-        if found != expected {
-            eprintln!(
-                "mpatch: {}: {found} matches, --expect {expected}; no file written",
-                target.name
-            );
-            holds = false;
-        }
+        counts.push(
+            pass::run(
+                target,
+                &mut mapping,
+                &count_only,
+                None,
+                &Progress::none(),
+                false,
+            )?
+            .matches,
+        );
     }
-    Ok(holds)
+    Ok(counts)
 }
 
 /// Writes and syncs the journal of every region the run will change.

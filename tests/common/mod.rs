@@ -4,10 +4,13 @@
 #![allow(dead_code)]
 
 use std::fs;
+use std::io::Read;
+use std::ops::{Deref, DerefMut};
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::Output;
-use std::time::SystemTime;
+use std::process::{Child, ExitStatus, Output};
+use std::time::{Duration, Instant, SystemTime};
 
 use assert_cmd::Command;
 use tempfile::TempDir;
@@ -126,18 +129,252 @@ pub fn assert_error(output: &Output, subject: &str, reason: &str) {
 
 /// Runs the sandbox's copy of mpatch as user 65534 (nobody) when we are
 /// root, so that permission checks are real; as ourselves otherwise.
+///
+/// The copy was just written, and a child that another test forks at that
+/// moment holds it open for writing until it execs; executing the copy then
+/// fails with "text file busy", which is retried.
 pub fn mpatch_unprivileged(sandbox: &Sandbox, args: &[&str]) -> Output {
     let binary = sandbox.binary();
-    let mut cmd = if is_root() {
-        let mut cmd = std::process::Command::new("setpriv");
-        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&binary);
-        cmd
-    } else {
-        std::process::Command::new(&binary)
-    };
-    cmd.args(args)
-        .current_dir(sandbox.dir.path())
-        .output()
-        .unwrap()
+    for _ in 0..50 {
+        let mut cmd = if is_root() {
+            let mut cmd = std::process::Command::new("setpriv");
+            cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(&binary);
+            cmd
+        } else {
+            std::process::Command::new(&binary)
+        };
+        match cmd.args(args).current_dir(sandbox.dir.path()).output() {
+            Ok(out)
+                if out.status.code() == Some(126) && stderr(&out).contains("Text file busy") => {}
+            Ok(out) => return out,
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {}
+            Err(e) => panic!("cannot run {}: {e}", binary.display()),
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("{} stayed busy", binary.display());
+}
+
+/// Asserts exit 2 and that stderr is exactly the line
+/// `mpatch: SUBJECT: REASON`.
+pub fn assert_error_line(output: &Output, subject: &str, reason: &str) {
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "expected exit 2; stderr: {}",
+        stderr(output)
+    );
+    assert_eq!(stderr(output), format!("mpatch: {subject}: {reason}\n"));
+}
+
+/// A child process that is killed and reaped when dropped, so that a
+/// failing test leaves nothing running.
+pub struct KillOnDrop(pub Child);
+
+impl KillOnDrop {
+    pub fn spawn(cmd: &mut std::process::Command) -> KillOnDrop {
+        KillOnDrop(cmd.spawn().unwrap())
+    }
+}
+
+impl Deref for KillOnDrop {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl DerefMut for KillOnDrop {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits for `child` to end, at most `limit`; past that it is killed and
+/// the test fails.
+pub fn wait_within(child: &mut Child, limit: Duration) -> ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("process {} still running after {limit:?}", child.id());
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Waits for `child` (at most `limit`) and collects its piped stdout and
+/// stderr, which must be small enough to fit in the pipes.
+pub fn output_within(mut child: KillOnDrop, limit: Duration) -> Output {
+    let status = wait_within(&mut child, limit);
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    if let Some(mut pipe) = child.stdout.take() {
+        pipe.read_to_end(&mut out).unwrap();
+    }
+    if let Some(mut pipe) = child.stderr.take() {
+        pipe.read_to_end(&mut err).unwrap();
+    }
+    Output {
+        status,
+        stdout: out,
+        stderr: err,
+    }
+}
+
+/// Polls `done` until it holds, at most `limit`; past that the test fails
+/// saying what it waited for.
+pub fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "waited {limit:?} until {what}, in vain"
+        );
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+/// Shell functions every namespace script starts with: `run NAME CMD…`
+/// records CMD's stdout, stderr and exit status under NAME, and
+/// `keep FILE…` copies files out of mounts that vanish with the namespace.
+const NAMESPACE_PRELUDE: &str = r#"set -eu
+run() {
+  name=$1; shift
+  if "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"; then code=0; else code=$?; fi
+  echo "$code" >"$OUT/$name.code"
+}
+keep() { cp "$@" "$OUT/kept/"; }
+"#;
+
+/// Scripts run as root of their own user and mount namespace
+/// (`unshare -rm`), where they may mount a tmpfs at `$MNT`, fill it or
+/// make it read-only; the mount vanishes with the namespace. `$BIN` is
+/// mpatch, `$OUT` where `run` and `keep` leave their results.
+pub struct Namespace {
+    out: PathBuf,
+    pub mnt: PathBuf,
+}
+
+impl Namespace {
+    /// `None` when user namespaces are not available here.
+    pub fn new(sandbox: &Sandbox) -> Option<Namespace> {
+        let works = std::process::Command::new("unshare")
+            .args(["-rm", "true"])
+            .output()
+            .is_ok_and(|out| out.status.success());
+        if !works {
+            return None;
+        }
+        let out = sandbox.path("namespace-out");
+        let mnt = sandbox.path("mnt");
+        fs::create_dir_all(out.join("kept")).unwrap();
+        fs::create_dir_all(&mnt).unwrap();
+        Some(Namespace { out, mnt })
+    }
+
+    /// Runs `script` (after the prelude, with `set -eu`) and fails the test
+    /// if it fails or takes more than a minute.
+    pub fn run(&self, script: &str) {
+        let out = std::process::Command::new("timeout")
+            .args(["-k", "5", "60", "unshare", "-rm", "sh", "-c"])
+            .arg(format!("{NAMESPACE_PRELUDE}{script}"))
+            .env("BIN", BIN)
+            .env("OUT", &self.out)
+            .env("MNT", &self.mnt)
+            .env("LC_ALL", "C")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "namespace script failed ({}): {}{}",
+            out.status,
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+
+    /// What the script's `run NAME …` did, as if run here; a status above
+    /// 128 (sh's way of telling a signal) comes back as that signal.
+    pub fn step(&self, name: &str) -> Output {
+        let read = |ext: &str| {
+            fs::read(self.out.join(format!("{name}.{ext}")))
+                .unwrap_or_else(|e| panic!("step {name} did not run ({ext}: {e})"))
+        };
+        let code: i32 = String::from_utf8(read("code"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let status = if code > 128 {
+            ExitStatus::from_raw(code - 128)
+        } else {
+            ExitStatus::from_raw(code << 8)
+        };
+        Output {
+            status,
+            stdout: read("out"),
+            stderr: read("err"),
+        }
+    }
+
+    /// A file the script copied out with `keep`.
+    pub fn kept(&self, name: &str) -> Vec<u8> {
+        fs::read(self.out.join("kept").join(name)).unwrap()
+    }
+
+    /// The path of `name` inside the mount, as mpatch names it.
+    pub fn mounted(&self, name: &str) -> String {
+        self.mnt.join(name).display().to_string()
+    }
+}
+
+/// A loop device over a file, detached when dropped.
+pub struct LoopDevice {
+    pub path: PathBuf,
+}
+
+impl LoopDevice {
+    /// Attaches `backing` to a free loop device (`losetup -f --show`).
+    pub fn attach(backing: &Path) -> Result<LoopDevice, String> {
+        let out = std::process::Command::new("losetup")
+            .args(["-f", "--show"])
+            .arg(backing)
+            .output()
+            .map_err(|e| format!("losetup: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("losetup: {}", stderr(&out).trim()));
+        }
+        Ok(LoopDevice {
+            path: PathBuf::from(stdout(&out).trim()),
+        })
+    }
+
+    pub fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+impl Drop for LoopDevice {
+    fn drop(&mut self) {
+        let out = std::process::Command::new("losetup")
+            .arg("-d")
+            .arg(&self.path)
+            .output();
+        if !out.as_ref().is_ok_and(|o| o.status.success()) {
+            eprintln!("could not detach {}: {out:?}", self.path.display());
+        }
+    }
 }

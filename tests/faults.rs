@@ -1,0 +1,1097 @@
+//! Faults provoked for real, each checked for its exit status, its one line
+//! on stderr and the file's bytes: a file cut short while mapped, a full
+//! disk, a read-only file system, pseudo-files and sockets, loop devices,
+//! permissions, a running program, a held lock, undo journals (after a real
+//! SIGKILL too), and the metadata and mappings a patch must keep.
+
+mod common;
+
+use std::ffi::CString;
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileExt, MetadataExt, PermissionsExt};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const MIB: u64 = 1 << 20;
+const PAGE: usize = 4096;
+
+fn name(path: &Path) -> String {
+    path.display().to_string()
+}
+
+fn mpatch_output(args: &[&str], file: &Path) -> Output {
+    mpatch().args(args).arg(file).output().unwrap()
+}
+
+// ---------------------------------------------------------------------------
+// A file cut short while mapped
+
+/// The first page of the big sparse file: text without the pattern.
+fn first_page() -> Vec<u8> {
+    let mut page = b"2024-01-01 start of a log that will be cut short\n".to_vec();
+    page.resize(PAGE, b'.');
+    page
+}
+
+/// Whether process `pid` has a mapping of inode `ino`.
+fn maps_inode(pid: u32, ino: u64) -> bool {
+    let ino = ino.to_string();
+    fs::read_to_string(format!("/proc/{pid}/maps")).is_ok_and(|maps| {
+        maps.lines()
+            .any(|line| line.split_whitespace().nth(4) == Some(ino.as_str()))
+    })
+}
+
+/// Makes `path` a sparse file of `size` bytes (its first page text, ERROR
+/// 100 bytes before its end), starts `mpatch ARGS path` on it, and cuts the
+/// file to its first page as soon as mpatch has it mapped. Returns what
+/// mpatch did, or `None` if it finished cleanly before the cut landed.
+fn cut_short_while_mapped(path: &Path, args: &[&str], size: u64) -> Option<Output> {
+    let file = File::create(path).unwrap();
+    file.write_all_at(&first_page(), 0).unwrap();
+    file.set_len(size).unwrap();
+    file.write_all_at(b"ERROR", size - 100).unwrap();
+    let ino = file.metadata().unwrap().ino();
+    let mut child = KillOnDrop::spawn(
+        Command::new(BIN)
+            .args(args)
+            .arg(path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    let pid = child.id();
+    wait_until(
+        "mpatch has mapped the file",
+        Duration::from_secs(20),
+        || maps_inode(pid, ino) || child.try_wait().unwrap().is_some(),
+    );
+    file.set_len(PAGE as u64).unwrap();
+    let out = output_within(child, Duration::from_secs(30));
+    assert_eq!(
+        out.status.signal(),
+        None,
+        "mpatch was killed by a signal; stderr: {}",
+        stderr(&out)
+    );
+    assert_eq!(
+        fs::read(path).unwrap(),
+        first_page(),
+        "mpatch neither changed what was left nor grew the file back"
+    );
+    match out.status.code() {
+        Some(0 | 1) => None,
+        _ => Some(out),
+    }
+}
+
+/// Runs `mpatch ARGS` on ever larger files until the cut lands mid-run,
+/// then checks the run ended with exit 2 and the one-line reason.
+fn assert_cut_short_is_an_error(args: &[&str]) {
+    let s = Sandbox::new();
+    let path = s.path("big.log");
+    for size in [256 * MIB, 1024 * MIB, 4096 * MIB] {
+        match cut_short_while_mapped(&path, args, size) {
+            Some(out) => {
+                assert_error_line(&out, &name(&path), "file changed size while mapped");
+                return;
+            }
+            None => eprintln!("mpatch finished {size} bytes before the cut; trying larger"),
+        }
+    }
+    panic!("mpatch {args:?} always finished before the file was cut");
+}
+
+#[test]
+fn find_on_a_file_cut_short_exits_2_not_by_a_signal() {
+    assert_cut_short_is_an_error(&["find", "ERROR"]);
+}
+
+#[test]
+fn find_count_on_a_file_cut_short_exits_2_not_by_a_signal() {
+    assert_cut_short_is_an_error(&["find", "-c", "ERROR"]);
+}
+
+#[test]
+fn replace_on_a_file_cut_short_exits_2_not_by_a_signal() {
+    assert_cut_short_is_an_error(&["replace", "ERROR", "FIXED"]);
+}
+
+// ---------------------------------------------------------------------------
+// Full disk and read-only file system, on a tmpfs in a namespace
+
+fn namespace(s: &Sandbox, test: &str) -> Option<Namespace> {
+    let ns = Namespace::new(s);
+    if ns.is_none() {
+        cannot_run(
+            test,
+            "user and mount namespaces (unshare -rm) are not available",
+        );
+    }
+    ns
+}
+
+/// Fills the tmpfs at $MNT to the last block and records its free blocks.
+const FILL_THE_DISK: &str = r#"
+dd if=/dev/zero of="$MNT/fill" bs=4k 2>/dev/null || true
+run free stat -f -c %a "$MNT"
+"#;
+
+#[test]
+fn replace_works_on_a_full_disk_where_sed_fails() {
+    let s = Sandbox::new();
+    let Some(ns) = namespace(&s, "replace_works_on_a_full_disk_where_sed_fails") else {
+        return;
+    };
+    ns.run(&format!(
+        r#"
+mount -t tmpfs -o size=1m tmpfs "$MNT"
+printf 'line ERROR one\nERROR two\n' >"$MNT/app.log"
+cp "$MNT/app.log" "$MNT/sed.log"
+{FILL_THE_DISK}
+run replace "$BIN" replace ERROR FIXED "$MNT/app.log"
+run sed sed -i s/ERROR/FIXED/ "$MNT/sed.log"
+keep "$MNT/app.log" "$MNT/sed.log"
+"#
+    ));
+    assert_eq!(stdout(&ns.step("free")), "0\n", "the disk is full");
+    let sed = ns.step("sed");
+    assert_ne!(
+        sed.status.code(),
+        Some(0),
+        "sed -i needs space for its copy"
+    );
+    assert!(stderr(&sed).contains("No space left on device"), "{sed:?}");
+    assert_eq!(ns.kept("sed.log"), b"line ERROR one\nERROR two\n");
+
+    let replace = ns.step("replace");
+    assert_eq!(replace.status.code(), Some(0), "{}", stderr(&replace));
+    assert_eq!(
+        stdout(&replace),
+        format!("{}: 2 replaced\n", ns.mounted("app.log"))
+    );
+    assert_eq!(stderr(&replace), "");
+    assert_eq!(ns.kept("app.log"), b"line FIXED one\nFIXED two\n");
+}
+
+#[test]
+fn poke_into_a_hole_on_a_full_disk_is_no_space_left() {
+    let s = Sandbox::new();
+    let Some(ns) = namespace(&s, "poke_into_a_hole_on_a_full_disk_is_no_space_left") else {
+        return;
+    };
+    ns.run(&format!(
+        r#"
+mount -t tmpfs -o size=1m tmpfs "$MNT"
+truncate -s 1M "$MNT/sparse"
+{FILL_THE_DISK}
+run poke "$BIN" poke "$MNT/sparse" 500000 X
+keep "$MNT/sparse"
+"#
+    ));
+    assert_eq!(stdout(&ns.step("free")), "0\n", "the disk is full");
+    let poke = ns.step("poke");
+    assert_error_line(&poke, &ns.mounted("sparse"), "no space left on device");
+    assert_eq!(stdout(&poke), "");
+    assert_eq!(ns.kept("sparse"), vec![0; MIB as usize]);
+}
+
+/// Reading a hole of a tmpfs file through a mapping makes tmpfs allocate a
+/// page; on a full tmpfs that cannot succeed. mpatch says so cleanly (a
+/// limitation documented in the README), where grep's read(2) sees zeros.
+#[test]
+fn find_on_a_sparse_file_on_a_full_tmpfs_is_a_clean_error() {
+    let s = Sandbox::new();
+    let Some(ns) = namespace(&s, "find_on_a_sparse_file_on_a_full_tmpfs_is_a_clean_error") else {
+        return;
+    };
+    ns.run(&format!(
+        r#"
+mount -t tmpfs -o size=1m tmpfs "$MNT"
+printf 'head' >"$MNT/sparse"
+truncate -s 1M "$MNT/sparse"
+{FILL_THE_DISK}
+run find "$BIN" find -c head "$MNT/sparse"
+"#
+    ));
+    assert_eq!(stdout(&ns.step("free")), "0\n", "the disk is full");
+    let find = ns.step("find");
+    assert_error_line(
+        &find,
+        &ns.mounted("sparse"),
+        "a page could not be read or written (no space left on device, or an I/O error)",
+    );
+}
+
+/// The same limitation must never leave a half-patched file: replace counts
+/// a sparse tmpfs file before writing, so it fails with nothing changed.
+#[test]
+fn replace_on_a_sparse_file_on_a_full_tmpfs_changes_nothing() {
+    let s = Sandbox::new();
+    let Some(ns) = namespace(
+        &s,
+        "replace_on_a_sparse_file_on_a_full_tmpfs_changes_nothing",
+    ) else {
+        return;
+    };
+    ns.run(&format!(
+        r#"
+mount -t tmpfs -o size=1m tmpfs "$MNT"
+printf 'ERROR' >"$MNT/sparse"
+truncate -s 1M "$MNT/sparse"
+printf 'ERROR' | dd of="$MNT/sparse" bs=1 seek=900000 conv=notrunc 2>/dev/null
+{FILL_THE_DISK}
+run replace "$BIN" replace ERROR FIXED "$MNT/sparse"
+keep "$MNT/sparse"
+"#
+    ));
+    assert_eq!(stdout(&ns.step("free")), "0\n", "the disk is full");
+    let replace = ns.step("replace");
+    assert_error_line(
+        &replace,
+        &ns.mounted("sparse"),
+        "a page could not be read or written (no space left on device, or an I/O error)",
+    );
+    let mut expected = vec![0u8; MIB as usize];
+    expected[..5].copy_from_slice(b"ERROR");
+    expected[900_000..900_005].copy_from_slice(b"ERROR");
+    assert!(ns.kept("sparse") == expected, "no match was patched");
+}
+
+#[test]
+fn a_journal_that_cannot_be_written_on_a_full_disk_stops_the_patch() {
+    let s = Sandbox::new();
+    let Some(ns) = namespace(
+        &s,
+        "a_journal_that_cannot_be_written_on_a_full_disk_stops_the_patch",
+    ) else {
+        return;
+    };
+    ns.run(&format!(
+        r#"
+mount -t tmpfs -o size=1m tmpfs "$MNT"
+printf 'a ERROR b ERROR\n' >"$MNT/app.log"
+{FILL_THE_DISK}
+run replace "$BIN" replace --journal "$MNT/app.mpj" ERROR FIXED "$MNT/app.log"
+run poke "$BIN" poke --journal "$MNT/poke.mpj" "$MNT/app.log" 0 X
+run left ls "$MNT"
+keep "$MNT/app.log"
+"#
+    ));
+    assert_eq!(stdout(&ns.step("free")), "0\n", "the disk is full");
+    for (step, journal) in [("replace", "app.mpj"), ("poke", "poke.mpj")] {
+        let out = ns.step(step);
+        assert_error_line(&out, &ns.mounted(journal), "no space left on device");
+        assert_eq!(stdout(&out), "");
+    }
+    assert_eq!(
+        stdout(&ns.step("left")),
+        "app.log\nfill\n",
+        "no partial journal is left behind"
+    );
+    assert_eq!(ns.kept("app.log"), b"a ERROR b ERROR\n");
+}
+
+/// A tmpfs holding `app.log`, remounted read-only, then `steps`.
+fn on_a_read_only_file_system(ns: &Namespace, steps: &str) {
+    ns.run(&format!(
+        r#"
+mount -t tmpfs -o size=1m tmpfs "$MNT"
+printf 'an ERROR here\n' >"$MNT/app.log"
+mount -o remount,ro "$MNT"
+{steps}
+keep "$MNT/app.log"
+"#
+    ));
+}
+
+#[test]
+fn replace_and_poke_on_a_read_only_file_system_are_refused() {
+    let s = Sandbox::new();
+    let Some(ns) = namespace(
+        &s,
+        "replace_and_poke_on_a_read_only_file_system_are_refused",
+    ) else {
+        return;
+    };
+    on_a_read_only_file_system(
+        &ns,
+        r#"
+run replace "$BIN" replace ERROR FIXED "$MNT/app.log"
+run poke "$BIN" poke "$MNT/app.log" 0 X
+"#,
+    );
+    for step in ["replace", "poke"] {
+        assert_error_line(
+            &ns.step(step),
+            &ns.mounted("app.log"),
+            "read-only file system",
+        );
+    }
+    assert_eq!(ns.kept("app.log"), b"an ERROR here\n");
+}
+
+#[test]
+fn dry_run_and_find_work_on_a_read_only_file_system() {
+    let s = Sandbox::new();
+    let Some(ns) = namespace(&s, "dry_run_and_find_work_on_a_read_only_file_system") else {
+        return;
+    };
+    on_a_read_only_file_system(
+        &ns,
+        r#"
+run dry "$BIN" replace --dry-run ERROR FIXED "$MNT/app.log"
+run find "$BIN" find ERROR "$MNT/app.log"
+"#,
+    );
+    let dry = ns.step("dry");
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    assert_eq!(
+        stdout(&dry),
+        format!("{}: 1 would be replaced\n", ns.mounted("app.log"))
+    );
+    let find = ns.step("find");
+    assert_eq!(find.status.code(), Some(0), "{}", stderr(&find));
+    assert_eq!(stdout(&find), "3\n");
+    assert_eq!(ns.kept("app.log"), b"an ERROR here\n");
+}
+
+// ---------------------------------------------------------------------------
+// Pseudo-files and sockets
+
+#[test]
+fn proc_and_sys_files_are_refused_as_pseudo_files() {
+    let sys = [
+        "/sys/kernel/mm/transparent_hugepage/enabled",
+        "/sys/devices/system/cpu/online",
+        "/sys/kernel/uevent_seqnum",
+    ]
+    .into_iter()
+    .find(|path| File::open(path).is_ok());
+    let Some(sys) = sys else {
+        return cannot_run(
+            "proc_and_sys_files_are_refused_as_pseudo_files",
+            "no readable /sys file",
+        );
+    };
+    // /proc/self/status holds "Name", so a refusal cannot pass as no match.
+    for (path, pattern) in [("/proc/self/status", "Name"), (sys, "e")] {
+        for args in [
+            vec!["find", pattern, path],
+            vec!["find", "-c", pattern, path],
+            vec!["replace", "--dry-run", "--pad", "X", pattern, "X", path],
+            vec!["peek", path, "0"],
+        ] {
+            let out = mpatch()
+                .args(&args)
+                .timeout(Duration::from_secs(10))
+                .output()
+                .unwrap();
+            assert_error(&out, path, "pseudo-file");
+            assert!(stderr(&out).contains("cannot be mapped"), "{out:?}");
+            assert_eq!(stdout(&out), "", "{args:?}");
+        }
+    }
+}
+
+#[test]
+fn a_socket_is_refused_at_once() {
+    let s = Sandbox::new();
+    let socket = s.path("app.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let path = name(&socket);
+    for args in [
+        vec!["find", "x", &path],
+        vec!["replace", "x", "y", &path],
+        vec!["poke", &path, "0", "x"],
+        vec!["peek", &path, "0"],
+    ] {
+        let started = Instant::now();
+        let out = mpatch()
+            .args(&args)
+            .timeout(Duration::from_secs(10))
+            .output()
+            .unwrap();
+        assert_error_line(&out, &path, "is a socket, which cannot be mapped");
+        assert!(started.elapsed() < Duration::from_secs(2), "{args:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Block devices
+
+const DISK_SIZE: usize = 4 << 20;
+const SIGNATURE_AT: usize = 3 << 20;
+
+/// A 4 MiB disk image: `MAGIC-SIGNATURE` at 3 MiB, `Z` as its last byte.
+fn disk_image(s: &Sandbox) -> (PathBuf, Vec<u8>) {
+    let mut bytes = vec![0u8; DISK_SIZE];
+    bytes[SIGNATURE_AT..SIGNATURE_AT + 15].copy_from_slice(b"MAGIC-SIGNATURE");
+    bytes[DISK_SIZE - 1] = b'Z';
+    (s.file("disk.img", &bytes), bytes)
+}
+
+fn attach(test: &str, backing: &Path) -> Option<LoopDevice> {
+    if !is_root() {
+        cannot_run(test, "attaching a loop device needs root");
+        return None;
+    }
+    LoopDevice::attach(backing)
+        .map_err(|why| cannot_run(test, &why))
+        .ok()
+}
+
+#[test]
+fn find_and_peek_read_a_loop_device_with_its_own_size() {
+    let s = Sandbox::new();
+    let (image, _) = disk_image(&s);
+    let Some(disk) = attach("find_and_peek_read_a_loop_device_with_its_own_size", &image) else {
+        return;
+    };
+    mpatch()
+        .args(["find", "MAGIC"])
+        .arg(&disk.path)
+        .assert()
+        .code(0)
+        .stdout(format!("{SIGNATURE_AT}\n"));
+    mpatch()
+        .args(["peek", "-f", "text"])
+        .arg(&disk.path)
+        .args(["0x300000", "15"])
+        .assert()
+        .code(0)
+        .stdout("MAGIC-SIGNATURE\n");
+    let last = mpatch()
+        .arg("peek")
+        .arg(&disk.path)
+        .arg("-1")
+        .output()
+        .unwrap();
+    assert_eq!(last.status.code(), Some(0), "{}", stderr(&last));
+    assert!(
+        stdout(&last).starts_with("003fffff: 5a "),
+        "the last byte is at 4 MiB - 1: {}",
+        stdout(&last)
+    );
+    let past = mpatch()
+        .arg("peek")
+        .arg(&disk.path)
+        .arg(DISK_SIZE.to_string())
+        .output()
+        .unwrap();
+    assert_error(
+        &past,
+        &disk.name(),
+        &format!("past the end of the file ({DISK_SIZE} bytes)"),
+    );
+}
+
+#[test]
+fn writing_to_a_loop_device_needs_allow_device() {
+    let s = Sandbox::new();
+    let (image, bytes) = disk_image(&s);
+    let Some(disk) = attach("writing_to_a_loop_device_needs_allow_device", &image) else {
+        return;
+    };
+    let device = disk.name();
+    for args in [
+        vec!["replace", "MAGIC", "magic", &device],
+        vec!["poke", "--hex", &device, "0", "ff"],
+    ] {
+        let out = mpatch().args(&args).output().unwrap();
+        assert_error(&out, &device, "--allow-device");
+        assert_eq!(stdout(&out), "");
+    }
+    drop(disk);
+    assert!(fs::read(&image).unwrap() == bytes, "the image is unchanged");
+}
+
+#[test]
+fn replace_with_allow_device_patches_the_backing_file() {
+    let s = Sandbox::new();
+    let (image, mut bytes) = disk_image(&s);
+    let Some(disk) = attach("replace_with_allow_device_patches_the_backing_file", &image) else {
+        return;
+    };
+    mpatch()
+        .args(["replace", "--allow-device", "MAGIC", "magic"])
+        .arg(&disk.path)
+        .assert()
+        .code(0)
+        .stdout(format!("{}: 1 replaced\n", disk.name()))
+        .stderr("");
+    drop(disk);
+    bytes[SIGNATURE_AT..SIGNATURE_AT + 5].copy_from_slice(b"magic");
+    assert!(
+        fs::read(&image).unwrap() == bytes,
+        "the backing file holds the patch and nothing else changed"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Permissions and a running program
+
+#[test]
+fn a_file_without_read_permission_cannot_be_searched() {
+    let s = Sandbox::new();
+    let f = s.file("secret.log", "an ERROR here\n");
+    fs::set_permissions(&f, fs::Permissions::from_mode(0o000)).unwrap();
+    for args in [
+        vec!["find", "ERROR", "secret.log"],
+        vec!["replace", "--dry-run", "ERROR", "FIXED", "secret.log"],
+        vec!["peek", "secret.log", "0"],
+    ] {
+        let out = mpatch_unprivileged(&s, &args);
+        assert_error_line(&out, "secret.log", "permission denied");
+        assert_eq!(stdout(&out), "");
+    }
+}
+
+#[test]
+fn poke_on_a_read_only_file_is_permission_denied() {
+    let s = Sandbox::new();
+    let f = s.file("ro.bin", "0123456789");
+    fs::set_permissions(&f, fs::Permissions::from_mode(0o444)).unwrap();
+    let before = snapshot(&f);
+    let out = mpatch_unprivileged(&s, &["poke", "ro.bin", "2", "XY"]);
+    assert_error_line(&out, "ro.bin", "permission denied");
+    assert_eq!(snapshot(&f), before);
+}
+
+#[test]
+fn poke_dry_run_needs_only_read_permission() {
+    let s = Sandbox::new();
+    let f = s.file("ro.bin", "0123456789");
+    fs::set_permissions(&f, fs::Permissions::from_mode(0o444)).unwrap();
+    let before = snapshot(&f);
+    let out = mpatch_unprivileged(&s, &["poke", "--dry-run", "ro.bin", "2", "XY"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "ro.bin: 2 bytes would be written at offset 2\n"
+    );
+    assert_eq!(snapshot(&f), before);
+}
+
+/// Starts `program ARGS` as `sleep`; retried while a sibling test's fork
+/// still holds the just-written program open for writing (ETXTBSY).
+fn start_program(program: &Path, args: &[&str]) -> KillOnDrop {
+    for _ in 0..50 {
+        match Command::new(program).arg0("sleep").args(args).spawn() {
+            Ok(child) => return KillOnDrop(child),
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            Err(e) => panic!("cannot start {}: {e}", program.display()),
+        }
+    }
+    panic!("{} stayed busy", program.display());
+}
+
+#[test]
+fn writing_to_a_running_program_is_text_file_busy() {
+    let s = Sandbox::new();
+    let program = s.path("busy-sleep");
+    let sleep = ["/bin/sleep", "/usr/bin/sleep"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("sleep is installed");
+    fs::copy(sleep, &program).unwrap();
+    fs::set_permissions(&program, fs::Permissions::from_mode(0o755)).unwrap();
+    let before = snapshot(&program);
+    let running = start_program(&program, &["30"]);
+    let exe = format!("/proc/{}/exe", running.id());
+    let canonical = fs::canonicalize(&program).unwrap();
+    wait_until("the program runs", Duration::from_secs(10), || {
+        fs::read_link(&exe).is_ok_and(|p| p == canonical)
+    });
+    let poke = mpatch()
+        .args(["poke", "--hex"])
+        .arg(&program)
+        .args(["0", "00"])
+        .output()
+        .unwrap();
+    assert_error_line(&poke, &name(&program), "text file busy");
+    let replace = mpatch_output(&["replace", "--hex", "7f454c46", "00454c46"], &program);
+    assert_error_line(&replace, &name(&program), "text file busy");
+    drop(running);
+    assert_eq!(snapshot(&program), before);
+}
+
+// ---------------------------------------------------------------------------
+// Locking
+
+/// Whether another process holds an exclusive flock on `path`.
+fn is_locked(path: &Path) -> bool {
+    let file = File::open(path).unwrap();
+    // SAFETY: flock on a descriptor we own; no memory is passed. A lock we
+    // get is released when `file` is closed.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    rc != 0
+}
+
+/// `flock FILE sleep SECONDS`, once it holds the lock.
+fn hold_lock(path: &Path, seconds: &str) -> KillOnDrop {
+    let holder = KillOnDrop::spawn(
+        Command::new("flock")
+            .arg("--no-fork")
+            .arg(path)
+            .args(["sleep", seconds]),
+    );
+    wait_until("flock holds the lock", Duration::from_secs(10), || {
+        is_locked(path)
+    });
+    holder
+}
+
+#[test]
+fn replace_gives_up_on_a_held_lock_after_the_lock_timeout() {
+    let s = Sandbox::new();
+    let f = s.file("app.log", "an ERROR here\n");
+    let before = snapshot(&f);
+    let _holder = hold_lock(&f, "30");
+    let started = Instant::now();
+    let out = mpatch_output(&["replace", "--lock-timeout", "0.5", "ERROR", "FIXED"], &f);
+    let took = started.elapsed();
+    assert_error(&out, &name(&f), "--lock-timeout");
+    assert!(stderr(&out).contains("lock"), "{}", stderr(&out));
+    assert!(
+        took >= Duration::from_millis(450) && took < Duration::from_secs(3),
+        "gave up after {took:?}"
+    );
+    assert_eq!(snapshot(&f), before);
+}
+
+#[test]
+fn replace_waits_for_a_lock_released_within_the_timeout() {
+    let s = Sandbox::new();
+    let f = s.file("app.log", "an ERROR here\n");
+    let spawned = Instant::now();
+    let _holder = hold_lock(&f, "0.5");
+    let out = mpatch_output(&["replace", "--lock-timeout", "5", "ERROR", "FIXED"], &f);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        spawned.elapsed() >= Duration::from_millis(500),
+        "replace ended before the holder could have let go"
+    );
+    assert!(spawned.elapsed() < Duration::from_secs(5));
+    assert_eq!(fs::read(&f).unwrap(), b"an FIXED here\n");
+}
+
+// ---------------------------------------------------------------------------
+// Journal and undo
+
+const ORIGINAL: &[u8] = b"a ERROR b ERROR c\n";
+const PATCHED: &[u8] = b"a FIXED b FIXED c\n";
+
+/// `app.log` patched by `replace --journal app.mpj`.
+fn journaled_replace(s: &Sandbox) -> (PathBuf, PathBuf) {
+    let f = s.file("app.log", ORIGINAL);
+    let j = s.path("app.mpj");
+    mpatch()
+        .args(["replace", "--journal"])
+        .arg(&j)
+        .args(["ERROR", "FIXED"])
+        .arg(&f)
+        .assert()
+        .code(0);
+    assert_eq!(fs::read(&f).unwrap(), PATCHED);
+    assert!(j.exists());
+    (f, j)
+}
+
+fn undo(journal: &Path, force: bool) -> Output {
+    let mut cmd = mpatch();
+    cmd.arg("undo");
+    if force {
+        cmd.arg("--force");
+    }
+    cmd.arg(journal).output().unwrap()
+}
+
+fn restored_line(f: &Path, regions: u64) -> String {
+    let absolute = fs::canonicalize(f).unwrap();
+    format!("{}: {regions} regions restored\n", absolute.display())
+}
+
+#[test]
+fn undo_restores_the_original_bytes_and_removes_the_journal() {
+    let s = Sandbox::new();
+    let (f, j) = journaled_replace(&s);
+    let out = undo(&j, false);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), restored_line(&f, 2));
+    assert_eq!(fs::read(&f).unwrap(), ORIGINAL);
+    assert!(!j.exists(), "the journal is removed");
+}
+
+#[test]
+fn undo_twice_is_refused_and_changes_nothing() {
+    let s = Sandbox::new();
+    let (f, j) = journaled_replace(&s);
+    assert_eq!(undo(&j, false).status.code(), Some(0));
+    let before = snapshot(&f);
+    let again = undo(&j, false);
+    assert_error_line(&again, &name(&j), "no such file or directory");
+    assert_eq!(snapshot(&f), before);
+    assert_eq!(fs::read(&f).unwrap(), ORIGINAL);
+}
+
+/// `journaled_replace`, then one byte of the second match changed again.
+fn changed_since(s: &Sandbox) -> (PathBuf, PathBuf) {
+    let (f, j) = journaled_replace(s);
+    mpatch()
+        .args(["poke"])
+        .arg(&f)
+        .args(["12", "Z"])
+        .assert()
+        .code(0);
+    assert_eq!(fs::read(&f).unwrap(), b"a FIXED b FIZED c\n");
+    (f, j)
+}
+
+#[test]
+fn undo_refuses_when_a_region_changed_since() {
+    let s = Sandbox::new();
+    let (f, j) = changed_since(&s);
+    let before = snapshot(&f);
+    let out = undo(&j, false);
+    assert_error(&out, &name(&fs::canonicalize(&f).unwrap()), "changed since");
+    assert!(
+        stderr(&out).contains("nothing restored"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&f), before, "not even the unchanged region");
+    assert!(j.exists(), "the journal is kept");
+}
+
+#[test]
+fn undo_force_restores_changed_regions_too() {
+    let s = Sandbox::new();
+    let (f, j) = changed_since(&s);
+    let out = undo(&j, true);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read(&f).unwrap(), ORIGINAL);
+    assert!(!j.exists());
+}
+
+#[test]
+fn a_corrupt_journal_is_refused_and_nothing_restored() {
+    let s = Sandbox::new();
+    let (f, j) = journaled_replace(&s);
+    let mut journal = fs::read(&j).unwrap();
+    let middle = journal.len() / 2;
+    journal[middle] ^= 0x01;
+    fs::write(&j, &journal).unwrap();
+    let before = snapshot(&f);
+    let out = undo(&j, false);
+    assert_error(&out, &name(&j), "corrupt");
+    assert_eq!(snapshot(&f), before);
+    assert_eq!(fs::read(&j).unwrap(), journal, "the journal is kept");
+    // Not even --force restores from a journal that cannot be trusted.
+    assert_error(&undo(&j, true), &name(&j), "corrupt");
+    assert_eq!(snapshot(&f), before);
+}
+
+#[test]
+fn a_journal_never_overwrites_an_existing_file() {
+    let s = Sandbox::new();
+    let f = s.file("app.log", ORIGINAL);
+    let j = s.file("app.mpj", "an earlier journal, the only way back");
+    let before = snapshot(&f);
+    for args in [
+        vec![
+            "replace",
+            "--journal",
+            "app.mpj",
+            "ERROR",
+            "FIXED",
+            "app.log",
+        ],
+        vec!["poke", "--journal", "app.mpj", "app.log", "0", "X"],
+    ] {
+        let out = mpatch()
+            .current_dir(s.dir.path())
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_error(&out, "app.mpj", "already exists");
+        assert_eq!(stdout(&out), "");
+    }
+    assert_eq!(snapshot(&f), before);
+    assert_eq!(
+        fs::read(&j).unwrap(),
+        b"an earlier journal, the only way back"
+    );
+}
+
+#[test]
+fn undo_refuses_a_file_that_is_now_another_inode() {
+    let s = Sandbox::new();
+    let (f, j) = journaled_replace(&s);
+    let absolute = fs::canonicalize(&f).unwrap();
+    // The old inode lives on under another name, so the new file cannot
+    // reuse its number; the new one has the same name, size and bytes.
+    let old = s.path("app.log.old");
+    fs::rename(&f, &old).unwrap();
+    fs::write(&f, PATCHED).unwrap();
+    let before = snapshot(&f);
+    let out = undo(&j, false);
+    assert_error(&out, &name(&absolute), "is not the file");
+    assert!(
+        stderr(&out).contains("nothing restored"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&f), before);
+    assert_eq!(fs::read(&old).unwrap(), PATCHED);
+    assert!(j.exists(), "the journal is kept");
+}
+
+#[test]
+fn poke_journal_can_be_undone() {
+    let s = Sandbox::new();
+    let f = s.file("fw.bin", b"\x7fELF\x02\x01\x01\x00rest");
+    let j = s.path("fw.mpj");
+    mpatch()
+        .args(["poke", "--hex", "--journal"])
+        .arg(&j)
+        .arg(&f)
+        .args(["4", "0102"])
+        .assert()
+        .code(0);
+    assert_eq!(fs::read(&f).unwrap(), b"\x7fELF\x01\x02\x01\x00rest");
+    let out = undo(&j, false);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), restored_line(&f, 1));
+    assert_eq!(fs::read(&f).unwrap(), b"\x7fELF\x02\x01\x01\x00rest");
+    assert!(!j.exists());
+}
+
+/// One page of the crash test's file: the pattern at its start.
+fn crash_page() -> Vec<u8> {
+    let mut page = b"ERROR at the start of every page; ".to_vec();
+    while page.len() < PAGE {
+        page.extend_from_slice(b"filler text that never matches. ");
+    }
+    page.truncate(PAGE);
+    page
+}
+
+/// How many pages of `path` start with FIXED; every page must otherwise be
+/// `page` exactly (no torn or stray writes).
+fn patched_pages(path: &Path, page: &[u8]) -> u64 {
+    let file = File::open(path).unwrap();
+    let mut chunk = vec![0u8; MIB as usize];
+    let mut patched = 0;
+    let mut offset = 0u64;
+    let len = file.metadata().unwrap().len();
+    while offset < len {
+        file.read_exact_at(&mut chunk, offset).unwrap();
+        for (i, got) in chunk.chunks(PAGE).enumerate() {
+            let at = offset + (i * PAGE) as u64;
+            if got[..5] == *b"FIXED" {
+                patched += 1;
+            } else {
+                assert_eq!(&got[..5], b"ERROR", "page at {at}");
+            }
+            assert!(got[5..] == page[5..], "page at {at} is damaged");
+        }
+        offset += MIB;
+    }
+    patched
+}
+
+#[test]
+fn undo_after_sigkill_mid_replace_restores_every_byte() {
+    const PAGES: u64 = 64 * 1024; // 256 MiB, a match every 4 KiB
+    let s = Sandbox::new();
+    let f = s.path("huge.log");
+    let page = crash_page();
+    let chunk = page.repeat(MIB as usize / PAGE);
+    let mut out = io::BufWriter::new(File::create(&f).unwrap());
+    for _ in 0..PAGES * PAGE as u64 / MIB {
+        out.write_all(&chunk).unwrap();
+    }
+    out.flush().unwrap();
+
+    let j = s.path("huge.mpj");
+    let mut replace = KillOnDrop::spawn(
+        Command::new(BIN)
+            .args(["replace", "--no-sync", "--journal"])
+            .arg(&j)
+            .args(["ERROR", "FIXED"])
+            .arg(&f)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    // The journal is complete before the first byte changes: kill as soon
+    // as the first match shows the new bytes.
+    let file = File::open(&f).unwrap();
+    let mut first = [0u8; 5];
+    wait_until("replace writes", Duration::from_secs(30), || {
+        file.read_exact_at(&mut first, 0).unwrap();
+        &first == b"FIXED" || replace.try_wait().unwrap().is_some()
+    });
+    replace.kill().unwrap();
+    let status = replace.wait().unwrap();
+    assert!(
+        status.signal() == Some(libc::SIGKILL) || status.code() == Some(0),
+        "replace failed before the kill: {status}"
+    );
+    let patched = patched_pages(&f, &page);
+    eprintln!("replace ended by {status} with {patched} of {PAGES} pages patched");
+    assert!(patched > 0);
+
+    let out = undo(&j, false);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), restored_line(&f, patched));
+    assert_eq!(patched_pages(&f, &page), 0, "every byte is the original");
+    assert_eq!(fs::metadata(&f).unwrap().len(), PAGES * PAGE as u64);
+    assert!(!j.exists());
+}
+
+// ---------------------------------------------------------------------------
+// What a patch keeps
+
+fn set_xattr(path: &Path, key: &str, value: &[u8]) -> io::Result<()> {
+    let path = CString::new(path.as_os_str().as_bytes()).unwrap();
+    let key = CString::new(key).unwrap();
+    // SAFETY: NUL-terminated strings and a buffer that outlive the call.
+    let rc = unsafe {
+        libc::setxattr(
+            path.as_ptr(),
+            key.as_ptr(),
+            value.as_ptr().cast(),
+            value.len(),
+            0,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+fn get_xattr(path: &Path, key: &str) -> io::Result<Vec<u8>> {
+    let path = CString::new(path.as_os_str().as_bytes()).unwrap();
+    let key = CString::new(key).unwrap();
+    let mut value = vec![0u8; 256];
+    // SAFETY: NUL-terminated strings; the kernel writes at most
+    // `value.len()` bytes into `value`.
+    let n = unsafe {
+        libc::getxattr(
+            path.as_ptr(),
+            key.as_ptr(),
+            value.as_mut_ptr().cast(),
+            value.len(),
+        )
+    };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    value.truncate(n as usize);
+    Ok(value)
+}
+
+#[test]
+fn replace_keeps_inode_mode_owner_links_and_xattrs() {
+    let s = Sandbox::new();
+    let f = s.file("kept.log", "an ERROR here\n");
+    fs::set_permissions(&f, fs::Permissions::from_mode(0o640)).unwrap();
+    if is_root() {
+        std::os::unix::fs::chown(&f, Some(12345), Some(23456)).unwrap();
+    }
+    let other = s.path("other-name.log");
+    fs::hard_link(&f, &other).unwrap();
+    if let Err(e) = set_xattr(&f, "user.test", b"kept") {
+        return cannot_run(
+            "replace_keeps_inode_mode_owner_links_and_xattrs",
+            &format!("user xattrs in {}: {e}", s.dir.path().display()),
+        );
+    }
+    let before = fs::metadata(&f).unwrap();
+    mpatch_output(&["replace", "ERROR", "FIXED"], &f);
+    let after = fs::metadata(&f).unwrap();
+    let identity = |m: &fs::Metadata| (m.dev(), m.ino(), m.mode(), m.uid(), m.gid(), m.nlink());
+    assert_eq!(identity(&after), identity(&before));
+    assert_eq!(get_xattr(&f, "user.test").unwrap(), b"kept");
+    assert_eq!(fs::read(&f).unwrap(), b"an FIXED here\n");
+    assert_eq!(fs::read(&other).unwrap(), b"an FIXED here\n");
+}
+
+#[test]
+fn a_symlink_stays_a_link_and_its_target_is_patched() {
+    let s = Sandbox::new();
+    let target = s.file("target.log", "an ERROR here\n");
+    let link = s.path("link.log");
+    std::os::unix::fs::symlink("target.log", &link).unwrap();
+    mpatch()
+        .args(["replace", "ERROR", "FIXED"])
+        .arg(&link)
+        .assert()
+        .code(0)
+        .stdout(format!("{}: 1 replaced\n", link.display()));
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(fs::read_link(&link).unwrap(), Path::new("target.log"));
+    assert_eq!(fs::read(&target).unwrap(), b"an FIXED here\n");
+}
+
+/// Maps the file, prints bytes 3..8, waits for a line on stdin, prints
+/// them again from the same mapping; gives up by itself after 30 s.
+const MAPPED_READER: &str = r#"
+import mmap, signal, sys
+signal.alarm(30)
+with open(sys.argv[1], "rb") as f:
+    m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
+print(m[3:8].decode(), flush=True)
+sys.stdin.readline()
+print(m[3:8].decode(), flush=True)
+"#;
+
+#[test]
+fn a_process_with_the_file_mapped_sees_the_new_bytes() {
+    let python = Command::new("python3").args(["-c", "import mmap"]).output();
+    if !python.is_ok_and(|out| out.status.success()) {
+        return cannot_run(
+            "a_process_with_the_file_mapped_sees_the_new_bytes",
+            "python3 is not installed",
+        );
+    }
+    let s = Sandbox::new();
+    let f = s.file("app.log", "an ERROR here\n");
+    let mut reader = KillOnDrop::spawn(
+        Command::new("python3")
+            .args(["-c", MAPPED_READER])
+            .arg(&f)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped()),
+    );
+    let mut lines = BufReader::new(reader.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ERROR");
+    mpatch()
+        .args(["replace", "ERROR", "FIXED"])
+        .arg(&f)
+        .assert()
+        .code(0);
+    writeln!(reader.stdin.as_mut().unwrap()).unwrap();
+    assert_eq!(
+        lines.next().unwrap().unwrap(),
+        "FIXED",
+        "the mapping shows the patch without reopening the file"
+    );
+    assert!(wait_within(&mut reader, Duration::from_secs(10)).success());
+}
