@@ -69,7 +69,6 @@ pub fn encode_trailer(out: &mut Vec<u8>, entries: u64, hasher: &mut crc32fast::H
 /// A checked journal: header, trailer and checksum verified.
 pub struct Journal<'a> {
     body: &'a [u8],
-    entries: u64,
 }
 
 impl<'a> Journal<'a> {
@@ -94,7 +93,6 @@ impl<'a> Journal<'a> {
         let entries = u64::from_le_bytes(trailer[1..9].try_into().unwrap());
         let journal = Journal {
             body: &bytes[12..bytes.len() - TRAILER_LEN],
-            entries,
         };
         let mut count = 0u64;
         for entry in journal.entries() {
@@ -111,14 +109,6 @@ impl<'a> Journal<'a> {
 
     pub fn entries(&self) -> Entries<'a> {
         Entries { rest: self.body }
-    }
-
-    pub fn len(&self) -> u64 {
-        self.entries
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries == 0
     }
 }
 

@@ -71,7 +71,7 @@ pub fn run(
     start_writeback: bool,
 ) -> anyhow::Result<Tally> {
     let (start, end) = plan.range;
-    if plan.max == Some(0) || end < start + plan.scanner.len() {
+    if plan.max == Some(0) || end < start + plan.scanner.pattern_len() {
         return Ok(Tally::default());
     }
     let settler = mapping.settler(start_writeback);
@@ -125,7 +125,7 @@ fn walk(
     settler: map::Settler,
 ) -> anyhow::Result<Tally> {
     let (start, end) = plan.range;
-    let m = plan.scanner.len();
+    let m = plan.scanner.pattern_len();
     let file_len = mapping.bytes().len();
     let mut cursor = plan.scanner.cursor(start, end, SEGMENT);
     let mut writer = plan.replacement.map(|with| PageWriter::new(with, target));

@@ -42,16 +42,8 @@ impl Scanner {
         }
     }
 
-    pub fn pattern(&self) -> &[u8] {
-        self.finder.needle()
-    }
-
-    pub fn len(&self) -> usize {
+    pub fn pattern_len(&self) -> usize {
         self.finder.needle().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        false
     }
 
     /// Whether the range can be cut into independent segments. Only when no
@@ -118,7 +110,7 @@ impl Scanner {
         P: FnMut(&mut [u8], usize) -> Result<(), E>,
     {
         debug_assert!(self.can_split());
-        let m = self.len();
+        let m = self.pattern_len();
         let crossing = self.crossing_matches(hay, start, end, split.segment);
         let segments = hay[start..end]
             .chunks_mut(split.segment)
@@ -146,7 +138,7 @@ impl Scanner {
 
     /// Matches that start in one segment and end in the next.
     fn crossing_matches(&self, hay: &[u8], start: usize, end: usize, segment: usize) -> Vec<usize> {
-        let m = self.len();
+        let m = self.pattern_len();
         let mut found = Vec::new();
         if m < 2 {
             return found;
@@ -185,7 +177,7 @@ impl Cursor {
         if self.finished {
             return None;
         }
-        let m = scanner.len();
+        let m = scanner.pattern_len();
         let window_end = self.end.min(self.segment_end.saturating_add(m - 1));
         if self.pos + m <= window_end
             && let Some(found) = scanner.finder.find(&hay[self.pos..window_end])
