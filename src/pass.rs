@@ -68,13 +68,12 @@ pub fn run(
     plan: &Plan,
     on_hit: Option<OnHit>,
     progress: &Progress,
-    start_writeback: bool,
 ) -> anyhow::Result<Tally> {
     let (start, end) = plan.range;
     if plan.max == Some(0) || end < start + plan.scanner.pattern_len() {
         return Ok(Tally::default());
     }
-    let settler = mapping.settler(start_writeback);
+    let settler = mapping.settler();
     let unlimited = plan.nth.is_none() && plan.max.is_none();
     if on_hit.is_none() && unlimited && plan.scanner.can_split() && end - start >= SPLIT_MIN {
         // Copy-on-write faults flush the TLB of every CPU running one of our

@@ -81,7 +81,7 @@ fn search(
     let mut print = |hit: &pass::Hit| Ok(style.hit(out, &target.name, &target.path, hit)?);
     let progress = Progress::new(args.report.progress, target.len(), &target.name);
     let on_hit: Option<pass::OnHit> = if each_hit { Some(&mut print) } else { None };
-    let tally = pass::run(&target, &mut mapping, &plan, on_hit, &progress, false)?;
+    let tally = pass::run(&target, &mut mapping, &plan, on_hit, &progress)?;
     drop(progress);
     target.check_unchanged()?;
     if args.report.quiet {

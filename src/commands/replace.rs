@@ -106,15 +106,7 @@ pub fn run(args: &ReplaceArgs) -> anyhow::Result<Outcome> {
             |hit: &pass::Hit| Ok(style.hit(&mut out, &target.name, &target.path, hit)?);
         let each_hit = !args.report.quiet && (style.json || style.context);
         let on_hit: Option<pass::OnHit> = if each_hit { Some(&mut print) } else { None };
-        let start_writeback = !args.write.no_sync;
-        let tally = pass::run(
-            target,
-            &mut mapping,
-            plan,
-            on_hit,
-            &progress,
-            start_writeback,
-        )?;
+        let tally = pass::run(target, &mut mapping, plan, on_hit, &progress)?;
         drop(progress);
         settle_file(target, &mapping, &args.write)?;
         total += tally.matches;
@@ -151,17 +143,7 @@ fn count_matches(targets: &[Target], plans: &[Plan]) -> anyhow::Result<Vec<u64>>
             replacement: None,
             ..*plan
         };
-        counts.push(
-            pass::run(
-                target,
-                &mut mapping,
-                &count_only,
-                None,
-                &Progress::none(),
-                false,
-            )?
-            .matches,
-        );
+        counts.push(pass::run(target, &mut mapping, &count_only, None, &Progress::none())?.matches);
     }
     Ok(counts)
 }
@@ -191,7 +173,6 @@ fn record_journal(
                 &read_only,
                 Some(&mut record),
                 &Progress::none(),
-                false,
             )?;
         }
         Ok(())
