@@ -96,7 +96,9 @@ impl<'a> Journal<'a> {
         };
         let mut count = 0u64;
         for entry in journal.entries() {
-            entry?;
+            if count == 0 && !matches!(entry?, Entry::File { .. }) {
+                return Err("journal is corrupt (a region before any file)".into());
+            }
             count += 1;
         }
         if count != entries {
@@ -110,8 +112,45 @@ impl<'a> Journal<'a> {
     pub fn entries(&self) -> Entries<'a> {
         Entries { rest: self.body }
     }
+
+    /// The files of the journal, each with its regions. The entries were
+    /// all decoded by [`Journal::parse`], so walking them again cannot fail.
+    pub fn sections(&self) -> impl Iterator<Item = Section<'a>> {
+        let mut entries = self.entries();
+        std::iter::from_fn(move || {
+            loop {
+                if let Entry::File { identity, path } = entries.next()?.ok()? {
+                    return Some(Section {
+                        identity,
+                        path,
+                        after: entries.clone(),
+                    });
+                }
+            }
+        })
+    }
 }
 
+/// One file of a journal and the regions recorded for it.
+pub struct Section<'a> {
+    pub identity: Identity,
+    pub path: &'a [u8],
+    after: Entries<'a>,
+}
+
+/// A changed region: its offset, the bytes before and the bytes after.
+pub type Region<'a> = (u64, &'a [u8], &'a [u8]);
+
+impl<'a> Section<'a> {
+    pub fn regions(&self) -> impl Iterator<Item = Region<'a>> {
+        self.after.clone().map_while(|entry| match entry {
+            Ok(Entry::Region { offset, old, new }) => Some((offset, old, new)),
+            _ => None,
+        })
+    }
+}
+
+#[derive(Clone)]
 pub struct Entries<'a> {
     rest: &'a [u8],
 }
@@ -298,6 +337,74 @@ mod tests {
                     new: b"\xff"
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn sections_group_regions_by_file() {
+        let mut out = Vec::new();
+        let mut hasher = crc32fast::Hasher::new();
+        encode_header(&mut out);
+        encode_file(
+            &mut out,
+            Identity {
+                dev: 1,
+                ino: 1,
+                len: 9,
+            },
+            b"/a",
+        );
+        encode_region(&mut out, 1, b"x", b"y");
+        encode_region(&mut out, 2, b"x", b"y");
+        encode_file(
+            &mut out,
+            Identity {
+                dev: 1,
+                ino: 2,
+                len: 9,
+            },
+            b"/b",
+        );
+        encode_file(
+            &mut out,
+            Identity {
+                dev: 1,
+                ino: 3,
+                len: 9,
+            },
+            b"/c",
+        );
+        encode_region(&mut out, 3, b"p", b"q");
+        hasher.update(&out);
+        encode_trailer(&mut out, 6, &mut hasher);
+        let journal = Journal::parse(&out).unwrap();
+        let sections: Vec<(&[u8], Vec<u64>)> = journal
+            .sections()
+            .map(|s| (s.path, s.regions().map(|(offset, _, _)| offset).collect()))
+            .collect();
+        assert_eq!(
+            sections,
+            vec![
+                (&b"/a"[..], vec![1, 2]),
+                (&b"/b"[..], vec![]),
+                (&b"/c"[..], vec![3])
+            ]
+        );
+    }
+
+    #[test]
+    fn a_region_before_any_file_is_refused() {
+        let mut out = Vec::new();
+        let mut hasher = crc32fast::Hasher::new();
+        encode_header(&mut out);
+        encode_region(&mut out, 1, b"x", b"y");
+        hasher.update(&out);
+        encode_trailer(&mut out, 1, &mut hasher);
+        assert!(
+            Journal::parse(&out)
+                .err()
+                .unwrap()
+                .contains("before any file")
         );
     }
 

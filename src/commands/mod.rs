@@ -103,15 +103,20 @@ pub fn write_kind(write: &WriteArgs) -> MapKind {
     }
 }
 
-/// Ends the writes to one file: waits for the disk unless told not to, and
-/// checks that the file kept its size throughout.
-pub fn settle_file(target: &Target, mapping: &Mapping, write: &WriteArgs) -> Result<(), Problem> {
-    if !write.dry_run && !write.no_sync {
-        mapping.flush().map_err(|e| {
-            target.problem(format!("flush failed: {}", crate::error::plain_reason(&e)))
-        })?;
+/// Ends the writes to one file: waits for the disk when `sync` is set (a
+/// failed flush is an error), and checks that the file kept its size.
+pub fn settle_file(target: &Target, mapping: &Mapping, sync: bool) -> Result<(), Problem> {
+    if sync {
+        mapping
+            .flush()
+            .map_err(|e| target.problem(format!("flush failed: {}", plain_reason(&e))))?;
     }
     target.check_unchanged()
+}
+
+/// Whether a write command waits for the disk.
+pub fn wants_sync(write: &WriteArgs) -> bool {
+    !write.dry_run && !write.no_sync
 }
 
 /// Builds the undo journal of a write command, naming the journal in every

@@ -8,7 +8,7 @@ use crate::output::Output;
 use crate::pass::PageWriter;
 use crate::pattern::to_hex;
 
-use super::{Recorder, open_all, read_bytes, settle_file, write_kind};
+use super::{Recorder, open_all, read_bytes, settle_file, wants_sync, write_kind};
 
 pub fn run(args: &PokeArgs) -> anyhow::Result<Outcome> {
     let syntax = args.syntax.into();
@@ -57,7 +57,7 @@ pub fn run(args: &PokeArgs) -> anyhow::Result<Outcome> {
     PageWriter::new(&bytes, &target)
         .write(&mut hay[at..at + bytes.len()])
         .map_err(|e| target.write_failure(&e))?;
-    settle_file(&target, &mapping, &args.write)?;
+    settle_file(&target, &mapping, wants_sync(&args.write))?;
     if !args.quiet {
         let verb = if args.write.dry_run {
             "would be written"

@@ -17,7 +17,7 @@ use crate::progress::Progress;
 use crate::scan::Scanner;
 use crate::target::Target;
 
-use super::{Recorder, Selection, open_all, read_bytes, settle_file, write_kind};
+use super::{Recorder, Selection, open_all, read_bytes, settle_file, wants_sync, write_kind};
 
 pub fn run(args: &ReplaceArgs) -> anyhow::Result<Outcome> {
     let syntax = args.syntax.into();
@@ -108,7 +108,7 @@ pub fn run(args: &ReplaceArgs) -> anyhow::Result<Outcome> {
         let on_hit: Option<pass::OnHit> = if each_hit { Some(&mut print) } else { None };
         let tally = pass::run(target, &mut mapping, plan, on_hit, &progress)?;
         drop(progress);
-        settle_file(target, &mapping, &args.write)?;
+        settle_file(target, &mapping, wants_sync(&args.write))?;
         total += tally.matches;
         if args.report.quiet {
             continue;
