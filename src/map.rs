@@ -113,7 +113,6 @@ impl Mapping {
     pub fn settler(&self) -> Settler {
         Settler {
             base: self.bytes().as_ptr() as usize,
-            kind: self.kind,
         }
     }
 
@@ -133,9 +132,10 @@ impl Drop for Mapping {
     }
 }
 
-/// Settles the stretches of a private mapping the scan has finished with,
-/// giving back their copy-on-write pages so that a dry run's memory stays
-/// bounded whatever the file's size.
+/// Settles the stretches of a mapping the scan has finished with: unmaps
+/// their pages, which gives back a dry run's private copies and keeps the
+/// resident memory of any run to the stretch in hand, whatever the file's
+/// size (the page cache keeps the file's pages; dirty ones stay dirty).
 ///
 /// Starting the writeback of a shared mapping's finished stretches here
 /// (`sync_file_range`) was tried and measured: on a 1 GiB log it made the
@@ -144,24 +144,20 @@ impl Drop for Mapping {
 #[derive(Clone, Copy)]
 pub struct Settler {
     base: usize,
-    kind: MapKind,
 }
 
 impl Settler {
-    /// `[offset, offset + len)` will not be read or written again; `wrote`
-    /// says whether anything in it changed.
-    pub fn settle(&self, offset: usize, len: usize, wrote: bool) {
-        if len == 0 || !wrote || self.kind != MapKind::Private {
-            return;
-        }
+    /// `[offset, offset + len)` will not be read or written again.
+    pub fn settle(&self, offset: usize, len: usize) {
         let page = page_size();
         let first = (self.base + offset).next_multiple_of(page);
         let last = (self.base + offset + len) / page * page;
         if last > first {
-            // SAFETY: the range lies inside a private mapping of ours, whole
-            // pages only, which the caller will not read again; MADV_DONTNEED
-            // drops our private copies and the pages read as the file's
-            // bytes again.
+            // SAFETY: the range lies inside a live mapping of ours, whole
+            // pages only, which the caller will not touch again. On a file
+            // mapping MADV_DONTNEED only unmaps: a private page reads as the
+            // file's bytes again, a shared one stays in the page cache, and
+            // a dirty PTE marks its page dirty, so no write is lost.
             unsafe {
                 libc::madvise(
                     first as *mut libc::c_void,

@@ -88,9 +88,9 @@ pub fn run(
             threads,
             segment: SEGMENT,
         };
-        let done = |offset: usize, len: usize, matches: u64| {
+        let done = |offset: usize, len: usize, _matches: u64| {
             progress.add(len as u64);
-            settler.settle(offset, len, matches > 0);
+            settler.settle(offset, len);
         };
         let matches = match plan.replacement {
             None => plan
@@ -135,14 +135,13 @@ fn walk(
     // still show them as context.
     let keep = plan.context + m;
     let mut settled = start;
-    let mut wrote_until = start;
     while let Some(step) = cursor.next(plan.scanner, mapping.bytes()) {
         let at = match step {
             Step::Scanned(upto) => {
                 progress.set((upto - start) as u64);
                 tally.scanned = (upto - start) as u64;
                 let settle_to = upto.saturating_sub(keep).max(settled);
-                settler.settle(settled, settle_to - settled, wrote_until > settled);
+                settler.settle(settled, settle_to - settled);
                 settled = settle_to;
                 continue;
             }
@@ -164,7 +163,6 @@ fn walk(
             writer
                 .write(&mut hay[at..at + m])
                 .map_err(|e| target.write_failure(&e))?;
-            wrote_until = at + m;
         }
         if let Some(report) = on_hit.as_mut() {
             let bytes = mapping.bytes();
