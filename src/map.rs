@@ -21,18 +21,19 @@ pub enum MapKind {
     Private,
 }
 
-enum Pages {
-    Empty,
-    ReadOnly(Mmap),
-    Writable(MmapMut),
-}
-
-/// A mapped file. While it lives, a SIGBUS caused by the file shrinking
-/// under it ends the process with a message instead of a signal death.
+/// A mapped file: a read-only view that the scanner reads, and for the
+/// writable kinds a second view of the same pages that writes go through.
+/// Two views because the kernel can map a read-only view in large blocks,
+/// while a writable shared view must track every page it dirties: scanning
+/// the read-only view and touching the writable one only where a match is
+/// written makes a replace cost little more than a find.
+///
+/// While it lives, a SIGBUS caused by the file shrinking under it ends the
+/// process with a message instead of a signal death.
 pub struct Mapping {
-    pages: Pages,
+    scan: Option<Mmap>,
+    write: Option<MmapMut>,
     kind: MapKind,
-    fd: RawFd,
 }
 
 impl Mapping {
@@ -48,79 +49,94 @@ impl Mapping {
         let len = usize::try_from(len)
             .map_err(|_| io::Error::new(io::ErrorKind::FileTooLarge, "too large to map"))?;
         install_sigbus_handler();
-        let pages = if len == 0 {
-            Pages::Empty
-        } else {
-            let mut options = MmapOptions::new();
-            options.len(len);
-            // SAFETY: the mapping is only read and written through the
-            // slices handed out below while `self` lives. Other processes
-            // may change the file underneath (that is the nature of a shared
-            // file); a shrink turns into SIGBUS, which `on_sigbus` turns into
-            // a clean exit.
-            unsafe {
-                match kind {
-                    MapKind::ReadOnly => Pages::ReadOnly(options.map(file)?),
-                    MapKind::Shared => Pages::Writable(options.map_mut(file)?),
-                    // A private copy of a file larger than memory would be
-                    // refused by the overcommit check; its pages are given
-                    // back a segment at a time (Settler), so reserve none.
-                    MapKind::Private => Pages::Writable(options.no_reserve_swap().map_copy(file)?),
-                }
-            }
+        if len == 0 {
+            return Ok(Mapping {
+                scan: None,
+                write: None,
+                kind,
+            });
+        }
+        let mut options = MmapOptions::new();
+        options.len(len);
+        // SAFETY: the views are only read and written through the slices
+        // handed out below while `self` lives. Other processes may change
+        // the file underneath (that is the nature of a shared file); a
+        // shrink turns into SIGBUS, which `on_sigbus` turns into a clean exit.
+        let (scan, write) = unsafe {
+            let scan = options.map(file)?;
+            let write = match kind {
+                MapKind::ReadOnly => None,
+                MapKind::Shared => Some(options.map_mut(file)?),
+                // A private copy of a file larger than memory would be
+                // refused by the overcommit check; its pages are given back
+                // a segment at a time (Settler), so reserve none.
+                MapKind::Private => Some(options.no_reserve_swap().map_copy(file)?),
+            };
+            (scan, write)
         };
-        let mapping = Mapping {
-            pages,
-            kind,
-            fd: file.as_raw_fd(),
-        };
-        let bytes = mapping.bytes();
-        advise(bytes.as_ptr(), bytes.len(), libc::MADV_SEQUENTIAL);
+        advise(scan.as_ptr(), len, libc::MADV_SEQUENTIAL);
+        let flushed = write.as_ref().map_or(scan.as_ptr(), |w| w.as_ptr());
         guard(
-            bytes.as_ptr() as usize,
-            bytes.len(),
+            flushed as usize,
+            len,
             name,
-            (!is_device).then_some(mapping.fd),
+            (!is_device).then(|| file.as_raw_fd()),
         );
-        Ok(mapping)
+        Ok(Mapping {
+            scan: Some(scan),
+            write,
+            kind,
+        })
     }
 
     pub fn kind(&self) -> MapKind {
         self.kind
     }
 
+    /// The bytes to scan: the file as it was when the pass began (in a dry
+    /// run, without its private changes).
+    pub fn scan_bytes(&self) -> &[u8] {
+        self.scan.as_deref().unwrap_or_default()
+    }
+
+    /// The bytes as this run sees them, its own writes included.
     pub fn bytes(&self) -> &[u8] {
-        match &self.pages {
-            Pages::Empty => &[],
-            Pages::ReadOnly(map) => map,
-            Pages::Writable(map) => map,
+        match &self.write {
+            Some(write) => write,
+            None => self.scan_bytes(),
         }
     }
 
-    /// The bytes, writable; a read-only mapping has none.
+    /// The writable view; a read-only mapping has none.
     pub fn bytes_mut(&mut self) -> io::Result<&mut [u8]> {
-        match &mut self.pages {
-            Pages::Empty => Ok(&mut []),
-            Pages::ReadOnly(_) => Err(io::Error::new(
+        Ok(self.views()?.1)
+    }
+
+    /// The scan view and the writable view together.
+    pub fn views(&mut self) -> io::Result<(&[u8], &mut [u8])> {
+        match (&self.scan, &mut self.write) {
+            (None, _) => Ok((&[], &mut [])),
+            (Some(scan), Some(write)) => Ok((scan, write)),
+            (Some(_), None) => Err(io::Error::new(
                 io::ErrorKind::PermissionDenied,
                 "mapped read-only",
             )),
-            Pages::Writable(map) => Ok(map),
         }
     }
 
     /// What to do with a stretch of the file once the scan has moved past it.
     pub fn settler(&self) -> Settler {
         Settler {
-            base: self.bytes().as_ptr() as usize,
+            scan: self.scan_bytes().as_ptr() as usize,
+            write: self.write.as_ref().map(|w| w.as_ptr() as usize),
         }
     }
 
     /// Writes the changed pages of a shared mapping to the disk and waits
     /// for them (msync MS_SYNC); a no-op for the other kinds.
     pub fn flush(&self) -> io::Result<()> {
-        match &self.pages {
-            Pages::Writable(map) if self.kind == MapKind::Shared => map.flush(),
+        match &self.write {
+            Some(write) if self.kind == MapKind::Shared => write.flush(),
             _ => Ok(()),
         }
     }
@@ -143,28 +159,35 @@ impl Drop for Mapping {
 /// then also queue the I/O; the single msync at the end is faster.
 #[derive(Clone, Copy)]
 pub struct Settler {
-    base: usize,
+    scan: usize,
+    write: Option<usize>,
 }
 
 impl Settler {
     /// `[offset, offset + len)` will not be read or written again.
     pub fn settle(&self, offset: usize, len: usize) {
-        let page = page_size();
-        let first = (self.base + offset).next_multiple_of(page);
-        let last = (self.base + offset + len) / page * page;
-        if last > first {
-            // SAFETY: the range lies inside a live mapping of ours, whole
-            // pages only, which the caller will not touch again. On a file
-            // mapping MADV_DONTNEED only unmaps: a private page reads as the
-            // file's bytes again, a shared one stays in the page cache, and
-            // a dirty PTE marks its page dirty, so no write is lost.
-            unsafe {
-                libc::madvise(
-                    first as *mut libc::c_void,
-                    last - first,
-                    libc::MADV_DONTNEED,
-                );
-            }
+        for base in std::iter::once(self.scan).chain(self.write) {
+            unmap_pages(base, offset, len);
+        }
+    }
+}
+
+fn unmap_pages(base: usize, offset: usize, len: usize) {
+    let page = page_size();
+    let first = (base + offset).next_multiple_of(page);
+    let last = (base + offset + len) / page * page;
+    if last > first {
+        // SAFETY: the range lies inside a live mapping of ours, whole pages
+        // only, which the caller will not touch again. On a file mapping
+        // MADV_DONTNEED only unmaps: a private page reads as the file's bytes
+        // again, a shared one stays in the page cache, and a dirty PTE marks
+        // its page dirty, so no write is lost.
+        unsafe {
+            libc::madvise(
+                first as *mut libc::c_void,
+                last - first,
+                libc::MADV_DONTNEED,
+            );
         }
     }
 }

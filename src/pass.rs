@@ -10,7 +10,7 @@ use crate::scan::{Scanner, Split, Step};
 use crate::target::Target;
 
 /// Walks and settles the file this many bytes at a time.
-pub const SEGMENT: usize = 16 << 20;
+pub const SEGMENT: usize = 8 << 20;
 /// Below this, one thread is faster than starting a second.
 const SPLIT_MIN: usize = 64 << 20;
 
@@ -75,7 +75,10 @@ pub fn run(
     }
     let settler = mapping.settler();
     let unlimited = plan.nth.is_none() && plan.max.is_none();
-    if on_hit.is_none() && unlimited && plan.scanner.can_split() && end - start >= SPLIT_MIN {
+    // Split only where each boundary lies between two whole segments' worth
+    // of pattern: a match then touches at most the two segments around it.
+    let splittable = plan.scanner.can_split() && plan.scanner.pattern_len() <= SEGMENT / 2;
+    if on_hit.is_none() && unlimited && splittable && end - start >= SPLIT_MIN {
         // Copy-on-write faults flush the TLB of every CPU running one of our
         // threads; a dry run's writes are cheaper from one thread.
         let threads = match (mapping.kind(), plan.replacement) {
@@ -95,15 +98,20 @@ pub fn run(
         let matches = match plan.replacement {
             None => plan
                 .scanner
-                .count_split(mapping.bytes(), start, end, split, &done),
+                .count_split(mapping.scan_bytes(), start..end, split, &done),
             Some(with) => {
-                let hay = mapping.bytes_mut().map_err(|e| target.write_failure(&e))?;
                 let new_patcher = || {
                     let mut writer = PageWriter::new(with, target);
                     move |region: &mut [u8], _: usize| writer.write(region)
                 };
                 plan.scanner
-                    .patch_split(hay, start, end, split, &new_patcher, &done)
+                    .patch_split(
+                        mapping.views().map_err(|e| target.write_failure(&e))?,
+                        start..end,
+                        split,
+                        &new_patcher,
+                        &done,
+                    )
                     .map_err(|e| target.write_failure(&e))?
             }
         };
@@ -135,7 +143,7 @@ fn walk(
     // still show them as context.
     let keep = plan.context + m;
     let mut settled = start;
-    while let Some(step) = cursor.next(plan.scanner, mapping.bytes()) {
+    while let Some(step) = cursor.next(plan.scanner, mapping.scan_bytes()) {
         let at = match step {
             Step::Scanned(upto) => {
                 progress.set((upto - start) as u64);

@@ -4,8 +4,10 @@
 //! Find, replace, the dry run and the journal all take their matches from
 //! here; it is pure (no I/O) and checked against a naive oracle in the tests.
 
-use std::sync::Mutex;
+use std::convert::Infallible;
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use memchr::memmem::Finder;
 
@@ -67,40 +69,37 @@ impl Scanner {
         }
     }
 
-    /// The number of matches in `hay[start..end]`, counted by `split.threads`
-    /// threads; `done(offset, len)` is called as each segment is finished.
+    /// The number of matches in `hay[range]`, counted by `split.threads`
+    /// threads; `done(offset, len, matches)` is called as each segment is
+    /// finished.
     pub fn count_split(
         &self,
         hay: &[u8],
-        start: usize,
-        end: usize,
+        range: Range<usize>,
         split: Split,
         done: &(dyn Fn(usize, usize, u64) + Sync),
     ) -> u64 {
-        debug_assert!(self.can_split());
-        let crossing = self.crossing_matches(hay, start, end, split.segment).len() as u64;
-        let segments = hay[start..end]
+        let segments = hay[range.clone()]
             .chunks(split.segment)
-            .enumerate()
-            .map(|(i, chunk)| (start + i * split.segment, chunk));
-        let inside = run_parallel(segments, split.threads, |(offset, chunk)| {
-            let n = self.finder.find_iter(chunk).count() as u64;
-            done(offset, chunk.len(), n);
-            Ok::<u64, ()>(n)
-        });
-        inside.unwrap_or_else(|()| unreachable!("counting cannot fail")) + crossing
+            .map(|chunk| (chunk, ()));
+        let count = |chunk: &[u8], (), _| {
+            Ok::<u64, Infallible>(self.finder.find_iter(chunk).count() as u64)
+        };
+        let Ok((inside, crossing)) = self.split_run(hay, range, split, segments, count, done);
+        inside + crossing.len() as u64
     }
 
-    /// Calls a patcher on every match in `hay[start..end]` with the match's
-    /// own bytes and its offset, from `split.threads` threads; each segment
-    /// gets a fresh patcher from `new_patcher`. Matches crossing a segment
-    /// boundary are found before any byte changes and patched last, so no
-    /// thread ever reads bytes another one writes.
+    /// Calls a patcher on every match in `hay[range]`, giving it the same
+    /// bytes of `out` (a writable view of the same file, or a copy) and the
+    /// match's offset, from `split.threads` threads; each segment gets a
+    /// fresh patcher from `new_patcher`. The scan only reads `hay` and each
+    /// thread writes only its own segment of `out`, so what is written never
+    /// feeds back into what is found; matches crossing a boundary are
+    /// patched last.
     pub fn patch_split<E, P>(
         &self,
-        hay: &mut [u8],
-        start: usize,
-        end: usize,
+        (hay, out): (&[u8], &mut [u8]),
+        range: Range<usize>,
         split: Split,
         new_patcher: &(dyn Fn() -> P + Sync),
         done: &(dyn Fn(usize, usize, u64) + Sync),
@@ -109,55 +108,97 @@ impl Scanner {
         E: Send,
         P: FnMut(&mut [u8], usize) -> Result<(), E>,
     {
-        debug_assert!(self.can_split());
+        assert_eq!(hay.len(), out.len(), "the views must be the same length");
         let m = self.pattern_len();
-        let crossing = self.crossing_matches(hay, start, end, split.segment);
-        let segments = hay[start..end]
-            .chunks_mut(split.segment)
-            .enumerate()
-            .map(|(i, chunk)| (start + i * split.segment, chunk));
-        let inside = run_parallel(segments, split.threads, |(offset, chunk)| {
+        let segments = hay[range.clone()]
+            .chunks(split.segment)
+            .zip(out[range.clone()].chunks_mut(split.segment));
+        let patch_segment = |chunk: &[u8], out: &mut [u8], offset: usize| {
             let mut patch = new_patcher();
             let mut n = 0;
-            let mut pos = 0;
-            while let Some(found) = self.finder.find(&chunk[pos..]) {
-                let at = pos + found;
-                patch(&mut chunk[at..at + m], offset + at)?;
+            for at in self.finder.find_iter(chunk) {
+                patch(&mut out[at..at + m], offset + at)?;
                 n += 1;
-                pos = at + m;
             }
-            done(offset, chunk.len(), n);
             Ok(n)
-        })?;
+        };
+        let (inside, crossing) =
+            self.split_run(hay, range, split, segments, patch_segment, done)?;
         let mut patch = new_patcher();
         for &at in &crossing {
-            patch(&mut hay[at..at + m], at)?;
+            patch(&mut out[at..at + m], at)?;
         }
         Ok(inside + crossing.len() as u64)
     }
 
-    /// Matches that start in one segment and end in the next.
-    fn crossing_matches(&self, hay: &[u8], start: usize, end: usize, segment: usize) -> Vec<usize> {
+    /// Runs `work(chunk, extra, offset)` on every segment from
+    /// `split.threads` threads and sums the results; also returns, in order,
+    /// the matches that cross a boundary between two segments. Each boundary
+    /// is read once, just before the first of its two segments is worked on:
+    /// before anything near it can change, yet late enough that its pages
+    /// are released with the segment's own (a pass over every boundary up
+    /// front would keep a few MiB of each resident for the whole run).
+    fn split_run<'h, T: Send, E: Send>(
+        &self,
+        hay: &'h [u8],
+        range: Range<usize>,
+        split: Split,
+        segments: impl Iterator<Item = (&'h [u8], T)> + Send,
+        work: impl Fn(&[u8], T, usize) -> Result<u64, E> + Sync,
+        done: &(dyn Fn(usize, usize, u64) + Sync),
+    ) -> Result<(u64, Vec<usize>), E> {
+        debug_assert!(self.can_split());
+        let count = range.len().div_ceil(split.segment);
+        // boundaries[i] lies between segments i and i + 1.
+        let boundaries: Vec<OnceLock<Option<usize>>> = (0..count.saturating_sub(1))
+            .map(|_| OnceLock::new())
+            .collect();
+        let read_boundary = |i: usize| {
+            if let Some(cell) = boundaries.get(i) {
+                let boundary = range.start + (i + 1) * split.segment;
+                cell.get_or_init(|| self.crossing_match(hay, range.end, split.segment, boundary));
+            }
+        };
+        let inside = run_parallel(
+            segments.enumerate(),
+            split.threads,
+            |(i, (chunk, extra))| {
+                if i > 0 {
+                    read_boundary(i - 1);
+                }
+                read_boundary(i);
+                let offset = range.start + i * split.segment;
+                let n = work(chunk, extra, offset)?;
+                done(offset, chunk.len(), n);
+                Ok(n)
+            },
+        )?;
+        let crossing = boundaries
+            .into_iter()
+            .filter_map(|cell| cell.into_inner().flatten())
+            .collect();
+        Ok((inside, crossing))
+    }
+
+    /// The match that starts in the segment just before `boundary` and ends
+    /// after it, if any: at most one, as two would overlap.
+    fn crossing_match(
+        &self,
+        hay: &[u8],
+        end: usize,
+        segment: usize,
+        boundary: usize,
+    ) -> Option<usize> {
         let m = self.pattern_len();
-        let mut found = Vec::new();
-        if m < 2 {
-            return found;
+        let lo = (boundary + 1).saturating_sub(m).max(boundary - segment);
+        let hi = end.min(boundary + m - 1);
+        if hi < lo + m {
+            return None;
         }
-        let mut boundary = start + segment;
-        while boundary < end {
-            // Only matches starting in the segment just before this boundary,
-            // so that a match spanning several tiny segments counts once.
-            let lo = (boundary + 1).saturating_sub(m).max(boundary - segment);
-            let hi = end.min(boundary + m - 1);
-            found.extend(
-                self.finder
-                    .find_iter(&hay[lo..hi])
-                    .map(|i| i + lo)
-                    .filter(|&at| at < boundary),
-            );
-            boundary += segment;
-        }
-        found
+        self.finder
+            .find_iter(&hay[lo..hi])
+            .map(|i| i + lo)
+            .find(|&at| at < boundary)
     }
 }
 
@@ -363,7 +404,7 @@ mod tests {
             let expected = naive_matches(&hay, &pat, 0, hay.len());
             let done_bytes = AtomicU64::new(0);
             let done = |_: usize, len: usize, _: u64| { done_bytes.fetch_add(len as u64, Ordering::Relaxed); };
-            prop_assert_eq!(scanner.count_split(&hay, 0, hay.len(), split, &done), expected.len() as u64);
+            prop_assert_eq!(scanner.count_split(&hay, 0..hay.len(), split, &done), expected.len() as u64);
             prop_assert_eq!(done_bytes.load(Ordering::Relaxed), hay.len() as u64);
 
             let with = vec![b'Z'; pat.len()];
@@ -374,7 +415,7 @@ mod tests {
                 seen.lock().unwrap().push(at);
                 Ok(())
             };
-            let n = scanner.patch_split(&mut patched, 0, hay.len(), split, &patch, &|_, _, _| {}).unwrap();
+            let n = scanner.patch_split((&hay, &mut patched), 0..hay.len(), split, &patch, &|_, _, _| {}).unwrap();
             prop_assert_eq!(n, expected.len() as u64);
             let mut seen = seen.into_inner().unwrap();
             seen.sort_unstable();
@@ -408,7 +449,7 @@ mod tests {
             segment: 4096,
         };
         assert_eq!(
-            scanner.count_split(&hay, 0, hay.len(), split, &|_, _, _| {}),
+            scanner.count_split(&hay, 0..hay.len(), split, &|_, _, _| {}),
             3
         );
     }
@@ -416,14 +457,15 @@ mod tests {
     #[test]
     fn patch_split_stops_at_the_first_error() {
         let scanner = Scanner::new(b"x");
-        let mut hay = vec![b'x'; 100];
+        let hay = vec![b'x'; 100];
+        let mut out = hay.clone();
         let fail = || |_: &mut [u8], at: usize| if at == 50 { Err(at) } else { Ok(()) };
         let split = Split {
             threads: 2,
             segment: 10,
         };
         assert_eq!(
-            scanner.patch_split(&mut hay, 0, 100, split, &fail, &|_, _, _| {}),
+            scanner.patch_split((&hay, &mut out), 0..100, split, &fail, &|_, _, _| {}),
             Err(50)
         );
     }
