@@ -83,7 +83,7 @@ def markdown(results):
         "# mpatch benchmark results", "",
         f"{results['date']}: a {human_size(size)} log ({size:,} bytes) with "
         f"{results['counts']['ERROR']:,} `ERROR`, in the page cache; median of "
-        f"{results['reps']} runs, interleaved round-robin; benchmark took "
+        f"{results['reps']} runs, interleaved round-robin; the timings took "
         f"{results['benchmark_seconds'] / 60:.1f} min.", "",
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['mem_total_gib']} GiB RAM, "
         f"Linux {m['kernel']}, work dir on {m['work_fs']}; 1-minute load average "
@@ -241,7 +241,7 @@ def axis(x_of, lo, hi, top, bottom):
         color = "#bbb" if mantissa == 1 else "#e4e4e4"
         parts.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}" '
                      f'stroke="{color}" stroke-width="1"/>')
-        if mantissa in labelled:
+        if mantissa in labelled or value == lo:
             parts.append(f'<text x="{x:.1f}" y="{bottom + 13}" class="tick">'
                          f'{seconds_label(value)}</text>')
     return "\n".join(parts)
