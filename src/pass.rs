@@ -75,8 +75,8 @@ pub fn run(
     }
     let settler = mapping.settler();
     let unlimited = plan.nth.is_none() && plan.max.is_none();
-    // Split only where each boundary lies between two whole segments' worth
-    // of pattern: a match then touches at most the two segments around it.
+    // Split only patterns much shorter than a segment, so that a match
+    // crossing a boundary touches just the two segments around it.
     let splittable = plan.scanner.can_split() && plan.scanner.pattern_len() <= SEGMENT / 2;
     if on_hit.is_none() && unlimited && splittable && end - start >= SPLIT_MIN {
         // Copy-on-write faults flush the TLB of every CPU running one of our
