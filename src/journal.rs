@@ -290,24 +290,32 @@ pub fn sync_parent(path: &Path) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    fn sample() -> Vec<u8> {
+    /// A journal of `entries` entries, written by `body` between the header
+    /// and the trailer.
+    fn journal_of(entries: u64, body: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
         let mut out = Vec::new();
-        let mut hasher = crc32fast::Hasher::new();
         encode_header(&mut out);
-        encode_file(
-            &mut out,
-            Identity {
-                dev: 1,
-                ino: 2,
-                len: 3,
-            },
-            b"/tmp/a",
-        );
-        encode_region(&mut out, 7, b"ERROR", b"FIXED");
-        encode_region(&mut out, 1 << 40, b"\x00", b"\xff");
+        body(&mut out);
+        let mut hasher = crc32fast::Hasher::new();
         hasher.update(&out);
-        encode_trailer(&mut out, 3, &mut hasher);
+        encode_trailer(&mut out, entries, &mut hasher);
         out
+    }
+
+    fn file(ino: u64) -> Identity {
+        Identity {
+            dev: 1,
+            ino,
+            len: 3,
+        }
+    }
+
+    fn sample() -> Vec<u8> {
+        journal_of(3, |out| {
+            encode_file(out, file(2), b"/tmp/a");
+            encode_region(out, 7, b"ERROR", b"FIXED");
+            encode_region(out, 1 << 40, b"\x00", b"\xff");
+        })
     }
 
     #[test]
@@ -319,11 +327,7 @@ mod tests {
             entries,
             vec![
                 Entry::File {
-                    identity: Identity {
-                        dev: 1,
-                        ino: 2,
-                        len: 3
-                    },
+                    identity: file(2),
                     path: b"/tmp/a"
                 },
                 Entry::Region {
@@ -342,42 +346,15 @@ mod tests {
 
     #[test]
     fn sections_group_regions_by_file() {
-        let mut out = Vec::new();
-        let mut hasher = crc32fast::Hasher::new();
-        encode_header(&mut out);
-        encode_file(
-            &mut out,
-            Identity {
-                dev: 1,
-                ino: 1,
-                len: 9,
-            },
-            b"/a",
-        );
-        encode_region(&mut out, 1, b"x", b"y");
-        encode_region(&mut out, 2, b"x", b"y");
-        encode_file(
-            &mut out,
-            Identity {
-                dev: 1,
-                ino: 2,
-                len: 9,
-            },
-            b"/b",
-        );
-        encode_file(
-            &mut out,
-            Identity {
-                dev: 1,
-                ino: 3,
-                len: 9,
-            },
-            b"/c",
-        );
-        encode_region(&mut out, 3, b"p", b"q");
-        hasher.update(&out);
-        encode_trailer(&mut out, 6, &mut hasher);
-        let journal = Journal::parse(&out).unwrap();
+        let bytes = journal_of(6, |out| {
+            encode_file(out, file(1), b"/a");
+            encode_region(out, 1, b"x", b"y");
+            encode_region(out, 2, b"x", b"y");
+            encode_file(out, file(2), b"/b");
+            encode_file(out, file(3), b"/c");
+            encode_region(out, 3, b"p", b"q");
+        });
+        let journal = Journal::parse(&bytes).unwrap();
         let sections: Vec<(&[u8], Vec<u64>)> = journal
             .sections()
             .map(|s| (s.path, s.regions().map(|(offset, _, _)| offset).collect()))
@@ -394,18 +371,9 @@ mod tests {
 
     #[test]
     fn a_region_before_any_file_is_refused() {
-        let mut out = Vec::new();
-        let mut hasher = crc32fast::Hasher::new();
-        encode_header(&mut out);
-        encode_region(&mut out, 1, b"x", b"y");
-        hasher.update(&out);
-        encode_trailer(&mut out, 1, &mut hasher);
-        assert!(
-            Journal::parse(&out)
-                .err()
-                .unwrap()
-                .contains("before any file")
-        );
+        let bytes = journal_of(1, |out| encode_region(out, 1, b"x", b"y"));
+        let error = Journal::parse(&bytes).err().unwrap();
+        assert!(error.contains("before any file"), "{error}");
     }
 
     #[test]
