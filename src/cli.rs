@@ -257,3 +257,37 @@ pub struct UndoArgs {
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
 }
+
+/// Parses the process's arguments. Help and version are printed as clap
+/// prints them; a usage error becomes one line on stderr, like every other
+/// mpatch error, and exit status 2.
+pub fn parse() -> Result<Cli, std::process::ExitCode> {
+    use clap::error::ErrorKind;
+    Cli::try_parse().map_err(|error| match error.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = error.print();
+            std::process::ExitCode::from(if error.use_stderr() { 2 } else { 0 })
+        }
+        _ => {
+            eprintln!(
+                "mpatch: {} (see mpatch --help)",
+                one_line(&error.render().to_string())
+            );
+            std::process::ExitCode::from(2)
+        }
+    })
+}
+
+/// clap's message without its usage block and pointer to help, folded onto
+/// one line.
+fn one_line(message: &str) -> String {
+    let body = message.split("\n\nUsage:").next().unwrap_or(message);
+    let body = body
+        .split("\n\nFor more information")
+        .next()
+        .unwrap_or(body);
+    let body = body.strip_prefix("error: ").unwrap_or(body);
+    body.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -2,9 +2,9 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = mpatch::cli::Cli::parse();
-    mpatch::finish(mpatch::run(&cli))
+    match mpatch::cli::parse() {
+        Ok(cli) => mpatch::finish(mpatch::run(&cli)),
+        Err(exit) => exit,
+    }
 }

@@ -443,3 +443,31 @@ fn help_shows_examples() {
         .code(0)
         .stdout(predicate::str::contains("mpatch replace --dry-run"));
 }
+
+#[test]
+fn usage_errors_are_one_line_with_exit_2() {
+    let out = mpatch().args(["replace", "ERROR"]).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(
+            "mpatch: the following required arguments were not provided: <REPLACEMENT>"
+        ),
+        "{err}"
+    );
+    let out = mpatch()
+        .args(["peek", "-f", "xml", "f", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "mpatch: invalid value 'xml' for '--format <FORMAT>' [possible values: hexdump, hex, text, raw] (see mpatch --help)\n"
+    );
+    mpatch()
+        .arg("--version")
+        .assert()
+        .code(0)
+        .stdout("mpatch 0.1.0\n");
+}
