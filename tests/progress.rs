@@ -42,7 +42,7 @@ fn progress_auto_draws_on_a_terminal_for_large_files() {
     let f = s.file("big", "ERROR ".repeat(50 << 20));
     // `script` gives mpatch a pseudo-terminal as stdout and stderr.
     let out = sh(&format!(
-        "script -qec '{BIN} find -c ERROR {}' /dev/null",
+        "script -qec '{BIN} find -c ERROR {}' /dev/null </dev/null",
         f.display()
     ));
     if !out.status.success() && stdout(&out).is_empty() {
