@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Once;
-use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use memmap2::{Mmap, MmapMut, MmapOptions};
@@ -297,6 +297,7 @@ struct GuardMessages {
     unwritable: Vec<u8>,
 }
 
+static GUARD_TRIPPED: AtomicBool = AtomicBool::new(false);
 static GUARD_BASE: AtomicUsize = AtomicUsize::new(0);
 static GUARD_LEN: AtomicUsize = AtomicUsize::new(0);
 static GUARD_FD: AtomicI32 = AtomicI32::new(-1);
@@ -335,6 +336,16 @@ extern "C" fn on_sigbus(
     let fd = GUARD_FD.load(Ordering::SeqCst);
     let messages = GUARD_MESSAGES.load(Ordering::SeqCst);
     const FALLBACK: &[u8] = b"mpatch: a mapped file changed size while mapped\n";
+    // Two threads may fault at once; the first reports, the others wait
+    // for its _exit instead of printing the message again.
+    if GUARD_TRIPPED.swap(true, Ordering::SeqCst) {
+        loop {
+            // SAFETY: pause is async-signal-safe and touches no memory.
+            unsafe {
+                libc::pause();
+            }
+        }
+    }
     // SAFETY: only async-signal-safe calls (fstat, msync, write, _exit) on
     // memory that stays valid for the life of the process: the guarded
     // mapping is still mapped (we are inside an access to it) and messages
