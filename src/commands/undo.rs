@@ -52,8 +52,8 @@ pub fn run(args: &UndoArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-/// Fails unless every region lies inside the file and holds the new bytes,
-/// or still the old ones (`force` lets other bytes through).
+/// Fails unless every region lies inside the file and holds what mpatch
+/// left there (`force` lets other bytes through).
 fn check_regions(target: &Target, section: &Section, force: bool) -> Result<(), Problem> {
     let mapping = target.map(MapKind::ReadOnly)?;
     if let Some((offset, _, _)) = section
@@ -69,7 +69,7 @@ fn check_regions(target: &Target, section: &Section, force: bool) -> Result<(), 
     }
     let mut changed = section.regions().filter_map(|(offset, old, new)| {
         match region(mapping.bytes(), offset, old.len()) {
-            Some(now) if now == new || now == old => None,
+            Some(now) if written_by_us(now, old, new) => None,
             now => Some((
                 offset,
                 now.map_or_else(|| "nothing (past the end)".into(), to_hex),
@@ -114,7 +114,33 @@ fn restore(target: &Target, section: &Section, no_sync: bool) -> anyhow::Result<
     Ok(restored)
 }
 
+/// Whether a region holds what mpatch left there: the new bytes, the old
+/// ones (not reached), or, where a run was killed in the middle of a write,
+/// some of each, byte by byte.
+fn written_by_us(now: &[u8], old: &[u8], new: &[u8]) -> bool {
+    now.iter()
+        .zip(old)
+        .zip(new)
+        .all(|((n, o), w)| n == o || n == w)
+}
+
 fn region(bytes: &[u8], offset: u64, len: usize) -> Option<&[u8]> {
     let start = usize::try_from(offset).ok()?;
     bytes.get(start..start.checked_add(len)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::written_by_us;
+
+    #[test]
+    fn a_torn_write_is_ours_and_a_foreign_byte_is_not() {
+        assert!(written_by_us(b"FIXED", b"ERROR", b"FIXED"));
+        assert!(written_by_us(b"ERROR", b"ERROR", b"FIXED"));
+        assert!(
+            written_by_us(b"FIXOR", b"ERROR", b"FIXED"),
+            "killed mid-copy"
+        );
+        assert!(!written_by_us(b"FIXEZ", b"ERROR", b"FIXED"));
+    }
 }
