@@ -135,7 +135,7 @@ pub fn parse_pad(arg: &str) -> Result<u8, String> {
     {
         return Ok(value);
     }
-    Err(format!("--pad {arg:?}: give one ASCII character or 0xHH"))
+    Err(format!("{arg:?}: give one ASCII character or 0xHH"))
 }
 
 /// Lowercase hex of `bytes`, two digits a byte, no separators.

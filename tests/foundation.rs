@@ -471,3 +471,55 @@ fn usage_errors_are_one_line_with_exit_2() {
         .code(0)
         .stdout("mpatch 0.1.0\n");
 }
+
+#[test]
+fn the_same_file_under_two_names_is_refused() {
+    let s = Sandbox::new();
+    let f = s.file("a.log", "ERROR");
+    let link = s.path("b.log");
+    fs::hard_link(&f, &link).unwrap();
+    let before = snapshot(&f);
+    let out = mpatch()
+        .args(["replace", "ERROR", "FIXED"])
+        .arg(&f)
+        .arg(&link)
+        .output()
+        .unwrap();
+    assert_error(&out, &link.display().to_string(), "is named twice");
+    assert_eq!(snapshot(&f), before);
+}
+
+#[test]
+fn bad_numbers_and_pad_values_are_refused() {
+    let s = Sandbox::new();
+    let f = s.file("f", "ERROR here");
+    let before = snapshot(&f);
+    let cases: [(&[&str], &str, &str); 4] = [
+        (&["peek", "F", "12k"], "OFFSET", "\"12k\" is not a number"),
+        (
+            &["peek", "F", "0", "lots"],
+            "LENGTH",
+            "\"lots\" is not a number",
+        ),
+        (
+            &["poke", "F", "0x", "x"],
+            "OFFSET",
+            "\"0x\" is not a number",
+        ),
+        (
+            &["replace", "--pad", "ab", "ERROR", "OK", "F"],
+            "--pad",
+            "\"ab\": give one ASCII character or 0xHH",
+        ),
+    ];
+    for (args, subject, reason) in cases {
+        let path = f.to_string_lossy().into_owned();
+        let args: Vec<&str> = args
+            .iter()
+            .map(|a| if *a == "F" { path.as_str() } else { a })
+            .collect();
+        let out = mpatch().args(&args).output().unwrap();
+        assert_error(&out, subject, reason);
+    }
+    assert_eq!(snapshot(&f), before);
+}
