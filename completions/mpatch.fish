@@ -35,7 +35,7 @@ complete -c mpatch -n "__fish_mpatch_needs_command" -f -a "help" -d 'Print this 
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s m -l max-count -d 'Stop each file after N matches' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l nth -d 'Only the Nth match (1-based) of each file' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l range -d 'Only matches lying entirely inside bytes [START, END); either end may be left out' -r
-complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s C -l context -d 'Show N bytes either side of each match, the match in [brackets]' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s C -l context -d 'Show N bytes either side of each match (at most 65536), the match in [brackets]' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l progress -d 'Progress bar on stderr for files of 256 MiB or more' -r -f -a "auto\t'When stderr is a terminal'
 always\t''
 never\t''"
@@ -52,7 +52,7 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s h -l help -d 'Pri
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s m -l max-count -d 'Stop each file after N matches' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l nth -d 'Only the Nth match (1-based) of each file' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l range -d 'Only matches lying entirely inside bytes [START, END); either end may be left out' -r
-complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s C -l context -d 'Show N bytes either side of each match, the match in [brackets]' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s C -l context -d 'Show N bytes either side of each match (at most 65536), the match in [brackets]' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l progress -d 'Progress bar on stderr for files of 256 MiB or more' -r -f -a "auto\t'When stderr is a terminal'
 always\t''
 never\t''"
@@ -66,7 +66,7 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s q -l quiet -d 
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l hex-offsets -d 'Print offsets as 0x-prefixed hex'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l json -d 'One JSON object per line: a "match" per match and a "summary" per file'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s n -l dry-run -d 'Apply every change to a private copy-on-write mapping and report; the file stays as it was'
-complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l no-sync -d 'Leave writing the changed pages to the kernel instead of waiting for the disk'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l no-sync -d 'Leave writing the changed bytes to the kernel instead of waiting for the disk'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l allow-device -d 'Allow writing to a block device'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mpatch -n "__fish_mpatch_using_subcommand peek" -s f -l format -d 'Output format' -r -f -a "hexdump\t'xxd-style lines: offset, 16 bytes in hex, printable text'
@@ -80,13 +80,13 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l expect -d 'Write 
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s e -l escapes -d 'Decode escapes: \\\\ \\n \\r \\t \\0 \\xHH'
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s x -l hex -d 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s n -l dry-run -d 'Apply every change to a private copy-on-write mapping and report; the file stays as it was'
-complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l no-sync -d 'Leave writing the changed pages to the kernel instead of waiting for the disk'
+complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l no-sync -d 'Leave writing the changed bytes to the kernel instead of waiting for the disk'
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l allow-device -d 'Allow writing to a block device'
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s q -l quiet -d 'Print nothing on success'
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s h -l help -d 'Print help'
 complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l lock-timeout -d 'Seconds to wait for another process\'s lock on the file' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l force -d 'Restore even regions that changed since the journal was written'
-complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l no-sync -d 'Leave writing the restored pages to the kernel'
+complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l no-sync -d 'Leave writing the restored bytes to the kernel'
 complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -s h -l help -d 'Print help'
 complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo help" -f -a "find" -d 'Print the byte offset of every match of PATTERN'
 complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo help" -f -a "replace" -d 'Replace every match of PATTERN with a REPLACEMENT of the same length, in place'

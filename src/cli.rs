@@ -3,6 +3,7 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -71,7 +72,7 @@ pub struct SyntaxArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct SelectArgs {
     /// Stop each file after N matches
-    #[arg(short = 'm', long = "max-count", value_name = "N")]
+    #[arg(short = 'm', long = "max-count", value_name = "N", value_parser = clap::value_parser!(u64))]
     pub max_count: Option<u64>,
     /// Only the Nth match (1-based) of each file
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -87,8 +88,10 @@ pub struct ReportArgs {
     /// Print nothing; the exit status tells
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Show N bytes either side of each match, the match in [brackets]
-    #[arg(short = 'C', long = "context", value_name = "N")]
+    /// Show N bytes either side of each match (at most 65536), the match in [brackets]
+    #[arg(short = 'C', long = "context", value_name = "N",
+          value_parser = clap::builder::TypedValueParser::map(
+              clap::value_parser!(u64).range(0..=MAX_CONTEXT), |n| n as usize))]
     pub context: Option<usize>,
     /// Print offsets as 0x-prefixed hex
     #[arg(long)]
@@ -110,6 +113,35 @@ pub enum ProgressMode {
     Never,
 }
 
+impl From<ProgressMode> for crate::progress::ProgressMode {
+    fn from(mode: ProgressMode) -> Self {
+        match mode {
+            ProgressMode::Auto => Self::Auto,
+            ProgressMode::Always => Self::Always,
+            ProgressMode::Never => Self::Never,
+        }
+    }
+}
+
+/// The most bytes of context a preview shows either side of a match.
+pub const MAX_CONTEXT: u64 = 1 << 16;
+
+/// Reads `--lock-timeout`: seconds, a whole or decimal number from 0 up to
+/// about 136 years (u32 seconds); `inf`, `nan` and negatives are refused.
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !(0.0..=f64::from(u32::MAX)).contains(&seconds) {
+        return Err(format!(
+            "{text:?} is out of range (0 to {} seconds)",
+            u32::MAX
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
 /// Options of the commands that write into files.
 #[derive(Debug, Args, Clone, Default)]
 pub struct WriteArgs {
@@ -119,12 +151,12 @@ pub struct WriteArgs {
     /// Before the first byte changes, write and fsync an undo journal to PATH
     #[arg(long, value_name = "PATH")]
     pub journal: Option<PathBuf>,
-    /// Leave writing the changed pages to the kernel instead of waiting for the disk
+    /// Leave writing the changed bytes to the kernel instead of waiting for the disk
     #[arg(long)]
     pub no_sync: bool,
     /// Seconds to wait for another process's lock on the file
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
-    pub lock_timeout: f64,
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    pub lock_timeout: Duration,
     /// Allow writing to a block device
     #[arg(long)]
     pub allow_device: bool,
@@ -207,7 +239,7 @@ pub struct PeekArgs {
     #[arg(value_name = "FILE")]
     pub file: OsString,
     /// Where to start: decimal, 0x-hex, or negative to count from the end
-    #[arg(value_name = "OFFSET", allow_negative_numbers = true)]
+    #[arg(value_name = "OFFSET", allow_hyphen_values = true)]
     pub offset: String,
     /// How many bytes to show (cut at the end of the file)
     #[arg(value_name = "LENGTH", default_value = "64")]
@@ -230,7 +262,7 @@ pub struct PokeArgs {
     #[arg(value_name = "FILE")]
     pub file: OsString,
     /// Where to write: decimal, 0x-hex, or negative to count from the end
-    #[arg(value_name = "OFFSET", allow_negative_numbers = true)]
+    #[arg(value_name = "OFFSET", allow_hyphen_values = true)]
     pub offset: String,
     /// The bytes to write
     #[arg(value_name = "BYTES")]
@@ -243,9 +275,9 @@ pub struct UndoArgs {
     #[arg(long)]
     pub force: bool,
     /// Seconds to wait for another process's lock on the file
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
-    pub lock_timeout: f64,
-    /// Leave writing the restored pages to the kernel
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    pub lock_timeout: Duration,
+    /// Leave writing the restored bytes to the kernel
     #[arg(long)]
     pub no_sync: bool,
     /// Journal written by --journal

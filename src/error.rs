@@ -1,7 +1,6 @@
-//! Errors as the user reads them (`mpatch: PATH: reason`, in plain words)
-//! and the exit status each outcome maps to.
+//! Errors as the user reads them (`mpatch: PATH: reason`, in plain words),
+//! each knowing whether it ends one file's work or the whole run.
 
-use std::fmt;
 use std::io;
 use std::process::ExitCode;
 
@@ -26,33 +25,104 @@ impl Outcome {
     }
 }
 
-/// Something wrong with one named thing: a file, an argument, a journal.
-#[derive(Debug)]
-pub struct Problem {
-    pub subject: String,
-    pub reason: String,
+/// Everything that can go wrong, with its cause kept. The text of each
+/// variant is the line printed after `mpatch: `.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An argument that cannot be used: nothing was opened yet.
+    #[error("{what}: {reason}")]
+    Argument { what: String, reason: String },
+    /// An operating-system error on a named file, in plain words.
+    #[error("{path}: {}", plain_reason(.source))]
+    Io {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    /// An operating-system error on a named file, after words of our own
+    /// (`cannot write: …`, `flush failed: …`).
+    #[error("{path}: {doing}: {}", plain_reason(.source))]
+    Failed {
+        path: String,
+        doing: &'static str,
+        #[source]
+        source: io::Error,
+    },
+    /// A file refused or stopped for a reason of mpatch's own.
+    #[error("{path}: {reason}")]
+    File { path: String, reason: String },
+    /// The file shrank (or grew) under a mapping or between two writes.
+    #[error("{path}: file changed size while mapped")]
+    Resized { path: String },
+    /// A write landed past a truncation made in the instant before it.
+    #[error("{path}: file changed size while being written (now {now} bytes){undone}")]
+    WrittenPastEnd {
+        path: String,
+        now: u64,
+        undone: &'static str,
+    },
+    /// A page of the mapping could not be provided (a hole on a full
+    /// tmpfs, an I/O error).
+    #[error(
+        "{path}: a page could not be read or written (no space left on device, or an I/O error)"
+    )]
+    Unreadable { path: String },
+    /// The file system has no room for a block a write needs.
+    #[error("{path}: no space left on device")]
+    NoSpace { path: String },
+    /// The journal cannot be written, read or trusted.
+    #[error("{path}: {reason}")]
+    Journal { path: String, reason: String },
+    /// Writing to standard output failed for a reason other than a closed
+    /// pipe.
+    #[error("stdout: {}", plain_reason(.0))]
+    Stdout(#[source] io::Error),
 }
 
-impl Problem {
-    pub fn new(subject: impl Into<String>, reason: impl Into<String>) -> Problem {
-        Problem {
-            subject: subject.into(),
+/// What an error ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The work on one file; a search goes on with the others.
+    File,
+    /// The whole run.
+    Run,
+}
+
+impl Error {
+    pub fn argument(what: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::Argument {
+            what: what.into(),
             reason: reason.into(),
         }
     }
 
-    pub fn io(subject: impl Into<String>, error: &io::Error) -> Problem {
-        Problem::new(subject, plain_reason(error))
+    pub fn io(path: impl Into<String>, source: io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub fn file(path: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::File {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub fn scope(&self) -> Scope {
+        match self {
+            Error::Argument { .. } | Error::Journal { .. } | Error::Stdout(_) => Scope::Run,
+            Error::Io { .. }
+            | Error::Failed { .. }
+            | Error::File { .. }
+            | Error::Resized { .. }
+            | Error::WrittenPastEnd { .. }
+            | Error::Unreadable { .. }
+            | Error::NoSpace { .. } => Scope::File,
+        }
     }
 }
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.subject, self.reason)
-    }
-}
-
-impl std::error::Error for Problem {}
 
 /// An OS error in plain lowercase words, without the "(os error N)" tail:
 /// "permission denied", "read-only file system", "text file busy".
@@ -72,22 +142,12 @@ pub fn plain_reason(error: &io::Error) -> String {
     }
 }
 
-/// Whether an error means that our stdout was closed (`| head`), which ends
-/// the run quietly.
-pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
-    error
-        .chain()
-        .filter_map(|cause| cause.downcast_ref::<io::Error>())
-        .any(|io| io.kind() == io::ErrorKind::BrokenPipe)
-}
-
 /// Maps the end of a run to an exit status, printing the error if any.
-pub fn finish(result: anyhow::Result<Outcome>) -> ExitCode {
+pub fn finish(result: Result<Outcome, Error>) -> ExitCode {
     match result {
         Ok(outcome) => outcome.exit_code(),
-        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("mpatch: {error:#}");
+            eprintln!("mpatch: {error}");
             ExitCode::from(2)
         }
     }
@@ -113,10 +173,21 @@ mod tests {
     }
 
     #[test]
-    fn broken_pipe_is_found_in_the_chain() {
-        let error =
-            anyhow::Error::from(io::Error::from(io::ErrorKind::BrokenPipe)).context("writing");
-        assert!(is_broken_pipe(&error));
-        assert!(!is_broken_pipe(&anyhow::anyhow!("other")));
+    fn errors_read_as_one_line_and_know_their_scope() {
+        let error = Error::io("a.log", io::Error::from_raw_os_error(libc::EACCES));
+        assert_eq!(error.to_string(), "a.log: permission denied");
+        assert_eq!(error.scope(), Scope::File);
+        let error = Error::Stdout(io::Error::from_raw_os_error(libc::ENOSPC));
+        assert_eq!(error.to_string(), "stdout: no space left on device");
+        assert_eq!(error.scope(), Scope::Run);
+        let error = Error::WrittenPastEnd {
+            path: "f".into(),
+            now: 10,
+            undone: "; the write past the end was undone",
+        };
+        assert_eq!(
+            error.to_string(),
+            "f: file changed size while being written (now 10 bytes); the write past the end was undone"
+        );
     }
 }

@@ -9,8 +9,9 @@
 //! before it.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::target::Identity;
@@ -18,20 +19,6 @@ use crate::target::Identity;
 pub const MAGIC: &[u8; 8] = b"MPATCHJ\n";
 pub const VERSION: u32 = 1;
 const TRAILER_LEN: usize = 1 + 8 + 4;
-
-/// One entry of a journal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Entry<'a> {
-    File {
-        identity: Identity,
-        path: &'a [u8],
-    },
-    Region {
-        offset: u64,
-        old: &'a [u8],
-        new: &'a [u8],
-    },
-}
 
 pub fn encode_header(out: &mut Vec<u8>) {
     out.extend_from_slice(MAGIC);
@@ -66,115 +53,60 @@ pub fn encode_trailer(out: &mut Vec<u8>, entries: u64, hasher: &mut crc32fast::H
     out.extend_from_slice(&hasher.clone().finalize().to_le_bytes());
 }
 
-/// A checked journal: header, trailer and checksum verified.
-pub struct Journal<'a> {
-    body: &'a [u8],
+/// One entry of a journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    File {
+        identity: Identity,
+        path: Vec<u8>,
+    },
+    Region {
+        offset: u64,
+        old: Vec<u8>,
+        new: Vec<u8>,
+    },
 }
 
-impl<'a> Journal<'a> {
-    pub fn parse(bytes: &'a [u8]) -> Result<Journal<'a>, String> {
-        if bytes.len() < MAGIC.len() + 4 + TRAILER_LEN || &bytes[..8] != MAGIC {
-            return Err("is not an mpatch journal".into());
-        }
-        let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap());
-        if version != VERSION {
-            return Err(format!(
-                "journal version {version}; this mpatch reads version {VERSION}"
-            ));
-        }
-        let (covered, crc) = bytes.split_at(bytes.len() - 4);
-        if crc32fast::hash(covered).to_le_bytes() != crc {
-            return Err("journal is corrupt or incomplete (checksum mismatch)".into());
-        }
-        let trailer = &bytes[bytes.len() - TRAILER_LEN..];
-        if trailer[0] != b'E' {
-            return Err("journal is corrupt (no trailer)".into());
-        }
-        let entries = u64::from_le_bytes(trailer[1..9].try_into().unwrap());
-        let journal = Journal {
-            body: &bytes[12..bytes.len() - TRAILER_LEN],
-        };
-        let mut count = 0u64;
-        for entry in journal.entries() {
-            if count == 0 && !matches!(entry?, Entry::File { .. }) {
-                return Err("journal is corrupt (a region before any file)".into());
-            }
-            count += 1;
-        }
-        if count != entries {
-            return Err(format!(
-                "journal is corrupt ({count} entries, trailer says {entries})"
-            ));
-        }
-        Ok(journal)
+/// Reads entries from the body of a journal, which holds `left` bytes
+/// before its trailer; a length running past them is corruption, never an
+/// allocation.
+pub struct Entries<R> {
+    input: R,
+    left: u64,
+}
+
+impl<R: Read> Entries<R> {
+    pub fn new(input: R, left: u64) -> Entries<R> {
+        Entries { input, left }
     }
 
-    pub fn entries(&self) -> Entries<'a> {
-        Entries { rest: self.body }
-    }
-
-    /// The files of the journal, each with its regions. The entries were
-    /// all decoded by [`Journal::parse`], so walking them again cannot fail.
-    pub fn sections(&self) -> impl Iterator<Item = Section<'a>> {
-        let mut entries = self.entries();
-        std::iter::from_fn(move || {
-            loop {
-                if let Entry::File { identity, path } = entries.next()?.ok()? {
-                    return Some(Section {
-                        identity,
-                        path,
-                        after: entries.clone(),
-                    });
-                }
-            }
-        })
-    }
-}
-
-/// One file of a journal and the regions recorded for it.
-pub struct Section<'a> {
-    pub identity: Identity,
-    pub path: &'a [u8],
-    after: Entries<'a>,
-}
-
-/// A changed region: its offset, the bytes before and the bytes after.
-pub type Region<'a> = (u64, &'a [u8], &'a [u8]);
-
-impl<'a> Section<'a> {
-    pub fn regions(&self) -> impl Iterator<Item = Region<'a>> {
-        self.after.clone().map_while(|entry| match entry {
-            Ok(Entry::Region { offset, old, new }) => Some((offset, old, new)),
-            _ => None,
-        })
-    }
-}
-
-#[derive(Clone)]
-pub struct Entries<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Entries<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
-        if self.rest.len() < n {
-            self.rest = &[];
+    fn take(&mut self, n: u64) -> Result<Vec<u8>, String> {
+        if n > self.left {
+            self.left = 0;
             return Err("journal is corrupt (an entry runs past the end)".into());
         }
-        let (head, tail) = self.rest.split_at(n);
-        self.rest = tail;
-        Ok(head)
+        let mut bytes = vec![0; n as usize];
+        self.input.read_exact(&mut bytes).map_err(|e| {
+            format!(
+                "cannot read the journal: {}",
+                crate::error::plain_reason(&e)
+            )
+        })?;
+        self.left -= n;
+        Ok(bytes)
     }
 
     fn u64(&mut self) -> Result<u64, String> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().unwrap()))
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().unwrap_or_default(),
+        ))
     }
 
-    fn u32(&mut self) -> Result<usize, String> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap()) as usize)
+    fn u32(&mut self) -> Result<u64, String> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap_or_default()) as u64)
     }
 
-    fn entry(&mut self) -> Result<Entry<'a>, String> {
+    fn entry(&mut self) -> Result<Entry, String> {
         match self.take(1)?[0] {
             b'F' => {
                 let identity = Identity {
@@ -198,22 +130,192 @@ impl<'a> Entries<'a> {
                 })
             }
             tag => {
-                self.rest = &[];
+                self.left = 0;
                 Err(format!("journal is corrupt (unknown entry tag {tag:#04x})"))
             }
         }
     }
 }
 
-impl<'a> Iterator for Entries<'a> {
-    type Item = Result<Entry<'a>, String>;
+impl<R: Read> Iterator for Entries<R> {
+    type Item = Result<Entry, String>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.rest.is_empty() {
-            None
-        } else {
-            Some(self.entry())
+        (self.left > 0).then(|| self.entry())
+    }
+}
+
+/// Positioned reads: a journal file, or bytes in memory.
+pub trait ReadAt {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
+
+    fn read_exact_at(&self, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.read_at(buf, offset)? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => {
+                    buf = &mut buf[n..];
+                    offset += n as u64;
+                }
+            }
         }
+        Ok(())
+    }
+}
+
+impl ReadAt for File {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        FileExt::read_at(self, buf, offset)
+    }
+}
+
+impl ReadAt for [u8] {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let rest = usize::try_from(offset)
+            .ok()
+            .and_then(|at| self.get(at..))
+            .unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        Ok(n)
+    }
+}
+
+impl<T: ReadAt + ?Sized> ReadAt for &T {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        (**self).read_at(buf, offset)
+    }
+}
+
+/// A journal checked whole (header, checksum, trailer, every entry), with
+/// an index of its files; their regions are read again when asked for,
+/// never held in memory.
+pub struct Journal<F> {
+    file: F,
+    sections: Vec<Section>,
+}
+
+/// One file of a journal: its identity, its path, and where its regions lie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub identity: Identity,
+    pub path: Vec<u8>,
+    start: u64,
+    len: u64,
+}
+
+const HEADER_LEN: u64 = 12;
+
+fn read_error(error: &io::Error) -> String {
+    format!(
+        "cannot read the journal: {}",
+        crate::error::plain_reason(error)
+    )
+}
+
+impl<F: ReadAt> Journal<F> {
+    /// Checks the journal in `file`, which is `len` bytes long.
+    pub fn open(file: F, len: u64) -> Result<Journal<F>, String> {
+        let min = HEADER_LEN + TRAILER_LEN as u64;
+        let mut header = [0u8; HEADER_LEN as usize];
+        if len < min || file.read_exact_at(&mut header, 0).is_err() || &header[..8] != MAGIC {
+            return Err("is not an mpatch journal".into());
+        }
+        let version = u32::from_le_bytes(header[8..12].try_into().unwrap_or_default());
+        if version != VERSION {
+            return Err(format!(
+                "journal version {version}; this mpatch reads version {VERSION}"
+            ));
+        }
+        let mut hasher = crc32fast::Hasher::new();
+        let mut chunk = vec![0; 1 << 16];
+        let mut at = 0;
+        while at < len - 4 {
+            let n = chunk.len().min((len - 4 - at) as usize);
+            file.read_exact_at(&mut chunk[..n], at)
+                .map_err(|e| read_error(&e))?;
+            hasher.update(&chunk[..n]);
+            at += n as u64;
+        }
+        let mut tail = [0u8; TRAILER_LEN];
+        file.read_exact_at(&mut tail, len - TRAILER_LEN as u64)
+            .map_err(|e| read_error(&e))?;
+        if hasher.finalize().to_le_bytes() != tail[9..] {
+            return Err("journal is corrupt or incomplete (checksum mismatch)".into());
+        }
+        if tail[0] != b'E' {
+            return Err("journal is corrupt (no trailer)".into());
+        }
+        let entries = u64::from_le_bytes(tail[1..9].try_into().unwrap_or_default());
+        let body = len - HEADER_LEN - TRAILER_LEN as u64;
+        let mut sections: Vec<Section> = Vec::new();
+        let mut reader = Entries::new(reader_at(&file, HEADER_LEN), body);
+        let mut count = 0u64;
+        while let Some(entry) = reader.next() {
+            let end = HEADER_LEN + body - reader.left;
+            match entry? {
+                Entry::File { identity, path } => sections.push(Section {
+                    identity,
+                    path,
+                    start: end,
+                    len: 0,
+                }),
+                Entry::Region { .. } => match sections.last_mut() {
+                    Some(section) => section.len = end - section.start,
+                    None => return Err("journal is corrupt (a region before any file)".into()),
+                },
+            }
+            count += 1;
+        }
+        if count != entries {
+            return Err(format!(
+                "journal is corrupt ({count} entries, trailer says {entries})"
+            ));
+        }
+        Ok(Journal { file, sections })
+    }
+
+    pub fn sections(&self) -> &[Section] {
+        &self.sections
+    }
+
+    /// The regions of `section`, read again from the journal. They were
+    /// all decoded by [`Journal::open`], so reading them fails only if the
+    /// journal changed since.
+    pub fn regions<'j>(
+        &'j self,
+        section: &Section,
+    ) -> impl Iterator<Item = Result<Region, String>> + 'j {
+        Entries::new(reader_at(&self.file, section.start), section.len).map(|entry| match entry? {
+            Entry::Region { offset, old, new } => Ok(Region { offset, old, new }),
+            Entry::File { .. } => Err("journal changed while being read".into()),
+        })
+    }
+}
+
+fn reader_at<F: ReadAt>(file: &F, offset: u64) -> BufReader<At<'_, F>> {
+    BufReader::with_capacity(1 << 16, At { file, offset })
+}
+
+/// A changed region: its offset, the bytes before and the bytes after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    pub offset: u64,
+    pub old: Vec<u8>,
+    pub new: Vec<u8>,
+}
+
+/// A reader at a moving offset of a file, by positioned reads.
+pub struct At<'f, F> {
+    file: &'f F,
+    offset: u64,
+}
+
+impl<F: ReadAt> Read for At<'_, F> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read_at(buf, self.offset)?;
+        self.offset += n as u64;
+        Ok(n)
     }
 }
 
@@ -231,7 +333,12 @@ impl Writer {
     /// Creates `path`; an existing file is never overwritten, since it may
     /// be the only way back from an earlier patch.
     pub fn create(path: &Path) -> io::Result<Writer> {
-        let file = OpenOptions::new().write(true).create_new(true).open(path)?;
+        // Mode 0600: a journal holds the file's old bytes, which may be secret.
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)?;
         let mut writer = Writer {
             path: path.to_path_buf(),
             out: BufWriter::with_capacity(1 << 20, file),
@@ -318,28 +425,35 @@ mod tests {
         })
     }
 
+    fn parse(bytes: &[u8]) -> Result<Journal<&[u8]>, String> {
+        Journal::open(bytes, bytes.len() as u64)
+    }
+
+    fn region(offset: u64, old: &[u8], new: &[u8]) -> Region {
+        Region {
+            offset,
+            old: old.to_vec(),
+            new: new.to_vec(),
+        }
+    }
+
     #[test]
     fn round_trip() {
         let bytes = sample();
-        let journal = Journal::parse(&bytes).unwrap();
-        let entries: Vec<_> = journal.entries().map(Result::unwrap).collect();
+        let journal = parse(&bytes).unwrap();
+        let [section] = journal.sections() else {
+            panic!("one file expected");
+        };
         assert_eq!(
-            entries,
+            (section.identity, &section.path[..]),
+            (file(2), &b"/tmp/a"[..])
+        );
+        let regions: Vec<_> = journal.regions(section).map(Result::unwrap).collect();
+        assert_eq!(
+            regions,
             vec![
-                Entry::File {
-                    identity: file(2),
-                    path: b"/tmp/a"
-                },
-                Entry::Region {
-                    offset: 7,
-                    old: b"ERROR",
-                    new: b"FIXED"
-                },
-                Entry::Region {
-                    offset: 1 << 40,
-                    old: b"\x00",
-                    new: b"\xff"
-                },
+                region(7, b"ERROR", b"FIXED"),
+                region(1 << 40, b"\x00", b"\xff")
             ]
         );
     }
@@ -354,10 +468,14 @@ mod tests {
             encode_file(out, file(3), b"/c");
             encode_region(out, 3, b"p", b"q");
         });
-        let journal = Journal::parse(&bytes).unwrap();
+        let journal = parse(&bytes).unwrap();
         let sections: Vec<(&[u8], Vec<u64>)> = journal
             .sections()
-            .map(|s| (s.path, s.regions().map(|(offset, _, _)| offset).collect()))
+            .iter()
+            .map(|s| {
+                let offsets = journal.regions(s).map(|r| r.unwrap().offset).collect();
+                (&s.path[..], offsets)
+            })
             .collect();
         assert_eq!(
             sections,
@@ -372,7 +490,7 @@ mod tests {
     #[test]
     fn a_region_before_any_file_is_refused() {
         let bytes = journal_of(1, |out| encode_region(out, 1, b"x", b"y"));
-        let error = Journal::parse(&bytes).err().unwrap();
+        let error = parse(&bytes).err().unwrap();
         assert!(error.contains("before any file"), "{error}");
     }
 
@@ -382,10 +500,7 @@ mod tests {
         for i in 0..bytes.len() {
             let mut broken = bytes.clone();
             broken[i] ^= 0x10;
-            assert!(
-                Journal::parse(&broken).is_err(),
-                "flip at {i} went unnoticed"
-            );
+            assert!(parse(&broken).is_err(), "flip at {i} went unnoticed");
         }
     }
 
@@ -393,18 +508,27 @@ mod tests {
     fn truncated_journal_is_refused() {
         let bytes = sample();
         for cut in 0..bytes.len() {
-            assert!(
-                Journal::parse(&bytes[..cut]).is_err(),
-                "cut at {cut} went unnoticed"
-            );
+            assert!(parse(&bytes[..cut]).is_err(), "cut at {cut} went unnoticed");
         }
+    }
+
+    #[test]
+    fn a_length_past_the_end_is_corruption_not_an_allocation() {
+        let bytes = journal_of(2, |out| {
+            encode_file(out, file(1), b"/a");
+            out.push(b'R');
+            out.extend_from_slice(&7u64.to_le_bytes());
+            out.extend_from_slice(&u32::MAX.to_le_bytes());
+        });
+        let error = parse(&bytes).err().unwrap();
+        assert!(error.contains("runs past the end"), "{error}");
     }
 
     #[test]
     fn other_versions_are_refused() {
         let mut bytes = sample();
         bytes[8] = 2;
-        let error = Journal::parse(&bytes).err().unwrap();
+        let error = parse(&bytes).err().unwrap();
         assert!(error.contains("version 2"), "{error}");
     }
 }

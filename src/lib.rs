@@ -1,24 +1,26 @@
-//! mpatch: same-length, in-place byte patching of files of any size through
-//! a memory map. `main.rs` parses the command line and calls [`run`].
+//! mpatch: same-length, in-place byte patching of files of any size.
+//! `main.rs` parses the command line and calls [`run`]; the rest is private.
 
 pub mod cli;
-pub mod commands;
 pub mod error;
-pub mod journal;
-pub mod map;
-pub mod offset;
-pub mod output;
-pub mod pass;
-pub mod pattern;
-pub mod progress;
-pub mod render;
-pub mod scan;
-pub mod target;
 
-pub use error::{Outcome, finish};
+mod bytesink;
+mod commands;
+mod journal;
+mod map;
+mod offset;
+mod output;
+mod pass;
+mod pattern;
+mod progress;
+mod render;
+mod scan;
+mod target;
+
+pub use error::{Error, Outcome, finish};
 
 /// Runs one parsed command line.
-pub fn run(cli: &cli::Cli) -> anyhow::Result<Outcome> {
+pub fn run(cli: &cli::Cli) -> Result<Outcome, Error> {
     use cli::Command;
     match &cli.command {
         Command::Find(args) => commands::find::run(args),

@@ -1,232 +1,244 @@
-//! Memory mappings of target files and the few raw system calls around them
-//! (flock, madvise, msync, statfs, SIGBUS); the only module with `unsafe`.
+//! Memory mappings of files (read-only views and private copy-on-write
+//! copies), the SIGBUS guard, and the few raw system calls around them.
+//!
+//! Every `unsafe` block of mpatch but one lives here; the exception is the
+//! caller of [`Mapping::new`], which accepts its contract (target.rs).
 
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
+use std::ops::Range;
+use std::os::fd::AsRawFd;
 use std::sync::Once;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use memmap2::{Mmap, MmapMut, MmapOptions};
 
-/// How a file is mapped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MapKind {
-    /// Read only: find, peek and the checks before a write.
-    ReadOnly,
-    /// Shared and writable: writes land in the file.
-    Shared,
-    /// Private copy-on-write: writes land in anonymous pages, never in the file.
-    Private,
-}
-
-/// A mapped file: a read-only view that the scanner reads, and for the
-/// writable kinds a second view of the same pages that writes go through.
-/// Two views because the kernel can map a read-only view in large blocks,
-/// while a writable shared view must track every page it dirties: scanning
-/// the read-only view and touching the writable one only where a match is
-/// written makes a replace cost little more than a find.
-///
-/// While it lives, a SIGBUS caused by the file shrinking under it ends the
-/// process with a message instead of a signal death.
+/// A read-only, shared view of a file's first `len` bytes: what every scan
+/// reads. A fault on it (the file cut short, a page that cannot be read)
+/// does not kill the process: the guard maps a zero page over the faulting
+/// page and marks the mapping, and [`Mapping::faulted`] tells the pass.
 pub struct Mapping {
-    scan: Option<Mmap>,
-    write: Option<MmapMut>,
-    kind: MapKind,
+    map: Option<Mmap>,
+    slot: Option<usize>,
 }
 
 impl Mapping {
-    /// Maps the first `len` bytes of `file`; `name` is used in the message
-    /// printed if the file shrinks under the mapping.
-    pub fn new(
-        file: &File,
-        len: u64,
-        kind: MapKind,
-        name: &str,
-        is_device: bool,
-    ) -> io::Result<Mapping> {
+    /// Maps the first `len` bytes of `file` read-only.
+    ///
+    /// # Safety
+    ///
+    /// The bytes behind the returned view are the file's, and other
+    /// processes may change them while a `&[u8]` of the view is alive; the
+    /// caller accepts that (as ripgrep and every mmap-based search does: a
+    /// search then sees old or new bytes, never anything else). Within this
+    /// process the caller must not change the file's bytes under a borrow
+    /// of the view: a write may only cover bytes that no live `&[u8]` from
+    /// [`Mapping::bytes`] is reading.
+    pub unsafe fn new(file: &File, len: u64) -> io::Result<Mapping> {
         let len = usize::try_from(len)
             .map_err(|_| io::Error::new(io::ErrorKind::FileTooLarge, "too large to map"))?;
         install_sigbus_handler();
         if len == 0 {
             return Ok(Mapping {
-                scan: None,
-                write: None,
-                kind,
+                map: None,
+                slot: None,
             });
         }
-        let mut options = MmapOptions::new();
-        options.len(len);
-        // SAFETY: the views are only read and written through the slices
-        // handed out below while `self` lives. Other processes may change
-        // the file underneath (that is the nature of a shared file); a
-        // shrink turns into SIGBUS, which `on_sigbus` turns into a clean exit.
-        let (scan, write) = unsafe {
-            let scan = options.map(file)?;
-            let write = match kind {
-                MapKind::ReadOnly => None,
-                MapKind::Shared => Some(options.map_mut(file)?),
-                // A private copy of a file larger than memory would be
-                // refused by the overcommit check; its pages are given back
-                // a segment at a time (Settler), so reserve none.
-                MapKind::Private => Some(options.no_reserve_swap().map_copy(file)?),
-            };
-            (scan, write)
-        };
-        advise(scan.as_ptr(), len, libc::MADV_SEQUENTIAL);
-        let flushed = write.as_ref().map_or(scan.as_ptr(), |w| w.as_ptr());
-        guard(
-            flushed as usize,
-            len,
-            name,
-            (!is_device).then(|| file.as_raw_fd()),
-        );
+        // SAFETY: the caller accepts that the file's bytes may change under
+        // the view (this function's contract); a shrink is caught by the
+        // guard registered below instead of killing the process.
+        let map = unsafe { MmapOptions::new().len(len).map(file)? };
+        advise(map.as_ptr(), len, libc::MADV_SEQUENTIAL);
+        let slot = register(map.as_ptr() as usize, len)?;
         Ok(Mapping {
-            scan: Some(scan),
-            write,
-            kind,
+            map: Some(map),
+            slot: Some(slot),
         })
     }
 
-    pub fn kind(&self) -> MapKind {
-        self.kind
-    }
-
-    /// The bytes to scan: the file as it was when the pass began (in a dry
-    /// run, without its private changes).
-    pub fn scan_bytes(&self) -> &[u8] {
-        self.scan.as_deref().unwrap_or_default()
-    }
-
-    /// The bytes as this run sees them, its own writes included.
     pub fn bytes(&self) -> &[u8] {
-        match &self.write {
-            Some(write) => write,
-            None => self.scan_bytes(),
+        self.map.as_deref().unwrap_or_default()
+    }
+
+    /// Whether a page of this mapping faulted (and now reads as zeros).
+    pub fn faulted(&self) -> bool {
+        self.slot
+            .is_some_and(|slot| GUARD[slot].faulted.load(Ordering::SeqCst))
+    }
+
+    /// The share of the pages of `range` that are in the page cache and
+    /// mapped, sampled at up to `samples` points.
+    pub fn resident_share(&self, range: Range<usize>, samples: usize) -> f64 {
+        let Some(map) = &self.map else {
+            return 1.0;
+        };
+        let page = page_size();
+        let range = range.start.min(map.len())..range.end.min(map.len());
+        let pages = range.len().div_ceil(page);
+        if pages == 0 {
+            return 1.0;
+        }
+        let step = pages.div_ceil(samples.max(1)).max(1);
+        let (mut seen, mut resident) = (0usize, 0usize);
+        for first in (0..pages).step_by(step) {
+            let at = (range.start / page + first) * page;
+            let mut status = 0u8;
+            // SAFETY: `at` is page aligned and inside our live mapping; one
+            // page is asked about and `status` has room for its one byte.
+            let rc = unsafe {
+                libc::mincore(
+                    map.as_ptr().add(at) as *mut libc::c_void,
+                    1,
+                    &mut status as *mut u8 as *mut _,
+                )
+            };
+            seen += 1;
+            if rc == 0 && status & 1 == 1 {
+                resident += 1;
+            }
+        }
+        resident as f64 / seen as f64
+    }
+
+    /// Asks the kernel to start reading `range` now.
+    pub fn will_need(&self, range: Range<usize>) {
+        if let Some(map) = &self.map {
+            let (first, len) = whole_pages(map.len(), range, true);
+            advise(map.as_ptr().wrapping_add(first), len, libc::MADV_WILLNEED);
         }
     }
 
-    /// The writable view; a read-only mapping has none.
-    pub fn bytes_mut(&mut self) -> io::Result<&mut [u8]> {
-        Ok(self.views()?.1)
-    }
-
-    /// The scan view and the writable view together.
-    pub fn views(&mut self) -> io::Result<(&[u8], &mut [u8])> {
-        match (&self.scan, &mut self.write) {
-            (None, _) => Ok((&[], &mut [])),
-            (Some(scan), Some(write)) => Ok((scan, write)),
-            (Some(_), None) => Err(io::Error::new(
-                io::ErrorKind::PermissionDenied,
-                "mapped read-only",
-            )),
-        }
-    }
-
-    /// What to do with a stretch of the file once the scan has moved past it.
-    pub fn settler(&self) -> Settler {
-        Settler {
-            scan: self.scan_bytes().as_ptr() as usize,
-            write: self.write.as_ref().map(|w| w.as_ptr() as usize),
-        }
-    }
-
-    /// Writes the changed pages of a shared mapping to the disk and waits
-    /// for them (msync MS_SYNC); a no-op for the other kinds.
-    pub fn flush(&self) -> io::Result<()> {
-        match &self.write {
-            Some(write) if self.kind == MapKind::Shared => write.flush(),
-            _ => Ok(()),
+    /// Gives back the pages of `range`, which the scan has finished with,
+    /// so resident memory stays near the stretch in hand. The page cache
+    /// keeps them: touching them again reads the same bytes.
+    pub fn release(&self, range: Range<usize>) {
+        if let Some(map) = &self.map {
+            let (first, len) = whole_pages(map.len(), range, false);
+            // SAFETY: whole pages inside our live, read-only, shared file
+            // mapping. MADV_DONTNEED only drops their page-table entries: a
+            // later read faults in the same page-cache bytes, so a live
+            // borrow of them sees no change.
+            unsafe {
+                libc::madvise(
+                    map.as_ptr().wrapping_add(first) as *mut libc::c_void,
+                    len,
+                    libc::MADV_DONTNEED,
+                );
+            }
         }
     }
 }
 
 impl Drop for Mapping {
     fn drop(&mut self) {
-        unguard(self.bytes().as_ptr() as usize);
-    }
-}
-
-/// Settles the stretches of a mapping the scan has finished with: unmaps
-/// their pages, which gives back a dry run's private copies and keeps the
-/// resident memory of any run to the stretch in hand, whatever the file's
-/// size (the page cache keeps the file's pages; dirty ones stay dirty).
-///
-/// Starting the writeback of a shared mapping's finished stretches here
-/// (`sync_file_range`) was tried and measured: on a 1 GiB log it made the
-/// durable replace slower (0.39 s against 0.31 s), as the scanning threads
-/// then also queue the I/O; the single msync at the end is faster.
-#[derive(Clone, Copy)]
-pub struct Settler {
-    scan: usize,
-    write: Option<usize>,
-}
-
-impl Settler {
-    /// `[offset, offset + len)` will not be read or written again.
-    pub fn settle(&self, offset: usize, len: usize) {
-        for base in std::iter::once(self.scan).chain(self.write) {
-            unmap_pages(base, offset, len);
+        if let Some(slot) = self.slot {
+            unregister(slot);
         }
     }
 }
 
-fn unmap_pages(base: usize, offset: usize, len: usize) {
-    let page = page_size();
-    let first = (base + offset).next_multiple_of(page);
-    let last = (base + offset + len) / page * page;
-    if last > first {
-        // SAFETY: the range lies inside a live mapping of ours, whole pages
-        // only, which the caller will not touch again. On a file mapping
-        // MADV_DONTNEED only unmaps: a private page reads as the file's bytes
-        // again, a shared one stays in the page cache, and a dirty PTE marks
-        // its page dirty, so no write is lost.
-        unsafe {
-            libc::madvise(
-                first as *mut libc::c_void,
-                last - first,
-                libc::MADV_DONTNEED,
-            );
+/// A private copy-on-write mapping of a file: writes land in anonymous
+/// pages of this process, never in the file. The dry run's byte sink. It
+/// hands out no slices, so nothing can observe its pages being given back.
+pub struct PrivateCopy {
+    map: Option<MmapMut>,
+    slot: Option<usize>,
+}
+
+impl PrivateCopy {
+    pub fn new(file: &File, len: u64) -> io::Result<PrivateCopy> {
+        let len = usize::try_from(len)
+            .map_err(|_| io::Error::new(io::ErrorKind::FileTooLarge, "too large to map"))?;
+        install_sigbus_handler();
+        if len == 0 {
+            return Ok(PrivateCopy {
+                map: None,
+                slot: None,
+            });
+        }
+        // SAFETY: the copy's bytes are only written through `write`, never
+        // read back into Rust values, so a change of the file under it
+        // cannot be observed; a shrink is caught by the guard. A private
+        // copy of a file larger than memory would be refused by the
+        // overcommit check; its pages are given back as the pass goes, so
+        // it reserves no swap.
+        let map = unsafe {
+            MmapOptions::new()
+                .len(len)
+                .no_reserve_swap()
+                .map_copy(file)?
+        };
+        let slot = register(map.as_ptr() as usize, len)?;
+        Ok(PrivateCopy {
+            map: Some(map),
+            slot: Some(slot),
+        })
+    }
+
+    /// Writes `bytes` at `offset` of the private copy.
+    pub fn write(&mut self, offset: usize, bytes: &[u8]) {
+        if let Some(map) = &mut self.map {
+            map[offset..offset + bytes.len()].copy_from_slice(bytes);
+        }
+    }
+
+    pub fn faulted(&self) -> bool {
+        self.slot
+            .is_some_and(|slot| GUARD[slot].faulted.load(Ordering::SeqCst))
+    }
+
+    /// Gives back the private pages of `range`: they read as the file's
+    /// bytes again. `&mut self`, so no borrow of them can be alive.
+    pub fn release(&mut self, range: Range<usize>) {
+        if let Some(map) = &mut self.map {
+            let (first, len) = whole_pages(map.len(), range, false);
+            // SAFETY: whole pages inside our live private mapping, which
+            // nothing borrows (we hold it mutably and hand out no slices).
+            unsafe {
+                libc::madvise(
+                    map.as_mut_ptr().wrapping_add(first) as *mut libc::c_void,
+                    len,
+                    libc::MADV_DONTNEED,
+                );
+            }
         }
     }
 }
 
-/// Faults in the pages under `region` for writing before any byte changes,
-/// so that a page the file system cannot provide (a hole on a full disk, a
-/// file cut short) is an error here rather than a SIGBUS mid-write.
-pub fn prefault_write(region: &mut [u8]) -> io::Result<()> {
-    if region.is_empty() {
-        return Ok(());
+impl Drop for PrivateCopy {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot {
+            unregister(slot);
+        }
     }
+}
+
+/// The whole pages of `range` (cut to `len`) as (offset, length): rounded
+/// inwards, or outwards with `outward`.
+fn whole_pages(len: usize, range: Range<usize>, outward: bool) -> (usize, usize) {
     let page = page_size();
-    let first = region.as_ptr() as usize / page * page;
-    let last = (region.as_ptr() as usize + region.len()).next_multiple_of(page);
-    // SAFETY: the range covers whole pages of a live writable mapping (the
-    // one `region` borrows from); MADV_POPULATE_WRITE changes no byte.
-    let rc = unsafe {
-        libc::madvise(
-            first as *mut libc::c_void,
-            last - first,
-            libc::MADV_POPULATE_WRITE,
+    let end = range.end.min(len);
+    let (first, last) = if outward {
+        (
+            range.start / page * page,
+            end.next_multiple_of(page).min(len.next_multiple_of(page)),
         )
+    } else {
+        let last = if end == len {
+            end.next_multiple_of(page)
+        } else {
+            end / page * page
+        };
+        (range.start.next_multiple_of(page), last)
     };
-    if rc == 0 {
-        return Ok(());
-    }
-    let error = io::Error::last_os_error();
-    // Kernels before 5.14 do not know MADV_POPULATE_WRITE: the write itself
-    // faults the page in, as it always did.
-    if error.raw_os_error() == Some(libc::EINVAL) {
-        return Ok(());
-    }
-    Err(error)
+    (first, last.saturating_sub(first))
 }
 
 fn advise(ptr: *const u8, len: usize, advice: libc::c_int) {
     if len > 0 {
-        // SAFETY: `ptr..ptr+len` is a whole live mapping of ours (its start
-        // is page aligned); the advice only steers readahead.
+        // SAFETY: `ptr..ptr+len` lies inside a live mapping of ours and
+        // `ptr` is page aligned; these advices only steer readahead.
         unsafe {
             libc::madvise(ptr as *mut libc::c_void, len, advice);
         }
@@ -245,7 +257,7 @@ pub fn page_size() -> usize {
 /// Takes an exclusive flock on `file`, waiting up to `timeout`; returns
 /// `Ok(false)` if another process still holds it then.
 pub fn lock_exclusive(file: &File, timeout: Duration) -> io::Result<bool> {
-    let deadline = Instant::now() + timeout;
+    let deadline = Instant::now().checked_add(timeout);
     loop {
         // SAFETY: flock on a descriptor we own; no memory is passed.
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
@@ -256,7 +268,7 @@ pub fn lock_exclusive(file: &File, timeout: Duration) -> io::Result<bool> {
         if error.raw_os_error() != Some(libc::EWOULDBLOCK) {
             return Err(error);
         }
-        if Instant::now() >= deadline {
+        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
             return Ok(false);
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -275,102 +287,161 @@ pub fn file_system_type(file: &File) -> io::Result<i64> {
     }
 }
 
-/// Free blocks available to us on `file`'s file system.
-pub fn available_blocks(file: &File) -> io::Result<u64> {
-    // SAFETY: fstatvfs fills the zeroed struct we own.
-    unsafe {
-        let mut stat: libc::statvfs = std::mem::zeroed();
-        if libc::fstatvfs(file.as_raw_fd(), &mut stat) != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(stat.f_bavail as u64)
+/// Provides the blocks of `[offset, offset + len)` without changing the
+/// file's size or bytes (`fallocate` with `FALLOC_FL_KEEP_SIZE`), so that
+/// a later write there cannot fail for want of space. `Ok(false)` where the
+/// file system cannot do it.
+pub fn reserve(file: &File, offset: u64, len: u64) -> io::Result<bool> {
+    let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else {
+        return Ok(false);
+    };
+    // SAFETY: fallocate on a descriptor we own; no memory is passed.
+    let rc = unsafe { libc::fallocate(file.as_raw_fd(), libc::FALLOC_FL_KEEP_SIZE, offset, len) };
+    if rc == 0 {
+        return Ok(true);
     }
+    let error = io::Error::last_os_error();
+    match error.raw_os_error() {
+        Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) => Ok(false),
+        _ => Err(error),
+    }
+}
+
+/// Where the data or hole at or after `offset` starts (`lseek` with
+/// `SEEK_DATA` / `SEEK_HOLE`); `None` past the last data. File systems
+/// that do not know holes report the whole file as data.
+pub fn seek(file: &File, offset: u64, what: Extent) -> io::Result<Option<u64>> {
+    let Ok(at) = i64::try_from(offset) else {
+        return Ok(None);
+    };
+    let whence = match what {
+        Extent::Data => libc::SEEK_DATA,
+        Extent::Hole => libc::SEEK_HOLE,
+    };
+    // SAFETY: lseek on a descriptor we own; no memory is passed. Only
+    // pread/pwrite are used on these descriptors, so moving the offset
+    // disturbs nothing.
+    let rc = unsafe { libc::lseek(file.as_raw_fd(), at, whence) };
+    if rc >= 0 {
+        return Ok(Some(rc as u64));
+    }
+    let error = io::Error::last_os_error();
+    match error.raw_os_error() {
+        Some(libc::ENXIO) => Ok(None),
+        _ => Err(error),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extent {
+    Data,
+    Hole,
 }
 
 // The SIGBUS guard. A file that shrinks under its mapping raises SIGBUS on
 // the next touch of a page past its new end, and so does a page the file
-// system cannot provide. The handler can only use async-signal-safe calls,
-// so what it needs is kept in atomics: the live mapping's range, the file's
-// descriptor and the messages, written when the mapping is set up.
-struct GuardMessages {
-    shrunk: Vec<u8>,
-    unwritable: Vec<u8>,
+// system cannot provide. The handler may only use async-signal-safe calls,
+// so the registry of live mappings is a fixed table of atomics.
+
+struct Slot {
+    base: AtomicUsize,
+    len: AtomicUsize,
+    faulted: AtomicBool,
 }
 
-static GUARD_TRIPPED: AtomicBool = AtomicBool::new(false);
-static GUARD_BASE: AtomicUsize = AtomicUsize::new(0);
-static GUARD_LEN: AtomicUsize = AtomicUsize::new(0);
-static GUARD_FD: AtomicI32 = AtomicI32::new(-1);
-static GUARD_MESSAGES: AtomicPtr<GuardMessages> = AtomicPtr::new(std::ptr::null_mut());
+const SLOTS: usize = 256;
 
-fn guard(base: usize, len: usize, name: &str, fd: Option<RawFd>) {
-    let messages = Box::new(GuardMessages {
-        shrunk: format!("mpatch: {name}: file changed size while mapped\n").into_bytes(),
-        unwritable: format!(
-            "mpatch: {name}: a page could not be read or written (no space left on device, or an I/O error)\n"
-        )
-        .into_bytes(),
-    });
-    // The previous messages are leaked, not freed: a handler running on
-    // another thread may still be reading them. Two short strings a file.
-    GUARD_MESSAGES.swap(Box::into_raw(messages), Ordering::SeqCst);
-    GUARD_LEN.store(0, Ordering::SeqCst);
-    GUARD_BASE.store(base, Ordering::SeqCst);
-    GUARD_FD.store(fd.unwrap_or(-1), Ordering::SeqCst);
-    GUARD_LEN.store(len, Ordering::SeqCst);
-}
+#[allow(clippy::declare_interior_mutable_const)]
+const EMPTY: Slot = Slot {
+    base: AtomicUsize::new(0),
+    len: AtomicUsize::new(0),
+    faulted: AtomicBool::new(false),
+};
 
-fn unguard(base: usize) {
-    if GUARD_BASE.load(Ordering::SeqCst) == base {
-        GUARD_LEN.store(0, Ordering::SeqCst);
+static GUARD: [Slot; SLOTS] = [EMPTY; SLOTS];
+static SLOT_TAKEN: [AtomicBool; SLOTS] = [const { AtomicBool::new(false) }; SLOTS];
+
+fn register(base: usize, len: usize) -> io::Result<usize> {
+    for (i, taken) in SLOT_TAKEN.iter().enumerate() {
+        if taken
+            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            let slot = &GUARD[i];
+            slot.faulted.store(false, Ordering::SeqCst);
+            slot.base.store(base, Ordering::SeqCst);
+            slot.len.store(len, Ordering::SeqCst);
+            return Ok(i);
+        }
     }
+    Err(io::Error::other("too many files mapped at once"))
 }
 
-extern "C" fn on_sigbus(
-    _signal: libc::c_int,
-    _info: *mut libc::siginfo_t,
-    _context: *mut libc::c_void,
-) {
-    let base = GUARD_BASE.load(Ordering::SeqCst);
-    let len = GUARD_LEN.load(Ordering::SeqCst);
-    let fd = GUARD_FD.load(Ordering::SeqCst);
-    let messages = GUARD_MESSAGES.load(Ordering::SeqCst);
-    const FALLBACK: &[u8] = b"mpatch: a mapped file changed size while mapped\n";
-    // Two threads may fault at once; the first reports, the others wait
-    // for its _exit instead of printing the message again.
-    if GUARD_TRIPPED.swap(true, Ordering::SeqCst) {
-        loop {
-            // SAFETY: pause is async-signal-safe and touches no memory.
-            unsafe {
-                libc::pause();
+fn unregister(i: usize) {
+    GUARD[i].len.store(0, Ordering::SeqCst);
+    GUARD[i].base.store(0, Ordering::SeqCst);
+    SLOT_TAKEN[i].store(false, Ordering::SeqCst);
+}
+
+/// The registered mapping holding `addr`, if any.
+fn slot_of(addr: usize) -> Option<&'static Slot> {
+    GUARD.iter().find(|slot| {
+        let base = slot.base.load(Ordering::SeqCst);
+        let len = slot.len.load(Ordering::SeqCst);
+        len > 0 && addr >= base && addr - base < len
+    })
+}
+
+extern "C" fn on_sigbus(signal: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler.
+    let (code, addr) = unsafe { ((*info).si_code, (*info).si_addr() as usize) };
+    let page = page_size();
+    match slot_of(addr).filter(|_| code == libc::BUS_ADRERR) {
+        Some(slot) => {
+            // SAFETY: the faulting page lies inside a live mapping of ours
+            // (registered until it is unmapped); replacing it with an
+            // anonymous zero page lets the faulting access finish, and the
+            // flag tells the pass that this file's bytes are no longer its
+            // own. mmap is not on POSIX's async-signal-safe list but is a
+            // plain system call on Linux, as JVMs rely on.
+            let mapped = unsafe {
+                libc::mmap(
+                    (addr / page * page) as *mut libc::c_void,
+                    page,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                    -1,
+                    0,
+                )
+            };
+            slot.faulted.store(true, Ordering::SeqCst);
+            if mapped != libc::MAP_FAILED {
+                return;
             }
+            default_action(signal);
         }
-    }
-    // SAFETY: only async-signal-safe calls (fstat, msync, write, _exit) on
-    // memory that stays valid for the life of the process: the guarded
-    // mapping is still mapped (we are inside an access to it) and messages
-    // are leaked, never freed.
-    unsafe {
-        let mut stat: libc::stat = std::mem::zeroed();
-        let shrunk =
-            fd < 0 || libc::fstat(fd, &mut stat) != 0 || (stat.st_size as u64) < len as u64;
-        if len > 0 {
-            // Flush what was already written before giving up.
-            libc::msync(base as *mut libc::c_void, len, libc::MS_SYNC);
-        }
-        let text: &[u8] = match messages.as_ref() {
-            None => FALLBACK,
-            Some(m) if shrunk => &m.shrunk,
-            Some(m) => &m.unwritable,
-        };
-        libc::write(2, text.as_ptr().cast(), text.len());
-        libc::_exit(2);
+        // Not ours (a `kill -BUS`, a fault elsewhere): what SIGBUS does
+        // without us.
+        None => default_action(signal),
     }
 }
+
+fn default_action(signal: libc::c_int) {
+    // SAFETY: restores the default action; returning re-runs the faulting
+    // access (or delivers a pending kill) with it, ending the process by
+    // the signal as it would have without our handler. raise covers a
+    // signal that was sent rather than caused by an access.
+    unsafe {
+        libc::signal(signal, libc::SIG_DFL);
+        libc::raise(signal);
+    }
+}
+
 fn install_sigbus_handler() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
-        // SAFETY: installs a handler that only makes async-signal-safe calls.
+        // SAFETY: installs a handler that only makes async-signal-safe
+        // calls (and mmap, see above) on static atomics.
         unsafe {
             let mut action: libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = on_sigbus as *const () as usize;
@@ -379,4 +450,34 @@ fn install_sigbus_handler() {
             libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_pages_round_inwards_except_at_the_end() {
+        let p = page_size();
+        assert_eq!(whole_pages(10 * p, 1..3 * p + 5, false), (p, 2 * p));
+        assert_eq!(whole_pages(10 * p, 0..10 * p, false), (0, 10 * p));
+        assert_eq!(
+            whole_pages(10 * p + 7, 9 * p..10 * p + 7, false),
+            (9 * p, 2 * p)
+        );
+        assert_eq!(whole_pages(10 * p, 5..p + 1, true), (0, 2 * p));
+        assert_eq!(whole_pages(10 * p, 5..6, false).1, 0);
+    }
+
+    #[test]
+    fn registry_slots_are_reused() {
+        let a = register(0x1000, 10).unwrap();
+        let b = register(0x9000, 10).unwrap();
+        assert_ne!(a, b);
+        assert!(slot_of(0x1005).is_some());
+        assert!(slot_of(0x100a).is_none());
+        unregister(a);
+        assert!(slot_of(0x1005).is_none());
+        unregister(b);
+    }
 }

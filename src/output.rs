@@ -1,6 +1,6 @@
-//! What find and replace print on stdout: offsets, match context, and JSON
-//! lines; buffered, with a closed pipe surfacing as an error that ends the
-//! run quietly.
+//! What the commands print on stdout: offsets, match context and JSON
+//! lines, buffered. A failed write stops the printing, never the work: the
+//! error is kept and reported when the run ends.
 
 use std::io::{self, BufWriter, Stdout, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -8,33 +8,76 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
-use crate::pass::Hit;
+use crate::error::{Error, Outcome};
+use crate::pass::{Hit, Sink};
 use crate::pattern::to_hex;
 use crate::render;
 
-/// Buffered stdout.
-pub struct Output(BufWriter<Stdout>);
+/// Buffered stdout that remembers its first failure and then goes quiet.
+pub struct Output {
+    out: BufWriter<Stdout>,
+    failure: Option<io::Error>,
+}
 
 impl Output {
     pub fn stdout() -> Output {
-        Output(BufWriter::with_capacity(64 << 10, io::stdout()))
+        Output {
+            out: BufWriter::with_capacity(64 << 10, io::stdout()),
+            failure: None,
+        }
     }
 
-    pub fn line(&mut self, text: impl std::fmt::Display) -> io::Result<()> {
-        writeln!(self.0, "{text}")
+    /// Whether what is printed still goes somewhere.
+    pub fn is_open(&self) -> bool {
+        self.failure.is_none()
     }
 
-    pub fn bytes(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.0.write_all(bytes)
+    fn record(&mut self, result: io::Result<()>) {
+        if let (Err(error), None) = (result, &self.failure) {
+            self.failure = Some(error);
+        }
     }
 
-    pub fn json(&mut self, object: Map<String, Value>) -> io::Result<()> {
-        serde_json::to_writer(&mut self.0, &Value::Object(object))?;
-        self.0.write_all(b"\n")
+    pub fn line(&mut self, text: impl std::fmt::Display) {
+        if self.is_open() {
+            let result = writeln!(self.out, "{text}");
+            self.record(result);
+        }
     }
 
-    pub fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
+    pub fn bytes(&mut self, bytes: &[u8]) {
+        if self.is_open() {
+            let result = self.out.write_all(bytes);
+            self.record(result);
+        }
+    }
+
+    pub fn json(&mut self, object: Map<String, Value>) {
+        if self.is_open() {
+            let result = serde_json::to_writer(&mut self.out, &Value::Object(object))
+                .map_err(io::Error::from)
+                .and_then(|()| self.out.write_all(b"\n"));
+            self.record(result);
+        }
+    }
+
+    /// Writes what is buffered, so that a message on stderr comes after it.
+    pub fn flush(&mut self) {
+        if self.is_open() {
+            let result = self.out.flush();
+            self.record(result);
+        }
+    }
+
+    /// Ends the output of a run that ended with `outcome`: a closed pipe
+    /// is quiet (the run's own status stands), any other failure is an
+    /// error of its own.
+    pub fn finish(mut self, outcome: Outcome) -> Result<Outcome, Error> {
+        self.flush();
+        match self.failure.take() {
+            Some(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(Error::Stdout(error)),
+            _ => Ok(outcome),
+        }
     }
 }
 
@@ -67,7 +110,7 @@ impl HitStyle {
 
     /// Prints one match of `name` (whose path is `path`). A replacement
     /// with context shows two lines, before (`-`) and after (`+`).
-    pub fn hit(&self, out: &mut Output, name: &str, path: &Path, hit: &Hit) -> io::Result<()> {
+    pub fn hit(&self, out: &mut Output, name: &str, path: &Path, hit: &Hit) {
         let offset = hit.offset as u64;
         if self.json {
             let mut object = Map::new();
@@ -92,13 +135,37 @@ impl HitStyle {
                 out.line(format_args!(
                     "{label}- {}",
                     render::context(hit.before, hit.lead, hit.len)
-                ))?;
+                ));
                 out.line(format_args!(
                     "{label}+ {}",
                     render::context(after, hit.lead, hit.len)
                 ))
             }
         }
+    }
+}
+
+/// The sink through which find and replace print each match of one file.
+pub struct Printer<'a> {
+    pub out: &'a mut Output,
+    pub style: HitStyle,
+    pub name: &'a str,
+    pub path: &'a Path,
+    /// Whether matches are printed one by one (not just counted).
+    pub each: bool,
+    /// Whether a closed stdout ends the search (find) or not (replace:
+    /// the patch is never cut short by its output).
+    pub stops_when_closed: bool,
+}
+
+impl Sink for Printer<'_> {
+    fn wants_hits(&self) -> bool {
+        self.each
+    }
+
+    fn hit(&mut self, hit: &Hit) -> Result<bool, Error> {
+        self.style.hit(self.out, self.name, self.path, hit);
+        Ok(self.out.is_open() || !self.stops_when_closed)
     }
 }
 

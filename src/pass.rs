@@ -1,23 +1,31 @@
 //! One pass over a mapped file: walk the scanner's matches, select them,
-//! write replacements, report each. Find, replace, its dry run, `--expect`
-//! and the journal all run through here; only the mapping kind differs.
+//! show each to a [`Sink`] and hand the replacements to a [`ByteSink`].
+//! Find, replace, its dry run, `--expect` and the journal all run here.
 
-use std::io;
+use std::collections::VecDeque;
+use std::ops::Range;
 
-use crate::map::{self, MapKind, Mapping};
+use crate::bytesink::{ByteSink, FileSink};
+use crate::error::Error;
+use crate::map::Mapping;
 use crate::progress::Progress;
 use crate::scan::{Scanner, Split, Step};
 use crate::target::Target;
 
-/// Walks and settles the file this many bytes at a time.
+/// Walks and releases the file this many bytes at a time.
 pub const SEGMENT: usize = 8 << 20;
 /// Below this, one thread is faster than starting a second.
 const SPLIT_MIN: usize = 64 << 20;
+/// How far ahead of a single reader the disk is asked to read.
+const READ_AHEAD: usize = 4 * SEGMENT;
+/// Bytes behind the scan that a byte sink may still copy (the gap between
+/// two coalesced matches).
+const BEHIND: usize = 4096;
 
 /// What a pass looks for and does.
 pub struct Plan<'a> {
     pub scanner: &'a Scanner,
-    /// Written over each selected match; `None` only reads.
+    /// Written over each selected match.
     pub replacement: Option<&'a [u8]>,
     /// Matches must lie entirely inside `[start, end)`.
     pub range: (usize, usize),
@@ -29,9 +37,10 @@ pub struct Plan<'a> {
     pub context: usize,
 }
 
-/// A selected match, as reported: `before` is the window
-/// `[offset - lead, offset + len + trail)` as it was before the write, and
-/// `after` the same window after it (replace only).
+/// A selected match, as shown: `before` is the window
+/// `[offset - lead, offset + len + trail)` as the file holds it before the
+/// run, and `after` the same window once every replacement of the run that
+/// falls inside it is made (replace only).
 pub struct Hit<'a> {
     pub offset: usize,
     pub lead: usize,
@@ -51,6 +60,30 @@ impl Hit<'_> {
     }
 }
 
+/// How a pass tells the command what it finds. The command owns stdout,
+/// JSON and the journal; the pass owns no text.
+pub trait Sink {
+    /// Whether each match is shown (otherwise they are only counted, and a
+    /// large file may be split across threads).
+    fn wants_hits(&self) -> bool;
+    /// One selected match; `Ok(false)` ends the search (nothing more can
+    /// be shown), though every replacement already selected is still made.
+    fn hit(&mut self, hit: &Hit) -> Result<bool, Error>;
+}
+
+/// A sink that only counts.
+pub struct Count;
+
+impl Sink for Count {
+    fn wants_hits(&self) -> bool {
+        false
+    }
+
+    fn hit(&mut self, _: &Hit) -> Result<bool, Error> {
+        Ok(true)
+    }
+}
+
 /// What a pass did.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Tally {
@@ -58,173 +91,337 @@ pub struct Tally {
     pub scanned: u64,
 }
 
-pub type OnHit<'a> = &'a mut dyn FnMut(&Hit) -> anyhow::Result<()>;
-
-/// Runs `plan` over `mapping` of `target`. With no `on_hit` and no limits,
-/// large ranges are split across threads.
+/// Runs `plan` over `view` of `target`, writing each selected match's
+/// replacement into `bytes` when given. Large ranges whose matches are
+/// only counted are split across threads when the file is in the page
+/// cache; a file read from the disk is read by one sequential stream.
 pub fn run(
     target: &Target,
-    mapping: &mut Mapping,
+    view: &Mapping,
     plan: &Plan,
-    on_hit: Option<OnHit>,
+    sink: &mut dyn Sink,
+    bytes: Option<&mut ByteSink>,
     progress: &Progress,
-) -> anyhow::Result<Tally> {
+) -> Result<Tally, Error> {
     let (start, end) = plan.range;
-    if plan.max == Some(0) || end < start + plan.scanner.pattern_len() {
+    let m = plan.scanner.pattern_len();
+    if plan.max == Some(0) || end < start.saturating_add(m) {
         return Ok(Tally::default());
     }
-    let settler = mapping.settler();
     let unlimited = plan.nth.is_none() && plan.max.is_none();
     // Split only patterns much shorter than a segment, so that a match
     // crossing a boundary touches just the two segments around it.
-    let splittable = plan.scanner.can_split() && plan.scanner.pattern_len() <= SEGMENT / 2;
-    if on_hit.is_none() && unlimited && splittable && end - start >= SPLIT_MIN {
-        // Copy-on-write faults flush the TLB of every CPU running one of our
-        // threads; a dry run's writes are cheaper from one thread.
-        let threads = match (mapping.kind(), plan.replacement) {
-            (MapKind::Private, Some(_)) => 1,
-            _ => std::thread::available_parallelism()
-                .map_or(1, |n| n.get())
-                .min(8),
-        };
-        let split = Split {
-            threads,
-            segment: SEGMENT,
-        };
-        let done = |offset: usize, len: usize, _matches: u64| {
-            progress.add(len as u64);
-            settler.settle(offset, len);
-        };
-        let matches = match plan.replacement {
-            None => plan
-                .scanner
-                .count_split(mapping.scan_bytes(), start..end, split, &done),
-            Some(with) => {
-                let new_patcher = || {
-                    let mut writer = PageWriter::new(with, target);
-                    move |region: &mut [u8], _: usize| writer.write(region)
-                };
-                plan.scanner
-                    .patch_split(
-                        mapping.views().map_err(|e| target.write_failure(&e))?,
-                        start..end,
-                        split,
-                        &new_patcher,
-                        &done,
-                    )
-                    .map_err(|e| target.write_failure(&e))?
-            }
-        };
-        return Ok(Tally {
-            matches,
-            scanned: (end - start) as u64,
-        });
+    let splittable = plan.scanner.can_split() && m <= SEGMENT / 2;
+    let parallel = match &bytes {
+        None => Some(None),
+        Some(sink) => sink.parallel().map(Some),
+    };
+    if let Some(file_sink) = parallel
+        && !sink.wants_hits()
+        && unlimited
+        && splittable
+        && end - start >= SPLIT_MIN
+    {
+        return split(target, view, plan, file_sink, progress);
     }
-    walk(target, mapping, plan, on_hit, progress, settler)
+    walk(target, view, plan, sink, bytes, progress)
+}
+
+/// Threads for a scan of `range`: every core when the file is in the page
+/// cache; one sequential reader otherwise, as two threads reading apart
+/// make the disk seek (measured: half the disk's speed).
+fn threads_for(view: &Mapping, range: Range<usize>) -> usize {
+    let probe = range.start..range.end.min(range.start + SPLIT_MIN);
+    if view.resident_share(probe, 64) < 0.9 {
+        return 1;
+    }
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
+}
+
+fn split(
+    target: &Target,
+    view: &Mapping,
+    plan: &Plan,
+    file_sink: Option<&FileSink>,
+    progress: &Progress,
+) -> Result<Tally, Error> {
+    let (start, end) = plan.range;
+    let split = Split {
+        threads: threads_for(view, start..end),
+        segment: SEGMENT,
+    };
+    // A file read from the disk is read ahead of the one thread.
+    let read_ahead = split.threads == 1;
+    if read_ahead {
+        view.will_need(start..start + READ_AHEAD);
+    }
+    let done = |offset: usize, len: usize| {
+        progress.add(len as u64);
+        view.release(offset..offset + len);
+        if read_ahead {
+            let ahead = offset + len + READ_AHEAD - SEGMENT;
+            view.will_need(ahead..ahead + SEGMENT);
+        }
+    };
+    let matches = match (file_sink, plan.replacement) {
+        (Some(file_sink), Some(with)) => {
+            let m = with.len();
+            let work = |segment: Range<usize>| -> Result<u64, Error> {
+                let mut writer = file_sink.writer();
+                let mut n = 0;
+                let mut pos = segment.start;
+                // Each find borrows the view anew, after the last write.
+                while let Some(at) =
+                    plan.scanner
+                        .find_at(&view.bytes()[..segment.end], pos, segment.end)
+                {
+                    writer.put(at, with)?;
+                    pos = at + m;
+                    n += 1;
+                }
+                writer.flush()?;
+                Ok(n)
+            };
+            let (inside, crossing) =
+                plan.scanner
+                    .split_run(view.bytes(), start..end, split, work, &done)?;
+            let mut writer = file_sink.writer();
+            for &at in &crossing {
+                writer.put(at, with)?;
+            }
+            writer.flush()?;
+            inside + crossing.len() as u64
+        }
+        _ => plan
+            .scanner
+            .count_split(view.bytes(), start..end, split, &done),
+    };
+    if view.faulted() {
+        return Err(target.fault());
+    }
+    Ok(Tally {
+        matches,
+        scanned: (end - start) as u64,
+    })
+}
+
+/// Matches selected but not yet shown or written. A match is shown once
+/// the scan has passed the end of its window (every replacement inside it
+/// is then known), and written only once every window that holds it has
+/// been shown, so a window is always read as the file was before the run.
+struct Pending {
+    to_show: VecDeque<usize>,
+    to_write: VecDeque<usize>,
+    m: usize,
+    context: usize,
+    len: usize,
+}
+
+impl Pending {
+    fn window(&self, at: usize) -> Range<usize> {
+        at - self.context.min(at)..(at + self.m + self.context).min(self.len)
+    }
+
+    /// Whether `at` may be written: no window still to be shown holds it.
+    fn writable(&self, at: usize) -> bool {
+        self.to_show
+            .front()
+            .is_none_or(|&h| self.window(h).start >= at + self.m)
+    }
+
+    /// The first byte still needed: by a window to show, a write (and the
+    /// gap before it), or the scan at `frontier`.
+    fn needed_from(&self, frontier: usize) -> usize {
+        let shown = self.to_show.front().map(|&h| self.window(h).start);
+        let written = self.to_write.front().map(|&p| p.saturating_sub(BEHIND));
+        let scanned = frontier.saturating_sub(BEHIND + self.context);
+        [shown, written, Some(scanned)]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(frontier)
+    }
+
+    /// `window` after every pending replacement inside it is made.
+    fn apply(&self, window: Range<usize>, with: &[u8], out: &mut [u8]) {
+        let m = self.m;
+        let first = self.to_write.partition_point(|&p| p + m <= window.start);
+        for &p in self.to_write.range(first..) {
+            if p >= window.end {
+                break;
+            }
+            let from = p.max(window.start);
+            let to = (p + m).min(window.end);
+            out[from - window.start..to - window.start].copy_from_slice(&with[from - p..to - p]);
+        }
+    }
 }
 
 fn walk(
     target: &Target,
-    mapping: &mut Mapping,
+    view: &Mapping,
     plan: &Plan,
-    mut on_hit: Option<OnHit>,
+    sink: &mut dyn Sink,
+    bytes: Option<&mut ByteSink>,
     progress: &Progress,
-    settler: map::Settler,
-) -> anyhow::Result<Tally> {
+) -> Result<Tally, Error> {
     let (start, end) = plan.range;
-    let m = plan.scanner.pattern_len();
-    let file_len = mapping.bytes().len();
-    let mut cursor = plan.scanner.cursor(start, end, SEGMENT);
-    let mut writer = plan.replacement.map(|with| PageWriter::new(with, target));
-    let mut before = Vec::new();
+    let scanner = plan.scanner;
+    let m = scanner.pattern_len();
+    let shows = sink.wants_hits();
+    let mut pending = Pending {
+        to_show: VecDeque::new(),
+        to_write: VecDeque::new(),
+        m,
+        context: if shows { plan.context } else { 0 },
+        len: view.bytes().len(),
+    };
+    let mut writer = bytes.map(|bytes| bytes.writer());
+    let writes = plan.replacement.filter(|_| writer.is_some());
+    let mut cursor = scanner.cursor(start, end, SEGMENT);
+    view.will_need(start..start + READ_AHEAD);
     let mut tally = Tally::default();
     let mut seen = 0u64;
-    // Bytes behind the scan stay unsettled for as long as a report may
-    // still show them as context.
-    let keep = plan.context + m;
-    let mut settled = start;
-    while let Some(step) = cursor.next(plan.scanner, mapping.scan_bytes()) {
-        let at = match step {
-            Step::Scanned(upto) => {
+    let mut released = start;
+    let (mut before, mut after) = (Vec::new(), Vec::new());
+    loop {
+        // No match not yet selected starts below the frontier.
+        let frontier = match cursor.next(scanner, view.bytes()) {
+            None => usize::MAX,
+            Some(Step::Scanned(upto)) => {
+                let ahead = upto + READ_AHEAD - SEGMENT;
+                view.will_need(ahead..ahead + SEGMENT);
                 progress.set((upto - start) as u64);
                 tally.scanned = (upto - start) as u64;
-                let settle_to = upto.saturating_sub(keep).max(settled);
-                settler.settle(settled, settle_to - settled);
-                settled = settle_to;
-                continue;
+                if view.faulted() {
+                    return Err(target.fault());
+                }
+                upto
             }
-            Step::Match(at) => at,
+            Some(Step::Match(at)) => {
+                seen += 1;
+                if plan.nth.is_some_and(|nth| seen < nth) {
+                    continue;
+                }
+                tally.matches += 1;
+                if shows {
+                    pending.to_show.push_back(at);
+                }
+                if writes.is_some() {
+                    pending.to_write.push_back(at);
+                }
+                if plan.nth.is_some() || plan.max == Some(tally.matches) {
+                    tally.scanned = (at + m - start) as u64;
+                    usize::MAX
+                } else {
+                    at + m
+                }
+            }
         };
-        seen += 1;
-        if plan.nth.is_some_and(|nth| seen < nth) {
-            continue;
-        }
-        tally.matches += 1;
-        let lead = plan.context.min(at);
-        let window = at - lead..(at + m + plan.context).min(file_len);
-        if let Some(writer) = writer.as_mut() {
-            if on_hit.is_some() {
-                before.clear();
-                before.extend_from_slice(&mapping.bytes()[window.clone()]);
+        let mut frontier = frontier;
+        while let Some(&at) = pending.to_show.front() {
+            let window = pending.window(at);
+            if window.end > frontier {
+                break;
             }
-            let hay = mapping.bytes_mut().map_err(|e| target.write_failure(&e))?;
-            writer
-                .write(&mut hay[at..at + m])
-                .map_err(|e| target.write_failure(&e))?;
-        }
-        if let Some(report) = on_hit.as_mut() {
-            let bytes = mapping.bytes();
-            let hit = match writer {
-                Some(_) => Hit {
-                    offset: at,
-                    lead,
-                    len: m,
-                    before: &before,
-                    after: Some(&bytes[window]),
-                },
-                None => Hit {
-                    offset: at,
-                    lead,
-                    len: m,
-                    before: &bytes[window],
-                    after: None,
-                },
+            if view.faulted() {
+                return Err(target.fault());
+            }
+            before.clear();
+            before.extend_from_slice(&view.bytes()[window.clone()]);
+            let shown_after = writes.map(|with| {
+                after.clear();
+                after.extend_from_slice(&before);
+                pending.apply(window.clone(), with, &mut after);
+                &after[..]
+            });
+            let hit = Hit {
+                offset: at,
+                lead: at - window.start,
+                len: m,
+                before: &before,
+                after: shown_after,
             };
-            report(&hit)?;
+            let go_on = sink.hit(&hit)?;
+            pending.to_show.pop_front();
+            if !go_on {
+                pending.to_show.clear();
+                frontier = usize::MAX;
+            }
         }
-        if plan.nth.is_some() || plan.max == Some(tally.matches) {
-            tally.scanned = (at + m - start) as u64;
+        if let (Some(writer), Some(with)) = (writer.as_mut(), writes) {
+            while let Some(&at) = pending.to_write.front() {
+                if !pending.writable(at) {
+                    break;
+                }
+                writer.put(at, with)?;
+                pending.to_write.pop_front();
+            }
+        }
+        if frontier == usize::MAX {
             break;
         }
+        let needed = pending.needed_from(frontier);
+        if needed >= released + SEGMENT {
+            view.release(released..needed);
+            if let Some(writer) = writer.as_mut() {
+                writer.release(released..needed);
+            }
+            released = needed;
+        }
+    }
+    if let Some(writer) = writer.as_mut() {
+        writer.flush()?;
+    }
+    if view.faulted() {
+        return Err(target.fault());
     }
     Ok(tally)
 }
 
-/// Writes a replacement into mapped bytes. Where a write may need new
-/// blocks, their pages are first made writable (once per page), so that a
-/// full disk is an error here rather than a SIGBUS in the middle of a write.
-pub struct PageWriter<'a> {
-    with: &'a [u8],
-    prefault: bool,
-    ready_until: usize,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl<'a> PageWriter<'a> {
-    pub fn new(with: &'a [u8], target: &Target) -> PageWriter<'a> {
-        PageWriter {
-            with,
-            prefault: target.writes_may_allocate,
-            ready_until: 0,
+    fn pending(to_write: &[usize], context: usize) -> Pending {
+        Pending {
+            to_show: VecDeque::new(),
+            to_write: to_write.iter().copied().collect(),
+            m: 5,
+            context,
+            len: 100,
         }
     }
 
-    pub fn write(&mut self, region: &mut [u8]) -> io::Result<()> {
-        let region_end = region.as_ptr() as usize + region.len();
-        if self.prefault && region_end > self.ready_until {
-            map::prefault_write(region)?;
-            self.ready_until = region_end.next_multiple_of(map::page_size());
-        }
-        region.copy_from_slice(self.with);
-        Ok(())
+    #[test]
+    fn a_window_after_shows_every_replacement_inside_it() {
+        // xxERRORERRORyy: the window of the first match, 5 bytes either
+        // side, holds the second match too.
+        let file = b"xxERRORERRORyy";
+        let p = Pending {
+            len: file.len(),
+            ..pending(&[2, 7], 5)
+        };
+        let window = p.window(2);
+        assert_eq!(window, 0..12);
+        let mut after = file[window.clone()].to_vec();
+        p.apply(window, b"FIXED", &mut after);
+        assert_eq!(after, b"xxFIXEDFIXED");
+        let window = p.window(7);
+        let mut after = file[window.clone()].to_vec();
+        p.apply(window, b"FIXED", &mut after);
+        assert_eq!(after, b"FIXEDFIXEDyy");
+    }
+
+    #[test]
+    fn a_match_is_written_only_after_every_window_holding_it_is_shown() {
+        let mut p = pending(&[10, 20], 6);
+        p.to_show.push_back(20);
+        // The window of 20 starts at 14, before 10's end (15): 10 waits.
+        assert!(!p.writable(10));
+        p.to_show.clear();
+        assert!(p.writable(10));
     }
 }

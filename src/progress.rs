@@ -5,7 +5,14 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::ProgressMode;
+/// When the bar is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressMode {
+    /// For large files, when stderr is a terminal.
+    Auto,
+    Always,
+    Never,
+}
 
 /// Files smaller than this finish before a bar would be worth drawing.
 pub const MIN_SIZE: u64 = 256 << 20;

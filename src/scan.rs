@@ -69,83 +69,47 @@ impl Scanner {
         }
     }
 
+    /// The first match starting in `[from, to)` and lying inside `hay`.
+    pub fn find_at(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
+        let m = self.pattern_len();
+        let end = hay.len().min(to.saturating_add(m - 1));
+        if from.saturating_add(m) > end {
+            return None;
+        }
+        let at = from + self.finder.find(&hay[from..end])?;
+        (at < to).then_some(at)
+    }
+
     /// The number of matches in `hay[range]`, counted by `split.threads`
-    /// threads; `done(offset, len, matches)` is called as each segment is
-    /// finished.
+    /// threads; `done(offset, len)` is called as each segment is finished.
     pub fn count_split(
         &self,
         hay: &[u8],
         range: Range<usize>,
         split: Split,
-        done: &(dyn Fn(usize, usize, u64) + Sync),
+        done: &(dyn Fn(usize, usize) + Sync),
     ) -> u64 {
-        let segments = hay[range.clone()]
-            .chunks(split.segment)
-            .map(|chunk| (chunk, ()));
-        let count = |chunk: &[u8], (), _| {
-            Ok::<u64, Infallible>(self.finder.find_iter(chunk).count() as u64)
+        let count = |segment: Range<usize>| {
+            Ok::<u64, Infallible>(self.finder.find_iter(&hay[segment]).count() as u64)
         };
-        let Ok((inside, crossing)) = self.split_run(hay, range, split, segments, count, done);
+        let Ok((inside, crossing)) = self.split_run(hay, range, split, count, done);
         inside + crossing.len() as u64
     }
 
-    /// Calls a patcher on every match in `hay[range]`, giving it the same
-    /// bytes of `out` (a writable view of the same file, or a copy) and the
-    /// match's offset, from `split.threads` threads; each segment gets a
-    /// fresh patcher from `new_patcher`. The scan only reads `hay` and each
-    /// thread writes only its own segment of `out`, so what is written never
-    /// feeds back into what is found; matches crossing a boundary are
-    /// patched last.
-    pub fn patch_split<E, P>(
+    /// Runs `work(segment)` on every segment of `range` from
+    /// `split.threads` threads and sums the results (each segment's matches
+    /// are those starting in it and ending before its end); also returns,
+    /// in order, the matches that cross a boundary between two segments.
+    /// Each boundary is read once, just before the first of its two
+    /// segments is worked on: before `work` can change anything near it,
+    /// yet late enough that its pages are released with the segment's own.
+    pub fn split_run<E: Send>(
         &self,
-        (hay, out): (&[u8], &mut [u8]),
+        hay: &[u8],
         range: Range<usize>,
         split: Split,
-        new_patcher: &(dyn Fn() -> P + Sync),
-        done: &(dyn Fn(usize, usize, u64) + Sync),
-    ) -> Result<u64, E>
-    where
-        E: Send,
-        P: FnMut(&mut [u8], usize) -> Result<(), E>,
-    {
-        assert_eq!(hay.len(), out.len(), "the views must be the same length");
-        let m = self.pattern_len();
-        let segments = hay[range.clone()]
-            .chunks(split.segment)
-            .zip(out[range.clone()].chunks_mut(split.segment));
-        let patch_segment = |chunk: &[u8], out: &mut [u8], offset: usize| {
-            let mut patch = new_patcher();
-            let mut n = 0;
-            for at in self.finder.find_iter(chunk) {
-                patch(&mut out[at..at + m], offset + at)?;
-                n += 1;
-            }
-            Ok(n)
-        };
-        let (inside, crossing) =
-            self.split_run(hay, range, split, segments, patch_segment, done)?;
-        let mut patch = new_patcher();
-        for &at in &crossing {
-            patch(&mut out[at..at + m], at)?;
-        }
-        Ok(inside + crossing.len() as u64)
-    }
-
-    /// Runs `work(chunk, extra, offset)` on every segment from
-    /// `split.threads` threads and sums the results; also returns, in order,
-    /// the matches that cross a boundary between two segments. Each boundary
-    /// is read once, just before the first of its two segments is worked on:
-    /// before anything near it can change, yet late enough that its pages
-    /// are released with the segment's own (a pass over every boundary up
-    /// front would keep a few MiB of each resident for the whole run).
-    fn split_run<'h, T: Send, E: Send>(
-        &self,
-        hay: &'h [u8],
-        range: Range<usize>,
-        split: Split,
-        segments: impl Iterator<Item = (&'h [u8], T)> + Send,
-        work: impl Fn(&[u8], T, usize) -> Result<u64, E> + Sync,
-        done: &(dyn Fn(usize, usize, u64) + Sync),
+        work: impl Fn(Range<usize>) -> Result<u64, E> + Sync,
+        done: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<(u64, Vec<usize>), E> {
         debug_assert!(self.can_split());
         let count = range.len().div_ceil(split.segment);
@@ -159,20 +123,17 @@ impl Scanner {
                 cell.get_or_init(|| self.crossing_match(hay, range.end, split.segment, boundary));
             }
         };
-        let inside = run_parallel(
-            segments.enumerate(),
-            split.threads,
-            |(i, (chunk, extra))| {
-                if i > 0 {
-                    read_boundary(i - 1);
-                }
-                read_boundary(i);
-                let offset = range.start + i * split.segment;
-                let n = work(chunk, extra, offset)?;
-                done(offset, chunk.len(), n);
-                Ok(n)
-            },
-        )?;
+        let inside = run_parallel(0..count, split.threads, |i| {
+            if i > 0 {
+                read_boundary(i - 1);
+            }
+            read_boundary(i);
+            let start = range.start + i * split.segment;
+            let end = range.end.min(start + split.segment);
+            let n = work(start..end)?;
+            done(start, end - start);
+            Ok(n)
+        })?;
         let crossing = boundaries
             .into_iter()
             .filter_map(|cell| cell.into_inner().flatten())
@@ -403,24 +364,29 @@ mod tests {
             let split = Split { threads, segment };
             let expected = naive_matches(&hay, &pat, 0, hay.len());
             let done_bytes = AtomicU64::new(0);
-            let done = |_: usize, len: usize, _: u64| { done_bytes.fetch_add(len as u64, Ordering::Relaxed); };
+            let done = |_: usize, len: usize| { done_bytes.fetch_add(len as u64, Ordering::Relaxed); };
             prop_assert_eq!(scanner.count_split(&hay, 0..hay.len(), split, &done), expected.len() as u64);
             prop_assert_eq!(done_bytes.load(Ordering::Relaxed), hay.len() as u64);
 
-            let with = vec![b'Z'; pat.len()];
-            let mut patched = hay.clone();
+            // Each segment's matches, found with find_at as the pass finds
+            // them, plus the crossing ones: every match exactly once.
             let seen = Mutex::new(Vec::new());
-            let patch = || |region: &mut [u8], at: usize| -> Result<(), ()> {
-                region.copy_from_slice(&with);
-                seen.lock().unwrap().push(at);
-                Ok(())
+            let work = |segment: Range<usize>| -> Result<u64, ()> {
+                let mut n = 0;
+                let mut pos = segment.start;
+                while let Some(at) = scanner.find_at(&hay[..segment.end], pos, segment.end) {
+                    seen.lock().unwrap().push(at);
+                    pos = at + pat.len();
+                    n += 1;
+                }
+                Ok(n)
             };
-            let n = scanner.patch_split((&hay, &mut patched), 0..hay.len(), split, &patch, &|_, _, _| {}).unwrap();
-            prop_assert_eq!(n, expected.len() as u64);
+            let (inside, crossing) = scanner.split_run(&hay, 0..hay.len(), split, work, &|_, _| {}).unwrap();
+            prop_assert_eq!(inside + crossing.len() as u64, expected.len() as u64);
             let mut seen = seen.into_inner().unwrap();
+            seen.extend(crossing);
             seen.sort_unstable();
             prop_assert_eq!(seen, expected);
-            prop_assert_eq!(patched, naive_replace(&hay, &pat, &with));
         }
     }
 
@@ -449,23 +415,25 @@ mod tests {
             segment: 4096,
         };
         assert_eq!(
-            scanner.count_split(&hay, 0..hay.len(), split, &|_, _, _| {}),
+            scanner.count_split(&hay, 0..hay.len(), split, &|_, _| {}),
             3
         );
     }
 
     #[test]
-    fn patch_split_stops_at_the_first_error() {
+    fn split_run_stops_at_the_first_error() {
         let scanner = Scanner::new(b"x");
         let hay = vec![b'x'; 100];
-        let mut out = hay.clone();
-        let fail = || |_: &mut [u8], at: usize| if at == 50 { Err(at) } else { Ok(()) };
         let split = Split {
             threads: 2,
             segment: 10,
         };
+        let fail = |segment: Range<usize>| match segment.start {
+            50 => Err(50),
+            _ => Ok(1),
+        };
         assert_eq!(
-            scanner.patch_split((&hay, &mut out), 0..100, split, &fail, &|_, _, _| {}),
+            scanner.split_run(&hay, 0..100, split, fail, &|_, _| {}),
             Err(50)
         );
     }

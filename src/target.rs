@@ -10,8 +10,8 @@ use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::error::Problem;
-use crate::map::{self, MapKind, Mapping};
+use crate::error::{Error, plain_reason};
+use crate::map::{self, Extent, Mapping};
 
 /// Whether the command only reads the file or also writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,19 +36,10 @@ pub struct Target {
     pub file: File,
     pub identity: Identity,
     pub is_device: bool,
-    /// Whether a write may need new blocks (a hole, a copy-on-write file
-    /// system), so that pages must be made writable before they are written.
-    pub writes_may_allocate: bool,
-    /// Whether reading the file through a mapping may need new pages: holes
-    /// of a tmpfs file are filled on first touch, and fail on a full one.
-    pub reads_may_allocate: bool,
+    /// Whether the file has holes: a write into one needs new blocks,
+    /// which are provided for before the first byte of a run changes.
+    pub has_holes: bool,
 }
-
-const TMPFS: i64 = 0x0102_1994;
-
-// statfs magic numbers of file systems that may move a block on write:
-// btrfs, XFS (reflinks), ZFS, bcachefs.
-const COPY_ON_WRITE_FILE_SYSTEMS: &[i64] = &[0x9123_683e, 0x5846_5342, 0x2fc1_2fc1, 0xca45_1a4e];
 
 // statfs magic numbers of file systems whose files are generated on read
 // and cannot be mapped.
@@ -67,11 +58,11 @@ impl Target {
     /// Opens `arg` for `access`. The descriptor is opened non-blocking and
     /// checked with fstat, so a FIFO is refused instead of waited on and the
     /// file checked is the file opened.
-    pub fn open(arg: &OsStr, access: Access, allow_device: bool) -> Result<Target, Problem> {
+    pub fn open(arg: &OsStr, access: Access, allow_device: bool) -> Result<Target, Error> {
         let path = PathBuf::from(arg);
         let name = path.display().to_string();
         if arg.as_bytes() == b"-" {
-            return Err(Problem::new(
+            return Err(Error::file(
                 "-",
                 "standard input cannot be mapped; give the path of a file",
             ));
@@ -81,10 +72,10 @@ impl Target {
             .write(access == Access::Write)
             .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
             .open(&path)
-            .map_err(|error| Problem::new(&name, open_failure(&path, &error)))?;
-        let meta = file.metadata().map_err(|e| Problem::io(&name, &e))?;
+            .map_err(|error| Error::file(&name, open_failure(&path, &error)))?;
+        let meta = file.metadata().map_err(|e| Error::io(&name, e))?;
         let kind = meta.file_type();
-        let refuse = |reason: &str| Err(Problem::new(&name, reason));
+        let refuse = |reason: &str| Err(Error::file(&name, reason));
         let len = if kind.is_dir() {
             return refuse("is a directory");
         } else if kind.is_fifo() {
@@ -100,14 +91,11 @@ impl Target {
             // A block device's size is where its end is.
             (&file)
                 .seek(SeekFrom::End(0))
-                .map_err(|e| Problem::io(&name, &e))?
+                .map_err(|e| Error::io(&name, e))?
         } else {
-            check_mappable(&file, meta.len()).map_err(|reason| Problem::new(&name, reason))?;
+            check_mappable(&file, meta.len()).map_err(|reason| Error::file(&name, reason))?;
             meta.len()
         };
-        let has_holes = meta.blocks().saturating_mul(512) < len;
-        let fs_type = map::file_system_type(&file).unwrap_or(0);
-        let copy_on_write = COPY_ON_WRITE_FILE_SYSTEMS.contains(&fs_type);
         Ok(Target {
             name,
             path,
@@ -118,8 +106,7 @@ impl Target {
                 len,
             },
             is_device: kind.is_block_device(),
-            writes_may_allocate: !kind.is_block_device() && (has_holes || copy_on_write),
-            reads_may_allocate: !kind.is_block_device() && has_holes && fs_type == TMPFS,
+            has_holes: !kind.is_block_device() && meta.blocks().saturating_mul(512) < len,
         })
     }
 
@@ -127,64 +114,112 @@ impl Target {
         self.identity.len
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.identity.len == 0
+    /// An error of this file, in mpatch's own words.
+    pub fn problem(&self, reason: impl Into<String>) -> Error {
+        Error::file(&self.name, reason)
     }
 
-    /// A problem with this file.
-    pub fn problem(&self, reason: impl Into<String>) -> Problem {
-        Problem::new(&self.name, reason)
-    }
-
-    /// Takes the exclusive lock that writers hold, waiting up to `seconds`.
-    pub fn lock(&self, seconds: f64) -> Result<(), Problem> {
-        let timeout = Duration::try_from_secs_f64(seconds.max(0.0)).unwrap_or(Duration::MAX);
+    /// Takes the exclusive lock that writers hold, waiting up to `timeout`.
+    pub fn lock(&self, timeout: Duration) -> Result<(), Error> {
         match map::lock_exclusive(&self.file, timeout) {
             Ok(true) => Ok(()),
             Ok(false) => Err(self.problem(format!(
-                "locked by another process; gave up after {seconds} s (--lock-timeout)"
+                "locked by another process; gave up after {} s (--lock-timeout)",
+                timeout.as_secs_f64()
             ))),
-            Err(error) => Err(Problem::io(&self.name, &error)),
+            Err(error) => Err(Error::io(&self.name, error)),
         }
     }
 
-    pub fn map(&self, kind: MapKind) -> Result<Mapping, Problem> {
-        Mapping::new(&self.file, self.len(), kind, &self.name, self.is_device).map_err(|error| {
-            self.problem(format!(
-                "cannot map: {}",
-                crate::error::plain_reason(&error)
-            ))
-        })
+    /// The read-only view that scans read.
+    pub fn map(&self) -> Result<Mapping, Error> {
+        // SAFETY: mpatch accepts that other processes may change a file
+        // while it is mapped (as every mmap-based search does); its own
+        // writes go through `bytesink`, which writes only bytes the pass
+        // has finished reading and holds no borrow of (see pass.rs).
+        unsafe { Mapping::new(&self.file, self.len()) }
+            .map_err(|error| self.problem(format!("cannot map: {}", plain_reason(&error))))
     }
 
-    /// Fails if the file is no longer the size it was mapped at.
-    pub fn check_unchanged(&self) -> Result<(), Problem> {
-        if self.is_device {
-            return Ok(());
-        }
-        let now = self
+    /// The file's size now.
+    pub fn current_len(&self) -> Result<u64, Error> {
+        Ok(self
             .file
             .metadata()
-            .map_err(|e| Problem::io(&self.name, &e))?;
-        if now.len() != self.len() {
-            return Err(self.problem("file changed size while mapped"));
+            .map_err(|e| Error::io(&self.name, e))?
+            .len())
+    }
+
+    /// Fails if the file is no longer the size it was opened at.
+    pub fn check_unchanged(&self) -> Result<(), Error> {
+        if !self.is_device && self.current_len()? != self.len() {
+            return Err(Error::Resized {
+                path: self.name.clone(),
+            });
         }
         Ok(())
     }
 
-    /// Explains why a page of the file could not be made writable.
-    pub fn write_failure(&self, error: &io::Error) -> Problem {
-        if self.check_unchanged().is_err() {
-            return self.problem("file changed size while mapped");
+    /// The error for a page of this file that faulted under its mapping:
+    /// the file shrank, or a page could not be provided.
+    pub fn fault(&self) -> Error {
+        match self.check_unchanged() {
+            Err(error) => error,
+            Ok(()) => Error::Unreadable {
+                path: self.name.clone(),
+            },
         }
-        let full = map::available_blocks(&self.file).is_ok_and(|free| free == 0);
-        if full || error.raw_os_error() == Some(libc::ENOSPC) {
-            return self.problem("no space left on device");
+    }
+
+    /// Takes back a write that re-grew the file past a truncation: cuts
+    /// the file at `offset`, where our bytes began, and then at the start
+    /// of the hole that our write left before them. Returns the new size.
+    pub fn cut_back(&self, offset: u64) -> io::Result<u64> {
+        self.file.set_len(offset)?;
+        let mut end = offset;
+        let mut at = 0;
+        while let Some(hole) = map::seek(&self.file, at, Extent::Hole)? {
+            if hole >= offset {
+                break;
+            }
+            match map::seek(&self.file, hole, Extent::Data)? {
+                Some(data) if data < offset => at = data,
+                _ => {
+                    end = hole;
+                    break;
+                }
+            }
         }
-        self.problem(format!(
-            "cannot write: {}",
-            crate::error::plain_reason(error)
-        ))
+        if end < offset {
+            self.file.set_len(end)?;
+        }
+        Ok(end)
+    }
+
+    /// Provides the blocks of every hole that `[offset, offset + len)`
+    /// touches, so that writing there cannot fail for want of space.
+    pub fn reserve(&self, offset: u64, len: u64) -> Result<(), Error> {
+        if !self.has_holes || len == 0 {
+            return Ok(());
+        }
+        let in_hole = map::seek(&self.file, offset, Extent::Hole)
+            .map_err(|e| Error::io(&self.name, e))?
+            .is_some_and(|hole| hole < offset + len);
+        if !in_hole {
+            return Ok(());
+        }
+        map::reserve(&self.file, offset, len)
+            .map(|_| ())
+            .map_err(|source| match source.raw_os_error() {
+                Some(libc::ENOSPC) => Error::NoSpace {
+                    path: self.name.clone(),
+                },
+                _ => Error::Failed {
+                    path: self.name.clone(),
+                    doing: "cannot reserve space",
+                    source,
+                },
+            })
     }
 }
 

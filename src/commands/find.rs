@@ -4,9 +4,8 @@
 use std::time::Instant;
 
 use crate::cli::FindArgs;
-use crate::error::{Outcome, Problem};
-use crate::map::MapKind;
-use crate::output::{self, HitStyle, Output};
+use crate::error::{Error, Outcome, Scope};
+use crate::output::{self, HitStyle, Output, Printer};
 use crate::pass::{self, Plan};
 use crate::progress::Progress;
 use crate::scan::Scanner;
@@ -14,7 +13,7 @@ use crate::target::{Access, Target};
 
 use super::{Selection, read_bytes};
 
-pub fn run(args: &FindArgs) -> anyhow::Result<Outcome> {
+pub fn run(args: &FindArgs) -> Result<Outcome, Error> {
     let pattern = read_bytes("pattern", &args.pattern, args.syntax.into())?;
     let scanner = Scanner::new(&pattern);
     let selection = Selection::parse(&args.select)?;
@@ -29,22 +28,22 @@ pub fn run(args: &FindArgs) -> anyhow::Result<Outcome> {
     for file in &args.files {
         match search(args, &scanner, &selection, style, &mut out, file) {
             Ok(found) => matched |= found > 0,
-            Err(error) => match error.downcast::<Problem>() {
-                // Like grep: report, go on with the other files, exit 2.
-                Ok(problem) => {
-                    out.flush()?;
-                    eprintln!("mpatch: {problem}");
-                    failed = true;
-                }
-                Err(other) => return Err(other),
-            },
+            // Like grep: report, go on with the other files, exit 2.
+            Err(error) if error.scope() == Scope::File => {
+                out.flush();
+                eprintln!("mpatch: {error}");
+                failed = true;
+            }
+            Err(error) => {
+                out.flush();
+                return Err(error);
+            }
         }
-        if matched && args.report.quiet {
+        if (matched && args.report.quiet) || !out.is_open() {
             break;
         }
     }
-    out.flush()?;
-    Ok(if failed {
+    out.finish(if failed {
         Outcome::Failed
     } else if matched {
         Outcome::Done
@@ -60,28 +59,32 @@ fn search(
     style: HitStyle,
     out: &mut Output,
     file: &std::ffi::OsStr,
-) -> anyhow::Result<u64> {
+) -> Result<u64, Error> {
     let started = Instant::now();
     let target = Target::open(file, Access::Read, true)?;
-    let mut mapping = target.map(MapKind::ReadOnly)?;
+    let view = target.map()?;
     let stop_at_first = args.report.quiet || args.files_with_matches;
     let plan = Plan {
         scanner,
         replacement: None,
         range: selection.range_in(&target),
         nth: selection.nth,
-        max: if stop_at_first {
-            Some(1)
-        } else {
-            selection.max
+        max: match stop_at_first {
+            true => Some(selection.max.unwrap_or(1).min(1)),
+            false => selection.max,
         },
         context: args.report.context.unwrap_or(0),
     };
-    let each_hit = !(args.count || stop_at_first);
-    let mut print = |hit: &pass::Hit| Ok(style.hit(out, &target.name, &target.path, hit)?);
-    let progress = Progress::new(args.report.progress, target.len(), &target.name);
-    let on_hit: Option<pass::OnHit> = if each_hit { Some(&mut print) } else { None };
-    let tally = pass::run(&target, &mut mapping, &plan, on_hit, &progress)?;
+    let progress = Progress::new(args.report.progress.into(), target.len(), &target.name);
+    let mut printer = Printer {
+        out,
+        style,
+        name: &target.name,
+        path: &target.path,
+        each: !(args.count || stop_at_first),
+        stops_when_closed: true,
+    };
+    let tally = pass::run(&target, &view, &plan, &mut printer, None, &progress)?;
     drop(progress);
     target.check_unchanged()?;
     if args.report.quiet {
@@ -89,13 +92,13 @@ fn search(
     }
     if args.count {
         if style.show_name {
-            out.line(format_args!("{}:{}", target.name, tally.matches))?;
+            out.line(format_args!("{}:{}", target.name, tally.matches));
         } else {
-            out.line(tally.matches)?;
+            out.line(tally.matches);
         }
     } else if args.files_with_matches {
         if tally.matches > 0 {
-            out.line(&target.name)?;
+            out.line(&target.name);
         }
     } else if args.report.json {
         out.json(output::summary(
@@ -103,7 +106,7 @@ fn search(
             tally.matches,
             tally.scanned,
             started.elapsed().as_millis(),
-        ))?;
+        ));
     }
     Ok(tally.matches)
 }

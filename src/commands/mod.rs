@@ -1,6 +1,6 @@
 //! One module per command, plus what the commands share: reading byte
-//! arguments and selections, and opening, locking and flushing the files
-//! that replace and poke write.
+//! arguments and selections, opening and locking the files that replace
+//! and poke write, and recording the undo journal.
 
 pub mod find;
 pub mod peek;
@@ -11,12 +11,13 @@ pub mod undo;
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 
 use crate::cli::{SelectArgs, SyntaxArgs, WriteArgs};
-use crate::error::{Problem, plain_reason};
+use crate::error::{Error, plain_reason};
 use crate::journal;
-use crate::map::{MapKind, Mapping};
 use crate::offset::{self, RangeSpec};
+use crate::pass::{Hit, Sink};
 use crate::pattern::{self, Syntax};
 use crate::target::{Access, Target};
 
@@ -33,13 +34,17 @@ impl From<SyntaxArgs> for Syntax {
 }
 
 /// Reads a byte argument (`what` names it in errors); empty is refused.
-pub fn read_bytes(what: &str, arg: &OsStr, syntax: Syntax) -> Result<Vec<u8>, Problem> {
-    let bytes =
-        pattern::parse(arg.as_bytes(), syntax).map_err(|e| Problem::new(what, e.to_string()))?;
+pub fn read_bytes(what: &str, arg: &OsStr, syntax: Syntax) -> Result<Vec<u8>, Error> {
+    let bytes = read_bytes_or_empty(what, arg, syntax)?;
     if bytes.is_empty() {
-        return Err(Problem::new(what, "is empty"));
+        return Err(Error::argument(what, "is empty"));
     }
     Ok(bytes)
+}
+
+/// Reads a byte argument that may be empty.
+pub fn read_bytes_or_empty(what: &str, arg: &OsStr, syntax: Syntax) -> Result<Vec<u8>, Error> {
+    pattern::parse(arg.as_bytes(), syntax).map_err(|e| Error::argument(what, e.to_string()))
 }
 
 /// `--range`, `--nth` and `-m`, read once for all files.
@@ -50,9 +55,9 @@ pub struct Selection {
 }
 
 impl Selection {
-    pub fn parse(args: &SelectArgs) -> Result<Selection, Problem> {
+    pub fn parse(args: &SelectArgs) -> Result<Selection, Error> {
         let range = match &args.range {
-            Some(text) => offset::parse_range(text).map_err(|e| Problem::new("--range", e))?,
+            Some(text) => offset::parse_range(text).map_err(|e| Error::argument("--range", e))?,
             None => RangeSpec::default(),
         };
         Ok(Selection {
@@ -72,7 +77,7 @@ impl Selection {
 /// Opens every file a write command names, checks each and (for a real
 /// run) locks it, all before any byte is written: one unusable file stops
 /// the run with nothing changed.
-pub fn open_all(files: &[std::ffi::OsString], write: &WriteArgs) -> Result<Vec<Target>, Problem> {
+pub fn open_all(files: &[std::ffi::OsString], write: &WriteArgs) -> Result<Vec<Target>, Error> {
     let access = if write.dry_run {
         Access::Read
     } else {
@@ -93,85 +98,98 @@ pub fn open_all(files: &[std::ffi::OsString], write: &WriteArgs) -> Result<Vec<T
     Ok(targets)
 }
 
-/// The mapping a write command works through: the file itself, or a
-/// private copy-on-write view for a dry run.
-pub fn write_kind(write: &WriteArgs) -> MapKind {
-    if write.dry_run {
-        MapKind::Private
-    } else {
-        MapKind::Shared
-    }
-}
-
-/// Ends the writes to one file: waits for the disk when `sync` is set (a
-/// failed flush is an error), and checks that the file kept its size.
-pub fn settle_file(target: &Target, mapping: &Mapping, sync: bool) -> Result<(), Problem> {
-    if sync {
-        mapping
-            .flush()
-            .map_err(|e| target.problem(format!("flush failed: {}", plain_reason(&e))))?;
-    }
-    target.check_unchanged()
-}
-
 /// Whether a write command waits for the disk.
 pub fn wants_sync(write: &WriteArgs) -> bool {
     !write.dry_run && !write.no_sync
 }
 
 /// Builds the undo journal of a write command, naming the journal in every
-/// error; a journal that cannot be finished is removed, since nothing has
-/// been written yet.
+/// error. A journal that cannot be finished, or that records no change, is
+/// removed: nothing has been written yet.
 pub struct Recorder {
     writer: journal::Writer,
     name: String,
+    regions: u64,
 }
 
 impl Recorder {
-    pub fn create(path: &std::path::Path) -> Result<Recorder, Problem> {
+    pub fn create(path: &Path) -> Result<Recorder, Error> {
         let name = path.display().to_string();
         match journal::Writer::create(path) {
-            Ok(writer) => Ok(Recorder { writer, name }),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Problem::new(
+            Ok(writer) => Ok(Recorder {
+                writer,
                 name,
-                "already exists; a journal is never overwritten",
-            )),
-            Err(e) => Err(Problem::io(name, &e)),
+                regions: 0,
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Journal {
+                path: name,
+                reason: "already exists; a journal is never overwritten".into(),
+            }),
+            Err(e) => Err(self::journal_error(name, &e)),
         }
     }
 
-    fn fail(&self, error: std::io::Error) -> Problem {
-        Problem::new(&self.name, plain_reason(&error))
+    fn fail(&self, error: std::io::Error) -> Error {
+        journal_error(self.name.clone(), &error)
     }
 
     /// Starts the section of `target`, recorded by its absolute path.
-    pub fn file(&mut self, target: &Target) -> Result<(), Problem> {
+    pub fn file(&mut self, target: &Target) -> Result<(), Error> {
         let absolute =
-            std::fs::canonicalize(&target.path).map_err(|e| Problem::io(&target.name, &e))?;
+            std::fs::canonicalize(&target.path).map_err(|e| Error::io(&target.name, e))?;
         self.writer
             .file(target.identity, &absolute)
             .map_err(|e| self.fail(e))
     }
 
-    pub fn region(&mut self, offset: u64, old: &[u8], new: &[u8]) -> Result<(), Problem> {
+    pub fn region(&mut self, offset: u64, old: &[u8], new: &[u8]) -> Result<(), Error> {
+        self.regions += 1;
         self.writer
             .region(offset, old, new)
             .map_err(|e| self.fail(e))
     }
 
-    /// Makes the journal durable, or removes it if `recorded` failed.
-    pub fn finish<T>(self, recorded: anyhow::Result<T>) -> anyhow::Result<T> {
+    /// Makes the journal durable, or removes it if `recorded` failed or
+    /// it records no change.
+    pub fn finish<T>(self, recorded: Result<T, Error>) -> Result<T, Error> {
         let path = self.writer.path().to_path_buf();
         let name = self.name.clone();
+        let keep = self.regions > 0;
         let result = recorded.and_then(|value| {
-            self.writer
-                .finish()
-                .map_err(|e| Problem::new(name, plain_reason(&e)))?;
+            if keep {
+                self.writer.finish().map_err(|e| journal_error(name, &e))?;
+            }
             Ok(value)
         });
-        if result.is_err() {
+        if result.is_err() || !keep {
             let _ = std::fs::remove_file(&path);
         }
         result
+    }
+}
+
+fn journal_error(path: String, error: &std::io::Error) -> Error {
+    Error::Journal {
+        path,
+        reason: plain_reason(error),
+    }
+}
+
+/// The sink of the pass that records the journal: every selected match's
+/// old bytes and its replacement.
+pub struct Record<'a> {
+    pub recorder: &'a mut Recorder,
+    pub with: &'a [u8],
+}
+
+impl Sink for Record<'_> {
+    fn wants_hits(&self) -> bool {
+        true
+    }
+
+    fn hit(&mut self, hit: &Hit) -> Result<bool, Error> {
+        self.recorder
+            .region(hit.offset as u64, hit.old(), self.with)?;
+        Ok(true)
     }
 }

@@ -1,36 +1,38 @@
-//! `mpatch replace`: same-length replacement of every match, in place, or on
-//! a private copy-on-write mapping for a dry run; guarded by `--expect` and
-//! recorded by `--journal` before the first byte changes.
+//! `mpatch replace`: same-length replacement of every match, in place, or
+//! on a private copy-on-write mapping for a dry run; guarded by `--expect`
+//! and recorded by `--journal` before the first byte changes.
 
 use std::time::Instant;
 
-use anyhow::Context;
 use serde_json::json;
 
+use crate::bytesink::ByteSink;
 use crate::cli::ReplaceArgs;
-use crate::error::{Outcome, Problem};
-use crate::map::MapKind;
-use crate::output::{self, HitStyle, Output};
-use crate::pass::{self, Plan};
+use crate::error::{Error, Outcome};
+use crate::output::{self, HitStyle, Output, Printer};
+use crate::pass::{self, Count, Hit, Plan, Sink};
 use crate::pattern;
 use crate::progress::Progress;
 use crate::scan::Scanner;
 use crate::target::Target;
 
-use super::{Recorder, Selection, open_all, read_bytes, settle_file, wants_sync, write_kind};
+use super::{Record, Recorder, Selection, open_all, read_bytes, read_bytes_or_empty, wants_sync};
 
-pub fn run(args: &ReplaceArgs) -> anyhow::Result<Outcome> {
+pub fn run(args: &ReplaceArgs) -> Result<Outcome, Error> {
     let syntax = args.syntax.into();
     let pattern = read_bytes("pattern", &args.pattern, syntax)?;
-    let mut replacement = read_bytes("replacement", &args.replacement, syntax)?;
+    let mut replacement = match &args.pad {
+        Some(_) => read_bytes_or_empty("replacement", &args.replacement, syntax)?,
+        None => read_bytes("replacement", &args.replacement, syntax)?,
+    };
     if let Some(pad) = &args.pad {
-        let byte = pattern::parse_pad(pad).map_err(|e| Problem::new("--pad", e))?;
+        let byte = pattern::parse_pad(pad).map_err(|e| Error::argument("--pad", e))?;
         if replacement.len() < pattern.len() {
             replacement.resize(pattern.len(), byte);
         }
     }
     if replacement.len() != pattern.len() {
-        return Err(Problem::new(
+        return Err(Error::argument(
             "replacement",
             format!(
                 "is {} bytes but the pattern is {} bytes; they must be the same length{}",
@@ -42,8 +44,7 @@ pub fn run(args: &ReplaceArgs) -> anyhow::Result<Outcome> {
                     ""
                 }
             ),
-        )
-        .into());
+        ));
     }
     let scanner = Scanner::new(&pattern);
     let selection = Selection::parse(&args.select)?;
@@ -60,29 +61,41 @@ pub fn run(args: &ReplaceArgs) -> anyhow::Result<Outcome> {
         })
         .collect::<Vec<_>>();
 
-    // Count first when a guard needs the numbers, or when merely reading a
-    // file may fail (holes on a full tmpfs): a failure then stops the run
-    // before any byte is written, not half-way through.
-    if args.expect.is_some() || targets.iter().any(|t| t.reads_may_allocate) {
-        let counts = count_matches(&targets, &plans)?;
-        if let Some(expected) = args.expect {
-            let mut holds = true;
-            for (target, &found) in targets.iter().zip(&counts) {
-                if found != expected {
-                    eprintln!(
-                        "mpatch: {}: {found} matches, --expect {expected}; no file written",
-                        target.name
-                    );
-                    holds = false;
-                }
+    // The check phase: nothing is written until every file has passed it.
+    // A guard needs the counts; a match that may lie in a hole needs its
+    // blocks provided now, so that a full disk stops the run here; and
+    // reading a hole may fail (a full tmpfs), which must fail here too.
+    let in_holes = |target: &Target| target.has_holes && pattern.contains(&0);
+    if args.expect.is_some() || targets.iter().any(|target| target.has_holes) {
+        let mut holds = true;
+        for (target, plan) in targets.iter().zip(&plans) {
+            let mut reserve = Reserve { target };
+            let sink: &mut dyn Sink = match in_holes(target) && !args.write.dry_run {
+                true => &mut reserve,
+                false => &mut Count,
+            };
+            let view = target.map()?;
+            let read_only = Plan {
+                context: 0,
+                ..*plan
+            };
+            let found = pass::run(target, &view, &read_only, sink, None, &Progress::none())?;
+            if let Some(expected) = args.expect
+                && found.matches != expected
+            {
+                eprintln!(
+                    "mpatch: {}: {} matches, --expect {expected}; no file written",
+                    target.name, found.matches
+                );
+                holds = false;
             }
-            if !holds {
-                return Ok(Outcome::NothingDone);
-            }
+        }
+        if !holds {
+            return Ok(Outcome::NothingDone);
         }
     }
     if let Some(path) = args.write.journal.as_ref().filter(|_| !args.write.dry_run) {
-        record_journal(path, &targets, &plans)?;
+        record_journal(path, &targets, &plans, &replacement)?;
     }
 
     let style = HitStyle {
@@ -100,15 +113,37 @@ pub fn run(args: &ReplaceArgs) -> anyhow::Result<Outcome> {
     let mut total = 0;
     for (target, plan) in targets.iter().zip(&plans) {
         let started = Instant::now();
-        let mut mapping = target.map(write_kind(&args.write))?;
-        let progress = Progress::new(args.report.progress, target.len(), &target.name);
-        let mut print =
-            |hit: &pass::Hit| Ok(style.hit(&mut out, &target.name, &target.path, hit)?);
-        let each_hit = !args.report.quiet && (style.json || style.context);
-        let on_hit: Option<pass::OnHit> = if each_hit { Some(&mut print) } else { None };
-        let tally = pass::run(target, &mut mapping, plan, on_hit, &progress)?;
+        let view = target.map()?;
+        let mut bytes = match args.write.dry_run {
+            true => ByteSink::private_copy(target)?,
+            false => ByteSink::file(target, &view),
+        };
+        let progress = Progress::new(args.report.progress.into(), target.len(), &target.name);
+        let mut printer = Printer {
+            out: &mut out,
+            style,
+            name: &target.name,
+            path: &target.path,
+            each: !args.report.quiet && (style.json || style.context),
+            stops_when_closed: false,
+        };
+        let patched = pass::run(
+            target,
+            &view,
+            plan,
+            &mut printer,
+            Some(&mut bytes),
+            &progress,
+        )
+        .and_then(|tally| bytes.finish(wants_sync(&args.write)).map(|()| tally));
         drop(progress);
-        settle_file(target, &mapping, wants_sync(&args.write))?;
+        let tally = match patched {
+            Ok(tally) => tally,
+            Err(error) => {
+                out.flush();
+                return Err(error);
+            }
+        };
         total += tally.matches;
         if args.report.quiet {
             continue;
@@ -121,31 +156,33 @@ pub fn run(args: &ReplaceArgs) -> anyhow::Result<Outcome> {
                 started.elapsed().as_millis(),
             );
             summary.insert("dry_run".into(), json!(args.write.dry_run));
-            out.json(summary)?;
+            out.json(summary);
         } else {
-            out.line(format_args!("{}: {} {verb}", target.name, tally.matches))?;
+            out.line(format_args!("{}: {} {verb}", target.name, tally.matches));
         }
     }
-    out.flush()?;
-    Ok(if total > 0 {
+    out.finish(if total > 0 {
         Outcome::Done
     } else {
         Outcome::NothingDone
     })
 }
 
-/// The number of matches each plan would act on, read without writing.
-fn count_matches(targets: &[Target], plans: &[Plan]) -> anyhow::Result<Vec<u64>> {
-    let mut counts = Vec::with_capacity(targets.len());
-    for (target, plan) in targets.iter().zip(plans) {
-        let mut mapping = target.map(MapKind::ReadOnly)?;
-        let count_only = Plan {
-            replacement: None,
-            ..*plan
-        };
-        counts.push(pass::run(target, &mut mapping, &count_only, None, &Progress::none())?.matches);
+/// The sink of the check pass over a sparse file: provides the blocks of
+/// every match that lies in a hole.
+struct Reserve<'a> {
+    target: &'a Target,
+}
+
+impl Sink for Reserve<'_> {
+    fn wants_hits(&self) -> bool {
+        true
     }
-    Ok(counts)
+
+    fn hit(&mut self, hit: &Hit) -> Result<bool, Error> {
+        self.target.reserve(hit.offset as u64, hit.len as u64)?;
+        Ok(true)
+    }
 }
 
 /// Writes and syncs the journal of every region the run will change.
@@ -153,25 +190,27 @@ fn record_journal(
     path: &std::path::Path,
     targets: &[Target],
     plans: &[Plan],
-) -> anyhow::Result<()> {
+    with: &[u8],
+) -> Result<(), Error> {
     let mut recorder = Recorder::create(path)?;
-    let recorded = (|| -> anyhow::Result<()> {
+    let recorded = (|| {
         for (target, plan) in targets.iter().zip(plans) {
             recorder.file(target)?;
-            let mut mapping = target.map(MapKind::ReadOnly)?;
-            let with = plan.replacement.context("a journal records replacements")?;
+            let view = target.map()?;
             let read_only = Plan {
-                replacement: None,
                 context: 0,
                 ..*plan
             };
-            let mut record =
-                |hit: &pass::Hit| Ok(recorder.region(hit.offset as u64, hit.old(), with)?);
+            let mut record = Record {
+                recorder: &mut recorder,
+                with,
+            };
             pass::run(
                 target,
-                &mut mapping,
+                &view,
                 &read_only,
-                Some(&mut record),
+                &mut record,
+                None,
                 &Progress::none(),
             )?;
         }

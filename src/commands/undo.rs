@@ -3,114 +3,172 @@
 //! that every region still holds what mpatch wrote (or, after a crash
 //! part-way, what was there before).
 
-use std::ffi::OsStr;
 use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::FileExt;
 
+use crate::bytesink::ByteSink;
 use crate::cli::UndoArgs;
-use crate::error::{Outcome, Problem};
-use crate::journal::{self, Journal, Section};
-use crate::map::{MapKind, Mapping};
+use crate::error::{Error, Outcome, plain_reason};
+use crate::journal::{self, Journal, Region, Section};
 use crate::output::Output;
-use crate::pass::PageWriter;
 use crate::pattern::to_hex;
 use crate::target::{Access, Target};
 
-pub fn run(args: &UndoArgs) -> anyhow::Result<Outcome> {
+pub fn run(args: &UndoArgs) -> Result<Outcome, Error> {
     let name = args.journal.display().to_string();
-    let file = File::open(&args.journal).map_err(|e| Problem::io(&name, &e))?;
-    let len = file.metadata().map_err(|e| Problem::io(&name, &e))?.len();
-    let mapping = Mapping::new(&file, len, MapKind::ReadOnly, &name, false)
-        .map_err(|e| Problem::io(&name, &e))?;
-    let journal = Journal::parse(mapping.bytes()).map_err(|e| Problem::new(&name, e))?;
+    // Opened like any input: a FIFO or a directory is refused, not waited on.
+    let input = Target::open(args.journal.as_os_str(), Access::Read, false)?;
+    if input.is_device {
+        return Err(input.problem("is a block device, not a journal"));
+    }
+    let corrupt = |reason: String| Error::Journal {
+        path: name.clone(),
+        reason,
+    };
+    let journal = Journal::open(&input.file, input.len()).map_err(corrupt)?;
 
     // Open, lock and check every file before restoring any.
     let mut files = Vec::new();
     for section in journal.sections() {
-        let target = Target::open(OsStr::from_bytes(section.path), Access::Write, true)?;
+        let target = Target::open(
+            std::ffi::OsStr::from_bytes(&section.path),
+            Access::Write,
+            true,
+        )?;
         target.lock(args.lock_timeout)?;
         if target.identity != section.identity {
-            return Err(target
-                .problem(format!(
-                    "is not the file {name} was written for (its device, inode or size differ); nothing restored"
-                ))
-                .into());
+            return Err(target.problem(format!(
+                "is not the file {name} was written for (its device, inode or size differ); nothing restored"
+            )));
         }
-        check_regions(&target, &section, args.force)?;
+        check_regions(&journal, &target, section, args.force).map_err(|e| match e {
+            Checked::Journal(reason) => corrupt(reason),
+            Checked::File(error) => error,
+        })?;
         files.push((target, section));
     }
 
     let mut out = Output::stdout();
     for (target, section) in &files {
-        let restored = restore(target, section, args.no_sync)?;
-        out.line(format_args!("{}: {restored} regions restored", target.name))?;
+        match restore(&journal, target, section, args.no_sync) {
+            Ok(0) => out.line(format_args!("{}: already restored", target.name)),
+            Ok(restored) => out.line(format_args!("{}: {restored} regions restored", target.name)),
+            Err(Checked::Journal(reason)) => return Err(corrupt(reason)),
+            Err(Checked::File(error)) => {
+                out.flush();
+                return Err(error);
+            }
+        }
     }
-    drop(mapping);
-    std::fs::remove_file(&args.journal).map_err(|e| Problem::io(&name, &e))?;
-    let _ = journal::sync_parent(&args.journal);
-    out.flush()?;
-    Ok(Outcome::Done)
+    drop(journal);
+    // Every file is restored and flushed: a journal left behind is only
+    // untidy, and running undo again on it finds everything restored.
+    if let Err(error) =
+        std::fs::remove_file(&args.journal).and_then(|()| journal::sync_parent(&args.journal))
+    {
+        out.flush();
+        eprintln!(
+            "mpatch: {name}: warning: restored, but the journal could not be removed: {}",
+            plain_reason(&error)
+        );
+    }
+    out.finish(Outcome::Done)
+}
+
+/// A failure while reading a journal's regions, or while using its file.
+enum Checked {
+    Journal(String),
+    File(Error),
+}
+
+impl From<String> for Checked {
+    fn from(reason: String) -> Checked {
+        Checked::Journal(reason)
+    }
+}
+
+impl From<Error> for Checked {
+    fn from(error: Error) -> Checked {
+        Checked::File(error)
+    }
+}
+
+/// The bytes of `region` as the file holds them now; `None` past the end.
+fn now_at(target: &Target, region: &Region) -> Result<Option<Vec<u8>>, Error> {
+    let inside = region
+        .offset
+        .checked_add(region.old.len() as u64)
+        .is_some_and(|end| end <= target.len());
+    if !inside {
+        return Ok(None);
+    }
+    let mut now = vec![0; region.old.len()];
+    target
+        .file
+        .read_exact_at(&mut now, region.offset)
+        .map_err(|e| Error::io(&target.name, e))?;
+    Ok(Some(now))
 }
 
 /// Fails unless every region lies inside the file and holds what mpatch
 /// left there (`force` lets other bytes through).
-fn check_regions(target: &Target, section: &Section, force: bool) -> Result<(), Problem> {
-    let mapping = target.map(MapKind::ReadOnly)?;
-    if let Some((offset, _, _)) = section
-        .regions()
-        .find(|(offset, old, _)| region(mapping.bytes(), *offset, old.len()).is_none())
-    {
-        return Err(target.problem(format!(
-            "journal region at offset {offset} lies past the end; nothing restored"
-        )));
-    }
-    if force {
-        return Ok(());
-    }
-    let mut changed = section.regions().filter_map(|(offset, old, new)| {
-        match region(mapping.bytes(), offset, old.len()) {
-            Some(now) if written_by_us(now, old, new) => None,
-            now => Some((
-                offset,
-                now.map_or_else(|| "nothing (past the end)".into(), to_hex),
-                to_hex(new),
-            )),
+fn check_regions(
+    journal: &Journal<&File>,
+    target: &Target,
+    section: &Section,
+    force: bool,
+) -> Result<(), Checked> {
+    let mut changed = 0u64;
+    let mut first = None;
+    for region in journal.regions(section) {
+        let region = region?;
+        let Some(now) = now_at(target, &region)? else {
+            return Err(target
+                .problem(format!(
+                    "journal region at offset {} lies past the end; nothing restored",
+                    region.offset
+                ))
+                .into());
+        };
+        if force || written_by_us(&now, &region.old, &region.new) {
+            continue;
         }
-    });
-    let Some((offset, now, wrote)) = changed.next() else {
-        return Ok(());
-    };
-    Err(target.problem(format!(
-        "{} region(s) changed since the journal was written (at offset {offset}: {now}, mpatch wrote {wrote}); nothing restored (--force restores anyway)",
-        1 + changed.count()
-    )))
+        changed += 1;
+        first.get_or_insert((region.offset, to_hex(&now), to_hex(&region.new)));
+    }
+    match first {
+        None => Ok(()),
+        Some((offset, now, wrote)) => Err(target
+            .problem(format!(
+                "{changed} region(s) changed since the journal was written (at offset {offset}: {now}, mpatch wrote {wrote}); nothing restored (--force restores anyway)"
+            ))
+            .into()),
+    }
 }
 
 /// Writes the old bytes back where they are not already; returns how many
 /// regions changed.
-fn restore(target: &Target, section: &Section, no_sync: bool) -> anyhow::Result<u64> {
-    let mut mapping = target.map(MapKind::Shared)?;
-    let bytes = mapping.bytes_mut().map_err(|e| target.write_failure(&e))?;
+fn restore(
+    journal: &Journal<&File>,
+    target: &Target,
+    section: &Section,
+    no_sync: bool,
+) -> Result<u64, Checked> {
+    let view = target.map()?;
+    let mut sink = ByteSink::file(target, &view);
+    let mut writer = sink.writer();
     let mut restored = 0;
-    for (offset, old, _) in section.regions() {
-        let at = usize::try_from(offset)
-            .ok()
-            .filter(|at| at + old.len() <= bytes.len());
-        let Some(at) = at else {
-            return Err(target
-                .problem(format!(
-                    "journal region at offset {offset} lies past the end"
-                ))
-                .into());
-        };
-        if bytes[at..at + old.len()] != *old {
-            PageWriter::new(old, target)
-                .write(&mut bytes[at..at + old.len()])
-                .map_err(|e| target.write_failure(&e))?;
+    for region in journal.regions(section) {
+        let region = region?;
+        let now = now_at(target, &region)?;
+        if now.as_deref() != Some(&region.old[..]) {
+            writer.put(region.offset as usize, &region.old)?;
             restored += 1;
         }
     }
-    super::settle_file(target, &mapping, !no_sync)?;
+    writer.flush()?;
+    sink.finish(!no_sync)?;
     Ok(restored)
 }
 
@@ -122,11 +180,6 @@ fn written_by_us(now: &[u8], old: &[u8], new: &[u8]) -> bool {
         .zip(old)
         .zip(new)
         .all(|((n, o), w)| n == o || n == w)
-}
-
-fn region(bytes: &[u8], offset: u64, len: usize) -> Option<&[u8]> {
-    let start = usize::try_from(offset).ok()?;
-    bytes.get(start..start.checked_add(len)?)
 }
 
 #[cfg(test)]
