@@ -73,7 +73,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__find)
-            opts="-e -x -m -q -C -c -l -H -h --escapes --hex --max-count --nth --range --quiet --context --hex-offsets --json --progress --count --files-with-matches --with-filename --no-filename --help"
+            opts="-e -x -m -q -C -c -l -H -i -p -f -h --escapes --hex --max-count --nth --range --quiet --context --hex-offsets --json --progress --count --files-with-matches --with-filename --no-filename --ignore-case --regex --pattern --patterns-from --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -105,6 +105,22 @@ _mpatch() {
                     ;;
                 --progress)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --pattern)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --patterns-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -261,7 +277,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__replace)
-            opts="-e -x -m -q -C -n -h --escapes --hex --max-count --nth --range --quiet --context --hex-offsets --json --progress --dry-run --journal --no-sync --lock-timeout --allow-device --expect --pad --help"
+            opts="-e -x -m -q -C -n -i -f -h --escapes --hex --max-count --nth --range --quiet --context --hex-offsets --json --progress --dry-run --journal --no-sync --lock-timeout --allow-device --expect --pad --ignore-case --regex --pair --pairs-from --mask --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -308,6 +324,22 @@ _mpatch() {
                     return 0
                     ;;
                 --pad)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pair)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pairs-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mask)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -39,6 +39,8 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s C -l context -d '
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l progress -d 'Progress bar on stderr for files of 256 MiB or more' -r -f -a "auto\t'When stderr is a terminal'
 always\t''
 never\t''"
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s p -l pattern -d 'A pattern to look for (repeatable; with it, every positional argument is a FILE)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s f -l patterns-from -d 'Read patterns from FILE, one per line ("-" for stdin; blank and # lines skipped)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s e -l escapes -d 'Decode escapes: \\\\ \\n \\r \\t \\0 \\xHH'
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s x -l hex -d 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s q -l quiet -d 'Print nothing; the exit status tells'
@@ -48,6 +50,8 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s c -l count -d 'Pr
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s l -l files-with-matches -d 'Print only the names of files with a match'
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s H -l with-filename -d 'Always print the file name with each line'
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l no-filename -d 'Never print the file name'
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s i -l ignore-case -d 'ASCII letters match either case'
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l regex -d 'PATTERN is a regular expression over bytes (the regex crate\'s syntax)'
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s m -l max-count -d 'Stop each file after N matches' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l nth -d 'Only the Nth match (1-based) of each file' -r
@@ -60,6 +64,9 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l journal -d 'Be
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l lock-timeout -d 'Seconds to wait for another process\'s lock on the file' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l expect -d 'Write only if every file has exactly N matches (else exit 1, nothing written)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l pad -d 'Pad a shorter REPLACEMENT to the pattern\'s length with BYTE (a character or 0xHH)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l pair -d 'Replace OLD with NEW (repeatable; with it, every positional argument is a FILE)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s f -l pairs-from -d 'Read pairs from FILE, one OLD<TAB>NEW per line ("-" for stdin; blank and # lines skipped)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l mask -d 'Overwrite every byte of each match with BYTE (a character or 0xHH), instead of a REPLACEMENT' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s e -l escapes -d 'Decode escapes: \\\\ \\n \\r \\t \\0 \\xHH'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s x -l hex -d 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s q -l quiet -d 'Print nothing; the exit status tells'
@@ -68,6 +75,8 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l json -d 'One J
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s n -l dry-run -d 'Apply every change to a private copy-on-write mapping and report; the file stays as it was'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l no-sync -d 'Leave writing the changed bytes to the kernel instead of waiting for the disk'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l allow-device -d 'Allow writing to a block device'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s i -l ignore-case -d 'ASCII letters match either case'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l regex -d 'PATTERN is a regular expression over bytes (the regex crate\'s syntax)'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mpatch -n "__fish_mpatch_using_subcommand peek" -s f -l format -d 'Output format' -r -f -a "hexdump\t'xxd-style lines: offset, 16 bytes in hex, printable text'
 hex\t'One line of hex digits, ready for --hex'

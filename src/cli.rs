@@ -182,12 +182,31 @@ pub struct FindArgs {
     /// Never print the file name
     #[arg(long, overrides_with = "with_filename")]
     pub no_filename: bool,
-    /// The bytes to look for
+    #[command(flatten)]
+    pub matching: MatchArgs,
+    /// A pattern to look for (repeatable; with it, every positional argument is a FILE)
+    #[arg(short = 'p', long = "pattern", value_name = "PATTERN")]
+    pub patterns: Vec<OsString>,
+    /// Read patterns from FILE, one per line ("-" for stdin; blank and # lines skipped)
+    #[arg(short = 'f', long = "patterns-from", value_name = "FILE")]
+    pub patterns_from: Option<OsString>,
+    /// The bytes to look for (unless -p or -f gives the patterns)
     #[arg(value_name = "PATTERN")]
-    pub pattern: OsString,
+    pub pattern: Option<OsString>,
     /// Files (or block devices) to search
-    #[arg(value_name = "FILE", required = true)]
+    #[arg(value_name = "FILE")]
     pub files: Vec<OsString>,
+}
+
+/// How patterns match.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct MatchArgs {
+    /// ASCII letters match either case
+    #[arg(short = 'i', long)]
+    pub ignore_case: bool,
+    /// PATTERN is a regular expression over bytes (the regex crate's syntax)
+    #[arg(long, conflicts_with_all = ["hex", "escapes"])]
+    pub regex: bool,
 }
 
 #[derive(Debug, Args)]
@@ -206,14 +225,30 @@ pub struct ReplaceArgs {
     /// Pad a shorter REPLACEMENT to the pattern's length with BYTE (a character or 0xHH)
     #[arg(long, value_name = "BYTE")]
     pub pad: Option<String>,
-    /// The bytes to look for
+    #[command(flatten)]
+    pub matching: MatchArgs,
+    /// Replace OLD with NEW (repeatable; with it, every positional argument is a FILE)
+    #[arg(long = "pair", num_args = 2, value_names = ["OLD", "NEW"], conflicts_with = "regex")]
+    pub pairs: Vec<OsString>,
+    /// Read pairs from FILE, one OLD<TAB>NEW per line ("-" for stdin; blank and # lines skipped)
+    #[arg(
+        short = 'f',
+        long = "pairs-from",
+        value_name = "FILE",
+        conflicts_with = "regex"
+    )]
+    pub pairs_from: Option<OsString>,
+    /// Overwrite every byte of each match with BYTE (a character or 0xHH), instead of a REPLACEMENT
+    #[arg(long, value_name = "BYTE")]
+    pub mask: Option<String>,
+    /// The bytes to look for (unless --pair or -f gives pairs)
     #[arg(value_name = "PATTERN")]
-    pub pattern: OsString,
-    /// The bytes to write instead: the same length as PATTERN
+    pub pattern: Option<OsString>,
+    /// The bytes to write instead, as long as PATTERN (with --regex, $1 and ${name} expand)
     #[arg(value_name = "REPLACEMENT")]
-    pub replacement: OsString,
+    pub replacement: Option<OsString>,
     /// Files (or, with --allow-device, block devices) to patch
-    #[arg(value_name = "FILE", required = true)]
+    #[arg(value_name = "FILE")]
     pub files: Vec<OsString>,
 }
 

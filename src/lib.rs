@@ -8,13 +8,13 @@ mod bytesink;
 mod commands;
 mod journal;
 mod map;
+mod matcher;
 mod offset;
 mod output;
 mod pass;
 mod pattern;
 mod progress;
 mod render;
-mod scan;
 mod target;
 
 pub use error::{Error, Outcome, finish};

@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Outcome};
-use crate::pass::{Hit, Sink};
+use crate::pass::{Hit, Sink, Tally};
 use crate::pattern::to_hex;
 use crate::render;
 
@@ -170,13 +170,23 @@ impl Sink for Printer<'_> {
 }
 
 /// A JSON summary line for one file.
-pub fn summary(path: &Path, matches: u64, scanned: u64, elapsed_ms: u128) -> Map<String, Value> {
+pub fn summary(
+    path: &Path,
+    tally: &Tally,
+    patterns: &[Vec<u8>],
+    elapsed_ms: u128,
+) -> Map<String, Value> {
     let mut object = Map::new();
     object.insert("type".into(), json!("summary"));
     insert_path(&mut object, path);
-    object.insert("matches".into(), json!(matches));
-    object.insert("bytes_scanned".into(), json!(scanned));
+    object.insert("matches".into(), json!(tally.matches));
+    object.insert("bytes_scanned".into(), json!(tally.scanned));
     object.insert("elapsed_ms".into(), json!(elapsed_ms as u64));
+    let counts = patterns
+        .iter()
+        .zip(&tally.per_pattern)
+        .map(|(pattern, n)| json!({"pattern": to_hex(pattern), "matches": n}));
+    object.insert("patterns".into(), Value::Array(counts.collect()));
     object
 }
 

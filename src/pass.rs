@@ -8,8 +8,8 @@ use std::ops::Range;
 use crate::bytesink::{ByteSink, FileSink};
 use crate::error::Error;
 use crate::map::Mapping;
+use crate::matcher::{Match, Matcher, Replacement, Split, Step};
 use crate::progress::Progress;
-use crate::scan::{Scanner, Split, Step};
 use crate::target::Target;
 
 /// Walks and releases the file this many bytes at a time.
@@ -24,9 +24,9 @@ const BEHIND: usize = 4096;
 
 /// What a pass looks for and does.
 pub struct Plan<'a> {
-    pub scanner: &'a Scanner,
-    /// Written over each selected match.
-    pub replacement: Option<&'a [u8]>,
+    pub matcher: &'a Matcher,
+    /// What is written over each selected match.
+    pub replacement: Option<&'a Replacement>,
     /// Matches must lie entirely inside `[start, end)`.
     pub range: (usize, usize),
     /// Only the Nth match (1-based).
@@ -45,11 +45,22 @@ pub struct Hit<'a> {
     pub offset: usize,
     pub lead: usize,
     pub len: usize,
+    /// Which pattern matched.
+    pub pattern: usize,
     pub before: &'a [u8],
     pub after: Option<&'a [u8]>,
 }
 
 impl Hit<'_> {
+    /// The match shown.
+    pub fn found(&self) -> Match {
+        Match {
+            start: self.offset,
+            end: self.offset + self.len,
+            pattern: self.pattern,
+        }
+    }
+
     pub fn old(&self) -> &[u8] {
         &self.before[self.lead..self.lead + self.len]
     }
@@ -85,10 +96,12 @@ impl Sink for Count {
 }
 
 /// What a pass did.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Tally {
     pub matches: u64,
     pub scanned: u64,
+    /// Matches of each pattern, by pattern number.
+    pub per_pattern: Vec<u64>,
 }
 
 /// Runs `plan` over `view` of `target`, writing each selected match's
@@ -104,14 +117,16 @@ pub fn run(
     progress: &Progress,
 ) -> Result<Tally, Error> {
     let (start, end) = plan.range;
-    let m = plan.scanner.pattern_len();
-    if plan.max == Some(0) || end < start.saturating_add(m) {
-        return Ok(Tally::default());
+    if plan.max == Some(0) || end <= start {
+        return Ok(Tally {
+            per_pattern: vec![0; plan.matcher.patterns().len()],
+            ..Tally::default()
+        });
     }
     let unlimited = plan.nth.is_none() && plan.max.is_none();
     // Split only patterns much shorter than a segment, so that a match
     // crossing a boundary touches just the two segments around it.
-    let splittable = plan.scanner.can_split() && m <= SEGMENT / 2;
+    let splittable = plan.matcher.can_split() && plan.matcher.max_len() <= SEGMENT / 2;
     let parallel = match &bytes {
         None => Some(None),
         Some(sink) => sink.parallel().map(Some),
@@ -165,38 +180,36 @@ fn split(
             view.will_need(ahead..ahead + SEGMENT);
         }
     };
+    let matcher = plan.matcher;
     let matches = match (file_sink, plan.replacement) {
-        (Some(file_sink), Some(with)) => {
-            let m = with.len();
-            let work = |segment: Range<usize>| -> Result<u64, Error> {
+        (Some(file_sink), Some(replacement)) => {
+            let write_all = |found: &mut dyn FnMut() -> Option<Match>| -> Result<u64, Error> {
                 let mut writer = file_sink.writer();
+                let mut with = Vec::new();
                 let mut n = 0;
-                let mut pos = segment.start;
-                // Each find borrows the view anew, after the last write.
-                while let Some(at) =
-                    plan.scanner
-                        .find_at(&view.bytes()[..segment.end], pos, segment.end)
-                {
-                    writer.put(at, with)?;
-                    pos = at + m;
+                while let Some(found) = found() {
+                    matcher.replacement_into(replacement, view.bytes(), found, &mut with);
+                    writer.put(found.start, &with)?;
                     n += 1;
                 }
                 writer.flush()?;
                 Ok(n)
             };
+            let work = |segment: Range<usize>| {
+                let mut pos = segment.start;
+                // Each find borrows the view anew, after the last write.
+                write_all(&mut || {
+                    let found = matcher.find_at(&view.bytes()[..segment.end], pos, segment.end)?;
+                    pos = found.end;
+                    Some(found)
+                })
+            };
             let (inside, crossing) =
-                plan.scanner
-                    .split_run(view.bytes(), start..end, split, work, &done)?;
-            let mut writer = file_sink.writer();
-            for &at in &crossing {
-                writer.put(at, with)?;
-            }
-            writer.flush()?;
-            inside + crossing.len() as u64
+                matcher.split_run(view.bytes(), start..end, split, work, &done)?;
+            let mut crossing = crossing.into_iter();
+            inside + write_all(&mut || crossing.next())?
         }
-        _ => plan
-            .scanner
-            .count_split(view.bytes(), start..end, split, &done),
+        _ => matcher.count_split(view.bytes(), start..end, split, &done),
     };
     if view.faulted() {
         return Err(target.fault());
@@ -204,6 +217,7 @@ fn split(
     Ok(Tally {
         matches,
         scanned: (end - start) as u64,
+        per_pattern: vec![matches],
     })
 }
 
@@ -212,30 +226,33 @@ fn split(
 /// is then known), and written only once every window that holds it has
 /// been shown, so a window is always read as the file was before the run.
 struct Pending {
-    to_show: VecDeque<usize>,
-    to_write: VecDeque<usize>,
-    m: usize,
+    to_show: VecDeque<Match>,
+    to_write: VecDeque<Match>,
     context: usize,
     len: usize,
 }
 
 impl Pending {
-    fn window(&self, at: usize) -> Range<usize> {
-        at - self.context.min(at)..(at + self.m + self.context).min(self.len)
+    fn window(&self, found: Match) -> Range<usize> {
+        found.start - self.context.min(found.start)
+            ..found.end.saturating_add(self.context).min(self.len)
     }
 
-    /// Whether `at` may be written: no window still to be shown holds it.
-    fn writable(&self, at: usize) -> bool {
+    /// Whether `found` may be written: no window still to be shown holds it.
+    fn writable(&self, found: Match) -> bool {
         self.to_show
             .front()
-            .is_none_or(|&h| self.window(h).start >= at + self.m)
+            .is_none_or(|&shown| self.window(shown).start >= found.end)
     }
 
     /// The first byte still needed: by a window to show, a write (and the
     /// gap before it), or the scan at `frontier`.
     fn needed_from(&self, frontier: usize) -> usize {
         let shown = self.to_show.front().map(|&h| self.window(h).start);
-        let written = self.to_write.front().map(|&p| p.saturating_sub(BEHIND));
+        let written = self
+            .to_write
+            .front()
+            .map(|p| p.start.saturating_sub(BEHIND));
         let scanned = frontier.saturating_sub(BEHIND + self.context);
         [shown, written, Some(scanned)]
             .into_iter()
@@ -244,17 +261,27 @@ impl Pending {
             .unwrap_or(frontier)
     }
 
-    /// `window` after every pending replacement inside it is made.
-    fn apply(&self, window: Range<usize>, with: &[u8], out: &mut [u8]) {
-        let m = self.m;
-        let first = self.to_write.partition_point(|&p| p + m <= window.start);
+    /// `out`, the bytes of `window`, once every pending replacement inside
+    /// it is made; `replace(match, buffer)` gives a match's replacement.
+    fn apply(
+        &self,
+        window: Range<usize>,
+        out: &mut [u8],
+        mut replace: impl FnMut(Match, &mut Vec<u8>),
+    ) {
+        let mut with = Vec::new();
+        let first = self.to_write.partition_point(|p| p.end <= window.start);
         for &p in self.to_write.range(first..) {
-            if p >= window.end {
+            if p.start >= window.end {
                 break;
             }
-            let from = p.max(window.start);
-            let to = (p + m).min(window.end);
-            out[from - window.start..to - window.start].copy_from_slice(&with[from - p..to - p]);
+            replace(p, &mut with);
+            let from = p.start.max(window.start);
+            let to = p.end.min(window.end).min(p.start + with.len());
+            if to > from {
+                out[from - window.start..to - window.start]
+                    .copy_from_slice(&with[from - p.start..to - p.start]);
+            }
         }
     }
 }
@@ -268,31 +295,37 @@ fn walk(
     progress: &Progress,
 ) -> Result<Tally, Error> {
     let (start, end) = plan.range;
-    let scanner = plan.scanner;
-    let m = scanner.pattern_len();
+    let matcher = plan.matcher;
     let shows = sink.wants_hits();
     let mut pending = Pending {
         to_show: VecDeque::new(),
         to_write: VecDeque::new(),
-        m,
         context: if shows { plan.context } else { 0 },
         len: view.bytes().len(),
     };
     let mut writer = bytes.map(|bytes| bytes.writer());
     let writes = plan.replacement.filter(|_| writer.is_some());
-    let mut cursor = scanner.cursor(start, end, SEGMENT);
-    view.will_need(start..start + READ_AHEAD);
-    let mut tally = Tally::default();
+    let replace = |found: Match, out: &mut Vec<u8>| {
+        if let Some(replacement) = writes {
+            matcher.replacement_into(replacement, view.bytes(), found, out);
+        }
+    };
+    let mut cursor = matcher.cursor(start, end, SEGMENT);
+    view.will_need(start..start.saturating_add(READ_AHEAD));
+    let mut tally = Tally {
+        per_pattern: vec![0; matcher.patterns().len()],
+        ..Tally::default()
+    };
     let mut seen = 0u64;
     let mut released = start;
-    let (mut before, mut after) = (Vec::new(), Vec::new());
+    let (mut before, mut after, mut with) = (Vec::new(), Vec::new(), Vec::new());
     loop {
         // No match not yet selected starts below the frontier.
-        let frontier = match cursor.next(scanner, view.bytes()) {
+        let mut frontier = match cursor.next(matcher, &view.bytes()[..end]) {
             None => usize::MAX,
             Some(Step::Scanned(upto)) => {
-                let ahead = upto + READ_AHEAD - SEGMENT;
-                view.will_need(ahead..ahead + SEGMENT);
+                let ahead = upto.saturating_add(READ_AHEAD - SEGMENT);
+                view.will_need(ahead..ahead.saturating_add(SEGMENT));
                 progress.set((upto - start) as u64);
                 tally.scanned = (upto - start) as u64;
                 if view.faulted() {
@@ -300,29 +333,29 @@ fn walk(
                 }
                 upto
             }
-            Some(Step::Match(at)) => {
+            Some(Step::Match(found)) => {
                 seen += 1;
                 if plan.nth.is_some_and(|nth| seen < nth) {
                     continue;
                 }
                 tally.matches += 1;
+                tally.per_pattern[found.pattern] += 1;
                 if shows {
-                    pending.to_show.push_back(at);
+                    pending.to_show.push_back(found);
                 }
                 if writes.is_some() {
-                    pending.to_write.push_back(at);
+                    pending.to_write.push_back(found);
                 }
                 if plan.nth.is_some() || plan.max == Some(tally.matches) {
-                    tally.scanned = (at + m - start) as u64;
+                    tally.scanned = (found.end - start) as u64;
                     usize::MAX
                 } else {
-                    at + m
+                    found.end
                 }
             }
         };
-        let mut frontier = frontier;
-        while let Some(&at) = pending.to_show.front() {
-            let window = pending.window(at);
+        while let Some(&found) = pending.to_show.front() {
+            let window = pending.window(found);
             if window.end > frontier {
                 break;
             }
@@ -331,16 +364,17 @@ fn walk(
             }
             before.clear();
             before.extend_from_slice(&view.bytes()[window.clone()]);
-            let shown_after = writes.map(|with| {
+            let shown_after = writes.map(|_| {
                 after.clear();
                 after.extend_from_slice(&before);
-                pending.apply(window.clone(), with, &mut after);
+                pending.apply(window.clone(), &mut after, replace);
                 &after[..]
             });
             let hit = Hit {
-                offset: at,
-                lead: at - window.start,
-                len: m,
+                offset: found.start,
+                lead: found.start - window.start,
+                len: found.len(),
+                pattern: found.pattern,
                 before: &before,
                 after: shown_after,
             };
@@ -351,12 +385,21 @@ fn walk(
                 frontier = usize::MAX;
             }
         }
-        if let (Some(writer), Some(with)) = (writer.as_mut(), writes) {
-            while let Some(&at) = pending.to_write.front() {
-                if !pending.writable(at) {
+        if let Some(writer) = writer.as_mut() {
+            while let Some(&found) = pending.to_write.front() {
+                if !pending.writable(found) {
                     break;
                 }
-                writer.put(at, with)?;
+                replace(found, &mut with);
+                if with.len() != found.len() {
+                    return Err(target.problem(format!(
+                        "the replacement at offset {} is {} bytes but the match is {} bytes",
+                        found.start,
+                        with.len(),
+                        found.len()
+                    )));
+                }
+                writer.put(found.start, &with)?;
                 pending.to_write.pop_front();
             }
         }
@@ -385,13 +428,20 @@ fn walk(
 mod tests {
     use super::*;
 
-    fn pending(to_write: &[usize], context: usize) -> Pending {
+    fn at(start: usize) -> Match {
+        Match {
+            start,
+            end: start + 5,
+            pattern: 0,
+        }
+    }
+
+    fn pending(to_write: &[usize], context: usize, len: usize) -> Pending {
         Pending {
             to_show: VecDeque::new(),
-            to_write: to_write.iter().copied().collect(),
-            m: 5,
+            to_write: to_write.iter().map(|&s| at(s)).collect(),
             context,
-            len: 100,
+            len,
         }
     }
 
@@ -400,28 +450,29 @@ mod tests {
         // xxERRORERRORyy: the window of the first match, 5 bytes either
         // side, holds the second match too.
         let file = b"xxERRORERRORyy";
-        let p = Pending {
-            len: file.len(),
-            ..pending(&[2, 7], 5)
+        let p = pending(&[2, 7], 5, file.len());
+        let fixed = |_: Match, out: &mut Vec<u8>| {
+            out.clear();
+            out.extend_from_slice(b"FIXED");
         };
-        let window = p.window(2);
+        let window = p.window(at(2));
         assert_eq!(window, 0..12);
         let mut after = file[window.clone()].to_vec();
-        p.apply(window, b"FIXED", &mut after);
+        p.apply(window, &mut after, fixed);
         assert_eq!(after, b"xxFIXEDFIXED");
-        let window = p.window(7);
+        let window = p.window(at(7));
         let mut after = file[window.clone()].to_vec();
-        p.apply(window, b"FIXED", &mut after);
+        p.apply(window, &mut after, fixed);
         assert_eq!(after, b"FIXEDFIXEDyy");
     }
 
     #[test]
     fn a_match_is_written_only_after_every_window_holding_it_is_shown() {
-        let mut p = pending(&[10, 20], 6);
-        p.to_show.push_back(20);
+        let mut p = pending(&[10, 20], 6, 100);
+        p.to_show.push_back(at(20));
         // The window of 20 starts at 14, before 10's end (15): 10 waits.
-        assert!(!p.writable(10));
+        assert!(!p.writable(at(10)));
         p.to_show.clear();
-        assert!(p.writable(10));
+        assert!(p.writable(at(10)));
     }
 }

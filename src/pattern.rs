@@ -138,6 +138,22 @@ pub fn parse_pad(arg: &str) -> Result<u8, String> {
     Err(format!("{arg:?}: give one ASCII character or 0xHH"))
 }
 
+/// The lines of a pattern or pair file that hold something, numbered from
+/// 1: blank lines and lines starting with `#` are skipped. A line's bytes
+/// are kept exactly (a `\r` before the newline included), as `grep -f` does.
+pub fn list_lines(text: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    text.split(|&b| b == b'\n')
+        .enumerate()
+        .map(|(i, line)| (i + 1, line))
+        .filter(|(_, line)| !line.is_empty() && !line.starts_with(b"#"))
+}
+
+/// A pair line `OLD<TAB>NEW`, split at its first tab.
+pub fn split_pair(line: &[u8]) -> Option<(&[u8], &[u8])> {
+    let tab = memchr::memchr(b'\t', line)?;
+    Some((&line[..tab], &line[tab + 1..]))
+}
+
 /// Lowercase hex of `bytes`, two digits a byte, no separators.
 pub fn to_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -151,6 +167,17 @@ pub fn to_hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn list_lines_skip_blanks_and_comments_and_keep_numbers() {
+        let lines: Vec<_> = super::list_lines(b"a\n\n# c\nb\tB\r\n#\n").collect();
+        assert_eq!(lines, vec![(1, &b"a"[..]), (4, &b"b\tB\r"[..])]);
+        assert_eq!(
+            super::split_pair(b"b\tB\tx"),
+            Some((&b"b"[..], &b"B\tx"[..]))
+        );
+        assert_eq!(super::split_pair(b"no tab"), None);
+    }
+
     use super::*;
 
     #[test]

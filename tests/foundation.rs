@@ -451,9 +451,7 @@ fn usage_errors_are_one_line_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.starts_with(
-            "mpatch: the following required arguments were not provided: <REPLACEMENT>"
-        ),
+        err.starts_with("mpatch: REPLACEMENT: is missing"),
         "{err}"
     );
     let out = mpatch()

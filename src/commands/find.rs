@@ -5,28 +5,27 @@ use std::time::Instant;
 
 use crate::cli::FindArgs;
 use crate::error::{Error, Outcome, Scope};
+use crate::matcher::Matcher;
 use crate::output::{self, HitStyle, Output, Printer};
 use crate::pass::{self, Plan};
 use crate::progress::Progress;
-use crate::scan::Scanner;
 use crate::target::{Access, Target};
 
-use super::{Selection, read_bytes};
+use super::{Selection, patterns};
 
 pub fn run(args: &FindArgs) -> Result<Outcome, Error> {
-    let pattern = read_bytes("pattern", &args.pattern, args.syntax.into())?;
-    let scanner = Scanner::new(&pattern);
+    let (matcher, files) = patterns::for_find(args)?;
     let selection = Selection::parse(&args.select)?;
     let style = HitStyle {
-        show_name: (args.files.len() > 1 || args.with_filename) && !args.no_filename,
+        show_name: (files.len() > 1 || args.with_filename) && !args.no_filename,
         hex_offsets: args.report.hex_offsets,
         json: args.report.json,
         context: args.report.context.is_some(),
     };
     let mut out = Output::stdout();
     let (mut matched, mut failed) = (false, false);
-    for file in &args.files {
-        match search(args, &scanner, &selection, style, &mut out, file) {
+    for file in &files {
+        match search(args, &matcher, &selection, style, &mut out, file) {
             Ok(found) => matched |= found > 0,
             // Like grep: report, go on with the other files, exit 2.
             Err(error) if error.scope() == Scope::File => {
@@ -54,7 +53,7 @@ pub fn run(args: &FindArgs) -> Result<Outcome, Error> {
 
 fn search(
     args: &FindArgs,
-    scanner: &Scanner,
+    matcher: &Matcher,
     selection: &Selection,
     style: HitStyle,
     out: &mut Output,
@@ -65,7 +64,7 @@ fn search(
     let view = target.map()?;
     let stop_at_first = args.report.quiet || args.files_with_matches;
     let plan = Plan {
-        scanner,
+        matcher,
         replacement: None,
         range: selection.range_in(&target),
         nth: selection.nth,
@@ -103,8 +102,8 @@ fn search(
     } else if args.report.json {
         out.json(output::summary(
             &target.path,
-            tally.matches,
-            tally.scanned,
+            &tally,
+            matcher.patterns(),
             started.elapsed().as_millis(),
         ));
     }

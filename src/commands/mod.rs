@@ -3,6 +3,7 @@
 //! and poke write, and recording the undo journal.
 
 pub mod find;
+pub mod patterns;
 pub mod peek;
 pub mod poke;
 pub mod replace;
@@ -13,25 +14,15 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use crate::cli::{SelectArgs, SyntaxArgs, WriteArgs};
+use crate::cli::{SelectArgs, WriteArgs};
 use crate::error::{Error, plain_reason};
 use crate::journal;
+use crate::map::Mapping;
+use crate::matcher::{Matcher, Replacement};
 use crate::offset::{self, RangeSpec};
 use crate::pass::{Hit, Sink};
 use crate::pattern::{self, Syntax};
 use crate::target::{Access, Target};
-
-impl From<SyntaxArgs> for Syntax {
-    fn from(args: SyntaxArgs) -> Syntax {
-        if args.hex {
-            Syntax::Hex
-        } else if args.escapes {
-            Syntax::Escapes
-        } else {
-            Syntax::Literal
-        }
-    }
-}
 
 /// Reads a byte argument (`what` names it in errors); empty is refused.
 pub fn read_bytes(what: &str, arg: &OsStr, syntax: Syntax) -> Result<Vec<u8>, Error> {
@@ -179,7 +170,10 @@ fn journal_error(path: String, error: &std::io::Error) -> Error {
 /// old bytes and its replacement.
 pub struct Record<'a> {
     pub recorder: &'a mut Recorder,
-    pub with: &'a [u8],
+    pub matcher: &'a Matcher,
+    pub replacement: &'a Replacement,
+    pub view: &'a Mapping,
+    pub with: Vec<u8>,
 }
 
 impl Sink for Record<'_> {
@@ -188,8 +182,14 @@ impl Sink for Record<'_> {
     }
 
     fn hit(&mut self, hit: &Hit) -> Result<bool, Error> {
+        self.matcher.replacement_into(
+            self.replacement,
+            self.view.bytes(),
+            hit.found(),
+            &mut self.with,
+        );
         self.recorder
-            .region(hit.offset as u64, hit.old(), self.with)?;
+            .region(hit.offset as u64, hit.old(), &self.with)?;
         Ok(true)
     }
 }

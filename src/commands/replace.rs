@@ -9,50 +9,23 @@ use serde_json::json;
 use crate::bytesink::ByteSink;
 use crate::cli::ReplaceArgs;
 use crate::error::{Error, Outcome};
+use crate::map::Mapping;
+use crate::matcher::{Matcher, Replacement};
 use crate::output::{self, HitStyle, Output, Printer};
 use crate::pass::{self, Count, Hit, Plan, Sink};
-use crate::pattern;
 use crate::progress::Progress;
-use crate::scan::Scanner;
 use crate::target::Target;
 
-use super::{Record, Recorder, Selection, open_all, read_bytes, read_bytes_or_empty, wants_sync};
+use super::{Record, Recorder, Selection, open_all, patterns, wants_sync};
 
 pub fn run(args: &ReplaceArgs) -> Result<Outcome, Error> {
-    let syntax = args.syntax.into();
-    let pattern = read_bytes("pattern", &args.pattern, syntax)?;
-    let mut replacement = match &args.pad {
-        Some(_) => read_bytes_or_empty("replacement", &args.replacement, syntax)?,
-        None => read_bytes("replacement", &args.replacement, syntax)?,
-    };
-    if let Some(pad) = &args.pad {
-        let byte = pattern::parse_pad(pad).map_err(|e| Error::argument("--pad", e))?;
-        if replacement.len() < pattern.len() {
-            replacement.resize(pattern.len(), byte);
-        }
-    }
-    if replacement.len() != pattern.len() {
-        return Err(Error::argument(
-            "replacement",
-            format!(
-                "is {} bytes but the pattern is {} bytes; they must be the same length{}",
-                replacement.len(),
-                pattern.len(),
-                if replacement.len() < pattern.len() {
-                    " (--pad BYTE fills a shorter one)"
-                } else {
-                    ""
-                }
-            ),
-        ));
-    }
-    let scanner = Scanner::new(&pattern);
+    let (matcher, replacement, files) = patterns::for_replace(args)?;
     let selection = Selection::parse(&args.select)?;
-    let targets = open_all(&args.files, &args.write)?;
+    let targets = open_all(&files, &args.write)?;
     let plans = targets
         .iter()
         .map(|target| Plan {
-            scanner: &scanner,
+            matcher: &matcher,
             replacement: Some(&replacement),
             range: selection.range_in(target),
             nth: selection.nth,
@@ -64,17 +37,23 @@ pub fn run(args: &ReplaceArgs) -> Result<Outcome, Error> {
     // The check phase: nothing is written until every file has passed it.
     // A guard needs the counts; a match that may lie in a hole needs its
     // blocks provided now, so that a full disk stops the run here; and
-    // reading a hole may fail (a full tmpfs), which must fail here too.
-    let in_holes = |target: &Target| target.has_holes && pattern.contains(&0);
-    if args.expect.is_some() || targets.iter().any(|target| target.has_holes) {
+    // reading a hole may fail (a full tmpfs), which must fail here too; a
+    // regex replacement's every expansion must be as long as its match.
+    let check_lengths = !matcher.same_length(&replacement);
+    if args.expect.is_some() || check_lengths || targets.iter().any(|target| target.has_holes) {
         let mut holds = true;
         for (target, plan) in targets.iter().zip(&plans) {
-            let mut reserve = Reserve { target };
-            let sink: &mut dyn Sink = match in_holes(target) && !args.write.dry_run {
-                true => &mut reserve,
+            let view = target.map()?;
+            let mut check = Check {
+                target,
+                reserve: target.has_holes && !args.write.dry_run,
+                lengths: check_lengths.then_some((&matcher, &replacement, &view)),
+                with: Vec::new(),
+            };
+            let sink: &mut dyn Sink = match check.reserve || check_lengths {
+                true => &mut check,
                 false => &mut Count,
             };
-            let view = target.map()?;
             let read_only = Plan {
                 context: 0,
                 ..*plan
@@ -95,11 +74,11 @@ pub fn run(args: &ReplaceArgs) -> Result<Outcome, Error> {
         }
     }
     if let Some(path) = args.write.journal.as_ref().filter(|_| !args.write.dry_run) {
-        record_journal(path, &targets, &plans, &replacement)?;
+        record_journal(path, &targets, &plans, &replacement, &matcher)?;
     }
 
     let style = HitStyle {
-        show_name: args.files.len() > 1,
+        show_name: files.len() > 1,
         hex_offsets: args.report.hex_offsets,
         json: args.report.json,
         context: args.report.context.is_some(),
@@ -151,8 +130,8 @@ pub fn run(args: &ReplaceArgs) -> Result<Outcome, Error> {
         if style.json {
             let mut summary = output::summary(
                 &target.path,
-                tally.matches,
-                tally.scanned,
+                &tally,
+                matcher.patterns(),
                 started.elapsed().as_millis(),
             );
             summary.insert("dry_run".into(), json!(args.write.dry_run));
@@ -168,19 +147,36 @@ pub fn run(args: &ReplaceArgs) -> Result<Outcome, Error> {
     })
 }
 
-/// The sink of the check pass over a sparse file: provides the blocks of
-/// every match that lies in a hole.
-struct Reserve<'a> {
+/// The sink of the check pass: provides the blocks of every match that
+/// lies in a hole of a sparse file, and checks that every expansion of a
+/// regex replacement is as long as its match.
+struct Check<'a> {
     target: &'a Target,
+    reserve: bool,
+    lengths: Option<(&'a Matcher, &'a Replacement, &'a Mapping)>,
+    with: Vec<u8>,
 }
 
-impl Sink for Reserve<'_> {
+impl Sink for Check<'_> {
     fn wants_hits(&self) -> bool {
         true
     }
 
     fn hit(&mut self, hit: &Hit) -> Result<bool, Error> {
-        self.target.reserve(hit.offset as u64, hit.len as u64)?;
+        if let Some((matcher, replacement, view)) = self.lengths {
+            matcher.replacement_into(replacement, view.bytes(), hit.found(), &mut self.with);
+            if self.with.len() != hit.len {
+                return Err(self.target.problem(format!(
+                    "the replacement at offset {} is {} bytes but the match is {} bytes; they must be the same length; nothing written",
+                    hit.offset,
+                    self.with.len(),
+                    hit.len
+                )));
+            }
+        }
+        if self.reserve {
+            self.target.reserve(hit.offset as u64, hit.len as u64)?;
+        }
         Ok(true)
     }
 }
@@ -190,7 +186,8 @@ fn record_journal(
     path: &std::path::Path,
     targets: &[Target],
     plans: &[Plan],
-    with: &[u8],
+    replacement: &Replacement,
+    matcher: &Matcher,
 ) -> Result<(), Error> {
     let mut recorder = Recorder::create(path)?;
     let recorded = (|| {
@@ -203,7 +200,10 @@ fn record_journal(
             };
             let mut record = Record {
                 recorder: &mut recorder,
-                with,
+                matcher,
+                replacement,
+                view: &view,
+                with: Vec::new(),
             };
             pass::run(
                 target,

@@ -1,0 +1,227 @@
+//! The patterns of a find and the pairs of a replace, from the command line
+//! (`PATTERN`, `-p`, `--pair`, `--regex`, `--mask`) or from a file (`-f`),
+//! turned into one matcher and what replaces each match.
+
+use std::ffi::{OsStr, OsString};
+use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+
+use crate::cli::{FindArgs, ReplaceArgs, SyntaxArgs};
+use crate::error::Error;
+use crate::matcher::{Matcher, Replacement};
+use crate::pattern::{self, Syntax};
+
+use super::{read_bytes, read_bytes_or_empty};
+
+/// The matcher of a find, and its files.
+pub fn for_find(args: &FindArgs) -> Result<(Matcher, Vec<OsString>), Error> {
+    let syntax = Syntax::from(args.syntax);
+    let mut files = args.files.clone();
+    let listed = !args.patterns.is_empty() || args.patterns_from.is_some();
+    let mut patterns = Vec::new();
+    if listed {
+        if let Some(first) = &args.pattern {
+            files.insert(0, first.clone());
+        }
+        for arg in &args.patterns {
+            patterns.push(read_bytes("pattern", arg, syntax)?);
+        }
+        if let Some(list) = &args.patterns_from {
+            let text = read_list(list)?;
+            for (line, bytes) in pattern::list_lines(&text) {
+                let at = || format!("{}:{line}", list.to_string_lossy());
+                let parsed = pattern::parse(bytes, syntax)
+                    .map_err(|e| Error::argument(at(), e.to_string()))?;
+                patterns.push(parsed);
+            }
+            if patterns.is_empty() {
+                return Err(Error::argument(list.to_string_lossy(), "holds no pattern"));
+            }
+        }
+    } else {
+        let pattern = args.pattern.as_ref().ok_or_else(missing_pattern)?;
+        patterns.push(read_bytes("pattern", pattern, syntax)?);
+    }
+    require_files(&files)?;
+    let matcher = build(patterns, args.matching.regex, args.matching.ignore_case)?;
+    Ok((matcher, files))
+}
+
+/// The matcher of a replace, what replaces each match, and its files.
+pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsString>), Error> {
+    let syntax = Syntax::from(args.syntax);
+    let pad = args
+        .pad
+        .as_deref()
+        .map(|pad| pattern::parse_pad(pad).map_err(|e| Error::argument("--pad", e)))
+        .transpose()?;
+    let mut positional: Vec<OsString> = args
+        .pattern
+        .iter()
+        .chain(&args.replacement)
+        .cloned()
+        .collect();
+    positional.extend(args.files.iter().cloned());
+    let listed = !args.pairs.is_empty() || args.pairs_from.is_some();
+    if listed {
+        let mut olds = Vec::new();
+        let mut news = Vec::new();
+        for pair in args.pairs.chunks(2) {
+            let (old, new) = read_pair("--pair", &pair[0], &pair[1], syntax, pad)?;
+            olds.push(old);
+            news.push(new);
+        }
+        if let Some(list) = &args.pairs_from {
+            let text = read_list(list)?;
+            for (line, bytes) in pattern::list_lines(&text) {
+                let at = format!("{}:{line}", list.to_string_lossy());
+                let (old, new) = pattern::split_pair(bytes).ok_or_else(|| {
+                    Error::argument(&at, "no tab between OLD and NEW (OLD<TAB>NEW a line)")
+                })?;
+                let (old, new) = read_pair(
+                    &at,
+                    OsStr::from_bytes(old),
+                    OsStr::from_bytes(new),
+                    syntax,
+                    pad,
+                )?;
+                olds.push(old);
+                news.push(new);
+            }
+            if olds.is_empty() {
+                return Err(Error::argument(list.to_string_lossy(), "holds no pair"));
+            }
+        }
+        require_files(&positional)?;
+        let matcher = build(olds, false, args.matching.ignore_case)?;
+        return Ok((matcher, Replacement::Table(news), positional));
+    }
+    if positional.is_empty() {
+        return Err(missing_pattern());
+    }
+    let pattern_arg = positional.remove(0);
+    let pattern = read_bytes("pattern", &pattern_arg, syntax)?;
+    if let Some(mask) = &args.mask {
+        let byte = pattern::parse_pad(mask).map_err(|e| Error::argument("--mask", e))?;
+        require_files(&positional)?;
+        let matcher = build(
+            vec![pattern],
+            args.matching.regex,
+            args.matching.ignore_case,
+        )?;
+        return Ok((matcher, Replacement::Mask(byte), positional));
+    }
+    if positional.is_empty() {
+        return Err(Error::argument(
+            "REPLACEMENT",
+            "is missing (or give --mask BYTE)",
+        ));
+    }
+    let replacement_arg = positional.remove(0);
+    require_files(&positional)?;
+    if args.matching.regex {
+        let template = read_bytes_or_empty("replacement", &replacement_arg, syntax)?;
+        let matcher = build(vec![pattern], true, args.matching.ignore_case)?;
+        return Ok((matcher, Replacement::Expand(template), positional));
+    }
+    let (old, new) = read_pair("replacement", &pattern_arg, &replacement_arg, syntax, pad)
+        .map(|(_, new)| (pattern, new))?;
+    let matcher = build(vec![old], false, args.matching.ignore_case)?;
+    Ok((matcher, Replacement::Table(vec![new]), positional))
+}
+
+/// Reads one OLD/NEW pair, padding NEW with `pad`; `what` names it in
+/// errors (`--pair`, `FILE:LINE`, `replacement`).
+fn read_pair(
+    what: &str,
+    old: &OsStr,
+    new: &OsStr,
+    syntax: Syntax,
+    pad: Option<u8>,
+) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    let old = read_bytes(what, old, syntax)?;
+    let mut new = match pad {
+        Some(_) => read_bytes_or_empty(what, new, syntax)?,
+        None => read_bytes(what, new, syntax)?,
+    };
+    if let Some(byte) = pad
+        && new.len() < old.len()
+    {
+        new.resize(old.len(), byte);
+    }
+    if new.len() != old.len() {
+        let subject = if what == "replacement" {
+            "replacement"
+        } else {
+            what
+        };
+        let (new_is, old_is) = if what == "replacement" {
+            ("is", "the pattern is")
+        } else {
+            ("NEW is", "OLD is")
+        };
+        return Err(Error::argument(
+            subject,
+            format!(
+                "{new_is} {} bytes but {old_is} {} bytes; they must be the same length{}",
+                new.len(),
+                old.len(),
+                if new.len() < old.len() {
+                    " (--pad BYTE fills a shorter one)"
+                } else {
+                    ""
+                }
+            ),
+        ));
+    }
+    Ok((old, new))
+}
+
+fn build(patterns: Vec<Vec<u8>>, regex: bool, ignore_case: bool) -> Result<Matcher, Error> {
+    if regex {
+        let [expression] = &patterns[..] else {
+            return Err(Error::argument("--regex", "takes one PATTERN"));
+        };
+        return Matcher::regex(expression, ignore_case).map_err(|e| Error::argument("pattern", e));
+    }
+    Matcher::literals(patterns, ignore_case).map_err(|e| Error::argument("pattern", e))
+}
+
+/// The bytes of a pattern or pair file; `-` is standard input.
+fn read_list(path: &OsStr) -> Result<Vec<u8>, Error> {
+    let name = path.to_string_lossy();
+    if path.as_bytes() == b"-" {
+        let mut text = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut text)
+            .map_err(|e| Error::io("-", e))?;
+        return Ok(text);
+    }
+    std::fs::read(path).map_err(|e| Error::io(name, e))
+}
+
+fn missing_pattern() -> Error {
+    Error::argument("PATTERN", "is missing")
+}
+
+fn require_files(files: &[OsString]) -> Result<(), Error> {
+    match files.is_empty() {
+        true => Err(Error::argument(
+            "FILE",
+            "is missing: name at least one file",
+        )),
+        false => Ok(()),
+    }
+}
+
+impl From<SyntaxArgs> for Syntax {
+    fn from(args: SyntaxArgs) -> Syntax {
+        if args.hex {
+            Syntax::Hex
+        } else if args.escapes {
+            Syntax::Escapes
+        } else {
+            Syntax::Literal
+        }
+    }
+}

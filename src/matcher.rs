@@ -1,0 +1,728 @@
+//! The matcher: non-overlapping, left-to-right matches of one literal (memmem),
+//! several or case-insensitive literals (Aho-Corasick, leftmost-longest) or a
+//! regular expression, walked a segment at a time or split across threads.
+//!
+//! Find, replace, the dry run and the journal all take their matches from
+//! here; it is pure (no I/O) and checked against naive oracles in the tests.
+
+use std::convert::Infallible;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use aho_corasick::{AhoCorasick, Input, MatchKind};
+use memchr::memmem::Finder;
+use regex::bytes::{Regex, RegexBuilder};
+
+/// A match: bytes `[start, end)`, of pattern number `pattern`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match {
+    pub start: usize,
+    pub end: usize,
+    pub pattern: usize,
+}
+
+impl Match {
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+}
+
+/// Compiled patterns: one engine behind one interface.
+pub struct Matcher {
+    engine: Engine,
+    /// The patterns as given (a regex: its text), for reports.
+    patterns: Vec<Vec<u8>>,
+    /// The longest a match can be; `usize::MAX` when a regex has no bound.
+    max_len: usize,
+    /// How far past a segment's end a match starting in it may reach; a
+    /// regex always sees the whole range, for its assertions.
+    reach: usize,
+    /// Whether a range may be cut into independent segments.
+    splittable: bool,
+}
+
+enum Engine {
+    One(Box<Finder<'static>>),
+    Many(AhoCorasick),
+    Regex(Regex),
+}
+
+/// What replaces each match.
+pub enum Replacement {
+    /// One replacement per pattern, by pattern number.
+    Table(Vec<Vec<u8>>),
+    /// A regex replacement template (`$1`, `${name}`).
+    Expand(Vec<u8>),
+    /// Every byte of the match overwritten with this one.
+    Mask(u8),
+}
+
+/// What a step of a [`Cursor`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A match.
+    Match(Match),
+    /// No further match starts below this offset: a point to report
+    /// progress and to settle the bytes before it.
+    Scanned(usize),
+}
+
+/// How a split scan divides its range between threads.
+#[derive(Debug, Clone, Copy)]
+pub struct Split {
+    pub threads: usize,
+    pub segment: usize,
+}
+
+impl Matcher {
+    /// Literal patterns, none empty; `ignore_case` folds ASCII letters.
+    pub fn literals(patterns: Vec<Vec<u8>>, ignore_case: bool) -> Result<Matcher, String> {
+        if patterns.is_empty() || patterns.iter().any(Vec::is_empty) {
+            return Err("is empty".into());
+        }
+        let max_len = patterns.iter().map(Vec::len).max().unwrap_or(1);
+        let (engine, splittable) = if patterns.len() == 1 && !ignore_case {
+            let overlapping = has_border(&patterns[0]);
+            (
+                Engine::One(Box::new(Finder::new(&patterns[0]).into_owned())),
+                !overlapping,
+            )
+        } else {
+            let ac = AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .ascii_case_insensitive(ignore_case)
+                .build(&patterns)
+                .map_err(|e| format!("cannot be compiled: {e}"))?;
+            // One pattern folded: its occurrences overlap as its folded
+            // form's do. Several: where a match starts depends on which
+            // pattern ended before, so one walk.
+            let splittable = patterns.len() == 1 && !has_border(&patterns[0].to_ascii_lowercase());
+            (Engine::Many(ac), splittable)
+        };
+        Ok(Matcher {
+            engine,
+            patterns,
+            max_len,
+            reach: max_len - 1,
+            splittable,
+        })
+    }
+
+    /// A regular expression over bytes (the `regex` crate's syntax); one
+    /// that can match the empty string is refused, as it would match
+    /// between every two bytes.
+    pub fn regex(expression: &[u8], ignore_case: bool) -> Result<Matcher, String> {
+        let text = std::str::from_utf8(expression)
+            .map_err(|_| "is not valid UTF-8, which a regular expression must be".to_string())?;
+        let hir = regex_syntax::ParserBuilder::new()
+            .case_insensitive(ignore_case)
+            .utf8(false)
+            .build()
+            .parse(text)
+            .map_err(|e| one_line(&e.to_string()))?;
+        if hir.properties().minimum_len().is_none_or(|min| min == 0) {
+            return Err(
+                "can match the empty string; give a pattern that matches at least one byte".into(),
+            );
+        }
+        let regex = RegexBuilder::new(text)
+            .case_insensitive(ignore_case)
+            .size_limit(64 << 20)
+            .build()
+            .map_err(|e| one_line(&e.to_string()))?;
+        Ok(Matcher {
+            engine: Engine::Regex(regex),
+            patterns: vec![expression.to_vec()],
+            max_len: hir.properties().maximum_len().unwrap_or(usize::MAX),
+            reach: usize::MAX,
+            splittable: false,
+        })
+    }
+
+    pub fn patterns(&self) -> &[Vec<u8>] {
+        &self.patterns
+    }
+
+    /// The longest a match can be (`usize::MAX`: unbounded).
+    pub fn max_len(&self) -> usize {
+        self.max_len
+    }
+
+    /// Whether a range can be cut into independent segments. Only when no
+    /// two occurrences can overlap is every occurrence a match, whatever
+    /// came before; `aa` in `aaaaa` depends on where the previous match
+    /// ended, so such patterns (and several patterns, and regexes) are
+    /// scanned in one walk.
+    pub fn can_split(&self) -> bool {
+        self.splittable
+    }
+
+    /// Whether the replacement of a match is always as long as the match:
+    /// otherwise every expansion is checked before anything is written.
+    pub fn same_length(&self, replacement: &Replacement) -> bool {
+        match replacement {
+            Replacement::Table(table) => {
+                table.len() == self.patterns.len()
+                    && table
+                        .iter()
+                        .zip(&self.patterns)
+                        .all(|(r, p)| r.len() == p.len())
+            }
+            Replacement::Mask(_) => true,
+            Replacement::Expand(_) => false,
+        }
+    }
+
+    /// The leftmost match starting at or after `from` and lying inside
+    /// `hay`. For a regex, `hay` is all of the range, so that assertions
+    /// (`\b`, `$`) see the bytes around a match.
+    pub fn find_in(&self, hay: &[u8], from: usize) -> Option<Match> {
+        if from >= hay.len() {
+            return None;
+        }
+        match &self.engine {
+            Engine::One(finder) => {
+                let start = from + finder.find(&hay[from..])?;
+                Some(Match {
+                    start,
+                    end: start + finder.needle().len(),
+                    pattern: 0,
+                })
+            }
+            Engine::Many(ac) => {
+                let found = ac.find(Input::new(hay).span(from..hay.len()))?;
+                Some(Match {
+                    start: found.start(),
+                    end: found.end(),
+                    pattern: found.pattern().as_usize(),
+                })
+            }
+            Engine::Regex(regex) => {
+                let found = regex.find_at(hay, from)?;
+                Some(Match {
+                    start: found.start(),
+                    end: found.end(),
+                    pattern: 0,
+                })
+            }
+        }
+    }
+
+    /// The first match starting in `[from, to)` and lying inside `hay`.
+    pub fn find_at(&self, hay: &[u8], from: usize, to: usize) -> Option<Match> {
+        self.find_in(hay, from).filter(|found| found.start < to)
+    }
+
+    /// The bytes that replace `found` in `hay`, into `out`.
+    pub fn replacement_into(
+        &self,
+        replacement: &Replacement,
+        hay: &[u8],
+        found: Match,
+        out: &mut Vec<u8>,
+    ) {
+        out.clear();
+        match (replacement, &self.engine) {
+            (Replacement::Table(table), _) => out.extend_from_slice(&table[found.pattern]),
+            (Replacement::Mask(byte), _) => out.resize(found.len(), *byte),
+            (Replacement::Expand(template), Engine::Regex(regex)) => {
+                if let Some(captures) = regex.captures_at(hay, found.start) {
+                    captures.expand(template, out);
+                }
+            }
+            (Replacement::Expand(template), _) => out.extend_from_slice(template),
+        }
+    }
+
+    /// A left-to-right walk over the matches lying entirely inside
+    /// `[start, end)`, reporting progress every `segment` bytes.
+    pub fn cursor(&self, start: usize, end: usize, segment: usize) -> Cursor {
+        let segment = segment.max(1);
+        Cursor {
+            pos: start,
+            segment_end: end.min(start.saturating_add(segment)),
+            end,
+            segment,
+            finished: false,
+            ahead: None,
+            exhausted: false,
+        }
+    }
+
+    fn count(&self, hay: &[u8]) -> u64 {
+        match &self.engine {
+            Engine::One(finder) => finder.find_iter(hay).count() as u64,
+            Engine::Many(ac) => ac.find_iter(hay).count() as u64,
+            Engine::Regex(regex) => regex.find_iter(hay).count() as u64,
+        }
+    }
+
+    /// The number of matches in `hay[range]`, counted by `split.threads`
+    /// threads; `done(offset, len)` is called as each segment is finished.
+    pub fn count_split(
+        &self,
+        hay: &[u8],
+        range: Range<usize>,
+        split: Split,
+        done: &(dyn Fn(usize, usize) + Sync),
+    ) -> u64 {
+        let count = |segment: Range<usize>| Ok::<u64, Infallible>(self.count(&hay[segment]));
+        let Ok((inside, crossing)) = self.split_run(hay, range, split, count, done);
+        inside + crossing.len() as u64
+    }
+
+    /// Runs `work(segment)` on every segment of `range` from
+    /// `split.threads` threads and sums the results (each segment's matches
+    /// are those starting in it and ending before its end); also returns,
+    /// in order, the matches that cross a boundary between two segments.
+    /// Each boundary is read once, just before the first of its two
+    /// segments is worked on: before `work` can change anything near it,
+    /// yet late enough that its pages are released with the segment's own.
+    pub fn split_run<E: Send>(
+        &self,
+        hay: &[u8],
+        range: Range<usize>,
+        split: Split,
+        work: impl Fn(Range<usize>) -> Result<u64, E> + Sync,
+        done: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<(u64, Vec<Match>), E> {
+        debug_assert!(self.can_split() && self.max_len < split.segment);
+        let count = range.len().div_ceil(split.segment);
+        // boundaries[i] lies between segments i and i + 1.
+        let boundaries: Vec<OnceLock<Option<Match>>> = (0..count.saturating_sub(1))
+            .map(|_| OnceLock::new())
+            .collect();
+        let read_boundary = |i: usize| {
+            if let Some(cell) = boundaries.get(i) {
+                let boundary = range.start + (i + 1) * split.segment;
+                cell.get_or_init(|| self.crossing_match(hay, range.end, split.segment, boundary));
+            }
+        };
+        let inside = run_parallel(0..count, split.threads, |i| {
+            if i > 0 {
+                read_boundary(i - 1);
+            }
+            read_boundary(i);
+            let start = range.start + i * split.segment;
+            let end = range.end.min(start + split.segment);
+            let n = work(start..end)?;
+            done(start, end - start);
+            Ok(n)
+        })?;
+        let crossing = boundaries
+            .into_iter()
+            .filter_map(|cell| cell.into_inner().flatten())
+            .collect();
+        Ok((inside, crossing))
+    }
+
+    /// The match that starts in the segment just before `boundary` and ends
+    /// after it, if any: at most one, as two would overlap.
+    fn crossing_match(
+        &self,
+        hay: &[u8],
+        end: usize,
+        segment: usize,
+        boundary: usize,
+    ) -> Option<Match> {
+        let m = self.max_len;
+        let lo = (boundary + 1).saturating_sub(m).max(boundary - segment);
+        let hi = end.min(boundary + m - 1);
+        let window = &hay[lo..hi];
+        let mut pos = 0;
+        while let Some(found) = self.find_in(window, pos) {
+            if found.start + lo >= boundary {
+                return None;
+            }
+            if found.end + lo > boundary {
+                return Some(Match {
+                    start: found.start + lo,
+                    end: found.end + lo,
+                    pattern: found.pattern,
+                });
+            }
+            pos = found.end;
+        }
+        None
+    }
+}
+
+/// A resumable walk over matches; it holds no borrow of the haystack, so the
+/// caller may write into a match between two steps.
+pub struct Cursor {
+    pos: usize,
+    segment_end: usize,
+    end: usize,
+    segment: usize,
+    finished: bool,
+    /// A match found past the current segment, kept for its turn.
+    ahead: Option<Match>,
+    /// Whether no match is left before `end`.
+    exhausted: bool,
+}
+
+impl Cursor {
+    /// The next match or progress point, or `None` at the end. `hay` must
+    /// hold the range's bytes (it may be longer).
+    pub fn next(&mut self, matcher: &Matcher, hay: &[u8]) -> Option<Step> {
+        if self.finished {
+            return None;
+        }
+        // Every match starting in this segment ends inside the window;
+        // a regex's window is all of the range, for its assertions.
+        let window_end = self.end.min(self.segment_end.saturating_add(matcher.reach));
+        let found = match self.ahead.take() {
+            Some(found) => Some(found),
+            None if self.exhausted => None,
+            None => {
+                let found = matcher.find_in(&hay[..window_end], self.pos);
+                if found.is_none() && window_end == self.end {
+                    self.exhausted = true;
+                }
+                found
+            }
+        };
+        match found {
+            Some(found) if found.start < self.segment_end => {
+                self.pos = found.end;
+                return Some(Step::Match(found));
+            }
+            // A match found past this segment in a window that reaches the
+            // end is the next match; in a shorter window a longer pattern
+            // starting there might reach past it, so it is looked for again.
+            Some(found) if window_end == self.end => self.ahead = Some(found),
+            _ => {}
+        }
+        let scanned = self.segment_end;
+        self.pos = self.pos.max(scanned);
+        if scanned >= self.end {
+            self.finished = true;
+        } else {
+            self.segment_end = self.end.min(scanned + self.segment);
+        }
+        Some(Step::Scanned(scanned))
+    }
+}
+
+/// Whether some proper prefix of `pattern` is also its suffix, which is
+/// exactly when two occurrences can overlap.
+fn has_border(pattern: &[u8]) -> bool {
+    (1..pattern.len()).any(|k| pattern[..k] == pattern[pattern.len() - k..])
+}
+
+/// A parser's multi-line message folded onto one line.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Runs `work` on every item from `threads` threads and sums the results;
+/// the first error stops the others and is returned.
+fn run_parallel<T: Send, E: Send>(
+    items: impl Iterator<Item = T> + Send,
+    threads: usize,
+    work: impl Fn(T) -> Result<u64, E> + Sync,
+) -> Result<u64, E> {
+    if threads <= 1 {
+        return items.map(work).sum();
+    }
+    let queue = Mutex::new(items);
+    let total = AtomicU64::new(0);
+    let failed = AtomicBool::new(false);
+    let first_error = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                while !failed.load(Ordering::Relaxed) {
+                    let Some(item) = queue.lock().unwrap_or_else(|e| e.into_inner()).next() else {
+                        break;
+                    };
+                    match work(item) {
+                        Ok(n) => {
+                            total.fetch_add(n, Ordering::Relaxed);
+                        }
+                        Err(error) => {
+                            failed.store(true, Ordering::Relaxed);
+                            first_error
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .get_or_insert(error);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    match first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        Some(error) => Err(error),
+        None => Ok(total.into_inner()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The oracle: at each position the longest pattern that matches there
+    /// (ASCII case folded with `fold`), skipping past each match, like
+    /// Python's `bytes.count` for one pattern and `grep -F -o` for several.
+    fn naive_matches(
+        hay: &[u8],
+        patterns: &[Vec<u8>],
+        fold: bool,
+        start: usize,
+        end: usize,
+    ) -> Vec<Match> {
+        let eq = |a: &[u8], b: &[u8]| {
+            if fold {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            }
+        };
+        let mut found = Vec::new();
+        let mut i = start;
+        while i < end {
+            let best = patterns
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| i + p.len() <= end && eq(&hay[i..i + p.len()], p))
+                .max_by_key(|(n, p)| (p.len(), std::cmp::Reverse(*n)));
+            match best {
+                Some((n, p)) => {
+                    found.push(Match {
+                        start: i,
+                        end: i + p.len(),
+                        pattern: n,
+                    });
+                    i += p.len();
+                }
+                None => i += 1,
+            }
+        }
+        found
+    }
+
+    fn walk(matcher: &Matcher, hay: &[u8], start: usize, end: usize, segment: usize) -> Vec<Match> {
+        let mut cursor = matcher.cursor(start, end, segment);
+        let mut found = Vec::new();
+        let mut last_scanned = start;
+        while let Some(step) = cursor.next(matcher, &hay[..end]) {
+            match step {
+                Step::Match(m) => found.push(m),
+                Step::Scanned(upto) => {
+                    assert!(upto > last_scanned || upto == end, "progress must advance");
+                    assert!(found.last().is_none_or(|m| m.start < upto));
+                    last_scanned = upto;
+                }
+            }
+        }
+        assert_eq!(last_scanned, end, "the walk must report reaching the end");
+        found
+    }
+
+    /// Haystacks over a tiny alphabet, so overlapping, adjacent and edge
+    /// matches are common, and sizes that cross 4 KiB pages.
+    fn haystack() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(b'A')], 0..200),
+            proptest::collection::vec(
+                prop_oneof![Just(b'a'), Just(b'b'), Just(b'c'), Just(b'B')],
+                4000..9000
+            ),
+        ]
+    }
+
+    fn pattern() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b')], 1..5)
+    }
+
+    proptest! {
+        #[test]
+        fn one_literal_matches_oracle(hay in haystack(), pat in pattern(), segment in 1usize..5000, cut in 0usize..100) {
+            let matcher = Matcher::literals(vec![pat.clone()], false).unwrap();
+            let start = cut.min(hay.len());
+            let end = hay.len() - cut.min(hay.len() - start);
+            prop_assert_eq!(walk(&matcher, &hay, start, end, segment), naive_matches(&hay, &[pat], false, start, end));
+        }
+
+        #[test]
+        fn several_literals_and_ignore_case_match_oracle(
+            hay in haystack(),
+            pats in proptest::collection::vec(pattern(), 1..5),
+            fold: bool,
+            segment in 1usize..5000,
+            cut in 0usize..100,
+        ) {
+            let matcher = Matcher::literals(pats.clone(), fold).unwrap();
+            let start = cut.min(hay.len());
+            let end = hay.len() - cut.min(hay.len() - start);
+            prop_assert_eq!(walk(&matcher, &hay, start, end, segment), naive_matches(&hay, &pats, fold, start, end));
+        }
+
+        #[test]
+        fn regex_walk_matches_find_iter_on_the_whole_buffer(
+            hay in haystack(),
+            expr in prop_oneof![Just("a+b"), Just("ab|ba"), Just("(?i)ab{1,3}"), Just("a[ab]a"), Just(r"\bb+"), Just("b$")],
+            segment in 1usize..5000,
+        ) {
+            let matcher = Matcher::regex(expr.as_bytes(), false).unwrap();
+            let regex = Regex::new(expr).unwrap();
+            let expected: Vec<_> = regex.find_iter(&hay).map(|m| (m.start(), m.end())).collect();
+            let found: Vec<_> = walk(&matcher, &hay, 0, hay.len(), segment).iter().map(|m| (m.start, m.end)).collect();
+            prop_assert_eq!(found, expected);
+        }
+
+        #[test]
+        fn split_count_and_work_match_oracle(hay in haystack(), pat in pattern(), fold: bool, threads in 1usize..4, segment in 5usize..3000) {
+            let matcher = Matcher::literals(vec![pat.clone()], fold).unwrap();
+            prop_assume!(matcher.can_split());
+            let split = Split { threads, segment };
+            let expected = naive_matches(&hay, std::slice::from_ref(&pat), fold, 0, hay.len());
+            let done_bytes = AtomicU64::new(0);
+            let done = |_: usize, len: usize| { done_bytes.fetch_add(len as u64, Ordering::Relaxed); };
+            prop_assert_eq!(matcher.count_split(&hay, 0..hay.len(), split, &done), expected.len() as u64);
+            prop_assert_eq!(done_bytes.load(Ordering::Relaxed), hay.len() as u64);
+
+            // Each segment's matches, found with find_at as the pass finds
+            // them, plus the crossing ones: every match exactly once.
+            let seen = Mutex::new(Vec::new());
+            let work = |segment: Range<usize>| -> Result<u64, ()> {
+                let mut n = 0;
+                let mut pos = segment.start;
+                while let Some(m) = matcher.find_at(&hay[..segment.end], pos, segment.end) {
+                    seen.lock().unwrap().push(m);
+                    pos = m.end;
+                    n += 1;
+                }
+                Ok(n)
+            };
+            let (inside, crossing) = matcher.split_run(&hay, 0..hay.len(), split, work, &|_, _| {}).unwrap();
+            prop_assert_eq!(inside + crossing.len() as u64, expected.len() as u64);
+            let mut seen = seen.into_inner().unwrap();
+            seen.extend(crossing);
+            seen.sort_unstable_by_key(|m| m.start);
+            prop_assert_eq!(seen, expected);
+        }
+    }
+
+    #[test]
+    fn overlapping_pattern_is_found_left_to_right() {
+        let matcher = Matcher::literals(vec![b"aa".to_vec()], false).unwrap();
+        let starts: Vec<_> = walk(&matcher, b"aaaaa", 0, 5, 2)
+            .iter()
+            .map(|m| m.start)
+            .collect();
+        assert_eq!(starts, vec![0, 2]);
+        assert!(!matcher.can_split());
+        let splits = |p: &[u8], fold| {
+            Matcher::literals(vec![p.to_vec()], fold)
+                .unwrap()
+                .can_split()
+        };
+        assert!(splits(b"ERROR", false));
+        assert!(!splits(b"abab", false));
+        assert!(!splits(b"aBA", true), "aba folded has a border");
+        assert!(splits(b"aBA", false));
+    }
+
+    #[test]
+    fn the_longest_pattern_wins_and_then_the_first_given() {
+        let pats = vec![
+            b"ab".to_vec(),
+            b"abcd".to_vec(),
+            b"cd".to_vec(),
+            b"ab".to_vec(),
+        ];
+        let matcher = Matcher::literals(pats, false).unwrap();
+        let found = walk(&matcher, b"abcdab", 0, 6, 3);
+        assert_eq!(
+            found,
+            vec![
+                Match {
+                    start: 0,
+                    end: 4,
+                    pattern: 1
+                },
+                Match {
+                    start: 4,
+                    end: 6,
+                    pattern: 0
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn regex_replacements_expand_and_mask() {
+        let matcher = Matcher::regex(br"id=(?P<hex>[0-9a-f]{4})", false).unwrap();
+        let hay = b"x id=beef y";
+        let found = matcher.find_in(hay, 0).unwrap();
+        let mut out = Vec::new();
+        matcher.replacement_into(
+            &Replacement::Expand(b"ID=${hex}".to_vec()),
+            hay,
+            found,
+            &mut out,
+        );
+        assert_eq!(out, b"ID=beef");
+        matcher.replacement_into(&Replacement::Mask(b'X'), hay, found, &mut out);
+        assert_eq!(out, b"XXXXXXX");
+    }
+
+    #[test]
+    fn a_regex_that_matches_nothing_but_empty_is_refused() {
+        assert!(
+            Matcher::regex(b"x*", false)
+                .err()
+                .unwrap()
+                .contains("empty string")
+        );
+        assert!(Matcher::regex(b"(", false).is_err());
+        assert_eq!(
+            Matcher::regex(b"id=[0-9a-f]{8}", false).unwrap().max_len(),
+            11
+        );
+    }
+
+    #[test]
+    fn matches_across_a_page_boundary() {
+        let mut hay = vec![b'.'; 8192];
+        hay[4094..4099].copy_from_slice(b"ERROR");
+        hay[8187..].copy_from_slice(b"ERROR");
+        hay[..5].copy_from_slice(b"ERROR");
+        let matcher = Matcher::literals(vec![b"ERROR".to_vec()], false).unwrap();
+        let starts: Vec<_> = walk(&matcher, &hay, 0, hay.len(), 4096)
+            .iter()
+            .map(|m| m.start)
+            .collect();
+        assert_eq!(starts, vec![0, 4094, 8187]);
+        let split = Split {
+            threads: 2,
+            segment: 4096,
+        };
+        assert_eq!(
+            matcher.count_split(&hay, 0..hay.len(), split, &|_, _| {}),
+            3
+        );
+    }
+
+    #[test]
+    fn split_run_stops_at_the_first_error() {
+        let matcher = Matcher::literals(vec![b"x".to_vec()], false).unwrap();
+        let hay = vec![b'x'; 100];
+        let split = Split {
+            threads: 2,
+            segment: 10,
+        };
+        let fail = |segment: Range<usize>| match segment.start {
+            50 => Err(50),
+            _ => Ok(1),
+        };
+        assert_eq!(
+            matcher.split_run(&hay, 0..100, split, fail, &|_, _| {}),
+            Err(50)
+        );
+    }
+}
