@@ -40,6 +40,9 @@ pub struct Matcher {
     reach: usize,
     /// Whether a range may be cut into independent segments.
     splittable: bool,
+    /// The longest pattern of zeros (length, number): what matches, again
+    /// and again, inside a hole.
+    zero_match: Option<(usize, usize)>,
 }
 
 enum Engine {
@@ -100,12 +103,19 @@ impl Matcher {
             let splittable = patterns.len() == 1 && !has_border(&patterns[0].to_ascii_lowercase());
             (Engine::Many(ac), splittable)
         };
+        let zero_match = patterns
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.iter().all(|&b| b == 0))
+            .max_by_key(|(n, p)| (p.len(), std::cmp::Reverse(*n)))
+            .map(|(n, p)| (p.len(), n));
         Ok(Matcher {
             engine,
             patterns,
             max_len,
             reach: max_len - 1,
             splittable,
+            zero_match,
         })
     }
 
@@ -137,6 +147,7 @@ impl Matcher {
             max_len: hir.properties().maximum_len().unwrap_or(usize::MAX),
             reach: usize::MAX,
             splittable: false,
+            zero_match: None,
         })
     }
 
@@ -156,6 +167,14 @@ impl Matcher {
     /// scanned in one walk.
     pub fn can_split(&self) -> bool {
         self.splittable
+    }
+
+    /// Whether a match may hold a zero byte, and so lie partly in a hole.
+    pub fn may_match_zeros(&self) -> bool {
+        match self.engine {
+            Engine::Regex(_) => true,
+            _ => self.patterns.iter().any(|p| p.contains(&0)),
+        }
     }
 
     /// Whether the replacement of a match is always as long as the match:
@@ -247,6 +266,9 @@ impl Matcher {
             finished: false,
             ahead: None,
             exhausted: false,
+            hole: None,
+            no_more_holes: false,
+            edge: Vec::new(),
         }
     }
 
@@ -348,8 +370,29 @@ impl Matcher {
     }
 }
 
+/// Where a file has holes: stretches that read as zeros and that a walk
+/// never reads. A file without holes has [`NoHoles`].
+pub trait Holes {
+    /// The first hole that ends after `from` (it may start before it).
+    fn next_hole(&mut self, from: usize) -> Option<Range<usize>>;
+}
+
+pub struct NoHoles;
+
+impl Holes for NoHoles {
+    fn next_hole(&mut self, _: usize) -> Option<Range<usize>> {
+        None
+    }
+}
+
 /// A resumable walk over matches; it holds no borrow of the haystack, so the
 /// caller may write into a match between two steps.
+///
+/// Around a hole the walk reads only the data: matches that cross a hole's
+/// edge are found in a small window stitched from the data and zeros, and
+/// inside a hole only a pattern of zeros can match, every `z` bytes, which
+/// needs no reading at all. A regex (whose window is the whole range) reads
+/// holes as data.
 pub struct Cursor {
     pos: usize,
     segment_end: usize,
@@ -360,18 +403,124 @@ pub struct Cursor {
     ahead: Option<Match>,
     /// Whether no match is left before `end`.
     exhausted: bool,
+    /// The next hole ending after `pos`, cut to the range.
+    hole: Option<Range<usize>>,
+    no_more_holes: bool,
+    /// A window stitched from data and zeros, at a hole's edge.
+    edge: Vec<u8>,
 }
 
 impl Cursor {
     /// The next match or progress point, or `None` at the end. `hay` must
-    /// hold the range's bytes (it may be longer).
-    pub fn next(&mut self, matcher: &Matcher, hay: &[u8]) -> Option<Step> {
-        if self.finished {
+    /// hold the range's bytes (it may be longer); its bytes inside holes
+    /// are never read.
+    pub fn next(&mut self, matcher: &Matcher, hay: &[u8], holes: &mut dyn Holes) -> Option<Step> {
+        loop {
+            if self.finished {
+                return None;
+            }
+            let Some(hole) = self.hole_ahead(matcher, holes) else {
+                return Some(self.data_step(matcher, hay, self.end, self.end));
+            };
+            let reach = matcher.reach;
+            let data_stop = hole.start.saturating_sub(reach);
+            if self.pos < data_stop {
+                return Some(self.data_step(matcher, hay, hole.start, data_stop));
+            }
+            if self.pos < hole.start {
+                match self.edge_match(matcher, hay, holes, hole.start) {
+                    Some(found) => return Some(self.take(found)),
+                    None => self.pos = hole.start,
+                }
+                continue;
+            }
+            let interior_stop = hole.end.saturating_sub(reach).max(hole.start);
+            if self.pos < interior_stop {
+                // Every byte a match starting here could cover is a zero:
+                // only the longest pattern of zeros matches.
+                return Some(match matcher.zero_match {
+                    Some((len, pattern)) => self.take(Match {
+                        start: self.pos,
+                        end: self.pos + len,
+                        pattern,
+                    }),
+                    None => {
+                        self.pos = interior_stop;
+                        self.segment_end = self.pos;
+                        Step::Scanned(self.pos)
+                    }
+                });
+            }
+            match self.edge_match(matcher, hay, holes, hole.end) {
+                Some(found) => return Some(self.take(found)),
+                None => self.pos = hole.end,
+            }
+        }
+    }
+
+    fn take(&mut self, found: Match) -> Step {
+        self.pos = found.end;
+        Step::Match(found)
+    }
+
+    /// The next hole, unless the walk reads holes as data (a regex).
+    fn hole_ahead(&mut self, matcher: &Matcher, holes: &mut dyn Holes) -> Option<Range<usize>> {
+        if matcher.reach == usize::MAX || self.no_more_holes {
             return None;
         }
+        if let Some(hole) = &self.hole
+            && hole.end > self.pos
+        {
+            return Some(hole.clone());
+        }
+        self.hole = holes
+            .next_hole(self.pos)
+            .filter(|hole| hole.start < self.end && hole.end > self.pos)
+            .map(|hole| hole.start..hole.end.min(self.end));
+        self.no_more_holes = self.hole.is_none();
+        self.hole.clone()
+    }
+
+    /// The leftmost match starting in `[pos, stop)`, found in a window
+    /// stitched from the data and the zeros of the holes around `stop`.
+    fn edge_match(
+        &mut self,
+        matcher: &Matcher,
+        hay: &[u8],
+        holes: &mut dyn Holes,
+        stop: usize,
+    ) -> Option<Match> {
+        let from = self.pos;
+        let to = self.end.min(stop.saturating_add(matcher.reach));
+        self.edge.clear();
+        let mut at = from;
+        while at < to {
+            let next = holes.next_hole(at).filter(|hole| hole.start < to);
+            let data_end = next.as_ref().map_or(to, |hole| hole.start.max(at));
+            self.edge.extend_from_slice(&hay[at..data_end]);
+            let zeros_end = next.map_or(to, |hole| hole.end.min(to));
+            self.edge
+                .resize(self.edge.len() + (zeros_end - data_end), 0);
+            at = zeros_end;
+        }
+        let found = matcher.find_in(&self.edge, 0)?;
+        (found.start + from < stop).then_some(Match {
+            start: found.start + from,
+            end: found.end + from,
+            pattern: found.pattern,
+        })
+    }
+
+    /// A step over data: matches starting in `[pos, stop)` and lying in
+    /// `hay[..limit]`, or the end of a segment.
+    fn data_step(&mut self, matcher: &Matcher, hay: &[u8], limit: usize, stop: usize) -> Step {
+        if self.segment_end <= self.pos {
+            self.segment_end = self.pos.saturating_add(self.segment);
+        }
+        self.segment_end = self.segment_end.min(stop);
         // Every match starting in this segment ends inside the window;
         // a regex's window is all of the range, for its assertions.
-        let window_end = self.end.min(self.segment_end.saturating_add(matcher.reach));
+        let window_end = limit.min(self.segment_end.saturating_add(matcher.reach));
         let found = match self.ahead.take() {
             Some(found) => Some(found),
             None if self.exhausted => None,
@@ -384,10 +533,7 @@ impl Cursor {
             }
         };
         match found {
-            Some(found) if found.start < self.segment_end => {
-                self.pos = found.end;
-                return Some(Step::Match(found));
-            }
+            Some(found) if found.start < self.segment_end => return self.take(found),
             // A match found past this segment in a window that reaches the
             // end is the next match; in a shorter window a longer pattern
             // starting there might reach past it, so it is looked for again.
@@ -398,10 +544,10 @@ impl Cursor {
         self.pos = self.pos.max(scanned);
         if scanned >= self.end {
             self.finished = true;
-        } else {
-            self.segment_end = self.end.min(scanned + self.segment);
+        } else if scanned < stop {
+            self.segment_end = stop.min(scanned + self.segment);
         }
-        Some(Step::Scanned(scanned))
+        Step::Scanned(scanned)
     }
 }
 
@@ -505,14 +651,37 @@ mod tests {
     }
 
     fn walk(matcher: &Matcher, hay: &[u8], start: usize, end: usize, segment: usize) -> Vec<Match> {
+        walk_holes(matcher, hay, start, end, segment, &mut NoHoles)
+    }
+
+    /// Holes as a sorted list of ranges.
+    struct ListedHoles(Vec<Range<usize>>);
+
+    impl Holes for ListedHoles {
+        fn next_hole(&mut self, from: usize) -> Option<Range<usize>> {
+            self.0.iter().find(|hole| hole.end > from).cloned()
+        }
+    }
+
+    fn walk_holes(
+        matcher: &Matcher,
+        hay: &[u8],
+        start: usize,
+        end: usize,
+        segment: usize,
+        holes: &mut dyn Holes,
+    ) -> Vec<Match> {
         let mut cursor = matcher.cursor(start, end, segment);
         let mut found = Vec::new();
         let mut last_scanned = start;
-        while let Some(step) = cursor.next(matcher, &hay[..end]) {
+        while let Some(step) = cursor.next(matcher, &hay[..end], holes) {
             match step {
                 Step::Match(m) => found.push(m),
                 Step::Scanned(upto) => {
-                    assert!(upto > last_scanned || upto == end, "progress must advance");
+                    assert!(
+                        upto > last_scanned || upto == end || upto == start,
+                        "progress must advance"
+                    );
                     assert!(found.last().is_none_or(|m| m.start < upto));
                     last_scanned = upto;
                 }
@@ -559,6 +728,42 @@ mod tests {
             let start = cut.min(hay.len());
             let end = hay.len() - cut.min(hay.len() - start);
             prop_assert_eq!(walk(&matcher, &hay, start, end, segment), naive_matches(&hay, &pats, fold, start, end));
+        }
+
+        #[test]
+        fn holes_are_never_read_and_match_as_zeros(
+            data in proptest::collection::vec(prop_oneof![Just(0u8), Just(b'a'), Just(b'b')], 0..3000),
+            cuts in proptest::collection::vec((0usize..3000, 0usize..400), 0..6),
+            pats in proptest::collection::vec(
+                proptest::collection::vec(prop_oneof![Just(0u8), Just(0u8), Just(b'a')], 1..6), 1..4),
+            segment in 1usize..2000,
+            cut in 0usize..50,
+        ) {
+            // The file: `data` with holes punched in it (zeros); the walk
+            // sees the holes' bytes as 0xff, so reading one shows.
+            let mut holes: Vec<Range<usize>> = cuts
+                .iter()
+                .map(|&(at, len)| at.min(data.len())..(at + len).min(data.len()))
+                .filter(|hole| !hole.is_empty())
+                .collect();
+            holes.sort_by_key(|hole| hole.start);
+            let mut merged: Vec<Range<usize>> = Vec::new();
+            for hole in holes {
+                match merged.last_mut() {
+                    Some(last) if hole.start <= last.end => last.end = last.end.max(hole.end),
+                    _ => merged.push(hole),
+                }
+            }
+            let mut file = data.clone();
+            let mut poisoned = data.clone();
+            for hole in &merged {
+                file[hole.clone()].fill(0);
+                poisoned[hole.clone()].fill(0xff);
+            }
+            let matcher = Matcher::literals(pats.clone(), false).unwrap();
+            let start = cut.min(file.len());
+            let found = walk_holes(&matcher, &poisoned, start, file.len(), segment, &mut ListedHoles(merged));
+            prop_assert_eq!(found, naive_matches(&file, &pats, false, start, file.len()));
         }
 
         #[test]

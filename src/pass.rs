@@ -8,7 +8,7 @@ use std::ops::Range;
 use crate::bytesink::{ByteSink, FileSink};
 use crate::error::Error;
 use crate::map::Mapping;
-use crate::matcher::{Match, Matcher, Replacement, Split, Step};
+use crate::matcher::{Holes, Match, Matcher, NoHoles, Replacement, Split, Step};
 use crate::progress::Progress;
 use crate::target::Target;
 
@@ -131,7 +131,9 @@ pub fn run(
         None => Some(None),
         Some(sink) => sink.parallel().map(Some),
     };
+    // A sparse file is walked, so that its holes are skipped, not read.
     if let Some(file_sink) = parallel
+        && !target.has_holes
         && !sink.wants_hits()
         && unlimited
         && splittable
@@ -311,6 +313,13 @@ fn walk(
         }
     };
     let mut cursor = matcher.cursor(start, end, SEGMENT);
+    let mut file_holes;
+    let holes: &mut dyn Holes = if target.has_holes {
+        file_holes = target.holes();
+        &mut file_holes
+    } else {
+        &mut NoHoles
+    };
     view.will_need(start..start.saturating_add(READ_AHEAD));
     let mut tally = Tally {
         per_pattern: vec![0; matcher.patterns().len()],
@@ -321,7 +330,7 @@ fn walk(
     let (mut before, mut after, mut with) = (Vec::new(), Vec::new(), Vec::new());
     loop {
         // No match not yet selected starts below the frontier.
-        let mut frontier = match cursor.next(matcher, &view.bytes()[..end]) {
+        let mut frontier = match cursor.next(matcher, &view.bytes()[..end], &mut *holes) {
             None => usize::MAX,
             Some(Step::Scanned(upto)) => {
                 let ahead = upto.saturating_add(READ_AHEAD - SEGMENT);

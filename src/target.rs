@@ -5,6 +5,7 @@
 use std::ffi::OsStr;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Seek, SeekFrom};
+use std::ops::Range;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use crate::error::{Error, plain_reason};
 use crate::map::{self, Extent, Mapping};
+use crate::matcher::Holes;
 
 /// Whether the command only reads the file or also writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +114,14 @@ impl Target {
 
     pub fn len(&self) -> u64 {
         self.identity.len
+    }
+
+    /// The holes of this file, for a walk that skips them.
+    pub fn holes(&self) -> FileHoles<'_> {
+        FileHoles {
+            file: &self.file,
+            len: self.len(),
+        }
     }
 
     /// An error of this file, in mpatch's own words.
@@ -220,6 +230,28 @@ impl Target {
                     source,
                 },
             })
+    }
+}
+
+/// The holes of a file, found with `SEEK_HOLE` / `SEEK_DATA` as a walk
+/// reaches them.
+pub struct FileHoles<'a> {
+    file: &'a File,
+    len: u64,
+}
+
+impl Holes for FileHoles<'_> {
+    fn next_hole(&mut self, from: usize) -> Option<Range<usize>> {
+        // A file system that cannot tell reports no hole; so does an error.
+        let start = map::seek(self.file, from as u64, Extent::Hole).ok()??;
+        if start >= self.len {
+            return None;
+        }
+        let end = map::seek(self.file, start, Extent::Data)
+            .ok()?
+            .unwrap_or(self.len)
+            .min(self.len);
+        Some(start as usize..end as usize)
     }
 }
 

@@ -202,13 +202,16 @@ keep "$MNT/sparse"
     assert_eq!(ns.kept("sparse"), vec![0; MIB as usize]);
 }
 
-/// Reading a hole of a tmpfs file through a mapping makes tmpfs allocate a
-/// page; on a full tmpfs that cannot succeed. mpatch says so cleanly (a
-/// limitation documented in the README), where grep's read(2) sees zeros.
+/// Reading a hole of a tmpfs file through a mapping would make tmpfs
+/// allocate a page, which a full tmpfs cannot. mpatch never reads holes: it
+/// visits only the data (SEEK_DATA / SEEK_HOLE), so the search works.
 #[test]
-fn find_on_a_sparse_file_on_a_full_tmpfs_is_a_clean_error() {
+fn find_on_a_sparse_file_on_a_full_tmpfs_reads_only_its_data() {
     let s = Sandbox::new();
-    let Some(ns) = namespace(&s, "find_on_a_sparse_file_on_a_full_tmpfs_is_a_clean_error") else {
+    let Some(ns) = namespace(
+        &s,
+        "find_on_a_sparse_file_on_a_full_tmpfs_reads_only_its_data",
+    ) else {
         return;
     };
     ns.run(&format!(
@@ -218,50 +221,63 @@ printf 'head' >"$MNT/sparse"
 truncate -s 1M "$MNT/sparse"
 {FILL_THE_DISK}
 run find "$BIN" find -c head "$MNT/sparse"
+run zeros "$BIN" find -c -x 0000 "$MNT/sparse"
 "#
     ));
     assert_eq!(stdout(&ns.step("free")), "0\n", "the disk is full");
     let find = ns.step("find");
-    assert_error_line(
-        &find,
-        &ns.mounted("sparse"),
-        "a page could not be read or written (no space left on device, or an I/O error)",
+    assert_eq!(
+        (stdout(&find), stderr(&find), find.status.code()),
+        ("1\n".into(), "".into(), Some(0))
     );
+    // Zeros in the hole are found as if read, without reading them.
+    let zeros = ns.step("zeros");
+    assert_eq!(stdout(&zeros), format!("{}\n", (MIB - 4) / 2));
 }
 
-/// The same limitation must never leave a half-patched file: replace counts
-/// a sparse tmpfs file before writing, so it fails with nothing changed.
+/// A replace on that full tmpfs patches the data; one whose matches lie in
+/// the hole needs new blocks, which the check phase asks for before any
+/// byte changes: it fails with nothing changed.
 #[test]
-fn replace_on_a_sparse_file_on_a_full_tmpfs_changes_nothing() {
+fn replace_on_a_sparse_file_on_a_full_tmpfs_is_all_or_nothing() {
     let s = Sandbox::new();
     let Some(ns) = namespace(
         &s,
-        "replace_on_a_sparse_file_on_a_full_tmpfs_changes_nothing",
+        "replace_on_a_sparse_file_on_a_full_tmpfs_is_all_or_nothing",
     ) else {
         return;
     };
     ns.run(&format!(
         r#"
 mount -t tmpfs -o size=1m tmpfs "$MNT"
-printf 'ERROR' >"$MNT/sparse"
+printf 'ERROR\000\000' >"$MNT/sparse"
 truncate -s 1M "$MNT/sparse"
 printf 'ERROR' | dd of="$MNT/sparse" bs=1 seek=900000 conv=notrunc 2>/dev/null
 {FILL_THE_DISK}
-run replace "$BIN" replace ERROR FIXED "$MNT/sparse"
+run hole "$BIN" replace -x 0000 4141 "$MNT/sparse"
 keep "$MNT/sparse"
+run replace "$BIN" replace ERROR FIXED "$MNT/sparse"
+cp "$MNT/sparse" "$OUT/kept/after"
 "#
     ));
     assert_eq!(stdout(&ns.step("free")), "0\n", "the disk is full");
-    let replace = ns.step("replace");
-    assert_error_line(
-        &replace,
-        &ns.mounted("sparse"),
-        "a page could not be read or written (no space left on device, or an I/O error)",
-    );
+    let hole = ns.step("hole");
+    assert_error_line(&hole, &ns.mounted("sparse"), "no space left on device");
     let mut expected = vec![0u8; MIB as usize];
     expected[..5].copy_from_slice(b"ERROR");
     expected[900_000..900_005].copy_from_slice(b"ERROR");
-    assert!(ns.kept("sparse") == expected, "no match was patched");
+    assert!(
+        ns.kept("sparse") == expected,
+        "nothing was patched, not even the data's zeros"
+    );
+    let replace = ns.step("replace");
+    assert_eq!(
+        stdout(&replace),
+        format!("{}: 2 replaced\n", ns.mounted("sparse"))
+    );
+    expected[..5].copy_from_slice(b"FIXED");
+    expected[900_000..900_005].copy_from_slice(b"FIXED");
+    assert!(ns.kept("after") == expected);
 }
 
 #[test]

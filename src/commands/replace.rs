@@ -36,17 +36,18 @@ pub fn run(args: &ReplaceArgs) -> Result<Outcome, Error> {
 
     // The check phase: nothing is written until every file has passed it.
     // A guard needs the counts; a match that may lie in a hole needs its
-    // blocks provided now, so that a full disk stops the run here; and
-    // reading a hole may fail (a full tmpfs), which must fail here too; a
-    // regex replacement's every expansion must be as long as its match.
+    // blocks provided now, so that a full disk stops the run here; a regex
+    // replacement's every expansion must be as long as its match.
     let check_lengths = !matcher.same_length(&replacement);
-    if args.expect.is_some() || check_lengths || targets.iter().any(|target| target.has_holes) {
+    let reserve =
+        |target: &Target| target.has_holes && matcher.may_match_zeros() && !args.write.dry_run;
+    if args.expect.is_some() || check_lengths || targets.iter().any(reserve) {
         let mut holds = true;
         for (target, plan) in targets.iter().zip(&plans) {
             let view = target.map()?;
             let mut check = Check {
                 target,
-                reserve: target.has_holes && !args.write.dry_run,
+                reserve: reserve(target),
                 lengths: check_lengths.then_some((&matcher, &replacement, &view)),
                 with: Vec::new(),
             };
