@@ -360,7 +360,7 @@ fn bad_files_are_refused_with_their_name() {
     fs::create_dir(&dir).unwrap();
     let cases: [(&str, &str); 5] = [
         (
-            &*s.path("missing").leak().to_string_lossy(),
+            &*s.path("missing").to_string_lossy().into_owned().leak(),
             "no such file or directory",
         ),
         (
