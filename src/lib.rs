@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod generate;
 pub mod journal;
 pub mod map;
 pub mod offset;
