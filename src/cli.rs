@@ -417,7 +417,7 @@ pub fn parse() -> Result<Cli, std::process::ExitCode> {
     use clap::FromArgMatches;
     let mut command = command();
     let matches = command
-        .try_get_matches_from_mut(std::env::args_os())
+        .try_get_matches_from_mut(help_flags_to_help(std::env::args_os().collect()))
         .map_err(report)?;
     if let Some(kind) = matches.get_one::<String>("generate") {
         return Err(crate::generate::print(kind));
@@ -448,8 +448,26 @@ fn report(error: clap::Error) -> std::process::ExitCode {
     }
 }
 
-/// clap's message without its usage block and pointer to help, folded onto
-/// one line.
+/// clap's `help` subcommand takes only command names, so `mpatch help -h`
+/// would be an unknown command "-h": help flags after `help` are dropped,
+/// and a `help` left with nothing asks for help on help.
+fn help_flags_to_help(mut args: Vec<OsString>) -> Vec<OsString> {
+    if args.get(1).is_some_and(|arg| arg == "help") {
+        let given = args.len();
+        let mut index = 0;
+        args.retain(|arg| {
+            index += 1;
+            index <= 2 || (arg != "-h" && arg != "--help")
+        });
+        if args.len() == 2 && given > 2 {
+            args.push("help".into());
+        }
+    }
+    args
+}
+
+/// clap's message on one line: the sentence, then each tip as a clause after
+/// "; ", without clap's usage block and pointer to help.
 fn one_line(message: &str) -> String {
     let body = message.split("\n\nUsage:").next().unwrap_or(message);
     let body = body
@@ -457,5 +475,52 @@ fn one_line(message: &str) -> String {
         .next()
         .unwrap_or(body);
     let body = body.strip_prefix("error: ").unwrap_or(body);
-    body.split_whitespace().collect::<Vec<_>>().join(" ")
+    let squash = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (tips, sentence): (Vec<&str>, Vec<&str>) = body
+        .lines()
+        .partition(|line| line.trim_start().starts_with("tip: "));
+    let mut line = squash(&sentence.join(" "));
+    for tip in tips {
+        line.push_str("; ");
+        line.push_str(&squash(tip.trim_start().trim_start_matches("tip: ")));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn help_flags_after_help_are_dropped() {
+        let cases: [(&[&str], &[&str]); 5] = [
+            (&["mpatch", "help", "-h"], &["mpatch", "help", "help"]),
+            (&["mpatch", "help", "--help"], &["mpatch", "help", "help"]),
+            (
+                &["mpatch", "help", "find", "-h"],
+                &["mpatch", "help", "find"],
+            ),
+            (&["mpatch", "help"], &["mpatch", "help"]),
+            (&["mpatch", "find", "-h"], &["mpatch", "find", "-h"]),
+        ];
+        for (given, wanted) in cases {
+            assert_eq!(help_flags_to_help(args(given)), args(wanted), "{given:?}");
+        }
+    }
+
+    #[test]
+    fn tips_become_clauses() {
+        let message = "error: unexpected argument '--colr' found\n\n  \
+            tip: to pass '--colr' as a value, use '-- --colr'\n\n\
+            Usage: mpatch find [OPTIONS] <PATTERN> <FILE>...\n\n\
+            For more information, try '--help'.\n";
+        assert_eq!(
+            one_line(message),
+            "unexpected argument '--colr' found; to pass '--colr' as a value, use '-- --colr'"
+        );
+    }
 }
