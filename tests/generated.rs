@@ -217,3 +217,16 @@ fn man_examples_are_the_ones_help_shows() {
         assert!(help.contains("Exit status:"), "{kind}");
     }
 }
+
+#[test]
+fn a_closed_stdout_ends_generate_quietly() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(common::BIN)
+        .args(["--generate", "bash"])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stderr(&out), "");
+}
