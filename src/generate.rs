@@ -114,11 +114,10 @@ fn command_page(name: &str) -> Option<Vec<u8>> {
 /// One page: clap_mangen's sections where they serve, our own where they do
 /// not (its SYNOPSIS drops the `...` of repeated arguments).
 fn page(cmd: &clap::Command, title: &str, see_also: &[String]) -> Vec<u8> {
-    let version = cmd.get_version().unwrap_or(env!("CARGO_PKG_VERSION"));
     let man = Man::new(cmd.clone())
         .title(title.to_uppercase())
         .date(MAN_DATE)
-        .source(format!("mpatch {version}"))
+        .source(concat!("mpatch ", env!("CARGO_PKG_VERSION")))
         .manual("User Commands");
     let mut out = Vec::new();
     // Writing to a Vec cannot fail.
