@@ -59,12 +59,16 @@ _mpatch() {
 
     case "${cmd}" in
         mpatch)
-            opts="-h -V --help --version find replace peek poke undo help"
+            opts="-h -V --generate --help --version find replace peek poke undo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --generate)
+                    COMPREPLY=($(compgen -W "man man-find man-replace man-peek man-poke man-undo bash zsh fish elvish powershell" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

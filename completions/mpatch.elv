@@ -18,6 +18,7 @@ set edit:completion:arg-completer[mpatch] = {|@words|
     }
     var completions = [
         &'mpatch'= {
+            cand --generate 'Print a man page (man, man-COMMAND) or a shell''s completions (bash, zsh, fish, elvish, powershell)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -116,15 +117,15 @@ set edit:completion:arg-completer[mpatch] = {|@words|
             cand --allow-device 'Allow writing to a block device'
             cand -q 'Print nothing on success'
             cand --quiet 'Print nothing on success'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mpatch;undo'= {
             cand --lock-timeout 'Seconds to wait for another process''s lock on the file'
             cand --force 'Restore even regions that changed since the journal was written'
             cand --no-sync 'Leave writing the restored bytes to the kernel'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mpatch;help'= {
             cand find 'Print the byte offset of every match of PATTERN'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mpatch_global_optspecs
-    string join \n h/help V/version
+    string join \n generate= h/help V/version
 end
 
 function __fish_mpatch_needs_command
@@ -24,6 +24,17 @@ function __fish_mpatch_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c mpatch -n "__fish_mpatch_needs_command" -l generate -d 'Print a man page (man, man-COMMAND) or a shell\'s completions (bash, zsh, fish, elvish, powershell)' -r -f -a "man\t''
+man-find\t''
+man-replace\t''
+man-peek\t''
+man-poke\t''
+man-undo\t''
+bash\t''
+zsh\t''
+fish\t''
+elvish\t''
+powershell\t''"
 complete -c mpatch -n "__fish_mpatch_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mpatch -n "__fish_mpatch_needs_command" -s V -l version -d 'Print version'
 complete -c mpatch -n "__fish_mpatch_needs_command" -f -a "find" -d 'Print the byte offset of every match of PATTERN'
@@ -92,11 +103,11 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s n -l dry-run -d '
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l no-sync -d 'Leave writing the changed bytes to the kernel instead of waiting for the disk'
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l allow-device -d 'Allow writing to a block device'
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s q -l quiet -d 'Print nothing on success'
-complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s h -l help -d 'Print help'
+complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l lock-timeout -d 'Seconds to wait for another process\'s lock on the file' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l force -d 'Restore even regions that changed since the journal was written'
 complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l no-sync -d 'Leave writing the restored bytes to the kernel'
-complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -s h -l help -d 'Print help'
+complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo help" -f -a "find" -d 'Print the byte offset of every match of PATTERN'
 complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo help" -f -a "replace" -d 'Replace every match of PATTERN with a REPLACEMENT of the same length, in place'
 complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo help" -f -a "peek" -d 'Show bytes at an offset'

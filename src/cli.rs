@@ -7,15 +7,97 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Examples shown by `--help` and in the man page.
+/// Examples shown by `--help` and in the man page: each command line is
+/// indented two spaces, and what it does six, so `generate` can tell them apart.
 pub const EXAMPLES: &str = "\
 Examples:
   mpatch find ERROR big.log | head -3
+      The offsets of the first three matches
   mpatch replace --dry-run -C 8 ERROR FIXED big.log
+      Show each change, before and after, and change nothing
   mpatch replace --journal fix.mpj ERROR FIXED big.log
+      Replace every match, recording how to undo it
   mpatch peek big.log 0x1f40 32
+      Show 32 bytes at offset 0x1f40
   mpatch poke --hex firmware.bin 0x1f40 --expect 7400 9090
-  mpatch undo fix.mpj";
+      Write 90 90 at offset 0x1f40, only if 74 00 is there now
+  mpatch undo fix.mpj
+      Restore what the journalled replace changed";
+
+/// Examples of `mpatch find`, shown by its `--help` and in mpatch-find(1).
+pub const FIND_EXAMPLES: &str = "\
+Examples:
+  mpatch find ERROR app.log | head -3
+      The offsets of the first three matches
+  mpatch find -c ERROR app.log b.log
+      How many matches each file has
+  mpatch find -C 10 -m 2 ERROR app.log
+      The first two matches, each with 10 bytes either side
+  mpatch find --nth 3 --hex-offsets ERROR app.log
+      The offset of the third match, in hex
+  mpatch find -x 7f454c46 fw.bin
+      A pattern given as hex digits
+  mpatch find --json ERROR app.log
+      A JSON object per match and a summary per file";
+
+/// Examples of `mpatch replace`, shown by its `--help` and in mpatch-replace(1).
+pub const REPLACE_EXAMPLES: &str = "\
+Examples:
+  mpatch replace --dry-run -C 8 ERROR FIXED app.log
+      Show each change, before and after, and change nothing
+  mpatch replace ERROR FIXED app.log
+      Replace every match, in place
+  mpatch replace --pad ' ' ERROR OK app.log
+      Pad a shorter replacement with spaces
+  mpatch replace --expect 11 ERROR FIXED app.log b.log
+      Write only if each file has exactly 11 matches
+  mpatch replace --journal fix.mpj ERROR FIXED app.log
+      Replace, recording how to undo it with mpatch undo fix.mpj";
+
+/// Examples of `mpatch peek`, shown by its `--help` and in mpatch-peek(1).
+pub const PEEK_EXAMPLES: &str = "\
+Examples:
+  mpatch peek app.log 848 16
+      16 bytes from offset 848, as xxd shows them
+  mpatch peek -f hex app.log 0x350 5
+      5 bytes as plain hex digits, ready for --hex
+  mpatch peek -f text app.log -20
+      The last 20 bytes, with escapes
+  mpatch peek -f raw app.log 0 100 > head.bin
+      The first 100 bytes themselves";
+
+/// Examples of `mpatch poke`, shown by its `--help` and in mpatch-poke(1).
+pub const POKE_EXAMPLES: &str = "\
+Examples:
+  mpatch poke --hex fw.bin 8 9090
+      Write the bytes 90 90 at offset 8
+  mpatch poke --hex fw.bin 8 --expect 7405 9090
+      The same, only if 74 05 is there now
+  mpatch poke -e app.log -1 '\\n'
+      Write a newline over the last byte
+  mpatch poke --journal fix.mpj fw.bin 0x10 XY
+      Write, recording how to undo it with mpatch undo fix.mpj";
+
+/// Examples of `mpatch undo`, shown by its `--help` and in mpatch-undo(1).
+pub const UNDO_EXAMPLES: &str = "\
+Examples:
+  mpatch replace --journal fix.mpj ERROR FIXED app.log
+      Patch, keeping the old bytes in fix.mpj
+  mpatch undo fix.mpj
+      Restore them, and remove the journal
+  mpatch undo --force fix.mpj
+      Restore even regions that changed since the patch";
+
+/// find's usage: one PATTERN, or patterns given by -p and -f.
+const FIND_USAGE: &str = "\
+mpatch find [OPTIONS] <PATTERN> <FILE>...
+       mpatch find [OPTIONS] (-p <PATTERN> | -f <FILE>)... <FILE>...";
+
+/// replace's usage: a PATTERN and its REPLACEMENT, a mask, or pairs.
+const REPLACE_USAGE: &str = "\
+mpatch replace [OPTIONS] <PATTERN> <REPLACEMENT> <FILE>...
+       mpatch replace [OPTIONS] --mask <BYTE> <PATTERN> <FILE>...
+       mpatch replace [OPTIONS] (--pair <OLD> <NEW> | -f <FILE>)... <FILE>...";
 
 /// The exit status table shown by `--help` and in the man page.
 pub const EXIT_STATUS: &str = "\
@@ -46,14 +128,67 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print the byte offset of every match of PATTERN
+    ///
+    /// Matches are non-overlapping and found left to right, as grep -o and
+    /// Python's bytes.count find them: "aa" is found twice in "aaaaa", at 0
+    /// and 2. Each match is one line, its byte offset in decimal; with several
+    /// files, PATH:OFFSET. PATTERN is read as typed, or with -e (escapes) or
+    /// -x (hex digits).
+    #[command(
+        override_usage = FIND_USAGE,
+        after_help = FIND_EXAMPLES,
+        after_long_help = format!("{FIND_EXAMPLES}\n\n{EXIT_STATUS}")
+    )]
     Find(FindArgs),
     /// Replace every match of PATTERN with a REPLACEMENT of the same length, in place
+    ///
+    /// PATTERN and REPLACEMENT must be the same number of bytes (--pad fills a
+    /// shorter REPLACEMENT). Each file is changed where it is: it keeps its
+    /// inode, owner, mode, hardlinks and extended attributes, and only the
+    /// blocks that hold a changed byte are written. With several files, every
+    /// file is opened, checked and locked before any is written. --dry-run
+    /// applies every change to a private copy-on-write mapping and reports
+    /// exactly what the real run would do. Prints one line per file:
+    /// PATH: N replaced.
+    #[command(
+        override_usage = REPLACE_USAGE,
+        after_help = REPLACE_EXAMPLES,
+        after_long_help = format!("{REPLACE_EXAMPLES}\n\n{EXIT_STATUS}")
+    )]
     Replace(ReplaceArgs),
     /// Show bytes at an offset
+    ///
+    /// Shows LENGTH bytes (64 unless given) from OFFSET; a range running past
+    /// the end is cut at the end, and an OFFSET at or past the end is an
+    /// error. OFFSET and LENGTH take decimal or 0x hex; a negative OFFSET
+    /// counts from the end of the file.
+    #[command(
+        after_help = PEEK_EXAMPLES,
+        after_long_help = format!("{PEEK_EXAMPLES}\n\n{EXIT_STATUS}")
+    )]
     Peek(PeekArgs),
     /// Write bytes at an offset, in place
+    ///
+    /// Writes BYTES at OFFSET without changing the file's length: a write
+    /// that would run past the end is an error, and nothing is written.
+    /// --expect BYTES makes it a compare-and-swap: the write happens only if
+    /// the bytes now at OFFSET are these.
+    #[command(
+        after_help = POKE_EXAMPLES,
+        after_long_help = format!("{POKE_EXAMPLES}\n\n{EXIT_STATUS}")
+    )]
     Poke(PokeArgs),
     /// Revert a change recorded with --journal
+    ///
+    /// Checks that the journal is intact, that each file in it is the same
+    /// file (device, inode, size) and that every region still holds what the
+    /// patch left there; then restores the old bytes, flushes, and removes
+    /// the journal. If any region has changed since, nothing is restored and
+    /// the exit status is 2, unless --force.
+    #[command(
+        after_help = UNDO_EXAMPLES,
+        after_long_help = format!("{UNDO_EXAMPLES}\n\n{EXIT_STATUS}")
+    )]
     Undo(UndoArgs),
 }
 
@@ -191,10 +326,10 @@ pub struct FindArgs {
     #[arg(short = 'f', long = "patterns-from", value_name = "FILE")]
     pub patterns_from: Option<OsString>,
     /// The bytes to look for (unless -p or -f gives the patterns)
-    #[arg(value_name = "PATTERN")]
+    #[arg(value_name = "PATTERN", required_unless_present_any = ["patterns", "patterns_from"])]
     pub pattern: Option<OsString>,
     /// Files (or block devices) to search
-    #[arg(value_name = "FILE")]
+    #[arg(value_name = "FILE", required_unless_present_any = ["patterns", "patterns_from"])]
     pub files: Vec<OsString>,
 }
 
@@ -242,13 +377,13 @@ pub struct ReplaceArgs {
     #[arg(long, value_name = "BYTE")]
     pub mask: Option<String>,
     /// The bytes to look for (unless --pair or -f gives pairs)
-    #[arg(value_name = "PATTERN")]
+    #[arg(value_name = "PATTERN", required_unless_present_any = ["pairs", "pairs_from"])]
     pub pattern: Option<OsString>,
     /// The bytes to write instead, as long as PATTERN (with --regex, $1 and ${name} expand)
-    #[arg(value_name = "REPLACEMENT")]
+    #[arg(value_name = "REPLACEMENT", required_unless_present_any = ["pairs", "pairs_from", "mask"])]
     pub replacement: Option<OsString>,
     /// Files (or, with --allow-device, block devices) to patch
-    #[arg(value_name = "FILE")]
+    #[arg(value_name = "FILE", required_unless_present_any = ["pairs", "pairs_from", "mask"])]
     pub files: Vec<OsString>,
 }
 
@@ -320,17 +455,63 @@ pub struct UndoArgs {
     pub journal: PathBuf,
 }
 
-/// The clap command, for generating completions and the man page.
+/// The clap command: the derive tree plus `--generate`, which prints a man
+/// page or a completion script instead of running a command. It is added here
+/// because it must work without a subcommand, and `Cli` requires one.
 pub fn command() -> clap::Command {
+    let kinds = crate::generate::KINDS;
+    let shells: Vec<&str> = kinds
+        .iter()
+        .copied()
+        .filter(|kind| !kind.starts_with("man"))
+        .collect();
     <Cli as clap::CommandFactory>::command()
+        .subcommand_required(false)
+        .args_conflicts_with_subcommands(true)
+        .override_usage("mpatch <COMMAND> [ARGS]...\n       mpatch --generate <KIND>")
+        .arg(
+            clap::Arg::new("generate")
+                .long("generate")
+                .value_name("KIND")
+                .value_parser(clap::builder::PossibleValuesParser::new(
+                    kinds.iter().copied(),
+                ))
+                // Listed in the sentence: a bullet per kind would fill a page.
+                .hide_possible_values(true)
+                .help(format!(
+                    "Print a man page (man, man-COMMAND) or a shell's completions ({})",
+                    shells.join(", ")
+                ))
+                .long_help(format!(
+                    "Print a man page or a shell's completions, as shipped in man/ and \
+                     completions/. KIND is one of: {}",
+                    kinds.join(", ")
+                )),
+        )
 }
 
-/// Parses the process's arguments. Help and version are printed as clap
-/// prints them; a usage error becomes one line on stderr, like every other
-/// mpatch error, and exit status 2.
+/// Parses the process's arguments. Help, version and `--generate` print what
+/// they print and end the run (the `Err` exit status); a usage error becomes
+/// one line on stderr, like every other mpatch error, and exit status 2.
 pub fn parse() -> Result<Cli, std::process::ExitCode> {
+    use clap::FromArgMatches;
+    let mut command = command();
+    let matches = command
+        .try_get_matches_from_mut(help_flags_to_help(std::env::args_os().collect()))
+        .map_err(report)?;
+    if let Some(kind) = matches.get_one::<String>("generate") {
+        return Err(crate::generate::print(kind));
+    }
+    // Without --generate clap has already insisted on a subcommand (or shown
+    // the help), so this fails only if the two definitions disagree.
+    Cli::from_arg_matches(&matches).map_err(|error| report(error.format(&mut command)))
+}
+
+/// Prints a clap error, or the help or version it carries, and says how the
+/// run ends.
+fn report(error: clap::Error) -> std::process::ExitCode {
     use clap::error::ErrorKind;
-    Cli::try_parse().map_err(|error| match error.kind() {
+    match error.kind() {
         ErrorKind::DisplayHelp
         | ErrorKind::DisplayVersion
         | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
@@ -344,11 +525,29 @@ pub fn parse() -> Result<Cli, std::process::ExitCode> {
             );
             std::process::ExitCode::from(2)
         }
-    })
+    }
 }
 
-/// clap's message without its usage block and pointer to help, folded onto
-/// one line.
+/// clap's `help` subcommand takes only command names, so `mpatch help -h`
+/// would be an unknown command "-h": help flags after `help` are dropped,
+/// and a `help` left with nothing asks for help on help.
+fn help_flags_to_help(mut args: Vec<OsString>) -> Vec<OsString> {
+    if args.get(1).is_some_and(|arg| arg == "help") {
+        let given = args.len();
+        let mut index = 0;
+        args.retain(|arg| {
+            index += 1;
+            index <= 2 || (arg != "-h" && arg != "--help")
+        });
+        if args.len() == 2 && given > 2 {
+            args.push("help".into());
+        }
+    }
+    args
+}
+
+/// clap's message on one line: the sentence, then each tip as a clause after
+/// "; ", without clap's usage block and pointer to help.
 fn one_line(message: &str) -> String {
     let body = message.split("\n\nUsage:").next().unwrap_or(message);
     let body = body
@@ -356,5 +555,52 @@ fn one_line(message: &str) -> String {
         .next()
         .unwrap_or(body);
     let body = body.strip_prefix("error: ").unwrap_or(body);
-    body.split_whitespace().collect::<Vec<_>>().join(" ")
+    let squash = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (tips, sentence): (Vec<&str>, Vec<&str>) = body
+        .lines()
+        .partition(|line| line.trim_start().starts_with("tip: "));
+    let mut line = squash(&sentence.join(" "));
+    for tip in tips {
+        line.push_str("; ");
+        line.push_str(&squash(tip.trim_start().trim_start_matches("tip: ")));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn help_flags_after_help_are_dropped() {
+        let cases: [(&[&str], &[&str]); 5] = [
+            (&["mpatch", "help", "-h"], &["mpatch", "help", "help"]),
+            (&["mpatch", "help", "--help"], &["mpatch", "help", "help"]),
+            (
+                &["mpatch", "help", "find", "-h"],
+                &["mpatch", "help", "find"],
+            ),
+            (&["mpatch", "help"], &["mpatch", "help"]),
+            (&["mpatch", "find", "-h"], &["mpatch", "find", "-h"]),
+        ];
+        for (given, wanted) in cases {
+            assert_eq!(help_flags_to_help(args(given)), args(wanted), "{given:?}");
+        }
+    }
+
+    #[test]
+    fn tips_become_clauses() {
+        let message = "error: unexpected argument '--colr' found\n\n  \
+            tip: to pass '--colr' as a value, use '-- --colr'\n\n\
+            Usage: mpatch find [OPTIONS] <PATTERN> <FILE>...\n\n\
+            For more information, try '--help'.\n";
+        assert_eq!(
+            one_line(message),
+            "unexpected argument '--colr' found; to pass '--colr' as a value, use '-- --colr'"
+        );
+    }
 }

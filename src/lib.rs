@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod generate;
 
 mod bytesink;
 mod commands;

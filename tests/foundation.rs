@@ -360,7 +360,7 @@ fn bad_files_are_refused_with_their_name() {
     fs::create_dir(&dir).unwrap();
     let cases: [(&str, &str); 5] = [
         (
-            &*s.path("missing").leak().to_string_lossy(),
+            &*s.path("missing").to_string_lossy().into_owned().leak(),
             "no such file or directory",
         ),
         (
@@ -450,7 +450,12 @@ fn usage_errors_are_one_line_with_exit_2() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("mpatch: REPLACEMENT: is missing"), "{err}");
+    assert!(
+        err.starts_with(
+            "mpatch: the following required arguments were not provided: <REPLACEMENT> <FILE>..."
+        ),
+        "{err}"
+    );
     let out = mpatch()
         .args(["peek", "-f", "xml", "f", "0"])
         .output()

@@ -1,100 +1,50 @@
 //! The shell completions in `completions/` and the man pages in `man/` are
-//! generated from the command-line definition; this test fails when the
-//! committed files are out of date. Regenerate them with:
+//! what `mpatch --generate KIND` prints; this test fails when the committed
+//! files are out of date. Regenerate them with:
 //!
 //!     MPATCH_REGENERATE=1 cargo test --test generated
 
+mod common;
+
+use std::collections::BTreeSet;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use clap_complete::Shell;
-use clap_mangen::Man;
-use clap_mangen::roff::{Roff, roman};
+use common::{mpatch, stderr};
+use mpatch::generate::{self, KINDS};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every generated file, by path relative to the repository.
-fn generate() -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    for shell in [
-        Shell::Bash,
-        Shell::Zsh,
-        Shell::Fish,
-        Shell::Elvish,
-        Shell::PowerShell,
-    ] {
-        let mut cmd = mpatch::cli::command();
-        let mut out = Vec::new();
-        clap_complete::generate(shell, &mut cmd, "mpatch", &mut out);
-        let name = match shell {
-            Shell::Bash => "mpatch.bash",
-            Shell::Zsh => "_mpatch",
-            Shell::Fish => "mpatch.fish",
-            Shell::Elvish => "mpatch.elv",
-            _ => "_mpatch.ps1",
-        };
-        files.push((PathBuf::from("completions").join(name), out));
-    }
-
-    let mut cmd = mpatch::cli::command().disable_help_subcommand(true);
-    cmd.build();
-    files.push((PathBuf::from("man/mpatch.1"), main_page(&cmd)));
-    for sub in cmd.get_subcommands() {
-        let man = Man::new(sub.clone()).date("");
-        let mut out = Vec::new();
-        man.render(&mut out).unwrap();
-        files.push((PathBuf::from("man").join(man.get_filename()), out));
-    }
-    files
+fn committed(kind: &str) -> Vec<u8> {
+    let path = root().join(generate::path(kind).unwrap());
+    fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// mpatch.1: the generated sections plus EXIT STATUS and EXAMPLES, written
-/// from the same text that `--help` shows.
-fn main_page(cmd: &clap::Command) -> Vec<u8> {
-    let man = Man::new(cmd.clone());
-    let mut out = Vec::new();
-    man.render_title(&mut out).unwrap();
-    man.render_name_section(&mut out).unwrap();
-    man.render_synopsis_section(&mut out).unwrap();
-    man.render_description_section(&mut out).unwrap();
-    man.render_options_section(&mut out).unwrap();
-    man.render_subcommands_section(&mut out).unwrap();
-    let mut roff = Roff::default();
-    for (heading, text) in [
-        ("EXIT STATUS", mpatch::cli::EXIT_STATUS),
-        ("EXAMPLES", mpatch::cli::EXAMPLES),
-    ] {
-        roff.control("SH", [heading]);
-        for line in text.lines().skip(1) {
-            roff.control("TP", []).text([roman(line.trim())]);
-        }
-    }
-    roff.control("SH", ["SEE ALSO"]);
-    let pages: Vec<String> = cmd
+fn page(kind: &str) -> String {
+    String::from_utf8(generate::generate(kind).unwrap()).unwrap()
+}
+
+fn commands() -> Vec<String> {
+    mpatch::cli::command()
         .get_subcommands()
-        .map(|sub| format!("mpatch-{}(1)", sub.get_name()))
-        .collect();
-    roff.text([roman(pages.join(", "))]);
-    roff.to_writer(&mut out).unwrap();
-    man.render_version_section(&mut out).unwrap();
-    out
+        .map(|sub| sub.get_name().to_owned())
+        .filter(|name| name != "help")
+        .collect()
 }
 
 #[test]
 fn completions_and_man_pages_are_current() {
     let regenerate = std::env::var_os("MPATCH_REGENERATE").is_some();
     let mut stale = Vec::new();
-    for (relative, content) in generate() {
+    for kind in KINDS {
+        let relative = generate::path(kind).unwrap();
         let path = root().join(&relative);
+        let content = generate::generate(kind).unwrap();
         if regenerate {
             fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::File::create(&path)
-                .unwrap()
-                .write_all(&content)
-                .unwrap();
+            fs::write(&path, &content).unwrap();
         } else if fs::read(&path).ok().as_deref() != Some(&content[..]) {
             stale.push(relative.display().to_string());
         }
@@ -107,15 +57,176 @@ fn completions_and_man_pages_are_current() {
 }
 
 #[test]
-fn man_page_has_exit_status_and_examples() {
-    let page = String::from_utf8(main_page(&mpatch::cli::command())).unwrap();
-    assert!(
-        page.contains(".SH \"EXIT STATUS\"") || page.contains(".SH EXIT STATUS"),
-        "{page}"
+fn every_shipped_file_has_a_kind_and_every_command_a_page() {
+    let named: BTreeSet<PathBuf> = KINDS.iter().map(|k| generate::path(k).unwrap()).collect();
+    for dir in ["man", "completions"] {
+        for entry in fs::read_dir(root().join(dir)).unwrap() {
+            let relative = Path::new(dir).join(entry.unwrap().file_name());
+            assert!(
+                named.contains(&relative),
+                "{} is not generated by any --generate KIND; remove it",
+                relative.display()
+            );
+        }
+    }
+    for command in commands() {
+        let kind = format!("man-{command}");
+        assert!(KINDS.contains(&kind.as_str()), "no {kind} in KINDS");
+    }
+}
+
+#[test]
+fn generate_prints_each_committed_file() {
+    // While regenerating, the committed files are being rewritten by the
+    // test above; the library's output is what they will hold.
+    let expected = |kind: &str| match std::env::var_os("MPATCH_REGENERATE") {
+        Some(_) => generate::generate(kind).unwrap(),
+        None => committed(kind),
+    };
+    for kind in KINDS {
+        let out = mpatch().args(["--generate", kind]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{kind}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{kind}");
+        assert!(
+            out.stdout == expected(kind),
+            "mpatch --generate {kind} differs from {}",
+            generate::path(kind).unwrap().display()
+        );
+    }
+}
+
+#[test]
+fn generate_needs_no_command_and_takes_none() {
+    let out = mpatch()
+        .args(["--generate", "man", "find", "x", "f"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "mpatch: the subcommand 'find' cannot be used with '--generate <KIND>' (see mpatch --help)\n"
     );
-    assert!(page.contains(".SH EXAMPLES"));
+    let out = mpatch().args(["--generate", "troff"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
     assert!(
-        page.contains("mpatch poke \\-\\-hex firmware.bin"),
-        "{page}"
+        stderr(&out).starts_with("mpatch: invalid value 'troff' for '--generate <KIND>'"),
+        "{}",
+        stderr(&out)
     );
+    // With no arguments at all, mpatch still shows its help.
+    let out = mpatch().output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("Usage: mpatch <COMMAND>"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn every_man_page_has_version_date_and_sections() {
+    let version = env!("CARGO_PKG_VERSION");
+    for kind in KINDS.iter().filter(|k| k.starts_with("man")) {
+        let page = page(kind);
+        let title = page.lines().find(|l| l.starts_with(".TH ")).unwrap();
+        assert!(
+            title.contains(&format!("\"mpatch {version}\"")) && title.contains(generate::MAN_DATE),
+            "{kind}: {title}"
+        );
+        for section in [
+            ".SH NAME",
+            ".SH SYNOPSIS",
+            ".SH DESCRIPTION",
+            ".SH OPTIONS",
+            ".SH \"EXIT STATUS\"",
+            ".SH EXAMPLES",
+        ] {
+            assert!(page.contains(section), "{kind} has no {section}:\n{page}");
+        }
+    }
+}
+
+#[test]
+fn the_date_is_a_fixed_iso_date() {
+    let date = generate::MAN_DATE.as_bytes();
+    assert_eq!(date.len(), 10);
+    assert!(date.iter().enumerate().all(|(i, b)| match i {
+        4 | 7 => *b == b'-',
+        _ => b.is_ascii_digit(),
+    }));
+}
+
+/// The SYNOPSIS section of a page, as roff.
+fn synopsis(page: &str) -> &str {
+    let start = page.find(".SH SYNOPSIS").unwrap();
+    let end = start + page[start..].find(".SH DESCRIPTION").unwrap();
+    &page[start..end]
+}
+
+#[test]
+fn synopsis_marks_repeated_arguments() {
+    assert!(
+        synopsis(&page("man-find")).contains("<\\fIFILE\\fR>..."),
+        "{}",
+        page("man-find")
+    );
+    assert!(synopsis(&page("man-replace")).contains("<\\fIFILE\\fR>..."));
+    assert!(synopsis(&page("man-peek")).contains("[\\fILENGTH\\fR]"));
+    assert!(!synopsis(&page("man-peek")).contains("..."));
+    let main = page("man");
+    assert!(synopsis(&main).contains("\\-\\-generate"), "{main}");
+}
+
+/// What `mpatch ARGS` prints on stdout.
+fn help(args: &[&str]) -> String {
+    let out = mpatch().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{args:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Text as roff writes it, so that it can be looked for in a page.
+fn roff(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('-', "\\-")
+        .replace('\'', "\\*(Aq")
+}
+
+#[test]
+fn man_examples_are_the_ones_help_shows() {
+    let mut pages = vec![("man".to_owned(), help(&["--help"]))];
+    for command in commands() {
+        pages.push((format!("man-{command}"), help(&[&command, "--help"])));
+    }
+    for (kind, help) in pages {
+        let examples = help
+            .split("Examples:\n")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no examples in the help for {kind}"));
+        let examples = examples.split("\n\n").next().unwrap();
+        let page = page(&kind);
+        let section = &page[page.find(".SH EXAMPLES").unwrap()..];
+        let mut commands = 0;
+        for line in examples.lines() {
+            assert!(
+                section.contains(&roff(line.trim())),
+                "{kind}: {line:?} is not in its EXAMPLES:\n{section}"
+            );
+            commands += usize::from(line.starts_with("  mpatch "));
+        }
+        assert!(commands >= 2, "{kind} has {commands} examples");
+        assert!(help.contains("Exit status:"), "{kind}");
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_generate_quietly() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(common::BIN)
+        .args(["--generate", "bash"])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stderr(&out), "");
 }
