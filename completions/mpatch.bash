@@ -77,7 +77,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__find)
-            opts="-e -x -m -q -C -c -l -H -i -p -f -h --escapes --hex --max-count --nth --range --quiet --context --hex-offsets --json --progress --count --files-with-matches --with-filename --no-filename --ignore-case --regex --pattern --patterns-from --help"
+            opts="-e -x -m -q -C -c -l -H -i -p -f -h --escapes --hex --max-count --nth --range --quiet --context --hex-offsets --json --color --progress --count --files-with-matches --with-filename --no-filename --ignore-case --regex --pattern --patterns-from --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -105,6 +105,10 @@ _mpatch() {
                     ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 --progress)
@@ -281,7 +285,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__replace)
-            opts="-e -x -m -q -C -n -i -f -h --escapes --hex --max-count --nth --range --quiet --context --hex-offsets --json --progress --dry-run --journal --no-sync --lock-timeout --allow-device --expect --pad --ignore-case --regex --pair --pairs-from --mask --help"
+            opts="-e -x -m -q -C -n -i -f -h --escapes --hex --max-count --nth --range --quiet --context --hex-offsets --json --color --progress --dry-run --journal --no-sync --lock-timeout --allow-device --expect --pad --ignore-case --regex --pair --pairs-from --mask --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -309,6 +313,10 @@ _mpatch() {
                     ;;
                 -C)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 --progress)

@@ -47,6 +47,9 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s m -l max-count -d
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l nth -d 'Only the Nth match (1-based) of each file' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l range -d 'Only matches lying entirely inside bytes [START, END); either end may be left out' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s C -l context -d 'Show N bytes either side of each match (at most 65536), the match in [brackets]' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l color -d 'Colour paths, offsets and matches: auto (stdout a terminal and NO_COLOR unset), always or never' -r -f -a "auto\t'When stdout is a terminal and NO_COLOR is unset'
+always\t''
+never\t''"
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l progress -d 'Progress bar on stderr for files of 256 MiB or more' -r -f -a "auto\t'When stderr is a terminal'
 always\t''
 never\t''"
@@ -68,6 +71,9 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s m -l max-count
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l nth -d 'Only the Nth match (1-based) of each file' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l range -d 'Only matches lying entirely inside bytes [START, END); either end may be left out' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s C -l context -d 'Show N bytes either side of each match (at most 65536), the match in [brackets]' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l color -d 'Colour paths, offsets and matches: auto (stdout a terminal and NO_COLOR unset), always or never' -r -f -a "auto\t'When stdout is a terminal and NO_COLOR is unset'
+always\t''
+never\t''"
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l progress -d 'Progress bar on stderr for files of 256 MiB or more' -r -f -a "auto\t'When stderr is a terminal'
 always\t''
 never\t''"

@@ -90,8 +90,8 @@ Examples:
 
 /// find's usage: one PATTERN, or patterns given by -p and -f.
 const FIND_USAGE: &str = "\
-mpatch find [OPTIONS] <PATTERN> <FILE>...
-       mpatch find [OPTIONS] (-p <PATTERN> | -f <FILE>)... <FILE>...";
+mpatch find [OPTIONS] <PATTERN> [FILE]...
+       mpatch find [OPTIONS] (-p <PATTERN> | -f <FILE>)... [FILE]...";
 
 /// replace's usage: a PATTERN and its REPLACEMENT, a mask, or pairs.
 const REPLACE_USAGE: &str = "\
@@ -234,6 +234,9 @@ pub struct ReportArgs {
     /// One JSON object per line: a "match" per match and a "summary" per file
     #[arg(long)]
     pub json: bool,
+    /// Colour paths, offsets and matches: auto (stdout a terminal and NO_COLOR unset), always or never
+    #[arg(long, value_enum, default_value_t = ColorMode::Auto, value_name = "WHEN")]
+    pub color: ColorMode,
     /// Progress bar on stderr for files of 256 MiB or more
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto, value_name = "WHEN")]
     pub progress: ProgressMode,
@@ -246,6 +249,31 @@ pub enum ProgressMode {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorMode {
+    /// When stdout is a terminal and NO_COLOR is unset
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ReportArgs {
+    /// Whether text output is coloured; JSON never is.
+    pub fn colored(&self) -> bool {
+        use std::io::IsTerminal;
+        !self.json
+            && match self.color {
+                ColorMode::Always => true,
+                ColorMode::Never => false,
+                ColorMode::Auto => {
+                    std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                }
+            }
+    }
 }
 
 impl From<ProgressMode> for crate::progress::ProgressMode {
@@ -328,8 +356,8 @@ pub struct FindArgs {
     /// The bytes to look for (unless -p or -f gives the patterns)
     #[arg(value_name = "PATTERN", required_unless_present_any = ["patterns", "patterns_from"])]
     pub pattern: Option<OsString>,
-    /// Files (or block devices) to search
-    #[arg(value_name = "FILE", required_unless_present_any = ["patterns", "patterns_from"])]
+    /// Files (or block devices, FIFOs) to search; none or "-": standard input
+    #[arg(value_name = "FILE")]
     pub files: Vec<OsString>,
 }
 

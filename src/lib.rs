@@ -16,6 +16,7 @@ mod pass;
 mod pattern;
 mod progress;
 mod render;
+mod stream;
 mod target;
 
 pub use error::{Error, Outcome, finish};

@@ -169,6 +169,15 @@ impl Matcher {
         self.splittable
     }
 
+    /// How far past its first byte a match can reach, and a regex look
+    /// (`\b`, `$`) past its last; `None` when a regex has no longest match.
+    pub fn bounded_reach(&self) -> Option<usize> {
+        match self.engine {
+            Engine::Regex(_) => (self.max_len != usize::MAX).then_some(self.max_len),
+            _ => Some(self.reach),
+        }
+    }
+
     /// Whether a match may hold a zero byte, and so lie partly in a hole.
     pub fn may_match_zeros(&self) -> bool {
         match self.engine {

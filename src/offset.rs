@@ -63,6 +63,19 @@ pub fn parse_range(text: &str) -> Result<RangeSpec, String> {
 }
 
 impl RangeSpec {
+    /// The range in a stream, whose length is not known: ends counted
+    /// from the end cannot be placed.
+    pub fn resolve_stream(&self) -> Result<(u64, u64), String> {
+        let place = |p: Option<Position>, open: u64| match p {
+            None => Ok(open),
+            Some(Position::FromStart(offset)) => Ok(offset),
+            Some(Position::FromEnd(_)) => {
+                Err("a negative offset needs a file; a stream's end is not known".to_string())
+            }
+        };
+        Ok((place(self.start, 0)?, place(self.end, u64::MAX)?))
+    }
+
     /// The byte range `[start, end)` inside a file of `len` bytes. Ends
     /// outside the file are cut to it, as Python's slices are (so
     /// `--range=-1024:` works on a shorter file too), and an inverted range

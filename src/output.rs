@@ -88,7 +88,16 @@ pub struct HitStyle {
     pub hex_offsets: bool,
     pub json: bool,
     pub context: bool,
+    /// Whether paths, offsets and matches are coloured (never in JSON).
+    pub color: bool,
 }
+
+/// SGR codes, as ripgrep colours its output.
+const PATH: &str = "35";
+const OFFSET: &str = "32";
+const MATCH: &str = "1;31";
+const OLD: &str = "31";
+const NEW: &str = "32";
 
 impl HitStyle {
     pub fn offset(&self, offset: u64) -> String {
@@ -99,13 +108,32 @@ impl HitStyle {
         }
     }
 
+    /// `text` in colour `code`, when colour is on.
+    fn paint(&self, code: &str, text: &str) -> String {
+        match self.color {
+            true => render::painted(code, text),
+            false => text.to_string(),
+        }
+    }
+
+    /// A path, coloured when colour is on.
+    pub fn path(&self, name: &str) -> String {
+        self.paint(PATH, name)
+    }
+
     /// `[PATH:]OFFSET`, the start of every text line about a match.
     fn label(&self, name: &str, offset: u64) -> String {
+        let offset = self.paint(OFFSET, &self.offset(offset));
         if self.show_name {
-            format!("{name}:{}", self.offset(offset))
+            format!("{}:{offset}", self.path(name))
         } else {
-            self.offset(offset)
+            offset
         }
+    }
+
+    fn context_of(&self, window: &[u8], hit: &Hit, code: &str) -> String {
+        let paint = self.color.then_some(code);
+        render::context(window, hit.lead, hit.len, paint)
     }
 
     /// Prints one match of `name` (whose path is `path`). A replacement
@@ -129,16 +157,16 @@ impl HitStyle {
             (false, _) => out.line(label),
             (true, None) => out.line(format_args!(
                 "{label}: {}",
-                render::context(hit.before, hit.lead, hit.len)
+                self.context_of(hit.before, hit, MATCH)
             )),
             (true, Some(after)) => {
                 out.line(format_args!(
                     "{label}- {}",
-                    render::context(hit.before, hit.lead, hit.len)
+                    self.context_of(hit.before, hit, OLD)
                 ));
                 out.line(format_args!(
                     "{label}+ {}",
-                    render::context(after, hit.lead, hit.len)
+                    self.context_of(after, hit, NEW)
                 ))
             }
         }

@@ -31,14 +31,28 @@ pub fn escape(bytes: &[u8]) -> String {
 
 /// `before[match]after`, escaped; `lead` bytes of `window` come before the
 /// match and `len` bytes are the match.
-pub fn context(window: &[u8], lead: usize, len: usize) -> String {
-    let mut out = String::with_capacity(window.len() + 8);
+/// With `paint` (an SGR code such as `1;31`) the match is coloured too.
+pub fn context(window: &[u8], lead: usize, len: usize, paint: Option<&str>) -> String {
+    let mut out = String::with_capacity(window.len() + 24);
     escape_into(&mut out, &window[..lead], true);
     out.push('[');
-    escape_into(&mut out, &window[lead..lead + len], true);
+    let matched = &window[lead..lead + len];
+    match paint {
+        Some(code) => {
+            let mut text = String::new();
+            escape_into(&mut text, matched, true);
+            out.push_str(&painted(code, &text));
+        }
+        None => escape_into(&mut out, matched, true),
+    }
     out.push(']');
     escape_into(&mut out, &window[lead + len..], true);
     out
+}
+
+/// `text` between the escape sequences of SGR `code` and a reset.
+pub fn painted(code: &str, text: &str) -> String {
+    format!("\x1b[{code}m{text}\x1b[0m")
 }
 
 /// xxd-style lines for `bytes` read at file offset `offset`: the absolute
@@ -94,8 +108,19 @@ mod tests {
     }
 
     #[test]
+    fn a_painted_match_keeps_its_brackets() {
+        assert_eq!(
+            context(b"a ERROR!", 2, 5, Some("1;31")),
+            "a [\x1b[1;31mERROR\x1b[0m]!"
+        );
+    }
+
+    #[test]
     fn context_marks_the_match() {
-        assert_eq!(context(b"say [ERROR]!", 5, 5), "say \\x5b[ERROR]\\x5d!");
-        assert_eq!(context(b"ERROR", 0, 5), "[ERROR]");
+        assert_eq!(
+            context(b"say [ERROR]!", 5, 5, None),
+            "say \\x5b[ERROR]\\x5d!"
+        );
+        assert_eq!(context(b"ERROR", 0, 5, None), "[ERROR]");
     }
 }

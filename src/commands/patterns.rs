@@ -42,7 +42,10 @@ pub fn for_find(args: &FindArgs) -> Result<(Matcher, Vec<OsString>), Error> {
         let pattern = args.pattern.as_ref().ok_or_else(missing_pattern)?;
         patterns.push(read_bytes("pattern", pattern, syntax)?);
     }
-    require_files(&files)?;
+    if files.is_empty() {
+        // Like grep: no file, standard input.
+        files.push("-".into());
+    }
     let matcher = build(patterns, args.matching.regex, args.matching.ignore_case)?;
     Ok((matcher, files))
 }

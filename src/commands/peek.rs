@@ -1,35 +1,51 @@
 //! `mpatch peek`: show LENGTH bytes from OFFSET as a hexdump, hex, escaped
-//! text or raw bytes, read and printed a chunk at a time.
+//! text or raw bytes, read and printed a chunk at a time, from a file or a stream.
 
+use std::collections::VecDeque;
 use std::os::unix::fs::FileExt;
 
 use crate::cli::{PeekArgs, PeekFormat};
 use crate::error::{Error, Outcome};
-use crate::offset;
+use crate::offset::{self, Position};
 use crate::output::Output;
 use crate::pattern::to_hex;
 use crate::render;
+use crate::stream::Stream;
 use crate::target::{Access, Target};
 
 /// Bytes read and printed at a time (a whole number of hexdump rows).
 const CHUNK: usize = 64 << 10;
+/// How far back from a stream's end a negative OFFSET may reach: those
+/// bytes are kept until the stream ends.
+const STREAM_BACK: u64 = 64 << 20;
 
 pub fn run(args: &PeekArgs) -> Result<Outcome, Error> {
     let position =
         offset::parse_position(&args.offset).map_err(|e| Error::argument("OFFSET", e))?;
     let length = offset::parse_number(&args.length).map_err(|e| Error::argument("LENGTH", e))?;
+    let mut out = Output::stdout();
+    match Stream::open(&args.file)? {
+        Some(stream) => peek_stream(stream, position, length, args.format, &mut out)?,
+        None => peek_file(args, position, length, &mut out)?,
+    }
+    if matches!(args.format, PeekFormat::Hex | PeekFormat::Text) {
+        out.bytes(b"\n");
+    }
+    out.finish(Outcome::Done)
+}
+
+fn peek_file(
+    args: &PeekArgs,
+    position: Position,
+    length: u64,
+    out: &mut Output,
+) -> Result<(), Error> {
     let target = Target::open(&args.file, Access::Read, true)?;
     let start = position
         .resolve(target.len())
         .map_err(|e| target.problem(e))?;
-    if start >= target.len() && !(start == 0 && length == 0) {
-        return Err(target.problem(format!(
-            "offset {start} is past the end of the file ({} bytes)",
-            target.len()
-        )));
-    }
+    check_start(&target.name, start, length, target.len())?;
     let end = start.saturating_add(length).min(target.len());
-    let mut out = Output::stdout();
     let mut chunk = vec![0; CHUNK.min((end - start) as usize)];
     let mut at = start;
     while at < end && out.is_open() {
@@ -44,16 +60,124 @@ pub fn run(args: &PeekArgs) -> Result<Outcome, Error> {
                 },
                 _ => Error::io(&target.name, e),
             })?;
-        match args.format {
-            PeekFormat::Hexdump => out.bytes(render::hexdump(bytes, at).as_bytes()),
-            PeekFormat::Hex => out.bytes(to_hex(bytes).as_bytes()),
-            PeekFormat::Text => out.bytes(render::escape(bytes).as_bytes()),
-            PeekFormat::Raw => out.bytes(bytes),
-        }
+        show(out, args.format, bytes, at);
         at += n as u64;
     }
-    if matches!(args.format, PeekFormat::Hex | PeekFormat::Text) {
-        out.bytes(b"\n");
+    Ok(())
+}
+
+/// A stream is read once: bytes before OFFSET are skipped; a negative
+/// OFFSET keeps the stream's last bytes until it ends.
+fn peek_stream(
+    mut stream: Stream,
+    position: Position,
+    length: u64,
+    format: PeekFormat,
+    out: &mut Output,
+) -> Result<(), Error> {
+    let mut chunk = vec![0; CHUNK];
+    let mut read = 0u64;
+    match position {
+        Position::FromStart(start) => {
+            let end = start.saturating_add(length);
+            let mut rows = Rows {
+                format,
+                pending: Vec::new(),
+                at: start,
+            };
+            while out.is_open() && read < end {
+                let n = stream.read(&mut chunk)?;
+                if n == 0 {
+                    break;
+                }
+                let (from, to) = (read.max(start), (read + n as u64).min(end));
+                if from < to {
+                    rows.push(out, &chunk[(from - read) as usize..(to - read) as usize]);
+                }
+                read += n as u64;
+            }
+            if read <= start {
+                return check_start(&stream.name, start, length, read);
+            }
+            rows.finish(out);
+        }
+        Position::FromEnd(back) => {
+            if back > STREAM_BACK {
+                return Err(Error::argument(
+                    "OFFSET",
+                    format!(
+                        "on a stream, a negative OFFSET reaches back at most {STREAM_BACK} bytes"
+                    ),
+                ));
+            }
+            let mut tail = VecDeque::new();
+            loop {
+                let n = stream.read(&mut chunk)?;
+                if n == 0 {
+                    break;
+                }
+                read += n as u64;
+                tail.extend(&chunk[..n]);
+                let excess = tail.len().saturating_sub(back as usize);
+                tail.drain(..excess);
+            }
+            let start = Position::FromEnd(back)
+                .resolve(read)
+                .map_err(|e| Error::file(&stream.name, e))?;
+            check_start(&stream.name, start, length, read)?;
+            let (bytes, _) = tail.make_contiguous().split_at(length.min(back) as usize);
+            for (i, piece) in bytes.chunks(CHUNK).enumerate() {
+                show(out, format, piece, start + (i * CHUNK) as u64);
+            }
+        }
     }
-    out.finish(Outcome::Done)
+    Ok(())
+}
+
+/// An OFFSET at or past the end is an error (but for `0` of an empty file
+/// with LENGTH 0).
+fn check_start(name: &str, start: u64, length: u64, len: u64) -> Result<(), Error> {
+    if start >= len && !(start == 0 && length == 0) {
+        return Err(Error::file(
+            name,
+            format!("offset {start} is past the end of the file ({len} bytes)"),
+        ));
+    }
+    Ok(())
+}
+
+/// Shows the bytes of a stream as they arrive, in whole hexdump rows (a
+/// read may end anywhere in a row).
+struct Rows {
+    format: PeekFormat,
+    pending: Vec<u8>,
+    at: u64,
+}
+
+impl Rows {
+    fn push(&mut self, out: &mut Output, bytes: &[u8]) {
+        if self.format != PeekFormat::Hexdump {
+            show(out, self.format, bytes, self.at);
+            self.at += bytes.len() as u64;
+            return;
+        }
+        self.pending.extend_from_slice(bytes);
+        let whole = self.pending.len() / 16 * 16;
+        show(out, self.format, &self.pending[..whole], self.at);
+        self.at += whole as u64;
+        self.pending.drain(..whole);
+    }
+
+    fn finish(self, out: &mut Output) {
+        show(out, self.format, &self.pending, self.at);
+    }
+}
+
+fn show(out: &mut Output, format: PeekFormat, bytes: &[u8], at: u64) {
+    match format {
+        PeekFormat::Hexdump => out.bytes(render::hexdump(bytes, at).as_bytes()),
+        PeekFormat::Hex => out.bytes(to_hex(bytes).as_bytes()),
+        PeekFormat::Text => out.bytes(render::escape(bytes).as_bytes()),
+        PeekFormat::Raw => out.bytes(bytes),
+    }
 }

@@ -83,6 +83,7 @@ pub fn run(args: &ReplaceArgs) -> Result<Outcome, Error> {
         hex_offsets: args.report.hex_offsets,
         json: args.report.json,
         context: args.report.context.is_some(),
+        color: args.report.colored(),
     };
     let verb = if args.write.dry_run {
         "would be replaced"
@@ -138,7 +139,11 @@ pub fn run(args: &ReplaceArgs) -> Result<Outcome, Error> {
             summary.insert("dry_run".into(), json!(args.write.dry_run));
             out.json(summary);
         } else {
-            out.line(format_args!("{}: {} {verb}", target.name, tally.matches));
+            out.line(format_args!(
+                "{}: {} {verb}",
+                style.path(&target.name),
+                tally.matches
+            ));
         }
     }
     out.finish(if total > 0 {
