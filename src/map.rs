@@ -290,6 +290,23 @@ pub fn is_read_only_device(file: &File) -> io::Result<bool> {
     Ok(read_only != 0)
 }
 
+/// Raises the soft limit on open files to the hard limit. replace, poke and
+/// undo hold every file of a run open and locked until it ends (one
+/// unusable file stops the run before anything changes), and the usual soft
+/// limit of 1024 is far below what a shell glob can name. mpatch starts no
+/// programs that could inherit the higher limit.
+pub fn raise_open_file_limit() {
+    // SAFETY: getrlimit fills a struct we own; setrlimit reads it.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
 /// The magic number of the file system `file` lives on (`statfs.f_type`).
 pub fn file_system_type(file: &File) -> io::Result<i64> {
     // SAFETY: fstatfs fills the zeroed struct we own.
