@@ -24,6 +24,7 @@ pub use error::{Error, Outcome, finish};
 /// Runs one parsed command line.
 pub fn run(cli: &cli::Cli) -> Result<Outcome, Error> {
     use cli::Command;
+    map::raise_open_file_limit();
     match &cli.command {
         Command::Find(args) => commands::find::run(args),
         Command::Replace(args) => commands::replace::run(args),

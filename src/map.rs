@@ -275,6 +275,38 @@ pub fn lock_exclusive(file: &File, timeout: Duration) -> io::Result<bool> {
     }
 }
 
+/// Whether the block device open as `file` is read-only (`BLKROGET`). A
+/// read-only device still opens for writing, but cannot be mapped shared
+/// from such a descriptor (EINVAL) nor written (EPERM).
+pub fn is_read_only_device(file: &File) -> io::Result<bool> {
+    // _IO(0x12, 94); libc only names its neighbour BLKSSZGET, _IO(0x12, 104).
+    const BLKROGET: libc::Ioctl = libc::BLKSSZGET - 10;
+    let mut read_only: libc::c_int = 0;
+    // SAFETY: BLKROGET writes one int into `read_only`, which we own.
+    let rc = unsafe { libc::ioctl(file.as_raw_fd(), BLKROGET, &mut read_only) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(read_only != 0)
+}
+
+/// Raises the soft limit on open files to the hard limit. replace, poke and
+/// undo hold every file of a run open and locked until it ends (one
+/// unusable file stops the run before anything changes), and the usual soft
+/// limit of 1024 is far below what a shell glob can name. mpatch starts no
+/// programs that could inherit the higher limit.
+pub fn raise_open_file_limit() {
+    // SAFETY: getrlimit fills a struct we own; setrlimit reads it.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
 /// The magic number of the file system `file` lives on (`statfs.f_type`).
 pub fn file_system_type(file: &File) -> io::Result<i64> {
     // SAFETY: fstatfs fills the zeroed struct we own.

@@ -55,34 +55,37 @@ pub fn painted(code: &str, text: &str) -> String {
     format!("\x1b[{code}m{text}\x1b[0m")
 }
 
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// xxd-style lines for `bytes` read at file offset `offset`: the absolute
-/// offset, 16 bytes in hex in pairs, then the printable text.
+/// offset, 16 bytes in hex in pairs, then the printable text. Each row is
+/// built in place from a table, as peek may show gigabytes of them.
 pub fn hexdump(bytes: &[u8], offset: u64) -> String {
-    let mut out = String::with_capacity(bytes.len() / 16 * 68 + 68);
+    let mut out = Vec::with_capacity(bytes.len().div_ceil(16) * 78);
     for (row, chunk) in bytes.chunks(16).enumerate() {
-        let _ = write!(out, "{:08x}:", offset + row as u64 * 16);
-        for column in 0..16 {
-            if column % 2 == 0 {
-                out.push(' ');
-            }
-            match chunk.get(column) {
-                Some(b) => {
-                    let _ = write!(out, "{b:02x}");
-                }
-                None => out.push_str("  "),
-            }
+        push_offset(&mut out, offset + row as u64 * 16);
+        // ": " then eight groups of four digits, then two spaces and text.
+        let mut line = [b' '; 1 + 40 + 2 + 16 + 1];
+        line[0] = b':';
+        for (column, &b) in chunk.iter().enumerate() {
+            let at = 2 + column / 2 * 5 + column % 2 * 2;
+            line[at] = HEX[usize::from(b >> 4)];
+            line[at + 1] = HEX[usize::from(b & 15)];
+            line[43 + column] = if (0x20..=0x7e).contains(&b) { b } else { b'.' };
         }
-        out.push_str("  ");
-        out.extend(chunk.iter().map(|&b| {
-            if (0x20..=0x7e).contains(&b) {
-                b as char
-            } else {
-                '.'
-            }
-        }));
-        out.push('\n');
+        let end = 43 + chunk.len();
+        line[end] = b'\n';
+        out.extend_from_slice(&line[..=end]);
     }
-    out
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// `offset` in lowercase hex, at least 8 digits (`{:08x}`).
+fn push_offset(out: &mut Vec<u8>, offset: u64) {
+    let digits = (64 - offset.leading_zeros()).div_ceil(4).max(8);
+    for i in (0..digits).rev() {
+        out.push(HEX[((offset >> (4 * i)) & 15) as usize]);
+    }
 }
 
 #[cfg(test)]
@@ -100,6 +103,25 @@ mod tests {
             hexdump(b"abc\n\x00", 0x100000000),
             "100000000: 6162 630a 00                             abc..\n"
         );
+        assert_eq!(
+            hexdump(&[0x7f, 0x80, 0xff, b' ', b'~'], u64::MAX - 15),
+            "fffffffffffffff0: 7f80 ff20 7e                             ... ~\n"
+        );
+        let every: Vec<u8> = (0..=255).collect();
+        let mut by_format = String::new();
+        for (row, chunk) in every.chunks(16).enumerate() {
+            by_format += &format!("{:08x}:", 0x1230 + row * 16);
+            for pair in chunk.chunks(2) {
+                by_format += &format!(" {:02x}{:02x}", pair[0], pair[1]);
+            }
+            by_format.push_str("  ");
+            by_format.extend(chunk.iter().map(|&b| match b {
+                0x20..=0x7e => b as char,
+                _ => '.',
+            }));
+            by_format.push('\n');
+        }
+        assert_eq!(hexdump(&every, 0x1230), by_format);
     }
 
     #[test]

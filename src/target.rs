@@ -90,6 +90,9 @@ impl Target {
             if access == Access::Write && !allow_device {
                 return refuse("is a block device; writing to one needs --allow-device");
             }
+            if access == Access::Write && map::is_read_only_device(&file).unwrap_or(false) {
+                return refuse("is a read-only block device");
+            }
             // A block device's size is where its end is.
             (&file)
                 .seek(SeekFrom::End(0))

@@ -40,15 +40,6 @@ fn first_page() -> Vec<u8> {
     page
 }
 
-/// Whether process `pid` has a mapping of inode `ino`.
-fn maps_inode(pid: u32, ino: u64) -> bool {
-    let ino = ino.to_string();
-    fs::read_to_string(format!("/proc/{pid}/maps")).is_ok_and(|maps| {
-        maps.lines()
-            .any(|line| line.split_whitespace().nth(4) == Some(ino.as_str()))
-    })
-}
-
 /// Makes `path` a sparse file of `size` bytes (its first page text, ERROR
 /// 100 bytes before its end), starts `mpatch ARGS path` on it, and cuts the
 /// file to its first page as soon as mpatch has it mapped. Returns what

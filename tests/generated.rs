@@ -166,7 +166,7 @@ fn synopsis(page: &str) -> &str {
 #[test]
 fn synopsis_marks_repeated_arguments() {
     assert!(
-        synopsis(&page("man-find")).contains("<\\fIFILE\\fR>..."),
+        synopsis(&page("man-find")).contains("[\\fIFILE\\fR]..."),
         "{}",
         page("man-find")
     );

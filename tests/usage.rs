@@ -21,9 +21,9 @@ fn usage_errors_are_one_clean_line() {
         ),
         // clap's tip follows the sentence as a clause of its own.
         (
-            &["find", "--colr", "x", "f"],
-            "mpatch: unexpected argument '--colr' found; to pass '--colr' as a value, \
-             use '-- --colr' (see mpatch --help)\n",
+            &["find", "--qqqq", "x", "f"],
+            "mpatch: unexpected argument '--qqqq' found; to pass '--qqqq' as a value, \
+             use '-- --qqqq' (see mpatch --help)\n",
         ),
         (
             &["find", "--jsn", "x", "f"],

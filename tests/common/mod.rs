@@ -76,6 +76,31 @@ pub fn snapshot(path: &Path) -> Snapshot {
     }
 }
 
+/// Fails unless `path` still has the bytes and modification time of
+/// `before`, saying which changed (without printing megabytes of bytes).
+pub fn assert_unchanged_since(path: &Path, before: &Snapshot) {
+    let after = snapshot(path);
+    if after.bytes != before.bytes {
+        let first = after
+            .bytes
+            .iter()
+            .zip(&before.bytes)
+            .position(|(a, b)| a != b);
+        panic!(
+            "{}: the bytes changed ({} bytes, was {}; first difference at {first:?})",
+            path.display(),
+            after.bytes.len(),
+            before.bytes.len()
+        );
+    }
+    assert_eq!(
+        after.modified,
+        before.modified,
+        "{}: the modification time changed",
+        path.display()
+    );
+}
+
 pub fn is_root() -> bool {
     use std::os::unix::fs::MetadataExt;
     fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
@@ -367,6 +392,40 @@ impl LoopDevice {
     }
 }
 
+impl LoopDevice {
+    /// Attaches `backing` read-only (`losetup -r -f --show`).
+    pub fn attach_read_only(backing: &Path) -> Result<LoopDevice, String> {
+        let out = std::process::Command::new("losetup")
+            .args(["-r", "-f", "--show"])
+            .arg(backing)
+            .output()
+            .map_err(|e| format!("losetup: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("losetup -r: {}", stderr(&out).trim()));
+        }
+        Ok(LoopDevice {
+            path: PathBuf::from(stdout(&out).trim()),
+        })
+    }
+
+    /// The device's name under /sys/block (`loop3`).
+    pub fn sys_name(&self) -> String {
+        self.path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    /// Sectors written to the device since it was attached (field 7 of
+    /// /sys/block/NAME/stat), in bytes.
+    pub fn bytes_written(&self) -> u64 {
+        let stat = fs::read_to_string(format!("/sys/block/{}/stat", self.sys_name())).unwrap();
+        let sectors: u64 = stat.split_whitespace().nth(6).unwrap().parse().unwrap();
+        sectors * 512
+    }
+}
+
 impl Drop for LoopDevice {
     fn drop(&mut self) {
         let out = std::process::Command::new("losetup")
@@ -377,4 +436,132 @@ impl Drop for LoopDevice {
             eprintln!("could not detach {}: {out:?}", self.path.display());
         }
     }
+}
+
+/// A program that may live in an sbin folder outside a user's PATH.
+pub fn sbin(program: &str) -> PathBuf {
+    for dir in ["/usr/sbin", "/sbin"] {
+        let path = Path::new(dir).join(program);
+        if path.exists() {
+            return path;
+        }
+    }
+    PathBuf::from(program)
+}
+
+/// A fresh ext4 file system on a loop device over a sparse image in the
+/// sandbox, mounted at `mnt`; unmounted and detached when dropped, also
+/// when the test fails.
+pub struct Ext4 {
+    pub mnt: PathBuf,
+    pub device: LoopDevice,
+}
+
+impl Ext4 {
+    /// Needs root; `Err` says why it cannot be made here.
+    pub fn new(sandbox: &Sandbox, name: &str, size: u64) -> Result<Ext4, String> {
+        if !is_root() {
+            return Err("mounting a loop device needs root".into());
+        }
+        let image = sandbox.path(&format!("{name}.img"));
+        fs::File::create(&image)
+            .and_then(|f| f.set_len(size))
+            .map_err(|e| format!("image: {e}"))?;
+        // 4 KiB blocks, no reserved blocks, and every inode table and the
+        // journal written now, so that no background thread writes later.
+        let mkfs = std::process::Command::new(sbin("mkfs.ext4"))
+            .args(["-q", "-F", "-b", "4096", "-m", "0"])
+            .args(["-E", "lazy_itable_init=0,lazy_journal_init=0"])
+            .arg(&image)
+            .output()
+            .map_err(|e| format!("mkfs.ext4: {e}"))?;
+        if !mkfs.status.success() {
+            return Err(format!("mkfs.ext4: {}", stderr(&mkfs).trim()));
+        }
+        let device = LoopDevice::attach(&image)?;
+        let mnt = sandbox.path(name);
+        fs::create_dir_all(&mnt).map_err(|e| format!("{}: {e}", mnt.display()))?;
+        let mount = std::process::Command::new("mount")
+            .args(["-t", "ext4"])
+            .arg(&device.path)
+            .arg(&mnt)
+            .output()
+            .map_err(|e| format!("mount: {e}"))?;
+        if !mount.status.success() {
+            return Err(format!("mount: {}", stderr(&mount).trim()));
+        }
+        Ok(Ext4 { mnt, device })
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.mnt.join(name)
+    }
+
+    /// Writes everything of this file system to its device (`sync -f`).
+    pub fn sync(&self) {
+        let out = std::process::Command::new("sync")
+            .arg("-f")
+            .arg(&self.mnt)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "sync -f: {}", stderr(&out));
+    }
+
+    /// Blocks still available (`statfs`'s `f_bavail`).
+    pub fn available_blocks(&self) -> u64 {
+        let out = std::process::Command::new("stat")
+            .args(["-f", "-c", "%a"])
+            .arg(&self.mnt)
+            .output()
+            .unwrap();
+        stdout(&out).trim().parse().unwrap()
+    }
+
+    /// Fills the file system to its last block with the file `name`.
+    pub fn fill(&self, name: &str) {
+        use std::io::Write;
+        let mut file = fs::File::create(self.path(name)).unwrap();
+        let chunk = vec![b'#'; 1 << 20];
+        // Delayed allocation may give back a little on sync: fill again.
+        for _ in 0..3 {
+            for size in [1 << 20, 4096, 512, 1] {
+                while file.write_all(&chunk[..size]).is_ok() {}
+            }
+            let _ = file.sync_all();
+            self.sync();
+        }
+        assert_eq!(self.available_blocks(), 0, "the file system is full");
+    }
+}
+
+impl Drop for Ext4 {
+    fn drop(&mut self) {
+        for args in [&["-R"][..], &["-R", "-l"][..]] {
+            let out = std::process::Command::new("umount")
+                .args(args)
+                .arg(&self.mnt)
+                .output();
+            if out.as_ref().is_ok_and(|o| o.status.success()) {
+                return;
+            }
+            eprintln!("could not unmount {}: {out:?}", self.mnt.display());
+        }
+    }
+}
+
+/// Whether process `pid` has a mapping of inode `ino`.
+pub fn maps_inode(pid: u32, ino: u64) -> bool {
+    let ino = ino.to_string();
+    fs::read_to_string(format!("/proc/{pid}/maps")).is_ok_and(|maps| {
+        maps.lines()
+            .any(|line| line.split_whitespace().nth(4) == Some(ino.as_str()))
+    })
+}
+
+/// Whether process `pid` is still running (not ended, not reaped).
+pub fn is_running(pid: u32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        let state = stat.rsplit_once(") ").map(|(_, rest)| rest.chars().next());
+        !matches!(state, None | Some(None) | Some(Some('Z' | 'X' | 'x')))
+    })
 }
