@@ -133,10 +133,15 @@ impl<'a> FileSink<'a> {
             return Ok(());
         }
         let now = target.current_len()?;
-        if now == target.len() {
+        let end = offset + bytes.len() as u64;
+        // A write that ends at the end of the file regrows a file cut in
+        // the instant before it to exactly its old size; in a file that had
+        // no holes, the hole the cut leaves before our bytes tells.
+        let regrown =
+            now == target.len() && end == now && !target.has_holes && target.hole_before(offset);
+        if now == target.len() && !regrown {
             return Ok(());
         }
-        let end = offset + bytes.len() as u64;
         let undone = if now == end {
             match target.cut_back(offset) {
                 Ok(now) => {

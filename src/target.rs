@@ -209,6 +209,11 @@ impl Target {
         Ok(end)
     }
 
+    /// Whether the file has a hole before `offset`.
+    pub fn hole_before(&self, offset: u64) -> bool {
+        map::seek(&self.file, 0, Extent::Hole).is_ok_and(|hole| hole.is_some_and(|h| h < offset))
+    }
+
     /// Provides the blocks of every hole that `[offset, offset + len)`
     /// touches, so that writing there cannot fail for want of space.
     pub fn reserve(&self, offset: u64, len: u64) -> Result<(), Error> {

@@ -1,0 +1,363 @@
+//! Many patterns in one pass: -p and -f for find, --pair and -f for
+//! replace, -i, --regex with same-length expansion, --mask; checked on real
+//! files against a naive leftmost-longest oracle, across segment boundaries.
+
+mod common;
+
+use std::fs;
+use std::io::Write;
+use std::process::Stdio;
+
+use common::*;
+
+/// Naive leftmost-longest, non-overlapping matches: (offset, pattern).
+fn oracle(hay: &[u8], patterns: &[&[u8]]) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < hay.len() {
+        let best = patterns
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| hay[i..].starts_with(p))
+            .max_by_key(|(n, p)| (p.len(), std::cmp::Reverse(*n)));
+        match best {
+            Some((n, p)) => {
+                found.push((i, n));
+                i += p.len();
+            }
+            None => i += 1,
+        }
+    }
+    found
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    mpatch().args(args).output().unwrap()
+}
+
+#[test]
+fn find_takes_patterns_from_options_and_a_file_skipping_blanks_and_comments() {
+    let s = Sandbox::new();
+    let f = s.file("f", "cat dog catalog doggy bird");
+    let list = s.file("list", "# animals\n\ndog\ncatalog\n");
+    let out = run(&[
+        "find",
+        "-p",
+        "cat",
+        "-f",
+        list.to_str().unwrap(),
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(stdout(&out), "0\n4\n8\n16\n", "{}", stderr(&out));
+    // -f - reads the list from standard input.
+    let mut child = std::process::Command::new(BIN)
+        .args(["find", "-c", "-f", "-"])
+        .arg(&f)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"bird\ndoggy\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(stdout(&out), "2\n");
+}
+
+#[test]
+fn replace_applies_every_pair_in_one_pass_and_never_rescans_a_replacement() {
+    let s = Sandbox::new();
+    let f = s.file("f", "ab ba abba aab");
+    let pairs = s.file("pairs", "ab\tba\n# swap back\nba\tab\n");
+    let out = run(&[
+        "replace",
+        "-f",
+        pairs.to_str().unwrap(),
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        stdout(&out),
+        format!("{}: 5 replaced\n", f.display()),
+        "{}",
+        stderr(&out)
+    );
+    // Each pair applied where the original bytes matched, left to right.
+    assert_eq!(fs::read(&f).unwrap(), b"ba ab baab aba");
+    // Pairs may differ in length from each other; --pair works the same.
+    let g = s.file("g", "ERROR warn ERROR");
+    let out = run(&[
+        "replace",
+        "--pair",
+        "ERROR",
+        "FIXED",
+        "--pair",
+        "warn",
+        "WARN",
+        g.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read(&g).unwrap(), b"FIXED WARN FIXED");
+}
+
+#[test]
+fn a_bad_pair_line_names_the_file_and_line_and_writes_nothing() {
+    let s = Sandbox::new();
+    let f = s.file("f", "ERROR warn");
+    let before = snapshot(&f);
+    let cases = [
+        ("ERROR\tFIXED\nwarn WARN\n", "2: no tab between OLD and NEW"),
+        ("\n#x\nERROR\tFIX\n", "3: NEW is 3 bytes but OLD is 5 bytes"),
+        ("ERROR\tFIXED\n\tX\n", "2: is empty"),
+    ];
+    for (text, reason) in cases {
+        let pairs = s.file("pairs", text);
+        let out = run(&[
+            "replace",
+            "-f",
+            pairs.to_str().unwrap(),
+            f.to_str().unwrap(),
+        ]);
+        assert_error(
+            &out,
+            &format!("{}:{}", pairs.display(), &reason[..1]),
+            &reason[3..],
+        );
+        assert_eq!(snapshot(&f), before, "nothing written");
+    }
+    // --pad fills a short NEW, as for a single pair.
+    let pairs = s.file("pairs", "ERROR\tOK\n");
+    let out = run(&[
+        "replace",
+        "--pad",
+        " ",
+        "-f",
+        pairs.to_str().unwrap(),
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read(&f).unwrap(), b"OK    warn");
+}
+
+#[test]
+fn ignore_case_matches_ascii_letters_and_writes_the_replacement_as_given() {
+    let s = Sandbox::new();
+    let f = s.file("f", "Error ERROR error eRRoR \u{c9}rror");
+    let out = run(&["find", "-c", "-i", "error", f.to_str().unwrap()]);
+    assert_eq!(stdout(&out), "4\n");
+    run(&["replace", "-i", "error", "fixed", f.to_str().unwrap()]);
+    assert_eq!(
+        fs::read(&f).unwrap(),
+        "fixed fixed fixed fixed \u{c9}rror".as_bytes()
+    );
+}
+
+#[test]
+fn regex_find_shows_each_match_and_replace_expands_groups_of_the_same_length() {
+    let s = Sandbox::new();
+    let f = s.file("f", "id=deadbeef x id=0badf00d y id=12\n");
+    let out = run(&[
+        "find",
+        "--json",
+        "--regex",
+        "id=[0-9a-f]{8}",
+        f.to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    assert!(
+        text.contains(r#""offset":0,"bytes":"69643d6465616462656566""#),
+        "{text}"
+    );
+    assert!(text.contains(r#""offset":14,"#), "{text}");
+    assert_eq!(text.lines().count(), 3, "two matches and a summary: {text}");
+    let out = run(&[
+        "replace",
+        "--regex",
+        "id=(?P<a>[0-9a-f]{4})([0-9a-f]{4})",
+        "ID=$2${a}",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        fs::read(&f).unwrap(),
+        b"ID=beefdead x ID=f00d0bad y id=12\n"
+    );
+}
+
+#[test]
+fn an_overlong_regex_expansion_writes_nothing_and_names_the_first_offset() {
+    let s = Sandbox::new();
+    let a = s.file("a", "id=1 id=22 id=333");
+    let before = snapshot(&a);
+    let out = run(&[
+        "replace",
+        "--regex",
+        "id=([0-9]+)",
+        "n=$1",
+        a.to_str().unwrap(),
+    ]);
+    assert_error_line(
+        &out,
+        &a.display().to_string(),
+        "the replacement at offset 0 is 3 bytes but the match is 4 bytes; they must be the same length; nothing written",
+    );
+    assert_eq!(snapshot(&a), before);
+}
+
+#[test]
+fn mask_overwrites_every_byte_of_each_match() {
+    let s = Sandbox::new();
+    let f = s.file("f", "user=alice token=s3cr3t-x1 user=bob token=zz\n");
+    let out = run(&[
+        "replace",
+        "--regex",
+        "token=[^ \\n]+",
+        "--mask",
+        "X",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        fs::read(&f).unwrap(),
+        b"user=alice XXXXXXXXXXXXXXX user=bob XXXXXXXX\n"
+    );
+    let out = run(&["replace", "--mask", "0x2a", "bob", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        fs::read(&f).unwrap(),
+        b"user=alice XXXXXXXXXXXXXXX user=*** XXXXXXXX\n"
+    );
+}
+
+/// A file of 20 MiB (past the 8 MiB segments the pass walks in) whose
+/// matches of several patterns straddle each segment boundary.
+fn boundary_file(s: &Sandbox) -> (std::path::PathBuf, Vec<u8>) {
+    let mut bytes = vec![b'.'; 20 << 20];
+    for boundary in [8 << 20, 16 << 20] {
+        bytes[boundary - 3..boundary + 4].copy_from_slice(b"catalog");
+        bytes[boundary + 10..boundary + 13].copy_from_slice(b"cat");
+        bytes[boundary - 20..boundary - 17].copy_from_slice(b"dog");
+    }
+    for i in (0..bytes.len()).step_by(1 << 16) {
+        bytes[i..i + 5].copy_from_slice(b"dogma");
+    }
+    (s.file("big", &bytes), bytes)
+}
+
+#[test]
+fn several_patterns_across_segment_boundaries_are_found_once_and_replaced_alike() {
+    let s = Sandbox::new();
+    let (big, bytes) = boundary_file(&s);
+    let patterns: [&[u8]; 3] = [b"cat", b"catalog", b"dog"];
+    let expected = oracle(&bytes, &patterns);
+    let out = run(&[
+        "find",
+        "-p",
+        "cat",
+        "-p",
+        "catalog",
+        "-p",
+        "dog",
+        big.to_str().unwrap(),
+    ]);
+    let offsets: Vec<String> = expected.iter().map(|(at, _)| at.to_string()).collect();
+    assert_eq!(stdout(&out), offsets.join("\n") + "\n");
+
+    let pairs = s.file("pairs", "cat\tCAT\ncatalog\tCATALOG\ndog\tDOG\n");
+    let dry = run(&[
+        "replace",
+        "-n",
+        "--json",
+        "-f",
+        pairs.to_str().unwrap(),
+        big.to_str().unwrap(),
+    ]);
+    let real = run(&[
+        "replace",
+        "--json",
+        "-f",
+        pairs.to_str().unwrap(),
+        big.to_str().unwrap(),
+    ]);
+    let matches = |out: &std::process::Output| -> Vec<String> {
+        stdout(out)
+            .lines()
+            .filter(|l| l.contains(r#""type":"match""#))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        matches(&dry),
+        matches(&real),
+        "the dry run reports what the real run does"
+    );
+    assert_eq!(matches(&real).len(), expected.len());
+    let summary = stdout(&real).lines().last().unwrap().to_string();
+    let counts = |n: usize| expected.iter().filter(|(_, p)| *p == n).count();
+    assert!(
+        summary.contains(&format!(
+            r#""patterns":[{{"pattern":"636174","matches":{}}},{{"pattern":"636174616c6f67","matches":{}}},{{"pattern":"646f67","matches":{}}}]"#,
+            counts(0),
+            counts(1),
+            counts(2)
+        )),
+        "{summary}"
+    );
+    let mut patched = bytes.clone();
+    for (at, n) in &expected {
+        let new: &[u8] = [&b"CAT"[..], b"CATALOG", b"DOG"][*n];
+        patched[*at..*at + new.len()].copy_from_slice(new);
+    }
+    assert!(
+        fs::read(&big).unwrap() == patched,
+        "the file holds every pair's replacement"
+    );
+}
+
+#[test]
+fn expect_counts_all_patterns_and_a_journal_of_pairs_undoes() {
+    let s = Sandbox::new();
+    let f = s.file("f", "ab cd ab");
+    let before = snapshot(&f);
+    let out = run(&[
+        "replace",
+        "--expect",
+        "2",
+        "--pair",
+        "ab",
+        "AB",
+        "--pair",
+        "cd",
+        "CD",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("3 matches, --expect 2; no file written"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&f), before);
+    let journal = s.path("j.mpj");
+    let out = run(&[
+        "replace",
+        "--expect",
+        "3",
+        "--journal",
+        journal.to_str().unwrap(),
+        "--pair",
+        "ab",
+        "AB",
+        "--pair",
+        "cd",
+        "CD",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read(&f).unwrap(), b"AB CD AB");
+    let out = run(&["undo", journal.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read(&f).unwrap(), b"ab cd ab");
+}
