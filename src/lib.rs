@@ -1,6 +1,9 @@
 //! mpatch: same-length, in-place byte patching of files of any size.
 //! `main.rs` parses the command line and calls [`run`]; the rest is private.
 
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 pub mod cli;
 pub mod error;
 pub mod generate;
