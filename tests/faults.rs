@@ -40,28 +40,22 @@ fn first_page() -> Vec<u8> {
     page
 }
 
-/// Makes `path` a sparse file of `size` bytes (its first page text, ERROR
+/// Makes `path` a file of `size` bytes (its first page text, then dots, ERROR
 /// 100 bytes before its end), starts `mpatch ARGS path` on it, and cuts the
 /// file to its first page as soon as mpatch has it mapped. Returns what
 /// mpatch did, or `None` if it finished cleanly before the cut landed.
 fn cut_short_while_mapped(path: &Path, args: &[&str], size: u64) -> Option<Output> {
     let file = File::create(path).unwrap();
     file.write_all_at(&first_page(), 0).unwrap();
-    file.set_len(size).unwrap();
+    fill_to(&file, PAGE as u64, size);
     file.write_all_at(b"ERROR", size - 100).unwrap();
-    let ino = file.metadata().unwrap().ino();
-    let mut child = KillOnDrop::spawn(
+    let child = spawn_mapped(
         Command::new(BIN)
             .args(args)
             .arg(path)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped()),
-    );
-    let pid = child.id();
-    wait_until(
-        "mpatch has mapped the file",
-        Duration::from_secs(20),
-        || maps_inode(pid, ino) || child.try_wait().unwrap().is_some(),
+        path,
     );
     file.set_len(PAGE as u64).unwrap();
     let out = output_within(child, Duration::from_secs(30));

@@ -707,12 +707,12 @@ fn a_journaled_replace_that_matches_nothing_leaves_no_journal() {
 // ---------------------------------------------------------------------------
 // Faults per file
 
-/// A sparse file of `size` bytes: `head` at its start, ERROR 100 bytes
+/// A file of `size` bytes of data: `head` at its start, dots, ERROR 100 bytes
 /// before its end.
-fn sparse_log(path: &Path, size: u64, head: &[u8]) -> File {
+fn long_log(path: &Path, size: u64, head: &[u8]) -> File {
     let file = File::create(path).unwrap();
     file.write_all_at(head, 0).unwrap();
-    file.set_len(size).unwrap();
+    fill_to(&file, head.len() as u64, size);
     file.write_all_at(b"ERROR", size - 100).unwrap();
     file
 }
@@ -722,7 +722,7 @@ fn a_sigbus_sent_by_kill_ends_mpatch_by_the_default_action() {
     let s = Sandbox::new();
     let path = s.path("big.log");
     for size in [256 * MIB, 1024 * MIB, 4096 * MIB] {
-        let file = sparse_log(
+        let file = long_log(
             &path,
             size,
             b"a log that is long enough to search for a while\n",
@@ -776,21 +776,15 @@ fn a_file_cut_short_ends_its_own_search_and_the_next_file_is_searched() {
     let big = s.path("big.log");
     let small = s.file("small.log", "an ERROR here, an ERROR there\n");
     for size in [256 * MIB, 1024 * MIB, 4096 * MIB] {
-        let file = sparse_log(&big, size, &first_page());
-        let ino = file.metadata().unwrap().ino();
-        let mut child = KillOnDrop::spawn(
+        let file = long_log(&big, size, &first_page());
+        let child = spawn_mapped(
             Command::new(BIN)
                 .args(["find", "ERROR"])
                 .arg(&big)
                 .arg(&small)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped()),
-        );
-        let pid = child.id();
-        wait_until(
-            "mpatch has mapped the file",
-            Duration::from_secs(20),
-            || maps_inode(pid, ino) || child.try_wait().unwrap().is_some(),
+            &big,
         );
         file.set_len(PAGE as u64).unwrap();
         let out = output_within(child, Duration::from_secs(60));
@@ -844,19 +838,13 @@ fn cut_sample(patched: bool) -> Vec<u8> {
 /// The time from mapping to exit of an undisturbed replace.
 fn undisturbed_replace(path: &Path, original: &[u8], args: &[&str]) -> Duration {
     fs::write(path, original).unwrap();
-    let ino = fs::metadata(path).unwrap().ino();
-    let mut child = KillOnDrop::spawn(
+    let mut child = spawn_mapped(
         Command::new(BIN)
             .args(args)
             .arg(path)
             .stdout(Stdio::null())
             .stderr(Stdio::piped()),
-    );
-    let pid = child.id();
-    wait_until(
-        "mpatch has mapped the file",
-        Duration::from_secs(20),
-        || maps_inode(pid, ino) || child.try_wait().unwrap().is_some(),
+        path,
     );
     let mapped = Instant::now();
     let status = wait_within(&mut child, Duration::from_secs(60));
@@ -902,20 +890,15 @@ fn replace_under_a_truncation_loop(runs: usize) -> Vec<CutRun> {
     for run in 0..runs {
         let args = variants[run % 2];
         fs::write(&path, &original).unwrap();
-        let ino = fs::metadata(&path).unwrap().ino();
-        let mut child = KillOnDrop::spawn(
+        let child = spawn_mapped(
             Command::new(BIN)
                 .args(args)
                 .arg(&path)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped()),
+            &path,
         );
         let pid = child.id();
-        wait_until(
-            "mpatch has mapped the file",
-            Duration::from_secs(20),
-            || maps_inode(pid, ino) || child.try_wait().unwrap().is_some(),
-        );
         let delay = Duration::from_micros(rng.below(quickest.as_micros() as u64 / 2 + 1));
         let seed = rng.next();
         let largest = Arc::new(AtomicU64::new(len));

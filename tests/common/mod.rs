@@ -549,6 +549,46 @@ impl Drop for Ext4 {
     }
 }
 
+/// Writes `file` out to `size` bytes of dots after its first `from` bytes:
+/// data, not a hole, so that a scan of it takes a while (mpatch skips holes).
+pub fn fill_to(file: &fs::File, from: u64, size: u64) {
+    use std::os::unix::fs::FileExt;
+    let dots = vec![b'.'; 8 << 20];
+    let mut at = from;
+    while at < size {
+        let n = dots.len().min((size - at) as usize);
+        file.write_all_at(&dots[..n], at).unwrap();
+        at += n as u64;
+    }
+}
+
+/// Starts `cmd` (its stdout and stderr piped unless it set them) and waits
+/// until it has mapped the file `path`, or ended; a test then changes the
+/// file under it.
+pub fn spawn_mapped(cmd: &mut std::process::Command, path: &Path) -> KillOnDrop {
+    use std::os::unix::fs::MetadataExt;
+    let ino = fs::metadata(path).unwrap().ino();
+    let mut child = KillOnDrop::spawn(cmd);
+    let pid = child.id();
+    wait_until(
+        "mpatch has mapped the file",
+        Duration::from_secs(20),
+        || maps_inode(pid, ino) || child.try_wait().unwrap().is_some(),
+    );
+    child
+}
+
+/// Asserts that a process ended by itself, not by a signal.
+pub fn assert_not_signalled(out: &Output) {
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        out.status.signal(),
+        None,
+        "mpatch was killed by a signal; stderr: {}",
+        stderr(out)
+    );
+}
+
 /// Whether process `pid` has a mapping of inode `ino`.
 pub fn maps_inode(pid: u32, ino: u64) -> bool {
     let ino = ino.to_string();
