@@ -205,6 +205,7 @@ impl Matcher {
     /// The leftmost match starting at or after `from` and lying inside
     /// `hay`. For a regex, `hay` is all of the range, so that assertions
     /// (`\b`, `$`) see the bytes around a match.
+    #[inline]
     pub fn find_in(&self, hay: &[u8], from: usize) -> Option<Match> {
         if from >= hay.len() {
             return None;
@@ -242,24 +243,30 @@ impl Matcher {
         self.find_in(hay, from).filter(|found| found.start < to)
     }
 
-    /// The bytes that replace `found` in `hay`, into `out`.
-    pub fn replacement_into(
+    /// The bytes that replace `found` in `hay`: a pair's own bytes, or
+    /// made in `scratch` (a mask, a regex expansion).
+    pub fn replacement<'a>(
         &self,
-        replacement: &Replacement,
+        replacement: &'a Replacement,
         hay: &[u8],
         found: Match,
-        out: &mut Vec<u8>,
-    ) {
-        out.clear();
+        scratch: &'a mut Vec<u8>,
+    ) -> &'a [u8] {
         match (replacement, &self.engine) {
-            (Replacement::Table(table), _) => out.extend_from_slice(&table[found.pattern]),
-            (Replacement::Mask(byte), _) => out.resize(found.len(), *byte),
-            (Replacement::Expand(template), Engine::Regex(regex)) => {
-                if let Some(captures) = regex.captures_at(hay, found.start) {
-                    captures.expand(template, out);
-                }
+            (Replacement::Table(table), _) => &table[found.pattern],
+            (Replacement::Mask(byte), _) => {
+                scratch.clear();
+                scratch.resize(found.len(), *byte);
+                scratch
             }
-            (Replacement::Expand(template), _) => out.extend_from_slice(template),
+            (Replacement::Expand(template), Engine::Regex(regex)) => {
+                scratch.clear();
+                if let Some(captures) = regex.captures_at(hay, found.start) {
+                    captures.expand(template, scratch);
+                }
+                scratch
+            }
+            (Replacement::Expand(template), _) => template,
         }
     }
 
@@ -278,6 +285,7 @@ impl Matcher {
             hole: None,
             no_more_holes: false,
             edge: Vec::new(),
+            scanned: start,
         }
     }
 
@@ -417,6 +425,8 @@ pub struct Cursor {
     no_more_holes: bool,
     /// A window stitched from data and zeros, at a hole's edge.
     edge: Vec<u8>,
+    /// The last progress point reported.
+    scanned: usize,
 }
 
 impl Cursor {
@@ -455,6 +465,7 @@ impl Cursor {
                     }),
                     None => {
                         self.pos = interior_stop;
+                        self.scanned = self.pos;
                         self.segment_end = self.pos;
                         Step::Scanned(self.pos)
                     }
@@ -467,12 +478,14 @@ impl Cursor {
         }
     }
 
+    #[inline]
     fn take(&mut self, found: Match) -> Step {
         self.pos = found.end;
         Step::Match(found)
     }
 
     /// The next hole, unless the walk reads holes as data (a regex).
+    #[inline]
     fn hole_ahead(&mut self, matcher: &Matcher, holes: &mut dyn Holes) -> Option<Range<usize>> {
         if matcher.reach == usize::MAX || self.no_more_holes {
             return None;
@@ -522,9 +535,20 @@ impl Cursor {
 
     /// A step over data: matches starting in `[pos, stop)` and lying in
     /// `hay[..limit]`, or the end of a segment.
+    #[inline]
     fn data_step(&mut self, matcher: &Matcher, hay: &[u8], limit: usize, stop: usize) -> Step {
         if self.segment_end <= self.pos {
-            self.segment_end = self.pos.saturating_add(self.segment);
+            // A match crossed the segment's end, or a hole was skipped:
+            // the walk is past it, which is said before going on.
+            let next = self.segment_end.saturating_add(self.segment);
+            self.segment_end = match next > self.pos {
+                true => next,
+                false => self.pos.saturating_add(self.segment),
+            };
+            if self.pos > self.scanned {
+                self.scanned = self.pos;
+                return Step::Scanned(self.pos);
+            }
         }
         self.segment_end = self.segment_end.min(stop);
         // Every match starting in this segment ends inside the window;
@@ -550,6 +574,7 @@ impl Cursor {
             _ => {}
         }
         let scanned = self.segment_end;
+        self.scanned = scanned;
         self.pos = self.pos.max(scanned);
         if scanned >= self.end {
             self.finished = true;
@@ -842,6 +867,28 @@ mod tests {
     }
 
     #[test]
+    fn a_dense_walk_reports_every_segment_end_even_when_matches_cross_it() {
+        // In a run of `a`, `aa` matches cross every odd segment end.
+        let hay = vec![b'a'; 1001];
+        let matcher = Matcher::literals(vec![b"aa".to_vec()], false).unwrap();
+        let mut cursor = matcher.cursor(0, hay.len(), 101);
+        let mut scanned = Vec::new();
+        while let Some(step) = cursor.next(&matcher, &hay, &mut NoHoles) {
+            if let Step::Scanned(upto) = step {
+                scanned.push(upto);
+            }
+        }
+        assert_eq!(scanned.len(), 10, "{scanned:?}");
+        assert!(
+            scanned
+                .windows(2)
+                .all(|w| w[0] < w[1] && w[1] - w[0] <= 102),
+            "{scanned:?}"
+        );
+        assert_eq!(scanned.last(), Some(&1001));
+    }
+
+    #[test]
     fn the_longest_pattern_wins_and_then_the_first_given() {
         let pats = vec![
             b"ab".to_vec(),
@@ -874,15 +921,13 @@ mod tests {
         let hay = b"x id=beef y";
         let found = matcher.find_in(hay, 0).unwrap();
         let mut out = Vec::new();
-        matcher.replacement_into(
-            &Replacement::Expand(b"ID=${hex}".to_vec()),
-            hay,
-            found,
-            &mut out,
+        let expand = Replacement::Expand(b"ID=${hex}".to_vec());
+        assert_eq!(
+            matcher.replacement(&expand, hay, found, &mut out),
+            b"ID=beef"
         );
-        assert_eq!(out, b"ID=beef");
-        matcher.replacement_into(&Replacement::Mask(b'X'), hay, found, &mut out);
-        assert_eq!(out, b"XXXXXXX");
+        let mask = Replacement::Mask(b'X');
+        assert_eq!(matcher.replacement(&mask, hay, found, &mut out), b"XXXXXXX");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 
-use crate::bytesink::{ByteSink, FileSink};
+use crate::bytesink::{ByteSink, FileSink, Writer};
 use crate::error::Error;
 use crate::map::Mapping;
 use crate::matcher::{Holes, Match, Matcher, NoHoles, Replacement, Split, Step};
@@ -190,8 +190,10 @@ fn split(
                 let mut with = Vec::new();
                 let mut n = 0;
                 while let Some(found) = found() {
-                    matcher.replacement_into(replacement, view.bytes(), found, &mut with);
-                    writer.put(found.start, &with)?;
+                    writer.put(
+                        found.start,
+                        matcher.replacement(replacement, view.bytes(), found, &mut with),
+                    )?;
                     n += 1;
                 }
                 writer.flush()?;
@@ -288,6 +290,43 @@ impl Pending {
     }
 }
 
+/// What replaces each match of a walk, read from the file's view.
+#[derive(Clone, Copy)]
+struct Replaces<'a> {
+    matcher: &'a Matcher,
+    replacement: &'a Replacement,
+    view: &'a Mapping,
+}
+
+impl Replaces<'_> {
+    fn bytes<'s>(&'s self, found: Match, scratch: &'s mut Vec<u8>) -> &'s [u8] {
+        self.matcher
+            .replacement(self.replacement, self.view.bytes(), found, scratch)
+    }
+
+    /// Writes `found`'s replacement, checked to be as long as the match (a
+    /// regex expansion was checked before any write; the file may have
+    /// changed since).
+    fn write(
+        &self,
+        writer: &mut Writer,
+        found: Match,
+        scratch: &mut Vec<u8>,
+        target: &Target,
+    ) -> Result<(), Error> {
+        let new = self.bytes(found, scratch);
+        if new.len() != found.len() {
+            return Err(target.problem(format!(
+                "the replacement at offset {} is {} bytes but the match is {} bytes",
+                found.start,
+                new.len(),
+                found.len()
+            )));
+        }
+        writer.put(found.start, new)
+    }
+}
+
 fn walk(
     target: &Target,
     view: &Mapping,
@@ -307,11 +346,11 @@ fn walk(
     };
     let mut writer = bytes.map(|bytes| bytes.writer());
     let writes = plan.replacement.filter(|_| writer.is_some());
-    let replace = |found: Match, out: &mut Vec<u8>| {
-        if let Some(replacement) = writes {
-            matcher.replacement_into(replacement, view.bytes(), found, out);
-        }
-    };
+    let replaces = writes.map(|replacement| Replaces {
+        matcher,
+        replacement,
+        view,
+    });
     let mut cursor = matcher.cursor(start, end, SEGMENT);
     let mut file_holes;
     let holes: &mut dyn Holes = if target.has_holes {
@@ -330,7 +369,9 @@ fn walk(
     let (mut before, mut after, mut with) = (Vec::new(), Vec::new(), Vec::new());
     loop {
         // No match not yet selected starts below the frontier.
-        let mut frontier = match cursor.next(matcher, &view.bytes()[..end], &mut *holes) {
+        let step = cursor.next(matcher, &view.bytes()[..end], &mut *holes);
+        let segment_end = matches!(step, Some(Step::Scanned(_)));
+        let mut frontier = match step {
             None => usize::MAX,
             Some(Step::Scanned(upto)) => {
                 let ahead = upto.saturating_add(READ_AHEAD - SEGMENT);
@@ -352,8 +393,13 @@ fn walk(
                 if shows {
                     pending.to_show.push_back(found);
                 }
-                if writes.is_some() {
-                    pending.to_write.push_back(found);
+                match (replaces, writer.as_mut()) {
+                    // Nothing is shown: a match is written as it is found.
+                    (Some(replaces), Some(writer)) if !shows => {
+                        replaces.write(writer, found, &mut with, target)?
+                    }
+                    (Some(_), _) => pending.to_write.push_back(found),
+                    _ => {}
                 }
                 if plan.nth.is_some() || plan.max == Some(tally.matches) {
                     tally.scanned = (found.end - start) as u64;
@@ -373,10 +419,15 @@ fn walk(
             }
             before.clear();
             before.extend_from_slice(&view.bytes()[window.clone()]);
-            let shown_after = writes.map(|_| {
+            let shown_after = replaces.map(|replaces| {
                 after.clear();
                 after.extend_from_slice(&before);
-                pending.apply(window.clone(), &mut after, replace);
+                pending.apply(window.clone(), &mut after, |p, out| {
+                    let mut scratch = Vec::new();
+                    let with = replaces.bytes(p, &mut scratch);
+                    out.clear();
+                    out.extend_from_slice(with);
+                });
                 &after[..]
             });
             let hit = Hit {
@@ -399,21 +450,19 @@ fn walk(
                 if !pending.writable(found) {
                     break;
                 }
-                replace(found, &mut with);
-                if with.len() != found.len() {
-                    return Err(target.problem(format!(
-                        "the replacement at offset {} is {} bytes but the match is {} bytes",
-                        found.start,
-                        with.len(),
-                        found.len()
-                    )));
+                if let Some(replaces) = replaces {
+                    replaces.write(writer, found, &mut with, target)?;
                 }
-                writer.put(found.start, &with)?;
                 pending.to_write.pop_front();
             }
         }
         if frontier == usize::MAX {
             break;
+        }
+        // Released at segment ends only: a dense file has a match every
+        // few bytes, and this is the per-match loop.
+        if !segment_end {
+            continue;
         }
         let needed = pending.needed_from(frontier);
         if needed >= released + SEGMENT {

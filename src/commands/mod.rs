@@ -182,14 +182,13 @@ impl Sink for Record<'_> {
     }
 
     fn hit(&mut self, hit: &Hit) -> Result<bool, Error> {
-        self.matcher.replacement_into(
+        let new = self.matcher.replacement(
             self.replacement,
             self.view.bytes(),
             hit.found(),
             &mut self.with,
         );
-        self.recorder
-            .region(hit.offset as u64, hit.old(), &self.with)?;
+        self.recorder.region(hit.offset as u64, hit.old(), new)?;
         Ok(true)
     }
 }

@@ -170,12 +170,12 @@ impl Sink for Check<'_> {
 
     fn hit(&mut self, hit: &Hit) -> Result<bool, Error> {
         if let Some((matcher, replacement, view)) = self.lengths {
-            matcher.replacement_into(replacement, view.bytes(), hit.found(), &mut self.with);
-            if self.with.len() != hit.len {
+            let new = matcher.replacement(replacement, view.bytes(), hit.found(), &mut self.with);
+            if new.len() != hit.len {
                 return Err(self.target.problem(format!(
                     "the replacement at offset {} is {} bytes but the match is {} bytes; they must be the same length; nothing written",
                     hit.offset,
-                    self.with.len(),
+                    new.len(),
                     hit.len
                 )));
             }
