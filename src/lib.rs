@@ -16,6 +16,8 @@ mod pattern;
 mod progress;
 mod render;
 mod target;
+mod turns;
+mod walk;
 
 pub use error::{Error, Outcome, finish};
 

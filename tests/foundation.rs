@@ -450,10 +450,7 @@ fn usage_errors_are_one_line_with_exit_2() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with("mpatch: REPLACEMENT: is missing"),
-        "{err}"
-    );
+    assert!(err.starts_with("mpatch: REPLACEMENT: is missing"), "{err}");
     let out = mpatch()
         .args(["peek", "-f", "xml", "f", "0"])
         .output()

@@ -1,111 +1,130 @@
 //! `mpatch find`: offsets of the matches of a pattern, or their count, or
 //! the names of the files that have one.
 
+use std::io::Write;
+use std::path::Path;
 use std::time::Instant;
 
-use crate::cli::FindArgs;
-use crate::error::{Error, Outcome, Scope};
+use crate::cli::{FindArgs, ProgressMode};
+use crate::error::{Error, Outcome};
 use crate::matcher::Matcher;
 use crate::output::{self, HitStyle, Output, Printer};
 use crate::pass::{self, Plan};
 use crate::progress::Progress;
 use crate::target::{Access, Target};
 
+use super::files::{self, Files};
 use super::{Selection, patterns};
 
 pub fn run(args: &FindArgs) -> Result<Outcome, Error> {
+    let started = Instant::now();
     let (matcher, files) = patterns::for_find(args)?;
     let selection = Selection::parse(&args.select)?;
-    let style = HitStyle {
-        show_name: (files.len() > 1 || args.with_filename) && !args.no_filename,
-        hex_offsets: args.report.hex_offsets,
-        json: args.report.json,
-        context: args.report.context.is_some(),
+    let files = Files::new(files, &args.files_in)?;
+    let many = files.is_many();
+    let mut workers = files.workers(&args.files_in);
+    workers.stops_when_closed = true;
+    workers.stops_at_match = args.report.quiet;
+    let search = Search {
+        args,
+        matcher: &matcher,
+        selection: &selection,
+        style: HitStyle {
+            show_name: (files.several() || args.with_filename) && !args.no_filename,
+            hex_offsets: args.report.hex_offsets,
+            json: args.report.json,
+            context: args.report.context.is_some(),
+            null: args.files_in.null,
+        },
+        many,
+        // Bars of files worked on at once would draw over each other.
+        progress: match workers.threads {
+            1 => args.report.progress,
+            _ => ProgressMode::Never,
+        },
     };
     let mut out = Output::stdout();
-    let (mut matched, mut failed) = (false, false);
-    for file in &files {
-        match search(args, &matcher, &selection, style, &mut out, file) {
-            Ok(found) => matched |= found > 0,
-            // Like grep: report, go on with the other files, exit 2.
-            Err(error) if error.scope() == Scope::File => {
-                out.flush();
-                eprintln!("mpatch: {error}");
-                failed = true;
-            }
-            Err(error) => {
-                out.flush();
-                return Err(error);
-            }
-        }
-        if (matched && args.report.quiet) || !out.is_open() {
-            break;
-        }
+    // Like grep: a file that cannot be read is reported, the others go on.
+    let totals = files::each(&mut out, files.paths(), workers, |_, path, out| {
+        search.file(out, &path).map(Some)
+    })?;
+    if many && args.report.json && !args.report.quiet {
+        out.json(files::total_json(
+            &totals,
+            None,
+            started.elapsed().as_millis(),
+        ));
     }
-    out.finish(if failed {
+    out.finish(if totals.failed > 0 {
         Outcome::Failed
-    } else if matched {
+    } else if totals.matched > 0 {
         Outcome::Done
     } else {
         Outcome::NothingDone
     })
 }
 
-fn search(
-    args: &FindArgs,
-    matcher: &Matcher,
-    selection: &Selection,
+/// What every file of a find is searched for, and how it is shown.
+struct Search<'a> {
+    args: &'a FindArgs,
+    matcher: &'a Matcher,
+    selection: &'a Selection,
     style: HitStyle,
-    out: &mut Output,
-    file: &std::ffi::OsStr,
-) -> Result<u64, Error> {
-    let started = Instant::now();
-    let target = Target::open(file, Access::Read, true)?;
-    let view = target.map()?;
-    let stop_at_first = args.report.quiet || args.files_with_matches;
-    let plan = Plan {
-        matcher,
-        replacement: None,
-        range: selection.range_in(&target),
-        nth: selection.nth,
-        max: match stop_at_first {
-            true => Some(selection.max.unwrap_or(1).min(1)),
-            false => selection.max,
-        },
-        context: args.report.context.unwrap_or(0),
-    };
-    let progress = Progress::new(args.report.progress.into(), target.len(), &target.name);
-    let mut printer = Printer {
-        out,
-        style,
-        name: &target.name,
-        path: &target.path,
-        each: !(args.count || stop_at_first),
-        stops_when_closed: true,
-    };
-    let tally = pass::run(&target, &view, &plan, &mut printer, None, &progress)?;
-    drop(progress);
-    target.check_unchanged()?;
-    if args.report.quiet {
-        return Ok(tally.matches);
-    }
-    if args.count {
-        if style.show_name {
-            out.line(format_args!("{}:{}", target.name, tally.matches));
-        } else {
+    /// A walk or a list: files without a match print nothing, as in rg.
+    many: bool,
+    progress: ProgressMode,
+}
+
+impl Search<'_> {
+    /// Searches the file at `path`; returns its matches.
+    fn file<W: Write>(&self, out: &mut Output<W>, path: &Path) -> Result<u64, Error> {
+        let (args, style) = (self.args, self.style);
+        let started = Instant::now();
+        let target = Target::open(path.as_os_str(), Access::Read, true)?;
+        let view = target.map()?;
+        let stop_at_first = args.report.quiet || args.files_with_matches;
+        let plan = Plan {
+            matcher: self.matcher,
+            replacement: None,
+            range: self.selection.range_in(&target),
+            nth: self.selection.nth,
+            max: match stop_at_first {
+                true => Some(self.selection.max.unwrap_or(1).min(1)),
+                false => self.selection.max,
+            },
+            context: args.report.context.unwrap_or(0),
+        };
+        let progress = Progress::new(self.progress.into(), target.len(), &target.name);
+        let mut printer = Printer {
+            out,
+            style,
+            path,
+            each: !(args.count || stop_at_first),
+            stops_when_closed: true,
+        };
+        let tally = pass::run(&target, &view, &plan, &mut printer, None, &progress)?;
+        drop(progress);
+        target.check_unchanged()?;
+        if args.report.quiet || (self.many && tally.matches == 0) {
+            return Ok(tally.matches);
+        }
+        if args.count {
+            if style.show_name {
+                style.name(out, path);
+            }
             out.line(tally.matches);
+        } else if args.files_with_matches {
+            if tally.matches > 0 {
+                style.listed(out, path);
+            }
+        } else if args.report.json {
+            out.json(output::summary(
+                path,
+                &tally,
+                self.matcher.patterns(),
+                started.elapsed().as_millis(),
+            ));
         }
-    } else if args.files_with_matches {
-        if tally.matches > 0 {
-            out.line(&target.name);
-        }
-    } else if args.report.json {
-        out.json(output::summary(
-            &target.path,
-            &tally,
-            matcher.patterns(),
-            started.elapsed().as_millis(),
-        ));
+        Ok(tally.matches)
     }
-    Ok(tally.matches)
 }
