@@ -24,8 +24,6 @@ pub struct WalkOptions {
     /// Only paths matching these globs; `!GLOB` excludes.
     pub globs: Vec<String>,
     pub max_depth: Option<usize>,
-    /// Each directory's entries in name order.
-    pub sorted: bool,
 }
 
 /// A list of paths, one per line or NUL-terminated.
@@ -95,6 +93,7 @@ pub struct Paths {
     roots: std::vec::IntoIter<PathBuf>,
     list: Option<List>,
     walk: Option<(WalkOptions, Override)>,
+    sorted: bool,
     current: Option<Walk>,
     /// Whether the walk is of the current directory, none being named:
     /// then paths are shown without `./`, as ripgrep shows them.
@@ -103,11 +102,13 @@ pub struct Paths {
 
 impl Paths {
     /// The paths of `roots` and `list`, walked with `walk` if given. A walk
-    /// without any root walks the current directory.
+    /// without any root walks the current directory. `sorted` puts each
+    /// directory's entries in name order and the list in path order.
     pub fn new(
         roots: Vec<PathBuf>,
         list: Option<List>,
         walk: Option<WalkOptions>,
+        sorted: bool,
     ) -> Result<Paths, Error> {
         let implicit = walk.is_some() && roots.is_empty() && list.is_none();
         let mut roots = match implicit {
@@ -115,9 +116,7 @@ impl Paths {
             false => roots,
         };
         let mut list = list;
-        if walk.as_ref().is_some_and(|options| options.sorted)
-            && let Some(names) = list.take()
-        {
+        if sorted && let Some(names) = list.take() {
             // In path order the whole list must be read first.
             let mut names = names.collect::<Result<Vec<_>, _>>()?;
             names.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
@@ -134,6 +133,7 @@ impl Paths {
             roots: roots.into_iter(),
             list,
             walk,
+            sorted,
             current: None,
             implicit,
         })
@@ -193,7 +193,7 @@ impl Iterator for Paths {
             };
             match &self.walk {
                 Some((options, overrides)) => {
-                    self.current = Some(walker(&root, options, overrides.clone()))
+                    self.current = Some(walker(&root, options, overrides.clone(), self.sorted))
                 }
                 None => return Some(Ok(root)),
             }
@@ -202,7 +202,7 @@ impl Iterator for Paths {
 }
 
 /// The walk of one root, as ripgrep would walk it with these options.
-fn walker(root: &Path, options: &WalkOptions, overrides: Override) -> Walk {
+fn walker(root: &Path, options: &WalkOptions, overrides: Override, sorted: bool) -> Walk {
     let honour = !options.no_ignore;
     let mut builder = WalkBuilder::new(root);
     builder
@@ -222,7 +222,7 @@ fn walker(root: &Path, options: &WalkOptions, overrides: Override) -> Walk {
     if honour {
         builder.add_custom_ignore_filename(".rgignore");
     }
-    if options.sorted {
+    if sorted {
         builder.sort_by_file_name(|a, b| a.as_bytes().cmp(b.as_bytes()));
     }
     builder.build()

@@ -39,10 +39,14 @@ impl Files {
             follow: args.follow,
             globs: args.globs.clone(),
             max_depth: args.max_depth,
-            sorted: args.sort == Some(SortKey::Path),
         });
         let roots = named.into_iter().map(PathBuf::from).collect();
-        Ok(Files::Many(Box::new(Paths::new(roots, list, walk)?)))
+        Ok(Files::Many(Box::new(Paths::new(
+            roots,
+            list,
+            walk,
+            args.sort == Some(SortKey::Path),
+        )?)))
     }
 
     pub fn is_many(&self) -> bool {

@@ -15,6 +15,7 @@ use super::{read_bytes, read_bytes_or_empty};
 
 /// The matcher of a find, and its files.
 pub fn for_find(args: &FindArgs) -> Result<(Matcher, Vec<OsString>), Error> {
+    one_stdin(&args.files_in, args.patterns_from.as_deref())?;
     let syntax = Syntax::from(args.syntax);
     let mut files = args.files.clone();
     let listed = !args.patterns.is_empty() || args.patterns_from.is_some();
@@ -42,13 +43,14 @@ pub fn for_find(args: &FindArgs) -> Result<(Matcher, Vec<OsString>), Error> {
         let pattern = args.pattern.as_ref().ok_or_else(missing_pattern)?;
         patterns.push(read_bytes("pattern", pattern, syntax)?);
     }
-    require_files(&files, &args.files_in, args.patterns_from.as_deref())?;
+    require_files(&files, &args.files_in)?;
     let matcher = build(patterns, args.matching.regex, args.matching.ignore_case)?;
     Ok((matcher, files))
 }
 
 /// The matcher of a replace, what replaces each match, and its files.
 pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsString>), Error> {
+    one_stdin(&args.files_in, args.pairs_from.as_deref())?;
     let syntax = Syntax::from(args.syntax);
     let pad = args
         .pad
@@ -92,7 +94,7 @@ pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsSt
                 return Err(Error::argument(list.to_string_lossy(), "holds no pair"));
             }
         }
-        require_files(&positional, &args.files_in, args.pairs_from.as_deref())?;
+        require_files(&positional, &args.files_in)?;
         let matcher = build(olds, false, args.matching.ignore_case)?;
         return Ok((matcher, Replacement::Table(news), positional));
     }
@@ -103,7 +105,7 @@ pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsSt
     let pattern = read_bytes("pattern", &pattern_arg, syntax)?;
     if let Some(mask) = &args.mask {
         let byte = pattern::parse_pad(mask).map_err(|e| Error::argument("--mask", e))?;
-        require_files(&positional, &args.files_in, None)?;
+        require_files(&positional, &args.files_in)?;
         let matcher = build(
             vec![pattern],
             args.matching.regex,
@@ -118,7 +120,7 @@ pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsSt
         ));
     }
     let replacement_arg = positional.remove(0);
-    require_files(&positional, &args.files_in, None)?;
+    require_files(&positional, &args.files_in)?;
     if args.matching.regex {
         let template = read_bytes_or_empty("replacement", &replacement_arg, syntax)?;
         let matcher = build(vec![pattern], true, args.matching.ignore_case)?;
@@ -204,17 +206,22 @@ fn missing_pattern() -> Error {
     Error::argument("PATTERN", "is missing")
 }
 
-/// Fails unless the run has files: named, walked (`-r` walks the current
-/// directory when none is named) or listed. Standard input can give the
-/// patterns (`list`) or the file names, not both.
-fn require_files(files: &[OsString], args: &FilesArgs, list: Option<&OsStr>) -> Result<(), Error> {
+/// Standard input can give the patterns (`list`) or the file names, not
+/// both.
+fn one_stdin(args: &FilesArgs, list: Option<&OsStr>) -> Result<(), Error> {
     let stdin = |path: Option<&OsStr>| path.is_some_and(|path| path.as_bytes() == b"-");
-    if stdin(args.files_from.as_deref()) && stdin(list) {
-        return Err(Error::argument(
+    match stdin(args.files_from.as_deref()) && stdin(list) {
+        true => Err(Error::argument(
             "--files-from",
             "reads standard input, and so does -f; only one of them can",
-        ));
+        )),
+        false => Ok(()),
     }
+}
+
+/// Fails unless the run has files: named, walked (`-r` walks the current
+/// directory when none is named) or listed.
+fn require_files(files: &[OsString], args: &FilesArgs) -> Result<(), Error> {
     match files.is_empty() && !args.recursive && args.files_from.is_none() {
         true => Err(Error::argument(
             "FILE",

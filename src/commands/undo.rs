@@ -17,7 +17,7 @@ use crate::pattern::to_hex;
 use crate::target::{Access, Target};
 
 /// Files of a journal held open (and locked) from the check to the restore.
-const KEEP_OPEN: usize = 64;
+const KEEP_OPEN: usize = 16;
 
 pub fn run(args: &UndoArgs) -> Result<Outcome, Error> {
     let name = args.journal.display().to_string();
