@@ -218,6 +218,8 @@ fn walker(root: &Path, options: &WalkOptions, overrides: Override, sorted: bool)
         .require_git(false)
         .follow_links(options.follow)
         .max_depth(options.max_depth)
+        // A run's output redirected into the tree is not input, as in rg.
+        .skip_stdout(true)
         .overrides(overrides);
     if honour {
         builder.add_custom_ignore_filename(".rgignore");

@@ -623,3 +623,17 @@ fn many_named_files_keep_their_order_in_parallel() {
     let out = run(&s, &args);
     assert_eq!(stdout(&out), expected);
 }
+
+#[test]
+fn a_journal_or_the_output_inside_the_tree_is_not_walked() {
+    let s = tree(&[("a", "ERROR")]);
+    let out = run(&s, &["replace", "-r", "--journal", "fix.mpj", "ERROR", "FIXED"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("a: 1 replaced\n1 file searched"), "{}", stdout(&out));
+    let out = run(&s, &["undo", "fix.mpj"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read(s.path("a")).unwrap(), b"ERROR");
+
+    let out = script(&s, r#""$BIN" find -r -c ERROR > found.txt; cat found.txt"#);
+    assert_eq!(stdout(&out), "a:1\n");
+}

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::io::Write;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
@@ -79,6 +80,11 @@ struct Checked {
     matches: u64,
 }
 
+/// A lock whose holder may have panicked: what it guards is whole.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn modified(target: &Target) -> Option<SystemTime> {
     target.file.metadata().and_then(|m| m.modified()).ok()
 }
@@ -151,6 +157,13 @@ impl Job<'_> {
         let journal = args.write.journal.as_ref().filter(|_| !args.write.dry_run);
         let (searched, written) = if guarded || journal.is_some() {
             let recorder = journal.map(|path| Recorder::create(path)).transpose()?;
+            if let Some(journal) = journal
+                && let Ok(meta) = std::fs::metadata(journal)
+            {
+                // The journal holds the old bytes: a walk that meets it
+                // passes it over, as if already taken.
+                lock(&seen).insert((meta.dev(), meta.ino()));
+            }
             let recorder = recorder.map(Mutex::new);
             let counted = self
                 .check_each(&mut out, files, workers, &seen, recorder.as_ref())
@@ -259,7 +272,7 @@ impl Job<'_> {
                     return Err(error);
                 }
                 if let Some(recorder) = recorder {
-                    let mut recorder = recorder.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut recorder = lock(recorder);
                     let mark = recorder.mark();
                     if let Err(error) = self.record(&mut recorder, &target) {
                         recorder.rewind(mark)?;
@@ -267,7 +280,7 @@ impl Job<'_> {
                     }
                 }
             }
-            let mut checked = checked.lock().unwrap_or_else(|e| e.into_inner());
+            let mut checked = lock(&checked);
             checked.push(Checked {
                 seq,
                 path,
@@ -343,7 +356,7 @@ impl Job<'_> {
                 ),
             },
         };
-        let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+        let mut seen = lock(seen);
         if !seen.insert((target.identity.dev, target.identity.ino)) {
             return Ok(None);
         }
