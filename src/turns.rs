@@ -30,6 +30,8 @@ struct State<'o> {
     streaming: Option<u64>,
     /// Files finished but not yet printed: their output and error line.
     done: BTreeMap<u64, (Vec<u8>, Option<String>)>,
+    /// Files waiting for their turn to write straight through.
+    waiting: usize,
 }
 
 impl<'o> Shared<'o> {
@@ -41,6 +43,7 @@ impl<'o> Shared<'o> {
                 next: 0,
                 streaming: None,
                 done: BTreeMap::new(),
+                waiting: 0,
             }),
             turn: Condvar::new(),
             ordered,
@@ -108,7 +111,8 @@ fn report(state: &mut State, error: Option<String>) {
     }
 }
 
-/// One file's output: held, or written straight through once large.
+/// One file's output: held until the file is done or, once large, passed
+/// on in its turn, a chunk at a time.
 pub struct Part<'s, 'o> {
     shared: &'s Shared<'o>,
     seq: u64,
@@ -123,6 +127,7 @@ impl Part<'_, '_> {
         let shared = self.shared;
         let mut state = shared.lock();
         if self.streaming {
+            state.out.bytes(&self.held);
             report(&mut state, error);
             state.streaming = None;
             state.next = self.seq + 1;
@@ -130,43 +135,49 @@ impl Part<'_, '_> {
             state.done.insert(self.seq, (self.held, error));
         }
         shared.print_done(&mut state);
+        // Waking costs a system call; most runs never have a waiter.
+        let waiting = state.waiting > 0;
         drop(state);
-        shared.turn.notify_all();
+        if waiting {
+            shared.turn.notify_all();
+        }
     }
 
-    fn closed() -> io::Error {
-        io::ErrorKind::BrokenPipe.into()
+    /// Writes what is held, after waiting for this file's turn.
+    fn pass_on(&mut self) -> io::Result<()> {
+        let shared = self.shared;
+        let mut state = shared.lock();
+        while !self.streaming && !shared.may_stream(&state, self.seq) {
+            state.waiting += 1;
+            state = shared.turn.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.waiting -= 1;
+        }
+        self.streaming = true;
+        state.streaming = Some(self.seq);
+        state.out.bytes(&self.held);
+        self.held.clear();
+        shared.note(&state);
+        match state.out.is_open() {
+            true => Ok(()),
+            false => Err(closed()),
+        }
     }
+}
+
+fn closed() -> io::Error {
+    io::ErrorKind::BrokenPipe.into()
 }
 
 impl Write for Part<'_, '_> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let shared = self.shared;
-        if !shared.is_open() {
-            return Err(Part::closed());
+        if !self.shared.is_open() {
+            return Err(closed());
         }
-        if !self.streaming {
-            self.held.extend_from_slice(bytes);
-            if self.held.len() < HOLD {
-                return Ok(bytes.len());
-            }
+        self.held.extend_from_slice(bytes);
+        if self.held.len() >= HOLD {
+            self.pass_on()?;
         }
-        let mut state = shared.lock();
-        while !self.streaming && !shared.may_stream(&state, self.seq) {
-            state = shared.turn.wait(state).unwrap_or_else(|e| e.into_inner());
-        }
-        if !self.streaming {
-            self.streaming = true;
-            state.streaming = Some(self.seq);
-            state.out.bytes(&std::mem::take(&mut self.held));
-        } else {
-            state.out.bytes(bytes);
-        }
-        shared.note(&state);
-        match state.out.is_open() {
-            true => Ok(bytes.len()),
-            false => Err(Part::closed()),
-        }
+        Ok(bytes.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -13,7 +13,7 @@ use ignore::{Walk, WalkBuilder};
 use crate::error::{Error, plain_reason};
 
 /// How a tree is walked; the defaults are ripgrep's.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WalkOptions {
     /// Walk hidden entries too.
     pub hidden: bool,
@@ -21,8 +21,8 @@ pub struct WalkOptions {
     pub no_ignore: bool,
     /// Follow symbolic links.
     pub follow: bool,
-    /// Only paths matching these globs; `!GLOB` excludes.
-    pub globs: Vec<String>,
+    /// Only paths matching these globs (see [`globs`]).
+    pub globs: Override,
     pub max_depth: Option<usize>,
 }
 
@@ -92,7 +92,7 @@ impl Iterator for List {
 pub struct Paths {
     roots: std::vec::IntoIter<PathBuf>,
     list: Option<List>,
-    walk: Option<(WalkOptions, Override)>,
+    walk: Option<WalkOptions>,
     sorted: bool,
     current: Option<Walk>,
     /// Whether the walk is of the current directory, none being named:
@@ -122,13 +122,6 @@ impl Paths {
             names.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
             roots.extend(names);
         }
-        let walk = match walk {
-            Some(options) => {
-                let overrides = overrides(&options.globs)?;
-                Some((options, overrides))
-            }
-            None => None,
-        };
         Ok(Paths {
             roots: roots.into_iter(),
             list,
@@ -192,9 +185,7 @@ impl Iterator for Paths {
                 Err(error) => return Some(Err(error)),
             };
             match &self.walk {
-                Some((options, overrides)) => {
-                    self.current = Some(walker(&root, options, overrides.clone(), self.sorted))
-                }
+                Some(options) => self.current = Some(walker(&root, options, self.sorted)),
                 None => return Some(Ok(root)),
             }
         }
@@ -202,7 +193,7 @@ impl Iterator for Paths {
 }
 
 /// The walk of one root, as ripgrep would walk it with these options.
-fn walker(root: &Path, options: &WalkOptions, overrides: Override, sorted: bool) -> Walk {
+fn walker(root: &Path, options: &WalkOptions, sorted: bool) -> Walk {
     let honour = !options.no_ignore;
     let mut builder = WalkBuilder::new(root);
     builder
@@ -220,7 +211,7 @@ fn walker(root: &Path, options: &WalkOptions, overrides: Override, sorted: bool)
         .max_depth(options.max_depth)
         // A run's output redirected into the tree is not input, as in rg.
         .skip_stdout(true)
-        .overrides(overrides);
+        .overrides(options.globs.clone());
     if honour {
         builder.add_custom_ignore_filename(".rgignore");
     }
@@ -230,25 +221,18 @@ fn walker(root: &Path, options: &WalkOptions, overrides: Override, sorted: bool)
     builder.build()
 }
 
-/// `-g` globs, matched as ripgrep matches them: relative to the current
-/// directory, with gitignore syntax.
-fn overrides(globs: &[String]) -> Result<Override, Error> {
+/// Globs that keep only the paths they match (`!GLOB` excludes), matched
+/// as ripgrep matches them: relative to the current directory, with
+/// gitignore syntax. A bad glob is named with what is wrong with it.
+pub fn globs(globs: &[String]) -> Result<Override, String> {
     let mut builder = OverrideBuilder::new(".");
     for glob in globs {
-        builder
-            .add(glob)
-            .map_err(|e| Error::argument("--glob", glob_reason(glob, &e)))?;
+        builder.add(glob).map_err(|error| match error {
+            ignore::Error::Glob { err, .. } => format!("{glob:?}: {err}"),
+            other => format!("{glob:?}: {other}"),
+        })?;
     }
-    builder
-        .build()
-        .map_err(|e| Error::argument("--glob", e.to_string()))
-}
-
-fn glob_reason(glob: &str, error: &ignore::Error) -> String {
-    match error {
-        ignore::Error::Glob { err, .. } => format!("{glob:?}: {err}"),
-        other => format!("{glob:?}: {other}"),
-    }
+    builder.build().map_err(|error| error.to_string())
 }
 
 /// A walk's error as mpatch says errors: `PATH: reason`, in plain words.

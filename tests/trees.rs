@@ -627,9 +627,16 @@ fn many_named_files_keep_their_order_in_parallel() {
 #[test]
 fn a_journal_or_the_output_inside_the_tree_is_not_walked() {
     let s = tree(&[("a", "ERROR")]);
-    let out = run(&s, &["replace", "-r", "--journal", "fix.mpj", "ERROR", "FIXED"]);
+    let out = run(
+        &s,
+        &["replace", "-r", "--journal", "fix.mpj", "ERROR", "FIXED"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).starts_with("a: 1 replaced\n1 file searched"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("a: 1 replaced\n1 file searched"),
+        "{}",
+        stdout(&out)
+    );
     let out = run(&s, &["undo", "fix.mpj"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(fs::read(s.path("a")).unwrap(), b"ERROR");

@@ -12,7 +12,7 @@ use crate::cli::{FilesArgs, MAX_THREADS, SortKey};
 use crate::error::{Error, Scope};
 use crate::output::Output;
 use crate::turns::{Part, Shared};
-use crate::walk::{List, Paths, WalkOptions};
+use crate::walk::{self, List, Paths, WalkOptions};
 
 /// Where a run's files come from.
 pub enum Files {
@@ -33,13 +33,16 @@ impl Files {
             .as_deref()
             .map(|path| List::open(path, args.null))
             .transpose()?;
-        let walk = args.recursive.then(|| WalkOptions {
-            hidden: args.hidden,
-            no_ignore: args.no_ignore,
-            follow: args.follow,
-            globs: args.globs.clone(),
-            max_depth: args.max_depth,
-        });
+        let walk = match args.recursive {
+            true => Some(WalkOptions {
+                hidden: args.hidden,
+                no_ignore: args.no_ignore,
+                follow: args.follow,
+                globs: walk::globs(&args.globs).map_err(|e| Error::argument("--glob", e))?,
+                max_depth: args.max_depth,
+            }),
+            false => None,
+        };
         let roots = named.into_iter().map(PathBuf::from).collect();
         Ok(Files::Many(Box::new(Paths::new(
             roots,

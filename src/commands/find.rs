@@ -81,7 +81,7 @@ impl Search<'_> {
         let (args, style) = (self.args, self.style);
         let started = Instant::now();
         let target = Target::open(path.as_os_str(), Access::Read, true)?;
-        let view = target.map()?;
+        let view = target.view()?;
         let stop_at_first = args.report.quiet || args.files_with_matches;
         let plan = Plan {
             matcher: self.matcher,

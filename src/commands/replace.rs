@@ -420,7 +420,7 @@ impl Job<'_> {
 
     /// The check pass of one file (see `named`); returns its matches.
     fn check(&self, target: &Target) -> Result<u64, Error> {
-        let view = target.map()?;
+        let view = target.view()?;
         let reserve = target.has_holes && !self.args.write.dry_run;
         let mut check = Check {
             target,
@@ -455,7 +455,7 @@ impl Job<'_> {
     fn patch<W: Write>(&self, target: &Target, out: &mut Output<W>) -> Result<Tally, Error> {
         let (args, style) = (self.args, self.style);
         let started = Instant::now();
-        let view = target.map()?;
+        let view = target.view()?;
         let mut bytes = match args.write.dry_run {
             true => ByteSink::private_copy(target)?,
             false => ByteSink::file(target, &view),
@@ -505,7 +505,7 @@ impl Job<'_> {
     /// Records the regions `target` will change.
     fn record(&self, recorder: &mut Recorder, target: &Target) -> Result<(), Error> {
         recorder.file(target)?;
-        let view = target.map()?;
+        let view = target.view()?;
         let read_only = Plan {
             context: 0,
             ..self.plan(target)
