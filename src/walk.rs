@@ -152,8 +152,9 @@ impl Paths {
             // A root is the user's choice whatever it is (opening it says
             // what is wrong with a FIFO); below it, only regular files are
             // worked on, as ripgrep searches only those.
+            // A root given as a link to a directory is walked, as rg does.
             let wanted = match entry.depth() {
-                0 => !kind.is_some_and(|kind| kind.is_dir()),
+                0 => !entry.path().is_dir(),
                 _ => kind.is_some_and(|kind| kind.is_file()),
             };
             if wanted {

@@ -126,6 +126,10 @@ fn symlinks_are_skipped_unless_followed() {
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     let out = run(&s, &["find", "-r", "-l", "-L", "ERROR", "t"]);
     assert_eq!(sorted_lines(&out), ["t/dir/b", "t/file"]);
+    // A link named as a root is followed, as rg follows it.
+    let out = run(&s, &["find", "-r", "-l", "ERROR", "t/dir"]);
+    assert_eq!(stdout(&out), "t/dir/b\n", "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0));
     // Followed, a link is patched through: the target changes, the link
     // stays a link.
     let out = run(&s, &["replace", "-r", "--follow", "ERROR", "FIXED", "t"]);
@@ -643,4 +647,22 @@ fn a_journal_or_the_output_inside_the_tree_is_not_walked() {
 
     let out = script(&s, r#""$BIN" find -r -c ERROR > found.txt; cat found.txt"#);
     assert_eq!(stdout(&out), "a:1\n");
+}
+
+#[test]
+fn a_fifo_in_a_tree_is_passed_over_and_a_named_one_refused() {
+    let s = tree(&[("t/a", "ERROR")]);
+    let made = script(&s, "mkfifo t/pipe");
+    assert!(made.status.success(), "{}", stderr(&made));
+    let out = run(&s, &["find", "-r", "-c", "ERROR", "t"]);
+    assert_eq!(
+        (out.status.code(), stdout(&out)),
+        (Some(0), "t/a:1\n".into())
+    );
+    let out = run(&s, &["find", "-r", "-c", "ERROR", "t/pipe", "t"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "mpatch: t/pipe: is a FIFO (named pipe), which cannot be mapped\n"
+    );
 }
