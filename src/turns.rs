@@ -63,6 +63,7 @@ impl<'o> Shared<'o> {
             seq,
             held: Vec::new(),
             streaming: false,
+            finished: false,
         }
     }
 
@@ -118,21 +119,28 @@ pub struct Part<'s, 'o> {
     seq: u64,
     held: Vec<u8>,
     streaming: bool,
+    finished: bool,
 }
 
 impl Part<'_, '_> {
     /// Ends the file's output, with its error line if it failed; the file
     /// is printed when its turn comes.
-    pub fn finish(self, error: Option<String>) {
+    pub fn finish(mut self, error: Option<String>) {
+        self.end(error);
+    }
+
+    fn end(&mut self, error: Option<String>) {
+        self.finished = true;
         let shared = self.shared;
+        let held = std::mem::take(&mut self.held);
         let mut state = shared.lock();
         if self.streaming {
-            state.out.bytes(&self.held);
+            state.out.bytes(&held);
             report(&mut state, error);
             state.streaming = None;
             state.next = self.seq + 1;
         } else {
-            state.done.insert(self.seq, (self.held, error));
+            state.done.insert(self.seq, (held, error));
         }
         shared.print_done(&mut state);
         // Waking costs a system call; most runs never have a waiter.
@@ -160,6 +168,16 @@ impl Part<'_, '_> {
         match state.out.is_open() {
             true => Ok(()),
             false => Err(closed()),
+        }
+    }
+}
+
+/// A file's output ends even if its thread panicked, so the files after it
+/// still get their turn instead of waiting for ever.
+impl Drop for Part<'_, '_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.end(None);
         }
     }
 }
