@@ -12,6 +12,9 @@ use crate::output::Output;
 /// for its turn and writes straight through, so memory stays bounded
 /// however much one file prints.
 const HOLD: usize = 64 << 10;
+/// In order, finished files wait for an earlier one; past this many bytes
+/// waiting, no new file is started until they are printed.
+const WAITING_MAX: usize = 8 << 20;
 
 /// The run's stdout, lent to its threads. Files are numbered in the order
 /// they were taken; `ordered` prints them in that order.
@@ -30,7 +33,10 @@ struct State<'o> {
     streaming: Option<u64>,
     /// Files finished but not yet printed: their output and error line.
     done: BTreeMap<u64, (Vec<u8>, Option<String>)>,
-    /// Files waiting for their turn to write straight through.
+    /// The bytes in `done`.
+    done_bytes: usize,
+    /// Threads waiting: for their turn to write straight through, or for
+    /// room to start another file.
     waiting: usize,
 }
 
@@ -43,6 +49,7 @@ impl<'o> Shared<'o> {
                 next: 0,
                 streaming: None,
                 done: BTreeMap::new(),
+                done_bytes: 0,
                 waiting: 0,
             }),
             turn: Condvar::new(),
@@ -67,6 +74,23 @@ impl<'o> Shared<'o> {
         }
     }
 
+    /// Waits until the output held for files not yet printed leaves room
+    /// for another file's. The file printed next is already being worked
+    /// on, so the wait ends.
+    pub fn room(&self) {
+        let mut state = self.lock();
+        while state.done_bytes > WAITING_MAX {
+            state = self.wait(state);
+        }
+    }
+
+    fn wait<'g>(&self, mut state: MutexGuard<'g, State<'o>>) -> MutexGuard<'g, State<'o>> {
+        state.waiting += 1;
+        let mut state = self.turn.wait(state).unwrap_or_else(|e| e.into_inner());
+        state.waiting -= 1;
+        state
+    }
+
     fn lock(&self) -> MutexGuard<'_, State<'o>> {
         // A thread that panicked holding the lock left whole writes behind.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -89,6 +113,7 @@ impl<'o> Shared<'o> {
             let Some((seq, (bytes, error))) = first else {
                 break;
             };
+            state.done_bytes -= bytes.len();
             state.out.bytes(&bytes);
             report(state, error);
             state.next = seq + 1;
@@ -140,6 +165,7 @@ impl Part<'_, '_> {
             state.streaming = None;
             state.next = self.seq + 1;
         } else {
+            state.done_bytes += held.len();
             state.done.insert(self.seq, (held, error));
         }
         shared.print_done(&mut state);
@@ -156,9 +182,7 @@ impl Part<'_, '_> {
         let shared = self.shared;
         let mut state = shared.lock();
         while !self.streaming && !shared.may_stream(&state, self.seq) {
-            state.waiting += 1;
-            state = shared.turn.wait(state).unwrap_or_else(|e| e.into_inner());
-            state.waiting -= 1;
+            state = shared.wait(state);
         }
         self.streaming = true;
         state.streaming = Some(self.seq);

@@ -610,6 +610,27 @@ fn paths_of_named_files_print_as_their_own_bytes() {
         .output()
         .unwrap();
     assert_eq!(out.stdout, b"n\xff: 1 would be replaced\n");
+    let out = mpatch()
+        .current_dir(s.dir.path())
+        .args(["replace", "--journal", "j", "ERROR", "FIXED"])
+        .arg(&name)
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout, b"n\xff: 1 replaced\n");
+    let out = mpatch()
+        .current_dir(s.dir.path())
+        .args(["poke"])
+        .arg(&name)
+        .args(["0", "E"])
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout, b"n\xff: 1 bytes written at offset 0\n");
+    let out = run(&s, &["undo", "j"]);
+    assert!(
+        out.stdout.ends_with(b"/n\xff: 1 regions restored\n"),
+        "{:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]

@@ -140,6 +140,7 @@ where
     let [files, matched, matches, failed] = [(); 4].map(|()| AtomicU64::new(0));
     let worker = || {
         while !stop.load(Ordering::SeqCst) {
+            shared.room();
             let (seq, item) = {
                 let mut source = source.lock().unwrap_or_else(|e| e.into_inner());
                 let Some(item) = source.1.next() else {
