@@ -252,7 +252,8 @@ impl Job<'_> {
     }
 
     /// The check phase of a walk or list: counts every file and records the
-    /// regions of each in the journal, writing none.
+    /// regions of each in the journal, writing none; returns the files with
+    /// a match.
     fn check_each(
         &self,
         out: &mut Output,
@@ -267,21 +268,21 @@ impl Job<'_> {
                 return Ok(None);
             };
             let matches = self.check(&target)?;
-            if matches > 0 {
-                if let Some(error) = cannot_write {
+            if matches == 0 {
+                return Ok(Some(0));
+            }
+            if let Some(error) = cannot_write {
+                return Err(error);
+            }
+            if let Some(recorder) = recorder {
+                let mut recorder = lock(recorder);
+                let mark = recorder.mark();
+                if let Err(error) = self.record(&mut recorder, &target) {
+                    recorder.rewind(mark)?;
                     return Err(error);
                 }
-                if let Some(recorder) = recorder {
-                    let mut recorder = lock(recorder);
-                    let mark = recorder.mark();
-                    if let Err(error) = self.record(&mut recorder, &target) {
-                        recorder.rewind(mark)?;
-                        return Err(error);
-                    }
-                }
             }
-            let mut checked = lock(&checked);
-            checked.push(Checked {
+            lock(&checked).push(Checked {
                 seq,
                 path,
                 identity: target.identity,
@@ -303,8 +304,7 @@ impl Job<'_> {
         checked: Vec<Checked>,
         workers: Workers,
     ) -> Result<Totals, Error> {
-        let to_write = checked.into_iter().filter(|file| file.matches > 0).map(Ok);
-        files::each(out, to_write, workers, |_, file, out| {
+        files::each(out, checked.into_iter().map(Ok), workers, |_, file, out| {
             let target = self.open_to_write(&file.path)?;
             if target.identity != file.identity || modified(&target) != file.modified {
                 return Err(target.problem("changed since it was counted; not written"));
@@ -388,7 +388,6 @@ impl Job<'_> {
         }
         let counts: Vec<(&Path, u64)> = checked
             .iter()
-            .filter(|file| file.matches > 0)
             .map(|file| (file.path.as_path(), file.matches))
             .collect();
         (!self.guards_hold(&counts)).then_some(Outcome::NothingDone)
