@@ -77,7 +77,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__find)
-            opts="-e -x -m -q -C -c -l -H -i -p -f -h --escapes --hex --max-count --nth --range --quiet --context --hex-offsets --json --color --progress --count --files-with-matches --with-filename --no-filename --ignore-case --regex --pattern --patterns-from --help"
+            opts="-e -x -m -q -C -c -l -H -i -r -L -g -0 -j -p -f -h --escapes --hex --max-count --nth --range --quiet --context --hex-offsets --json --color --progress --count --files-with-matches --with-filename --no-filename --ignore-case --regex --recursive --hidden --no-ignore --follow --glob --max-depth --files-from --null --sort --threads --pattern --patterns-from --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -113,6 +113,34 @@ _mpatch() {
                     ;;
                 --progress)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --glob)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -g)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --files-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort)
+                    COMPREPLY=($(compgen -W "path" -- "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --pattern)
@@ -285,7 +313,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__replace)
-            opts="-e -x -m -q -C -n -i -f -h --escapes --hex --max-count --nth --range --quiet --context --hex-offsets --json --color --progress --dry-run --journal --no-sync --lock-timeout --allow-device --expect --pad --ignore-case --regex --pair --pairs-from --mask --help"
+            opts="-e -x -m -q -C -n -i -r -L -g -0 -j -f -h --escapes --hex --max-count --nth --range --quiet --context --hex-offsets --json --color --progress --dry-run --journal --no-sync --lock-timeout --allow-device --expect --expect-total --pad --ignore-case --regex --recursive --hidden --no-ignore --follow --glob --max-depth --files-from --null --sort --threads --pair --pairs-from --mask --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -335,7 +363,39 @@ _mpatch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --expect-total)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --pad)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --glob)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -g)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --files-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort)
+                    COMPREPLY=($(compgen -W "path" -- "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -53,6 +53,11 @@ never\t''"
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l progress -d 'Progress bar on stderr for files of 256 MiB or more' -r -f -a "auto\t'When stderr is a terminal'
 always\t''
 never\t''"
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s g -l glob -d 'With -r: only files matching GLOB; !GLOB excludes (repeatable; gitignore syntax)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l max-depth -d 'With -r: descend at most N levels below each FILE (0: the FILEs themselves)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l files-from -d 'Also work on the files named in FILE, one per line ("-" for stdin; NUL-separated with -0)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l sort -d 'Print files in path order (each directory\'s entries by name, a --files-from list sorted)' -r -f -a "path\t'By path: each directory\'s entries in name order'"
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s j -l threads -d 'How many files are worked on at once (default: one per core)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s p -l pattern -d 'A pattern to look for (repeatable; with it, every positional argument is a FILE)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s f -l patterns-from -d 'Read patterns from FILE, one per line ("-" for stdin; blank and # lines skipped)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s e -l escapes -d 'Decode escapes: \\\\ \\n \\r \\t \\0 \\xHH'
@@ -66,6 +71,11 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s H -l with-filenam
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l no-filename -d 'Never print the file name'
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s i -l ignore-case -d 'ASCII letters match either case'
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l regex -d 'PATTERN is a regular expression over bytes (the regex crate\'s syntax)'
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s r -l recursive -d 'Walk directories as ripgrep does: .gitignore, .ignore and .rgignore honoured, hidden entries and symlinks skipped (no FILE: the current directory)'
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l hidden -d 'With -r: walk hidden files and directories too'
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l no-ignore -d 'With -r: do not honour .gitignore, .ignore and .rgignore files'
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s L -l follow -d 'With -r: follow symbolic links'
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s 0 -l null -d 'File names end with a NUL byte, in --files-from lists and in output (for xargs -0)'
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s m -l max-count -d 'Stop each file after N matches' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l nth -d 'Only the Nth match (1-based) of each file' -r
@@ -79,8 +89,14 @@ always\t''
 never\t''"
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l journal -d 'Before the first byte changes, write and fsync an undo journal to PATH' -r -F
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l lock-timeout -d 'Seconds to wait for another process\'s lock on the file' -r
-complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l expect -d 'Write only if every file has exactly N matches (else exit 1, nothing written)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l expect -d 'Write only if every file (in a walk or list: every file with a match) has exactly N matches (else exit 1, nothing written)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l expect-total -d 'Write only if all files together have exactly N matches (else exit 1, nothing written)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l pad -d 'Pad a shorter REPLACEMENT to the pattern\'s length with BYTE (a character or 0xHH)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s g -l glob -d 'With -r: only files matching GLOB; !GLOB excludes (repeatable; gitignore syntax)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l max-depth -d 'With -r: descend at most N levels below each FILE (0: the FILEs themselves)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l files-from -d 'Also work on the files named in FILE, one per line ("-" for stdin; NUL-separated with -0)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l sort -d 'Print files in path order (each directory\'s entries by name, a --files-from list sorted)' -r -f -a "path\t'By path: each directory\'s entries in name order'"
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s j -l threads -d 'How many files are worked on at once (default: one per core)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l pair -d 'Replace OLD with NEW (repeatable; with it, every positional argument is a FILE)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s f -l pairs-from -d 'Read pairs from FILE, one OLD<TAB>NEW per line ("-" for stdin; blank and # lines skipped)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l mask -d 'Overwrite every byte of each match with BYTE (a character or 0xHH), instead of a REPLACEMENT' -r
@@ -94,6 +110,11 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l no-sync -d 'Le
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l allow-device -d 'Allow writing to a block device'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s i -l ignore-case -d 'ASCII letters match either case'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l regex -d 'PATTERN is a regular expression over bytes (the regex crate\'s syntax)'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s r -l recursive -d 'Walk directories as ripgrep does: .gitignore, .ignore and .rgignore honoured, hidden entries and symlinks skipped (no FILE: the current directory)'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l hidden -d 'With -r: walk hidden files and directories too'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l no-ignore -d 'With -r: do not honour .gitignore, .ignore and .rgignore files'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s L -l follow -d 'With -r: follow symbolic links'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s 0 -l null -d 'File names end with a NUL byte, in --files-from lists and in output (for xargs -0)'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mpatch -n "__fish_mpatch_using_subcommand peek" -s f -l format -d 'Output format' -r -f -a "hexdump\t'xxd-style lines: offset, 16 bytes in hex, printable text'
 hex\t'One line of hex digits, ready for --hex'

@@ -17,6 +17,10 @@ Examples:
       Show each change, before and after, and change nothing
   mpatch replace --journal fix.mpj ERROR FIXED big.log
       Replace every match, recording how to undo it
+  mpatch replace -r -g '*.conf' --journal conf.mpj old.example.com new.example.com /etc
+      Patch every .conf file below /etc, with one journal for the whole run
+  mpatch find -r -l -0 ERROR logs | xargs -0 mpatch replace ERROR FIXED
+      Feed the names of the files with a match to another command
   mpatch peek big.log 0x1f40 32
       Show 32 bytes at offset 0x1f40
   mpatch poke --hex firmware.bin 0x1f40 --expect 7400 9090
@@ -325,6 +329,60 @@ pub struct WriteArgs {
     pub allow_device: bool,
 }
 
+/// Which files find and replace work on besides the FILEs named: trees
+/// walked as ripgrep walks them, and lists of names.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FilesArgs {
+    /// Walk directories as ripgrep does: .gitignore, .ignore and .rgignore honoured, hidden entries and symlinks skipped (no FILE: the current directory)
+    #[arg(short = 'r', long)]
+    pub recursive: bool,
+    /// With -r: walk hidden files and directories too
+    #[arg(long, requires = "recursive")]
+    pub hidden: bool,
+    /// With -r: do not honour .gitignore, .ignore and .rgignore files
+    #[arg(long, requires = "recursive")]
+    pub no_ignore: bool,
+    /// With -r: follow symbolic links
+    #[arg(short = 'L', long, requires = "recursive")]
+    pub follow: bool,
+    /// With -r: only files matching GLOB; !GLOB excludes (repeatable; gitignore syntax)
+    #[arg(
+        short = 'g',
+        long = "glob",
+        value_name = "GLOB",
+        requires = "recursive",
+        allow_hyphen_values = true
+    )]
+    pub globs: Vec<String>,
+    /// With -r: descend at most N levels below each FILE (0: the FILEs themselves)
+    #[arg(long, value_name = "N", requires = "recursive")]
+    pub max_depth: Option<usize>,
+    /// Also work on the files named in FILE, one per line ("-" for stdin; NUL-separated with -0)
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<OsString>,
+    /// File names end with a NUL byte, in --files-from lists and in output (for xargs -0)
+    #[arg(short = '0', long)]
+    pub null: bool,
+    /// Print files in path order (each directory's entries by name, a --files-from list sorted)
+    #[arg(long, value_enum, value_name = "KEY")]
+    pub sort: Option<SortKey>,
+    /// How many files are worked on at once (default: one per core)
+    #[arg(short = 'j', long, value_name = "N",
+          value_parser = clap::builder::TypedValueParser::map(
+              clap::value_parser!(u64).range(1..=MAX_THREADS), |n| n as usize))]
+    pub threads: Option<usize>,
+}
+
+/// The most files worked on at once: each holds up to two mappings, and
+/// the fault guard watches 256 at a time.
+pub const MAX_THREADS: u64 = 64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortKey {
+    /// By path: each directory's entries in name order
+    Path,
+}
+
 #[derive(Debug, Args)]
 pub struct FindArgs {
     #[command(flatten)]
@@ -347,6 +405,8 @@ pub struct FindArgs {
     pub no_filename: bool,
     #[command(flatten)]
     pub matching: MatchArgs,
+    #[command(flatten)]
+    pub files_in: FilesArgs,
     /// A pattern to look for (repeatable; with it, every positional argument is a FILE)
     #[arg(short = 'p', long = "pattern", value_name = "PATTERN")]
     pub patterns: Vec<OsString>,
@@ -356,7 +416,7 @@ pub struct FindArgs {
     /// The bytes to look for (unless -p or -f gives the patterns)
     #[arg(value_name = "PATTERN", required_unless_present_any = ["patterns", "patterns_from"])]
     pub pattern: Option<OsString>,
-    /// Files (or block devices, FIFOs) to search; none or "-": standard input
+    /// Files (or block devices, FIFOs) to search; with -r, directories to walk; none or "-": standard input
     #[arg(value_name = "FILE")]
     pub files: Vec<OsString>,
 }
@@ -382,14 +442,19 @@ pub struct ReplaceArgs {
     pub report: ReportArgs,
     #[command(flatten)]
     pub write: WriteArgs,
-    /// Write only if every file has exactly N matches (else exit 1, nothing written)
+    /// Write only if every file (in a walk or list: every file with a match) has exactly N matches (else exit 1, nothing written)
     #[arg(long, value_name = "N")]
     pub expect: Option<u64>,
+    /// Write only if all files together have exactly N matches (else exit 1, nothing written)
+    #[arg(long, value_name = "N")]
+    pub expect_total: Option<u64>,
     /// Pad a shorter REPLACEMENT to the pattern's length with BYTE (a character or 0xHH)
     #[arg(long, value_name = "BYTE")]
     pub pad: Option<String>,
     #[command(flatten)]
     pub matching: MatchArgs,
+    #[command(flatten)]
+    pub files_in: FilesArgs,
     /// Replace OLD with NEW (repeatable; with it, every positional argument is a FILE)
     #[arg(long = "pair", num_args = 2, value_names = ["OLD", "NEW"], conflicts_with = "regex")]
     pub pairs: Vec<OsString>,
@@ -410,8 +475,8 @@ pub struct ReplaceArgs {
     /// The bytes to write instead, as long as PATTERN (with --regex, $1 and ${name} expand)
     #[arg(value_name = "REPLACEMENT", required_unless_present_any = ["pairs", "pairs_from", "mask"])]
     pub replacement: Option<OsString>,
-    /// Files (or, with --allow-device, block devices) to patch
-    #[arg(value_name = "FILE", required_unless_present_any = ["pairs", "pairs_from", "mask"])]
+    /// Files (or, with --allow-device, block devices) to patch; with -r, directories to walk
+    #[arg(value_name = "FILE", required_unless_present_any = ["pairs", "pairs_from", "mask", "files_from", "recursive"])]
     pub files: Vec<OsString>,
 }
 

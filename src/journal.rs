@@ -9,7 +9,7 @@
 //! before it.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -327,6 +327,15 @@ pub struct Writer {
     hasher: crc32fast::Hasher,
     buffer: Vec<u8>,
     entries: u64,
+    /// Bytes written so far.
+    len: u64,
+}
+
+/// A point of a journal being written, to go back to.
+pub struct Mark {
+    hasher: crc32fast::Hasher,
+    entries: u64,
+    len: u64,
 }
 
 impl Writer {
@@ -345,6 +354,7 @@ impl Writer {
             hasher: crc32fast::Hasher::new(),
             buffer: Vec::with_capacity(256),
             entries: 0,
+            len: 0,
         };
         encode_header(&mut writer.buffer);
         writer.emit()?;
@@ -354,7 +364,30 @@ impl Writer {
     fn emit(&mut self) -> io::Result<()> {
         self.hasher.update(&self.buffer);
         self.out.write_all(&self.buffer)?;
+        self.len += self.buffer.len() as u64;
         self.buffer.clear();
+        Ok(())
+    }
+
+    /// Where the journal is now, for [`Writer::rewind`].
+    pub fn mark(&self) -> Mark {
+        Mark {
+            hasher: self.hasher.clone(),
+            entries: self.entries,
+            len: self.len,
+        }
+    }
+
+    /// Takes back every entry written since `mark` (a file that failed
+    /// while its regions were recorded, and so will not be written).
+    pub fn rewind(&mut self, mark: Mark) -> io::Result<()> {
+        self.out.flush()?;
+        let file = self.out.get_mut();
+        file.set_len(mark.len)?;
+        file.seek(SeekFrom::Start(mark.len))?;
+        self.hasher = mark.hasher;
+        self.entries = mark.entries;
+        self.len = mark.len;
         Ok(())
     }
 
@@ -522,6 +555,25 @@ mod tests {
         });
         let error = parse(&bytes).err().unwrap();
         assert!(error.contains("runs past the end"), "{error}");
+    }
+
+    #[test]
+    fn a_rewound_section_leaves_no_trace() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let mut writer = Writer::create(&path).unwrap();
+        writer.file(file(1), Path::new("/a")).unwrap();
+        writer.region(1, b"x", b"y").unwrap();
+        let mark = writer.mark();
+        writer.file(file(2), Path::new("/b")).unwrap();
+        writer.region(2, b"p", b"q").unwrap();
+        writer.rewind(mark).unwrap();
+        writer.file(file(3), Path::new("/c")).unwrap();
+        writer.finish().unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let journal = parse(&bytes).unwrap();
+        let paths: Vec<&[u8]> = journal.sections().iter().map(|s| &s.path[..]).collect();
+        assert_eq!(paths, vec![&b"/a"[..], &b"/c"[..]]);
     }
 
     #[test]

@@ -21,6 +21,8 @@ mod progress;
 mod render;
 mod stream;
 mod target;
+mod turns;
+mod walk;
 
 pub use error::{Error, Outcome, finish};
 

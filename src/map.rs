@@ -21,6 +21,8 @@ use memmap2::{Mmap, MmapMut, MmapOptions};
 pub struct Mapping {
     map: Option<Mmap>,
     slot: Option<usize>,
+    /// A small file's bytes, read rather than mapped (see [`Mapping::read`]).
+    read: Vec<u8>,
 }
 
 impl Mapping {
@@ -43,6 +45,7 @@ impl Mapping {
             return Ok(Mapping {
                 map: None,
                 slot: None,
+                read: Vec::new(),
             });
         }
         // SAFETY: the caller accepts that the file's bytes may change under
@@ -54,11 +57,22 @@ impl Mapping {
         Ok(Mapping {
             map: Some(map),
             slot: Some(slot),
+            read: Vec::new(),
         })
     }
 
+    /// A view of bytes read from a file: for a small file, one read costs
+    /// less than mapping and unmapping it (a tree of thousands of files).
+    pub fn read(bytes: Vec<u8>) -> Mapping {
+        Mapping {
+            map: None,
+            slot: None,
+            read: bytes,
+        }
+    }
+
     pub fn bytes(&self) -> &[u8] {
-        self.map.as_deref().unwrap_or_default()
+        self.map.as_deref().unwrap_or(&self.read)
     }
 
     /// Whether a page of this mapping faulted (and now reads as zeros).

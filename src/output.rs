@@ -1,6 +1,7 @@
 //! What the commands print on stdout: offsets, match context and JSON
 //! lines, buffered. A failed write stops the printing, never the work: the
-//! error is kept and reported when the run ends.
+//! error is kept and reported when the run ends. Paths are printed as
+//! their own bytes.
 
 use std::io::{self, BufWriter, Stdout, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -13,18 +14,26 @@ use crate::pass::{Hit, Sink, Tally};
 use crate::pattern::to_hex;
 use crate::render;
 
-/// Buffered stdout that remembers its first failure and then goes quiet.
-pub struct Output {
-    out: BufWriter<Stdout>,
+/// Buffered stdout (or one file's share of it, see `turns.rs`) that
+/// remembers its first failure and then goes quiet.
+pub struct Output<W: Write = BufWriter<Stdout>> {
+    out: W,
     failure: Option<io::Error>,
 }
 
 impl Output {
     pub fn stdout() -> Output {
-        Output {
-            out: BufWriter::with_capacity(64 << 10, io::stdout()),
-            failure: None,
-        }
+        Output::new(BufWriter::with_capacity(64 << 10, io::stdout()))
+    }
+}
+
+impl<W: Write> Output<W> {
+    pub fn new(out: W) -> Output<W> {
+        Output { out, failure: None }
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
     }
 
     /// Whether what is printed still goes somewhere.
@@ -50,6 +59,11 @@ impl Output {
             let result = self.out.write_all(bytes);
             self.record(result);
         }
+    }
+
+    /// A path's own bytes, whether or not they are UTF-8.
+    pub fn path(&mut self, path: &Path) {
+        self.bytes(path.as_os_str().as_bytes());
     }
 
     pub fn json(&mut self, object: Map<String, Value>) {
@@ -88,6 +102,9 @@ pub struct HitStyle {
     pub hex_offsets: bool,
     pub json: bool,
     pub context: bool,
+    /// A path printed before other text ends with a NUL instead of `:`,
+    /// and a path on a line of its own with a NUL instead of a newline.
+    pub null: bool,
     /// Whether paths, offsets and matches are coloured (never in JSON).
     pub color: bool,
 }
@@ -108,6 +125,29 @@ impl HitStyle {
         }
     }
 
+    /// A path's own bytes, coloured when colour is on.
+    pub fn path<W: Write>(&self, out: &mut Output<W>, path: &Path) {
+        if self.color {
+            out.bytes(format!("\x1b[{PATH}m").as_bytes());
+            out.path(path);
+            out.bytes(b"\x1b[0m");
+        } else {
+            out.path(path);
+        }
+    }
+
+    /// `PATH:` (`PATH` and a NUL with -0), the start of a line about a file.
+    pub fn name<W: Write>(&self, out: &mut Output<W>, path: &Path) {
+        self.path(out, path);
+        out.bytes(if self.null { b"\0" } else { b":" });
+    }
+
+    /// `PATH` on a line of its own (`-l`), or NUL-terminated with -0.
+    pub fn listed<W: Write>(&self, out: &mut Output<W>, path: &Path) {
+        self.path(out, path);
+        out.bytes(if self.null { b"\0" } else { b"\n" });
+    }
+
     /// `text` in colour `code`, when colour is on.
     fn paint(&self, code: &str, text: &str) -> String {
         match self.color {
@@ -116,29 +156,13 @@ impl HitStyle {
         }
     }
 
-    /// A path, coloured when colour is on.
-    pub fn path(&self, name: &str) -> String {
-        self.paint(PATH, name)
-    }
-
-    /// `[PATH:]OFFSET`, the start of every text line about a match.
-    fn label(&self, name: &str, offset: u64) -> String {
-        let offset = self.paint(OFFSET, &self.offset(offset));
-        if self.show_name {
-            format!("{}:{offset}", self.path(name))
-        } else {
-            offset
-        }
-    }
-
     fn context_of(&self, window: &[u8], hit: &Hit, code: &str) -> String {
-        let paint = self.color.then_some(code);
-        render::context(window, hit.lead, hit.len, paint)
+        render::context(window, hit.lead, hit.len, self.color.then_some(code))
     }
 
-    /// Prints one match of `name` (whose path is `path`). A replacement
-    /// with context shows two lines, before (`-`) and after (`+`).
-    pub fn hit(&self, out: &mut Output, name: &str, path: &Path, hit: &Hit) {
+    /// Prints one match of the file at `path`. A replacement with context
+    /// shows two lines, before (`-`) and after (`+`), each `[PATH:]OFFSET`.
+    pub fn hit<W: Write>(&self, out: &mut Output<W>, path: &Path, hit: &Hit) {
         let offset = hit.offset as u64;
         if self.json {
             let mut object = Map::new();
@@ -152,19 +176,25 @@ impl HitStyle {
             }
             return out.json(object);
         }
-        let label = self.label(name, offset);
+        let label = self.paint(OFFSET, &self.offset(offset));
+        let mut line = |text: std::fmt::Arguments| {
+            if self.show_name {
+                self.name(out, path);
+            }
+            out.line(text);
+        };
         match (self.context, hit.after) {
-            (false, _) => out.line(label),
-            (true, None) => out.line(format_args!(
+            (false, _) => line(format_args!("{label}")),
+            (true, None) => line(format_args!(
                 "{label}: {}",
                 self.context_of(hit.before, hit, MATCH)
             )),
             (true, Some(after)) => {
-                out.line(format_args!(
+                line(format_args!(
                     "{label}- {}",
                     self.context_of(hit.before, hit, OLD)
                 ));
-                out.line(format_args!(
+                line(format_args!(
                     "{label}+ {}",
                     self.context_of(after, hit, NEW)
                 ))
@@ -174,10 +204,9 @@ impl HitStyle {
 }
 
 /// The sink through which find and replace print each match of one file.
-pub struct Printer<'a> {
-    pub out: &'a mut Output,
+pub struct Printer<'a, W: Write = BufWriter<Stdout>> {
+    pub out: &'a mut Output<W>,
     pub style: HitStyle,
-    pub name: &'a str,
     pub path: &'a Path,
     /// Whether matches are printed one by one (not just counted).
     pub each: bool,
@@ -186,13 +215,13 @@ pub struct Printer<'a> {
     pub stops_when_closed: bool,
 }
 
-impl Sink for Printer<'_> {
+impl<W: Write> Sink for Printer<'_, W> {
     fn wants_hits(&self) -> bool {
         self.each
     }
 
     fn hit(&mut self, hit: &Hit) -> Result<bool, Error> {
-        self.style.hit(self.out, self.name, self.path, hit);
+        self.style.hit(self.out, self.path, hit);
         Ok(self.out.is_open() || !self.stops_when_closed)
     }
 }

@@ -25,7 +25,7 @@ impl Stream {
     pub fn open(arg: &OsStr) -> Result<Option<Stream>, Error> {
         if arg.as_bytes() == b"-" {
             return Ok(Some(Stream {
-                name: "(standard input)".into(),
+                name: "-".into(),
                 input: Box::new(io::stdin()),
             }));
         }

@@ -43,6 +43,9 @@ pub struct Target {
     pub has_holes: bool,
 }
 
+/// Files up to this size are read rather than mapped by [`Target::view`].
+pub const READ_MAX: u64 = 256 << 10;
+
 // statfs magic numbers of file systems whose files are generated on read
 // and cannot be mapped.
 const PSEUDO_FILE_SYSTEMS: &[(i64, &str)] = &[
@@ -144,7 +147,22 @@ impl Target {
         }
     }
 
-    /// The read-only view that scans read.
+    /// The read-only view that scans read: a file up to [`READ_MAX`]
+    /// bytes is read at once (in a tree of small files, mapping and
+    /// unmapping each costs more than reading it), a larger one mapped.
+    pub fn view(&self) -> Result<Mapping, Error> {
+        if self.is_device || self.len() > READ_MAX {
+            return self.map();
+        }
+        let mut bytes = vec![0; self.len() as usize];
+        match self.file.read_exact_at(&mut bytes, 0) {
+            Ok(()) => Ok(Mapping::read(bytes)),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(self.fault()),
+            Err(e) => Err(Error::io(&self.name, e)),
+        }
+    }
+
+    /// A read-only mapping of the file.
     pub fn map(&self) -> Result<Mapping, Error> {
         // SAFETY: mpatch accepts that other processes may change a file
         // while it is mapped (as every mmap-based search does); its own

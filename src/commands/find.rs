@@ -1,11 +1,12 @@
 //! `mpatch find`: offsets of the matches of a pattern, or their count, or
 //! the names of the files that have one.
 
+use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-use crate::cli::FindArgs;
-use crate::error::{Error, Outcome, Scope};
+use crate::cli::{FindArgs, ProgressMode};
+use crate::error::{Error, Outcome};
 use crate::matcher::Matcher;
 use crate::output::{self, HitStyle, Output, Printer};
 use crate::pass::{self, Plan};
@@ -13,120 +14,148 @@ use crate::progress::Progress;
 use crate::stream::Stream;
 use crate::target::{Access, Target};
 
+use super::files::{self, Files};
 use super::{Selection, patterns};
 
 pub fn run(args: &FindArgs) -> Result<Outcome, Error> {
+    let started = Instant::now();
     let (matcher, files) = patterns::for_find(args)?;
     let selection = Selection::parse(&args.select)?;
-    let style = HitStyle {
-        show_name: (files.len() > 1 || args.with_filename) && !args.no_filename,
-        hex_offsets: args.report.hex_offsets,
-        json: args.report.json,
-        context: args.report.context.is_some(),
-        color: args.report.colored(),
+    let files = Files::new(files, &args.files_in)?;
+    let many = files.is_many();
+    let mut workers = files.workers(&args.files_in);
+    workers.stops_when_closed = true;
+    workers.stops_at_match = args.report.quiet;
+    let search = Search {
+        args,
+        matcher: &matcher,
+        selection: &selection,
+        style: HitStyle {
+            show_name: (files.several() || args.with_filename) && !args.no_filename,
+            hex_offsets: args.report.hex_offsets,
+            json: args.report.json,
+            context: args.report.context.is_some(),
+            null: args.files_in.null,
+            color: args.report.colored(),
+        },
+        many,
+        // Bars of files worked on at once would draw over each other.
+        progress: match workers.threads {
+            1 => args.report.progress,
+            _ => ProgressMode::Never,
+        },
     };
     let mut out = Output::stdout();
-    let (mut matched, mut failed) = (false, false);
-    for file in &files {
-        match search(args, &matcher, &selection, style, &mut out, file) {
-            Ok(found) => matched |= found > 0,
-            // Like grep: report, go on with the other files, exit 2.
-            Err(error) if error.scope() == Scope::File => {
-                out.flush();
-                eprintln!("mpatch: {error}");
-                failed = true;
-            }
-            Err(error) => {
-                out.flush();
-                return Err(error);
-            }
-        }
-        if (matched && args.report.quiet) || !out.is_open() {
-            break;
-        }
+    // Like grep: a file that cannot be read is reported, the others go on.
+    let totals = files::each(&mut out, files.paths(), workers, |_, path, out| {
+        search.file(out, &path).map(Some)
+    })?;
+    if many && args.report.json && !args.report.quiet {
+        out.json(files::total_json(
+            &totals,
+            None,
+            started.elapsed().as_millis(),
+        ));
     }
-    out.finish(if failed {
+    out.finish(if totals.failed > 0 {
         Outcome::Failed
-    } else if matched {
+    } else if totals.matched > 0 {
         Outcome::Done
     } else {
         Outcome::NothingDone
     })
 }
 
-fn search(
-    args: &FindArgs,
-    matcher: &Matcher,
-    selection: &Selection,
+/// How standard input is named in output, as grep names it.
+const STDIN: &str = "(standard input)";
+
+/// What every file of a find is searched for, and how it is shown.
+struct Search<'a> {
+    args: &'a FindArgs,
+    matcher: &'a Matcher,
+    selection: &'a Selection,
     style: HitStyle,
-    out: &mut Output,
-    file: &std::ffi::OsStr,
-) -> Result<u64, Error> {
-    let started = Instant::now();
-    let stop_at_first = args.report.quiet || args.files_with_matches;
-    let plan_for = |range| Plan {
-        matcher,
-        replacement: None,
-        range,
-        nth: selection.nth,
-        max: match stop_at_first {
-            true => Some(selection.max.unwrap_or(1).min(1)),
-            false => selection.max,
-        },
-        context: args.report.context.unwrap_or(0),
-    };
-    let printer = |out, name, path| Printer {
-        out,
-        style,
-        name,
-        path,
-        each: !(args.count || stop_at_first),
-        stops_when_closed: true,
-    };
-    let path = Path::new(file);
-    let (name, tally) = match Stream::open(file)? {
-        Some(mut stream) => {
-            let (start, end) = selection
-                .range
-                .resolve_stream()
-                .map_err(|e| Error::argument("--range", e))?;
-            let plan = plan_for((start as usize, end.try_into().unwrap_or(usize::MAX)));
-            let name = std::mem::take(&mut stream.name);
-            let tally = stream.search(&plan, &mut printer(&mut *out, &name, path))?;
-            (name, tally)
-        }
-        None => {
-            let target = Target::open(file, Access::Read, true)?;
-            let view = target.map()?;
-            let plan = plan_for(selection.range_in(&target));
-            let progress = Progress::new(args.report.progress.into(), target.len(), &target.name);
-            let mut printer = printer(&mut *out, &target.name, path);
-            let tally = pass::run(&target, &view, &plan, &mut printer, None, &progress)?;
-            drop(progress);
-            target.check_unchanged()?;
-            (target.name, tally)
-        }
-    };
-    if args.report.quiet {
-        return Ok(tally.matches);
-    }
-    if args.count {
-        if style.show_name {
-            out.line(format_args!("{}:{}", style.path(&name), tally.matches));
-        } else {
-            out.line(tally.matches);
-        }
-    } else if args.files_with_matches {
-        if tally.matches > 0 {
-            out.line(style.path(&name));
-        }
-    } else if args.report.json {
-        out.json(output::summary(
+    /// A walk or a list: files without a match print nothing, as in rg.
+    many: bool,
+    progress: ProgressMode,
+}
+
+impl Search<'_> {
+    /// Searches the file at `path`; returns its matches.
+    fn file<W: Write>(&self, out: &mut Output<W>, path: &Path) -> Result<u64, Error> {
+        let (args, style) = (self.args, self.style);
+        let started = Instant::now();
+        let stop_at_first = args.report.quiet || args.files_with_matches;
+        let plan = |range| Plan {
+            matcher: self.matcher,
+            replacement: None,
+            range,
+            nth: self.selection.nth,
+            max: match stop_at_first {
+                true => Some(self.selection.max.unwrap_or(1).min(1)),
+                false => self.selection.max,
+            },
+            context: args.report.context.unwrap_or(0),
+        };
+        let printer = |out, path| Printer {
+            out,
+            style,
             path,
-            &tally,
-            matcher.patterns(),
-            started.elapsed().as_millis(),
-        ));
+            each: !(args.count || stop_at_first),
+            stops_when_closed: true,
+        };
+        let (path, tally) = match Stream::open(path.as_os_str())? {
+            Some(mut stream) => {
+                let (start, end) = self
+                    .selection
+                    .range
+                    .resolve_stream()
+                    .map_err(|e| Error::argument("--range", e))?;
+                let plan = plan((start as usize, end.try_into().unwrap_or(usize::MAX)));
+                let path = match path == Path::new("-") {
+                    true => Path::new(STDIN),
+                    false => path,
+                };
+                (path, stream.search(&plan, &mut printer(&mut *out, path))?)
+            }
+            None => {
+                let target = Target::open(path.as_os_str(), Access::Read, true)?;
+                let view = target.view()?;
+                let plan = plan(self.selection.range_in(&target));
+                let progress = Progress::new(self.progress.into(), target.len(), &target.name);
+                let tally = pass::run(
+                    &target,
+                    &view,
+                    &plan,
+                    &mut printer(&mut *out, path),
+                    None,
+                    &progress,
+                )?;
+                drop(progress);
+                target.check_unchanged()?;
+                (path, tally)
+            }
+        };
+        if args.report.quiet || (self.many && tally.matches == 0) {
+            return Ok(tally.matches);
+        }
+        if args.count {
+            if style.show_name {
+                style.name(out, path);
+            }
+            out.line(tally.matches);
+        } else if args.files_with_matches {
+            if tally.matches > 0 {
+                style.listed(out, path);
+            }
+        } else if args.report.json {
+            out.json(output::summary(
+                path,
+                &tally,
+                self.matcher.patterns(),
+                started.elapsed().as_millis(),
+            ));
+        }
+        Ok(tally.matches)
     }
-    Ok(tally.matches)
 }

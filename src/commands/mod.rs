@@ -2,6 +2,7 @@
 //! arguments and selections, opening and locking the files that replace
 //! and poke write, and recording the undo journal.
 
+pub mod files;
 pub mod find;
 pub mod patterns;
 pub mod peek;
@@ -131,6 +132,22 @@ impl Recorder {
         self.writer
             .file(target.identity, &absolute)
             .map_err(|e| self.fail(e))
+    }
+
+    /// Where the journal is now: a file's section starts here.
+    pub fn mark(&self) -> (journal::Mark, u64) {
+        (self.writer.mark(), self.regions)
+    }
+
+    /// Takes back what was recorded since `mark`.
+    pub fn rewind(&mut self, (mark, regions): (journal::Mark, u64)) -> Result<(), Error> {
+        self.regions = regions;
+        self.writer.rewind(mark).map_err(|e| self.fail(e))
+    }
+
+    /// Removes the journal of a run that writes nothing.
+    pub fn discard(self) {
+        let _ = std::fs::remove_file(self.writer.path());
     }
 
     pub fn region(&mut self, offset: u64, old: &[u8], new: &[u8]) -> Result<(), Error> {

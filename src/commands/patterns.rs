@@ -6,7 +6,7 @@ use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 
-use crate::cli::{FindArgs, ReplaceArgs, SyntaxArgs};
+use crate::cli::{FilesArgs, FindArgs, ReplaceArgs, SyntaxArgs};
 use crate::error::Error;
 use crate::matcher::{Matcher, Replacement};
 use crate::pattern::{self, Syntax};
@@ -15,6 +15,7 @@ use super::{read_bytes, read_bytes_or_empty};
 
 /// The matcher of a find, and its files.
 pub fn for_find(args: &FindArgs) -> Result<(Matcher, Vec<OsString>), Error> {
+    one_stdin(&args.files_in, args.patterns_from.as_deref())?;
     let syntax = Syntax::from(args.syntax);
     let mut files = args.files.clone();
     let listed = !args.patterns.is_empty() || args.patterns_from.is_some();
@@ -42,7 +43,7 @@ pub fn for_find(args: &FindArgs) -> Result<(Matcher, Vec<OsString>), Error> {
         let pattern = args.pattern.as_ref().ok_or_else(missing_pattern)?;
         patterns.push(read_bytes("pattern", pattern, syntax)?);
     }
-    if files.is_empty() {
+    if files.is_empty() && !args.files_in.recursive && args.files_in.files_from.is_none() {
         // Like grep: no file, standard input.
         files.push("-".into());
     }
@@ -52,6 +53,7 @@ pub fn for_find(args: &FindArgs) -> Result<(Matcher, Vec<OsString>), Error> {
 
 /// The matcher of a replace, what replaces each match, and its files.
 pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsString>), Error> {
+    one_stdin(&args.files_in, args.pairs_from.as_deref())?;
     let syntax = Syntax::from(args.syntax);
     let pad = args
         .pad
@@ -95,7 +97,7 @@ pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsSt
                 return Err(Error::argument(list.to_string_lossy(), "holds no pair"));
             }
         }
-        require_files(&positional)?;
+        require_files(&positional, &args.files_in)?;
         let matcher = build(olds, false, args.matching.ignore_case)?;
         return Ok((matcher, Replacement::Table(news), positional));
     }
@@ -106,7 +108,7 @@ pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsSt
     let pattern = read_bytes("pattern", &pattern_arg, syntax)?;
     if let Some(mask) = &args.mask {
         let byte = pattern::parse_pad(mask).map_err(|e| Error::argument("--mask", e))?;
-        require_files(&positional)?;
+        require_files(&positional, &args.files_in)?;
         let matcher = build(
             vec![pattern],
             args.matching.regex,
@@ -121,7 +123,7 @@ pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsSt
         ));
     }
     let replacement_arg = positional.remove(0);
-    require_files(&positional)?;
+    require_files(&positional, &args.files_in)?;
     if args.matching.regex {
         let template = read_bytes_or_empty("replacement", &replacement_arg, syntax)?;
         let matcher = build(vec![pattern], true, args.matching.ignore_case)?;
@@ -207,8 +209,23 @@ fn missing_pattern() -> Error {
     Error::argument("PATTERN", "is missing")
 }
 
-fn require_files(files: &[OsString]) -> Result<(), Error> {
-    match files.is_empty() {
+/// Standard input can give the patterns (`list`) or the file names, not
+/// both.
+fn one_stdin(args: &FilesArgs, list: Option<&OsStr>) -> Result<(), Error> {
+    let stdin = |path: Option<&OsStr>| path.is_some_and(|path| path.as_bytes() == b"-");
+    match stdin(args.files_from.as_deref()) && stdin(list) {
+        true => Err(Error::argument(
+            "--files-from",
+            "reads standard input, and so does -f; only one of them can",
+        )),
+        false => Ok(()),
+    }
+}
+
+/// Fails unless the run has files: named, walked (`-r` walks the current
+/// directory when none is named) or listed.
+fn require_files(files: &[OsString], args: &FilesArgs) -> Result<(), Error> {
+    match files.is_empty() && !args.recursive && args.files_from.is_none() {
         true => Err(Error::argument(
             "FILE",
             "is missing: name at least one file",

@@ -75,9 +75,9 @@ pub fn run(args: &PokeArgs) -> Result<Outcome, Error> {
         } else {
             "written"
         };
+        out.path(&target.path);
         out.line(format_args!(
-            "{}: {} bytes {verb} at offset {at}",
-            target.name,
+            ": {} bytes {verb} at offset {at}",
             bytes.len()
         ));
     }

@@ -2,155 +2,545 @@
 //! on a private copy-on-write mapping for a dry run; guarded by `--expect`
 //! and recorded by `--journal` before the first byte changes.
 
-use std::time::Instant;
+use std::collections::HashSet;
+use std::io::Write;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Instant, SystemTime};
 
 use serde_json::json;
 
 use crate::bytesink::ByteSink;
-use crate::cli::ReplaceArgs;
+use crate::cli::{ProgressMode, ReplaceArgs};
 use crate::error::{Error, Outcome};
 use crate::map::Mapping;
 use crate::matcher::{Matcher, Replacement};
 use crate::output::{self, HitStyle, Output, Printer};
-use crate::pass::{self, Count, Hit, Plan, Sink};
+use crate::pass::{self, Count, Hit, Plan, Sink, Tally};
 use crate::progress::Progress;
-use crate::target::Target;
+use crate::target::{Access, Identity, Target};
 
+use super::files::{self, Files, Totals, Workers};
 use super::{Record, Recorder, Selection, open_all, patterns, wants_sync};
 
 pub fn run(args: &ReplaceArgs) -> Result<Outcome, Error> {
+    let started = Instant::now();
     let (matcher, replacement, files) = patterns::for_replace(args)?;
     let selection = Selection::parse(&args.select)?;
-    let targets = open_all(&files, &args.write)?;
-    let plans = targets
-        .iter()
-        .map(|target| Plan {
-            matcher: &matcher,
-            replacement: Some(&replacement),
-            range: selection.range_in(target),
-            nth: selection.nth,
-            max: selection.max,
-            context: args.report.context.unwrap_or(0),
-        })
-        .collect::<Vec<_>>();
+    let files = Files::new(files, &args.files_in)?;
+    let workers = files.workers(&args.files_in);
+    let job = Job {
+        args,
+        matcher: &matcher,
+        replacement: &replacement,
+        selection: &selection,
+        style: HitStyle {
+            show_name: files.several(),
+            hex_offsets: args.report.hex_offsets,
+            json: args.report.json,
+            context: args.report.context.is_some(),
+            null: args.files_in.null,
+            color: args.report.colored(),
+        },
+        check_lengths: !matcher.same_length(&replacement),
+        many: files.is_many(),
+        // Bars of files worked on at once would draw over each other.
+        progress: match (&files, workers.threads) {
+            (Files::Named(_), _) | (_, 1) => args.report.progress,
+            _ => ProgressMode::Never,
+        },
+    };
+    match files {
+        Files::Named(files) => job.named(&files),
+        many => job.many(many, workers, started),
+    }
+}
 
-    // The check phase: nothing is written until every file has passed it.
-    // A guard needs the counts; a match that may lie in a hole needs its
-    // blocks provided now, so that a full disk stops the run here; a regex
-    // replacement's every expansion must be as long as its match.
-    let check_lengths = !matcher.same_length(&replacement);
-    let reserve =
-        |target: &Target| target.has_holes && matcher.may_match_zeros() && !args.write.dry_run;
-    if args.expect.is_some() || check_lengths || targets.iter().any(reserve) {
-        let mut holds = true;
-        for (target, plan) in targets.iter().zip(&plans) {
-            let view = target.map()?;
-            let mut check = Check {
-                target,
-                reserve: reserve(target),
-                lengths: check_lengths.then_some((&matcher, &replacement, &view)),
-                with: Vec::new(),
-            };
-            let sink: &mut dyn Sink = match check.reserve || check_lengths {
-                true => &mut check,
-                false => &mut Count,
-            };
-            let read_only = Plan {
-                context: 0,
-                ..*plan
-            };
-            let found = pass::run(target, &view, &read_only, sink, None, &Progress::none())?;
-            if let Some(expected) = args.expect
-                && found.matches != expected
+/// What every file of a replace gets, and how it is shown.
+struct Job<'a> {
+    args: &'a ReplaceArgs,
+    matcher: &'a Matcher,
+    replacement: &'a Replacement,
+    selection: &'a Selection,
+    style: HitStyle,
+    /// Whether a regex replacement's expansions must be checked for length.
+    check_lengths: bool,
+    /// A walk or a list: files without a match print nothing.
+    many: bool,
+    progress: ProgressMode,
+}
+
+/// A file of a walk or list as the check phase found it: it is written
+/// later only if it is still the same file, unchanged.
+struct Checked {
+    seq: u64,
+    path: PathBuf,
+    identity: Identity,
+    modified: Option<SystemTime>,
+    matches: u64,
+}
+
+/// A lock whose holder may have panicked: what it guards is whole.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn modified(target: &Target) -> Option<SystemTime> {
+    target.file.metadata().and_then(|m| m.modified()).ok()
+}
+
+impl Job<'_> {
+    fn plan(&self, target: &Target) -> Plan<'_> {
+        Plan {
+            matcher: self.matcher,
+            replacement: Some(self.replacement),
+            range: self.selection.range_in(target),
+            nth: self.selection.nth,
+            max: self.selection.max,
+            context: self.args.report.context.unwrap_or(0),
+        }
+    }
+
+    /// Files named on the command line: every file is opened, checked and
+    /// locked before any is written, so one unusable file stops the run
+    /// with nothing changed.
+    fn named(&self, files: &[std::ffi::OsString]) -> Result<Outcome, Error> {
+        let args = self.args;
+        let targets = open_all(files, &args.write)?;
+        // The check phase: nothing is written until every file has passed
+        // it. A guard needs the counts; a match that may lie in a hole
+        // needs its blocks provided now, so that a full disk stops the run
+        // here; a regex replacement's every expansion must be as long as
+        // its match.
+        let guarded = args.expect.is_some() || args.expect_total.is_some();
+        if guarded || self.check_lengths || targets.iter().any(|target| self.reserves(target)) {
+            let mut counts = Vec::with_capacity(targets.len());
+            for target in &targets {
+                counts.push((target.path.as_path(), self.check(target)?));
+            }
+            if !self.guards_hold(&counts) {
+                return Ok(Outcome::NothingDone);
+            }
+        }
+        if let Some(path) = args.write.journal.as_ref().filter(|_| !args.write.dry_run) {
+            self.record_journal(path, &targets)?;
+        }
+        let mut out = Output::stdout();
+        let mut total = 0;
+        for target in &targets {
+            match self.patch(target, &mut out) {
+                Ok(tally) => total += tally.matches,
+                Err(error) => {
+                    out.flush();
+                    return Err(error);
+                }
+            }
+        }
+        out.finish(if total > 0 {
+            Outcome::Done
+        } else {
+            Outcome::NothingDone
+        })
+    }
+
+    /// A walk or a list: each file is checked, locked and patched on its
+    /// own, in parallel; a file that cannot be used is reported and the
+    /// others go on. A guard or a journal first counts (and records) every
+    /// file, writing none; the journal is complete and on the disk before
+    /// the first byte of any file changes.
+    fn many(&self, files: Files, workers: Workers, started: Instant) -> Result<Outcome, Error> {
+        let args = self.args;
+        let mut out = Output::stdout();
+        let seen = Mutex::new(HashSet::new());
+        let guarded = args.expect.is_some() || args.expect_total.is_some();
+        let journal = args.write.journal.as_ref().filter(|_| !args.write.dry_run);
+        let (searched, written) = if guarded || journal.is_some() {
+            let recorder = journal.map(|path| Recorder::create(path)).transpose()?;
+            if let Some(journal) = journal
+                && let Ok(meta) = std::fs::metadata(journal)
             {
+                // The journal holds the old bytes: a walk that meets it
+                // passes it over, as if already taken.
+                lock(&seen).insert((meta.dev(), meta.ino()));
+            }
+            let recorder = recorder.map(Mutex::new);
+            let counted = self
+                .check_each(&mut out, files, workers, &seen, recorder.as_ref())
+                .map(|(searched, checked)| {
+                    let refused = self.refusal(&searched, &checked);
+                    (searched, checked, refused)
+                });
+            let recorder = recorder.map(|r| r.into_inner().unwrap_or_else(|e| e.into_inner()));
+            match counted {
+                Ok((searched, checked, None)) => {
+                    if let Some(recorder) = recorder {
+                        recorder.finish(Ok(()))?;
+                    }
+                    (searched, self.write_checked(&mut out, checked, workers)?)
+                }
+                refused => {
+                    if let Some(recorder) = recorder {
+                        recorder.discard();
+                    }
+                    let (_, _, outcome) = refused?;
+                    return out.finish(outcome.unwrap_or(Outcome::NothingDone));
+                }
+            }
+        } else {
+            let patched = self.patch_each(&mut out, files, workers, &seen)?;
+            (
+                patched,
+                Totals {
+                    failed: 0,
+                    ..patched
+                },
+            )
+        };
+        let failed = searched.failed + written.failed;
+        if !args.report.quiet {
+            let totals = Totals { failed, ..searched };
+            if args.report.json {
+                let mut total = files::total_json(
+                    &totals,
+                    Some(written.matched),
+                    started.elapsed().as_millis(),
+                );
+                total.insert("matches".into(), json!(written.matches));
+                total.insert("dry_run".into(), json!(args.write.dry_run));
+                out.json(total);
+            } else {
+                out.line(self.total_line(&totals, &written));
+            }
+        }
+        out.finish(if failed > 0 {
+            Outcome::Failed
+        } else if written.matched > 0 {
+            Outcome::Done
+        } else {
+            Outcome::NothingDone
+        })
+    }
+
+    /// Patches each file of a walk or list on its own.
+    fn patch_each(
+        &self,
+        out: &mut Output,
+        files: Files,
+        workers: Workers,
+        seen: &Mutex<HashSet<(u64, u64)>>,
+    ) -> Result<Totals, Error> {
+        let write = &self.args.write;
+        files::each(out, files.paths(), workers, |_, path, out| {
+            let Some((target, cannot_write)) = self.open(seen, &path)? else {
+                return Ok(None);
+            };
+            if let Some(error) = cannot_write {
+                // A file that cannot be written is no error unless there
+                // is something to write.
+                return match self.check(&target)? {
+                    0 => Ok(Some(0)),
+                    _ => Err(error),
+                };
+            }
+            if !write.dry_run {
+                target.lock(write.lock_timeout)?;
+            }
+            self.patch_locked(&target, out)
+                .map(|tally| Some(tally.matches))
+        })
+    }
+
+    /// The check phase of a walk or list: counts every file and records the
+    /// regions of each in the journal, writing none; returns the files with
+    /// a match.
+    fn check_each(
+        &self,
+        out: &mut Output,
+        files: Files,
+        workers: Workers,
+        seen: &Mutex<HashSet<(u64, u64)>>,
+        recorder: Option<&Mutex<Recorder>>,
+    ) -> Result<(Totals, Vec<Checked>), Error> {
+        let checked = Mutex::new(Vec::new());
+        let searched = files::each(out, files.paths(), workers, |seq, path, _| {
+            let Some((target, cannot_write)) = self.open(seen, &path)? else {
+                return Ok(None);
+            };
+            let matches = self.check(&target)?;
+            if matches == 0 {
+                return Ok(Some(0));
+            }
+            if let Some(error) = cannot_write {
+                return Err(error);
+            }
+            if let Some(recorder) = recorder {
+                let mut recorder = lock(recorder);
+                let mark = recorder.mark();
+                if let Err(error) = self.record(&mut recorder, &target) {
+                    recorder.rewind(mark)?;
+                    return Err(error);
+                }
+            }
+            lock(&checked).push(Checked {
+                seq,
+                path,
+                identity: target.identity,
+                modified: modified(&target),
+                matches,
+            });
+            Ok(Some(matches))
+        })?;
+        let mut checked = checked.into_inner().unwrap_or_else(|e| e.into_inner());
+        checked.sort_by_key(|file| file.seq);
+        Ok((searched, checked))
+    }
+
+    /// The write phase after [`Job::check_each`]: patches each file with a
+    /// match that is still the file that was counted.
+    fn write_checked(
+        &self,
+        out: &mut Output,
+        checked: Vec<Checked>,
+        workers: Workers,
+    ) -> Result<Totals, Error> {
+        files::each(out, checked.into_iter().map(Ok), workers, |_, file, out| {
+            let target = self.open_to_write(&file.path)?;
+            if target.identity != file.identity || modified(&target) != file.modified {
+                return Err(target.problem("changed since it was counted; not written"));
+            }
+            self.patch_locked(&target, out)
+                .map(|tally| Some(tally.matches))
+        })
+    }
+
+    /// `N files searched, M matched, K patched, T replaced`.
+    fn total_line(&self, searched: &Totals, written: &Totals) -> String {
+        let files = |n: u64| if n == 1 { "file" } else { "files" };
+        let would = if self.args.write.dry_run {
+            "would be "
+        } else {
+            ""
+        };
+        let mut line = format!(
+            "{} {} searched, {} matched, {} {would}patched, {} {would}replaced",
+            searched.files,
+            files(searched.files),
+            searched.matched,
+            written.matched,
+            written.matches
+        );
+        if searched.failed > 0 {
+            line.push_str(&format!(", {} failed", searched.failed));
+        }
+        line
+    }
+
+    /// Opens a file of a walk or list to patch it: for writing (reading,
+    /// for a dry run), or else for reading, with the reason it cannot be
+    /// written, which counts only if the file has a match. `None`: the
+    /// file was already taken under another name (a hard link).
+    fn open(
+        &self,
+        seen: &Mutex<HashSet<(u64, u64)>>,
+        path: &Path,
+    ) -> Result<Option<(Target, Option<Error>)>, Error> {
+        let write = &self.args.write;
+        let (target, cannot_write) = match write.dry_run {
+            true => (Target::open(path.as_os_str(), Access::Read, true)?, None),
+            false => match Target::open(path.as_os_str(), Access::Write, write.allow_device) {
+                Ok(target) => (target, None),
+                Err(error) => (
+                    Target::open(path.as_os_str(), Access::Read, true)?,
+                    Some(error),
+                ),
+            },
+        };
+        let mut seen = lock(seen);
+        if !seen.insert((target.identity.dev, target.identity.ino)) {
+            return Ok(None);
+        }
+        Ok(Some((target, cannot_write)))
+    }
+
+    /// Opens and (unless a dry run) locks a file the check phase counted.
+    fn open_to_write(&self, path: &Path) -> Result<Target, Error> {
+        let write = &self.args.write;
+        let access = if write.dry_run {
+            Access::Read
+        } else {
+            Access::Write
+        };
+        let target = Target::open(path.as_os_str(), access, write.allow_device)?;
+        if !write.dry_run {
+            target.lock(write.lock_timeout)?;
+        }
+        Ok(target)
+    }
+
+    /// Why the check phase of a walk or list stops the run, if it does: a
+    /// guard needs every file counted, and its counts to hold.
+    fn refusal(&self, searched: &Totals, checked: &[Checked]) -> Option<Outcome> {
+        let args = self.args;
+        if (args.expect.is_some() || args.expect_total.is_some()) && searched.failed > 0 {
+            eprintln!("mpatch: not every file could be counted; no file written");
+            return Some(Outcome::Failed);
+        }
+        let counts: Vec<(&Path, u64)> = checked
+            .iter()
+            .map(|file| (file.path.as_path(), file.matches))
+            .collect();
+        (!self.guards_hold(&counts)).then_some(Outcome::NothingDone)
+    }
+
+    /// Checks the guards on the counts of the files with a match, naming
+    /// each file that fails `--expect` on stderr.
+    fn guards_hold(&self, counts: &[(&Path, u64)]) -> bool {
+        let args = self.args;
+        let mut holds = true;
+        if let Some(expected) = args.expect {
+            for &(path, found) in counts.iter().filter(|&&(_, found)| found != expected) {
                 eprintln!(
-                    "mpatch: {}: {} matches, --expect {expected}; no file written",
-                    target.name, found.matches
+                    "mpatch: {}: {found} matches, --expect {expected}; no file written",
+                    path.display()
                 );
                 holds = false;
             }
         }
-        if !holds {
-            return Ok(Outcome::NothingDone);
+        let total: u64 = counts.iter().map(|&(_, found)| found).sum();
+        if let Some(expected) = args.expect_total
+            && total != expected
+        {
+            eprintln!("mpatch: {total} matches in all, --expect-total {expected}; no file written");
+            holds = false;
         }
-    }
-    if let Some(path) = args.write.journal.as_ref().filter(|_| !args.write.dry_run) {
-        record_journal(path, &targets, &plans, &replacement, &matcher)?;
+        holds
     }
 
-    let style = HitStyle {
-        show_name: files.len() > 1,
-        hex_offsets: args.report.hex_offsets,
-        json: args.report.json,
-        context: args.report.context.is_some(),
-        color: args.report.colored(),
-    };
-    let verb = if args.write.dry_run {
-        "would be replaced"
-    } else {
-        "replaced"
-    };
-    let mut out = Output::stdout();
-    let mut total = 0;
-    for (target, plan) in targets.iter().zip(&plans) {
+    /// Whether the check pass provides blocks in `target`: a match may lie
+    /// in a hole (it may hold a zero byte) and will be written.
+    fn reserves(&self, target: &Target) -> bool {
+        target.has_holes && self.matcher.may_match_zeros() && !self.args.write.dry_run
+    }
+
+    /// The check pass of one file (see `named`); returns its matches.
+    fn check(&self, target: &Target) -> Result<u64, Error> {
+        let view = target.view()?;
+        let reserve = self.reserves(target);
+        let mut check = Check {
+            target,
+            reserve,
+            lengths: self
+                .check_lengths
+                .then_some((self.matcher, self.replacement, &view)),
+            with: Vec::new(),
+        };
+        let sink: &mut dyn Sink = match reserve || self.check_lengths {
+            true => &mut check,
+            false => &mut Count,
+        };
+        let read_only = Plan {
+            context: 0,
+            ..self.plan(target)
+        };
+        Ok(pass::run(target, &view, &read_only, sink, None, &Progress::none())?.matches)
+    }
+
+    /// Checks (when a hole or a regex needs it) and patches one locked
+    /// file of a walk or list.
+    fn patch_locked<W: Write>(&self, target: &Target, out: &mut Output<W>) -> Result<Tally, Error> {
+        if self.check_lengths || self.reserves(target) {
+            self.check(target)?;
+        }
+        self.patch(target, out)
+    }
+
+    /// Writes every replacement into `target` (a dry run: into a private
+    /// copy), reporting each match and then the file's line.
+    fn patch<W: Write>(&self, target: &Target, out: &mut Output<W>) -> Result<Tally, Error> {
+        let (args, style) = (self.args, self.style);
         let started = Instant::now();
-        let view = target.map()?;
+        let view = target.view()?;
         let mut bytes = match args.write.dry_run {
             true => ByteSink::private_copy(target)?,
             false => ByteSink::file(target, &view),
         };
-        let progress = Progress::new(args.report.progress.into(), target.len(), &target.name);
+        let progress = Progress::new(self.progress.into(), target.len(), &target.name);
         let mut printer = Printer {
-            out: &mut out,
+            out,
             style,
-            name: &target.name,
             path: &target.path,
             each: !args.report.quiet && (style.json || style.context),
             stops_when_closed: false,
         };
-        let patched = pass::run(
+        let tally = pass::run(
             target,
             &view,
-            plan,
+            &self.plan(target),
             &mut printer,
             Some(&mut bytes),
             &progress,
-        )
-        .and_then(|tally| bytes.finish(wants_sync(&args.write)).map(|()| tally));
+        )?;
+        // A file with nothing written has nothing to wait for.
+        bytes.finish(wants_sync(&args.write) && tally.matches > 0)?;
         drop(progress);
-        let tally = match patched {
-            Ok(tally) => tally,
-            Err(error) => {
-                out.flush();
-                return Err(error);
-            }
-        };
-        total += tally.matches;
-        if args.report.quiet {
-            continue;
+        if args.report.quiet || (self.many && tally.matches == 0) {
+            return Ok(tally);
         }
         if style.json {
             let mut summary = output::summary(
                 &target.path,
                 &tally,
-                matcher.patterns(),
+                self.matcher.patterns(),
                 started.elapsed().as_millis(),
             );
             summary.insert("dry_run".into(), json!(args.write.dry_run));
             out.json(summary);
         } else {
-            out.line(format_args!(
-                "{}: {} {verb}",
-                style.path(&target.name),
-                tally.matches
-            ));
+            let verb = match args.write.dry_run {
+                true => "would be replaced",
+                false => "replaced",
+            };
+            style.name(out, &target.path);
+            out.line(format_args!(" {} {verb}", tally.matches));
         }
+        Ok(tally)
     }
-    out.finish(if total > 0 {
-        Outcome::Done
-    } else {
-        Outcome::NothingDone
-    })
+
+    /// Records the regions `target` will change.
+    fn record(&self, recorder: &mut Recorder, target: &Target) -> Result<(), Error> {
+        recorder.file(target)?;
+        let view = target.view()?;
+        let read_only = Plan {
+            context: 0,
+            ..self.plan(target)
+        };
+        let mut record = Record {
+            recorder,
+            matcher: self.matcher,
+            replacement: self.replacement,
+            view: &view,
+            with: Vec::new(),
+        };
+        pass::run(
+            target,
+            &view,
+            &read_only,
+            &mut record,
+            None,
+            &Progress::none(),
+        )?;
+        Ok(())
+    }
+
+    /// Writes and syncs the journal of every region the run will change.
+    fn record_journal(&self, path: &Path, targets: &[Target]) -> Result<(), Error> {
+        let mut recorder = Recorder::create(path)?;
+        let recorded = targets
+            .iter()
+            .try_for_each(|target| self.record(&mut recorder, target));
+        recorder.finish(recorded)
+    }
 }
 
 /// The sink of the check pass: provides the blocks of every match that
@@ -185,42 +575,4 @@ impl Sink for Check<'_> {
         }
         Ok(true)
     }
-}
-
-/// Writes and syncs the journal of every region the run will change.
-fn record_journal(
-    path: &std::path::Path,
-    targets: &[Target],
-    plans: &[Plan],
-    replacement: &Replacement,
-    matcher: &Matcher,
-) -> Result<(), Error> {
-    let mut recorder = Recorder::create(path)?;
-    let recorded = (|| {
-        for (target, plan) in targets.iter().zip(plans) {
-            recorder.file(target)?;
-            let view = target.map()?;
-            let read_only = Plan {
-                context: 0,
-                ..*plan
-            };
-            let mut record = Record {
-                recorder: &mut recorder,
-                matcher,
-                replacement,
-                view: &view,
-                with: Vec::new(),
-            };
-            pass::run(
-                target,
-                &view,
-                &read_only,
-                &mut record,
-                None,
-                &Progress::none(),
-            )?;
-        }
-        Ok(())
-    })();
-    recorder.finish(recorded)
 }

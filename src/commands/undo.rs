@@ -3,6 +3,7 @@
 //! that every region still holds what mpatch wrote (or, after a crash
 //! part-way, what was there before).
 
+use std::ffi::OsStr;
 use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileExt;
@@ -14,6 +15,9 @@ use crate::journal::{self, Journal, Region, Section};
 use crate::output::Output;
 use crate::pattern::to_hex;
 use crate::target::{Access, Target};
+
+/// Files of a journal held open (and locked) from the check to the restore.
+const KEEP_OPEN: usize = 16;
 
 pub fn run(args: &UndoArgs) -> Result<Outcome, Error> {
     let name = args.journal.display().to_string();
@@ -28,14 +32,11 @@ pub fn run(args: &UndoArgs) -> Result<Outcome, Error> {
     };
     let journal = Journal::open(&input.file, input.len()).map_err(corrupt)?;
 
-    // Open, lock and check every file before restoring any.
-    let mut files = Vec::new();
-    for section in journal.sections() {
-        let target = Target::open(
-            std::ffi::OsStr::from_bytes(&section.path),
-            Access::Write,
-            true,
-        )?;
+    // Open, lock and check every file before restoring any. The files of a
+    // large tree are not all held open: past the first KEEP_OPEN, each is
+    // opened, locked and checked again when its turn to be restored comes.
+    let open_checked = |section: &Section| -> Result<Target, Error> {
+        let target = Target::open(OsStr::from_bytes(&section.path), Access::Write, true)?;
         target.lock(args.lock_timeout)?;
         if target.identity != section.identity {
             return Err(target.problem(format!(
@@ -46,14 +47,36 @@ pub fn run(args: &UndoArgs) -> Result<Outcome, Error> {
             Checked::Journal(reason) => corrupt(reason),
             Checked::File(error) => error,
         })?;
-        files.push((target, section));
+        Ok(target)
+    };
+    let mut files = Vec::new();
+    for (i, section) in journal.sections().iter().enumerate() {
+        let target = open_checked(section)?;
+        files.push((i < KEEP_OPEN).then_some(target));
     }
 
     let mut out = Output::stdout();
-    for (target, section) in &files {
+    for (kept, section) in files.into_iter().zip(journal.sections()) {
+        let target = match kept {
+            Some(target) => target,
+            None => match open_checked(section) {
+                Ok(target) => target,
+                Err(error) => {
+                    out.flush();
+                    return Err(error);
+                }
+            },
+        };
+        let target = &target;
         match restore(&journal, target, section, args.no_sync) {
-            Ok(0) => out.line(format_args!("{}: already restored", target.name)),
-            Ok(restored) => out.line(format_args!("{}: {restored} regions restored", target.name)),
+            Ok(0) => {
+                out.path(&target.path);
+                out.line(": already restored");
+            }
+            Ok(restored) => {
+                out.path(&target.path);
+                out.line(format_args!(": {restored} regions restored"));
+            }
             Err(Checked::Journal(reason)) => return Err(corrupt(reason)),
             Err(Checked::File(error)) => {
                 out.flush();

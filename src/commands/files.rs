@@ -1,0 +1,214 @@
+//! The files of a find or replace (those named, or trees and lists of
+//! names) and the one loop that works on many of them in parallel.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use serde_json::{Map, Value, json};
+
+use crate::cli::{FilesArgs, MAX_THREADS, SortKey};
+use crate::error::{Error, Scope};
+use crate::output::Output;
+use crate::turns::{Part, Shared};
+use crate::walk::{self, List, Paths, WalkOptions};
+
+/// Where a run's files come from.
+pub enum Files {
+    /// Files named on the command line: a write checks and locks them all
+    /// before it writes any.
+    Named(Vec<OsString>),
+    /// A walk (`-r`) or a list (`--files-from`): each file on its own.
+    Many(Box<Paths>),
+}
+
+impl Files {
+    pub fn new(named: Vec<OsString>, args: &FilesArgs) -> Result<Files, Error> {
+        if !args.recursive && args.files_from.is_none() {
+            return Ok(Files::Named(named));
+        }
+        let list = args
+            .files_from
+            .as_deref()
+            .map(|path| List::open(path, args.null))
+            .transpose()?;
+        let walk = match args.recursive {
+            true => Some(WalkOptions {
+                hidden: args.hidden,
+                no_ignore: args.no_ignore,
+                follow: args.follow,
+                globs: walk::globs(&args.globs).map_err(|e| Error::argument("--glob", e))?,
+                max_depth: args.max_depth,
+            }),
+            false => None,
+        };
+        let roots = named.into_iter().map(PathBuf::from).collect();
+        Ok(Files::Many(Box::new(Paths::new(
+            roots,
+            list,
+            walk,
+            args.sort == Some(SortKey::Path),
+        )?)))
+    }
+
+    pub fn is_many(&self) -> bool {
+        matches!(self, Files::Many(_))
+    }
+
+    /// Whether there may be more than one file, so lines name theirs.
+    pub fn several(&self) -> bool {
+        match self {
+            Files::Named(files) => files.len() > 1,
+            Files::Many(_) => true,
+        }
+    }
+
+    /// The loop over these files: named files print in the order named.
+    pub fn workers(&self, args: &FilesArgs) -> Workers {
+        let threads = args.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(MAX_THREADS as usize)
+        });
+        match self {
+            Files::Named(files) => Workers {
+                threads: threads.min(files.len()).max(1),
+                ordered: true,
+                ..Workers::default()
+            },
+            Files::Many(_) => Workers {
+                threads,
+                ordered: args.sort.is_some(),
+                ..Workers::default()
+            },
+        }
+    }
+
+    /// Every path, in order.
+    pub fn paths(self) -> Box<dyn Iterator<Item = Result<PathBuf, Error>> + Send> {
+        match self {
+            Files::Named(files) => Box::new(files.into_iter().map(|file| Ok(PathBuf::from(file)))),
+            Files::Many(paths) => Box::new(paths),
+        }
+    }
+}
+
+/// How [`each`] works through its files.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Workers {
+    /// Files worked on at once.
+    pub threads: usize,
+    /// Whether files print in the order they come (else as they finish).
+    pub ordered: bool,
+    /// Whether a closed stdout ends the run (find) or not (replace, which
+    /// its output never cuts short).
+    pub stops_when_closed: bool,
+    /// Whether the first match ends the run (`find -q`).
+    pub stops_at_match: bool,
+}
+
+/// What [`each`] did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Totals {
+    /// Files worked on to the end.
+    pub files: u64,
+    /// Of these, the files with a match.
+    pub matched: u64,
+    pub matches: u64,
+    /// Files that could not be used; each was reported.
+    pub failed: u64,
+}
+
+/// Works on every item on `workers.threads` threads, each taking the next
+/// item when done with one, so a run holds at most that many files open
+/// however many there are. `work` gets the item's number, the item and the
+/// file's share of `out`; it returns the file's matches, or `None` for a
+/// file passed over. A file's error is printed after its output and the
+/// others go on; an error of the run stops every thread after its file,
+/// and is returned.
+pub fn each<T, I, F>(out: &mut Output, items: I, workers: Workers, work: F) -> Result<Totals, Error>
+where
+    T: Send,
+    I: Iterator<Item = Result<T, Error>> + Send,
+    F: Fn(u64, T, &mut Output<Part>) -> Result<Option<u64>, Error> + Sync,
+{
+    let shared = Shared::new(out, workers.ordered);
+    let source = Mutex::new((0u64, items));
+    let stop = AtomicBool::new(false);
+    let run_error = Mutex::new(None);
+    let [files, matched, matches, failed] = [(); 4].map(|()| AtomicU64::new(0));
+    let worker = || {
+        while !stop.load(Ordering::SeqCst) {
+            shared.room();
+            let (seq, item) = {
+                let mut source = source.lock().unwrap_or_else(|e| e.into_inner());
+                let Some(item) = source.1.next() else {
+                    break;
+                };
+                source.0 += 1;
+                (source.0 - 1, item)
+            };
+            let mut part = Output::new(shared.part(seq));
+            let result = item.and_then(|item| work(seq, item, &mut part));
+            let part = part.into_inner();
+            match result {
+                Ok(found) => {
+                    part.finish(None);
+                    if let Some(n) = found {
+                        files.fetch_add(1, Ordering::Relaxed);
+                        matched.fetch_add(u64::from(n > 0), Ordering::Relaxed);
+                        matches.fetch_add(n, Ordering::Relaxed);
+                        if n > 0 && workers.stops_at_match {
+                            stop.store(true, Ordering::SeqCst);
+                        }
+                    }
+                }
+                Err(error) if error.scope() == Scope::File => {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                    part.finish(Some(error.to_string()));
+                }
+                Err(error) => {
+                    part.finish(None);
+                    let mut first = run_error.lock().unwrap_or_else(|e| e.into_inner());
+                    first.get_or_insert(error);
+                    stop.store(true, Ordering::SeqCst);
+                }
+            }
+            if workers.stops_when_closed && !shared.is_open() {
+                stop.store(true, Ordering::SeqCst);
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..workers.threads {
+            scope.spawn(worker);
+        }
+        worker();
+    });
+    if let Some(error) = run_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(error);
+    }
+    Ok(Totals {
+        files: files.into_inner(),
+        matched: matched.into_inner(),
+        matches: matches.into_inner(),
+        failed: failed.into_inner(),
+    })
+}
+
+/// The JSON line that ends a walk or a list: how many files were searched,
+/// matched and (replace) patched.
+pub fn total_json(totals: &Totals, patched: Option<u64>, elapsed_ms: u128) -> Map<String, Value> {
+    let mut object = Map::new();
+    object.insert("type".into(), json!("total"));
+    object.insert("files_searched".into(), json!(totals.files));
+    object.insert("files_matched".into(), json!(totals.matched));
+    if let Some(patched) = patched {
+        object.insert("files_patched".into(), json!(patched));
+    }
+    object.insert("files_failed".into(), json!(totals.failed));
+    object.insert("matches".into(), json!(totals.matches));
+    object.insert("elapsed_ms".into(), json!(elapsed_ms as u64));
+    object
+}

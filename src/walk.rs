@@ -1,0 +1,300 @@
+//! The paths of a run over many files: directory trees walked as ripgrep
+//! walks them (the `ignore` crate) and lists of names, read one at a time.
+
+use std::ffi::{OsStr, OsString};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+
+use ignore::overrides::{Override, OverrideBuilder};
+use ignore::{Walk, WalkBuilder};
+
+use crate::error::{Error, plain_reason};
+
+/// How a tree is walked; the defaults are ripgrep's.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    /// Walk hidden entries too.
+    pub hidden: bool,
+    /// Do not honour `.gitignore`, `.ignore` and `.rgignore` files.
+    pub no_ignore: bool,
+    /// Follow symbolic links.
+    pub follow: bool,
+    /// Only paths matching these globs (see [`globs`]).
+    pub globs: Override,
+    pub max_depth: Option<usize>,
+}
+
+/// A list of paths, one per line or NUL-terminated.
+pub struct List {
+    name: String,
+    input: Box<dyn BufRead + Send>,
+    separator: u8,
+    done: bool,
+}
+
+impl List {
+    /// Opens the list at `path`; `-` is standard input.
+    pub fn open(path: &OsStr, null: bool) -> Result<List, Error> {
+        let name = Path::new(path).display().to_string();
+        let input: Box<dyn BufRead + Send> = if path.as_bytes() == b"-" {
+            Box::new(BufReader::new(io::stdin()))
+        } else {
+            let file = File::open(path).map_err(|e| Error::io(&name, e))?;
+            if file.metadata().is_ok_and(|m| m.is_dir()) {
+                return Err(Error::file(name, "is a directory, not a list of files"));
+            }
+            Box::new(BufReader::new(file))
+        };
+        Ok(List {
+            name,
+            input,
+            separator: if null { 0 } else { b'\n' },
+            done: false,
+        })
+    }
+}
+
+impl Iterator for List {
+    type Item = Result<PathBuf, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut line = Vec::new();
+        while !self.done {
+            line.clear();
+            match self.input.read_until(self.separator, &mut line) {
+                Ok(0) => self.done = true,
+                Ok(_) => {
+                    if line.last() == Some(&self.separator) {
+                        line.pop();
+                    }
+                    // An empty name names no file (a list ending in a
+                    // blank line, or `find -print0` output with a stray NUL).
+                    if !line.is_empty() {
+                        return Some(Ok(PathBuf::from(OsString::from_vec(line))));
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(Error::io(&self.name, e)));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Every path of a run: the roots given, then the list's, each walked when
+/// a walk is asked for; errors (an unreadable directory, a broken link to
+/// follow) come in their place, so the run can report them and go on.
+pub struct Paths {
+    roots: std::vec::IntoIter<PathBuf>,
+    list: Option<List>,
+    walk: Option<WalkOptions>,
+    sorted: bool,
+    current: Option<Walk>,
+    /// Whether the walk is of the current directory, none being named:
+    /// then paths are shown without `./`, as ripgrep shows them.
+    implicit: bool,
+}
+
+impl Paths {
+    /// The paths of `roots` and `list`, walked with `walk` if given. A walk
+    /// without any root walks the current directory. `sorted` puts each
+    /// directory's entries in name order and the list in path order.
+    pub fn new(
+        roots: Vec<PathBuf>,
+        list: Option<List>,
+        walk: Option<WalkOptions>,
+        sorted: bool,
+    ) -> Result<Paths, Error> {
+        let implicit = walk.is_some() && roots.is_empty() && list.is_none();
+        let mut roots = match implicit {
+            true => vec![PathBuf::from(".")],
+            false => roots,
+        };
+        let mut list = list;
+        if sorted && let Some(names) = list.take() {
+            // In path order the whole list must be read first.
+            let mut names = names.collect::<Result<Vec<_>, _>>()?;
+            names.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
+            roots.extend(names);
+        }
+        Ok(Paths {
+            roots: roots.into_iter(),
+            list,
+            walk,
+            sorted,
+            current: None,
+            implicit,
+        })
+    }
+
+    /// The next root, from the command line and then from the list.
+    fn next_root(&mut self) -> Option<Result<PathBuf, Error>> {
+        self.roots
+            .next()
+            .map(Ok)
+            .or_else(|| self.list.as_mut()?.next())
+    }
+
+    /// The next file of the walk in hand, if any.
+    fn next_walked(&mut self) -> Option<Result<PathBuf, Error>> {
+        let walk = self.current.as_mut()?;
+        for entry in walk.by_ref() {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => return Some(Err(walk_error(error))),
+            };
+            let kind = entry.file_type();
+            // A root is the user's choice whatever it is (opening it says
+            // what is wrong with a FIFO); below it, only regular files are
+            // worked on, as ripgrep searches only those.
+            // A root given as a link to a directory is walked, as rg does.
+            let wanted = match entry.depth() {
+                0 => !entry.path().is_dir(),
+                _ => kind.is_some_and(|kind| kind.is_file()),
+            };
+            if wanted {
+                let path = entry.into_path();
+                return Some(Ok(match self.implicit {
+                    true => path
+                        .strip_prefix("./")
+                        .map(Path::to_path_buf)
+                        .unwrap_or(path),
+                    false => path,
+                }));
+            }
+        }
+        self.current = None;
+        None
+    }
+}
+
+impl Iterator for Paths {
+    type Item = Result<PathBuf, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(found) = self.next_walked() {
+                return Some(found);
+            }
+            let root = match self.next_root()? {
+                Ok(root) => root,
+                Err(error) => return Some(Err(error)),
+            };
+            match &self.walk {
+                Some(options) => self.current = Some(walker(&root, options, self.sorted)),
+                None => return Some(Ok(root)),
+            }
+        }
+    }
+}
+
+/// The walk of one root, as ripgrep would walk it with these options.
+fn walker(root: &Path, options: &WalkOptions, sorted: bool) -> Walk {
+    let honour = !options.no_ignore;
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .hidden(!options.hidden)
+        .parents(honour)
+        .ignore(honour)
+        .git_ignore(honour)
+        .git_global(honour)
+        .git_exclude(honour)
+        // ripgrep honours .gitignore only inside a git repository; mpatch
+        // honours it in any folder, so a plain copy of a project walks the
+        // same as its checkout.
+        .require_git(false)
+        .follow_links(options.follow)
+        .max_depth(options.max_depth)
+        // A run's output redirected into the tree is not input, as in rg.
+        .skip_stdout(true)
+        .overrides(options.globs.clone());
+    if honour {
+        builder.add_custom_ignore_filename(".rgignore");
+    }
+    if sorted {
+        builder.sort_by_file_name(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    }
+    builder.build()
+}
+
+/// Globs that keep only the paths they match (`!GLOB` excludes), matched
+/// as ripgrep matches them: relative to the current directory, with
+/// gitignore syntax. A bad glob is named with what is wrong with it.
+pub fn globs(globs: &[String]) -> Result<Override, String> {
+    let mut builder = OverrideBuilder::new(".");
+    for glob in globs {
+        builder.add(glob).map_err(|error| match error {
+            ignore::Error::Glob { err, .. } => format!("{glob:?}: {err}"),
+            other => format!("{glob:?}: {other}"),
+        })?;
+    }
+    builder.build().map_err(|error| error.to_string())
+}
+
+/// A walk's error as mpatch says errors: `PATH: reason`, in plain words.
+fn walk_error(error: ignore::Error) -> Error {
+    match error {
+        ignore::Error::WithPath { path, err } => {
+            let name = path.display().to_string();
+            match *err {
+                ignore::Error::Io(source) => Error::io(name, source),
+                other => Error::file(name, reason(other)),
+            }
+        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error(*err)
+        }
+        ignore::Error::Loop { ancestor, child } => Error::file(
+            child.display().to_string(),
+            format!(
+                "is a link to {}, which holds it; not followed again",
+                ancestor.display()
+            ),
+        ),
+        ignore::Error::Partial(errors) => match errors.into_iter().next() {
+            Some(first) => walk_error(first),
+            None => Error::file("walk", "unknown error"),
+        },
+        other => Error::file("walk", reason(other)),
+    }
+}
+
+fn reason(error: ignore::Error) -> String {
+    match error {
+        ignore::Error::Io(source) => plain_reason(&source),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(bytes: &[u8], null: bool) -> Vec<Vec<u8>> {
+        let list = List {
+            name: "list".into(),
+            input: Box::new(io::Cursor::new(bytes.to_vec())),
+            separator: if null { 0 } else { b'\n' },
+            done: false,
+        };
+        list.map(|p| p.unwrap().into_os_string().into_vec())
+            .collect()
+    }
+
+    #[test]
+    fn lists_keep_every_byte_of_a_name() {
+        assert_eq!(
+            list(b"a\n\nb c\n\xff\xfe\n", false),
+            vec![b"a".to_vec(), b"b c".to_vec(), b"\xff\xfe".to_vec()]
+        );
+        assert_eq!(
+            list(b"new\nline\0 x\0\0last", true),
+            vec![b"new\nline".to_vec(), b" x".to_vec(), b"last".to_vec()]
+        );
+    }
+}
