@@ -205,11 +205,13 @@ impl Matcher {
     /// The leftmost match starting at or after `from` and lying inside
     /// `hay`. For a regex, `hay` is all of the range, so that assertions
     /// (`\b`, `$`) see the bytes around a match.
-    #[inline]
+    #[inline(always)]
     pub fn find_in(&self, hay: &[u8], from: usize) -> Option<Match> {
         if from >= hay.len() {
             return None;
         }
+        // One literal is the common case and a dense file calls this for
+        // every match: its search is inlined, the others are not.
         match &self.engine {
             Engine::One(finder) => {
                 let start = from + finder.find(&hay[from..])?;
@@ -219,6 +221,14 @@ impl Matcher {
                     pattern: 0,
                 })
             }
+            _ => self.find_in_others(hay, from),
+        }
+    }
+
+    #[inline(never)]
+    fn find_in_others(&self, hay: &[u8], from: usize) -> Option<Match> {
+        match &self.engine {
+            Engine::One(_) => None,
             Engine::Many(ac) => {
                 let found = ac.find(Input::new(hay).span(from..hay.len()))?;
                 Some(Match {
