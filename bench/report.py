@@ -82,8 +82,11 @@ def spec_checks(results):
                        "measured": f"{tests['passed']} passed, {tests['failed']} failed",
                        "status": "MISS" if not tests["ok"] else "PASS" if tests["passed"] else "n/a"})
     for check in checks:
-        check.setdefault("measured", "—" if check["value"] is None else
-                         f"{check['value']:.3g}{check['unit']}")
+        value = check["value"]
+        # Enough digits that a value just over its limit does not print as the limit.
+        check.setdefault("measured", "—" if value is None else
+                         f"{value:.3f}{check['unit']}" if value < 10 else
+                         f"{value:.1f}{check['unit']}")
     return checks
 
 
@@ -124,13 +127,25 @@ def human_kib(kib):
 
 
 def cached_text(results, state):
-    """What fincore saw before the runs of a state: 'N of N runs with the whole file cached'."""
+    """What fincore saw before the runs of a state, and how many runs were timed again."""
     size = results["size_bytes"]
-    seen = [b for c in results["cases"] if c["state"] == state for b in c["cached_before"]]
+    cases = [c for c in results["cases"] if c["state"] == state]
+    seen = [b for c in cases for b in c["cached_before"]]
     want = 0 if state == "cold" else size
     good = sum(1 for b in seen if b == want)
     what = "no byte" if state == "cold" else "the whole file"
-    return f"{good} of {len(seen)} runs started with {what} in the page cache"
+    text = f"{good} of {len(seen)} timed runs started with {what} in the page cache"
+    redone = sum(c.get("redone", 0) for c in cases)
+    lost = sum(c.get("lost", 0) for c in cases)
+    disk = results.get("disk")
+    if disk:
+        redone += sum(r.get("redone", 0) for r in disk["rows"] if r["state"] == state)
+        lost += sum(r.get("lost", 0) for r in disk["rows"] if r["state"] == state)
+    if redone or lost:
+        text += (f"; runs done again because the file did not stay in this state"
+                 + (" until the command ended" if state != "cold" else "")
+                 + f": {redone}" + (f", runs given up: {lost}" if lost else ""))
+    return text
 
 
 def state_table(results, state):
@@ -227,8 +242,12 @@ def markdown(results):
         "Tools: " + "; ".join(f"{v[k]}" for k in v), "",
         "## Page-cache states", "",
         "Every timed command meets its file in one of these states; the file is put in it "
-        "just before each run (a fresh copy for the commands that write) and checked with "
-        "`fincore`. Folio sizes: how the cached file's pages are grouped, from "
+        "just before each run (a fresh copy for the commands that write and for the searches "
+        "of a just-written file) and checked with `fincore`; for written and readback, the "
+        "input must still be wholly cached when the command ends, or the run is done again. "
+        + (f"(This machine's kernel evicts pages on its own: {m['damon_pageout']}.) "
+           if m.get("damon_pageout") else "")
+        + "Folio sizes: how the cached file's pages are grouped, from "
         "`/proc/kpageflags` (share of the file's bytes in folios of each size).", "",
         "| state | how | checked before each run | folio sizes |",
         "| --- | --- | --- | --- |",

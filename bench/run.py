@@ -66,6 +66,7 @@ DISK_CASES = ("replace_durable", "replace_sync", "sed", "sd", "perl", "py_replac
 FLOOR_BLOCK = 4096
 DISK_TARGET = (1.25, 4 << 20)   # mpatch's durable replace: at most 1.25 × floor + 4 MiB
 SETTLE_QUIET, SETTLE_CAP = 1.0, 120.0   # seconds the counter must stand still; give-up
+ATTEMPTS = 4                 # tries of a run whose file did not stay in its state
 
 PY_COUNT = """
 import mmap, sys
@@ -195,6 +196,34 @@ def tool_versions(tools, mpatch):
     return versions
 
 
+def damon_pageout():
+    """A description of any running DAMON `pageout` scheme (read-only look at sysfs), or None.
+
+    Such a scheme (a VM's way to give idle memory back to its host) evicts
+    page-cache pages the benchmark has just put in the page cache; the runs
+    check for that (see run_in_state).
+    """
+    found = []
+    for kdamond in Path("/sys/kernel/mm/damon/admin/kdamonds").glob("[0-9]*"):
+        try:
+            if (kdamond / "state").read_text().strip() != "on":
+                continue
+            for ctx in (kdamond / "contexts").glob("[0-9]*"):
+                aggr = int((ctx / "monitoring_attrs/intervals/aggr_us").read_text())
+                for scheme in (ctx / "schemes").glob("[0-9]*"):
+                    if (scheme / "action").read_text().strip() != "pageout":
+                        continue
+                    age = int((scheme / "access_pattern/age/min").read_text())
+                    quota = int((scheme / "quotas/bytes").read_text())
+                    reset = int((scheme / "quotas/reset_interval_ms").read_text())
+                    found.append(f"DAMON pageout ({(ctx / 'operations').read_text().strip()}): "
+                                 f"regions idle for {age * aggr / 1e6:g} s, at most "
+                                 f"{quota >> 20} MiB per {reset} ms")
+        except (OSError, ValueError):
+            continue
+    return "; ".join(found) or None
+
+
 def machine_info(work):
     """nproc, memory, CPU model, kernel and the work directory's file system."""
     meminfo = Path("/proc/meminfo").read_text()
@@ -207,6 +236,7 @@ def machine_info(work):
         "cpu": cpu[1].strip() if cpu else platform.processor(),
         "kernel": platform.release(),
         "work_fs": df.splitlines()[1].split()[1],
+        "damon_pageout": damon_pageout(),
         "work_dir": str(work),
     }
 
@@ -504,6 +534,8 @@ class Case:
     runs: list = field(default_factory=list)
     failure: str | None = None
     digest: str | None = None  # sha256 of the file it wrote (first run)
+    redone: int = 0            # runs timed again: the file was not in its state (see run_case)
+    lost: int = 0              # runs given up after ATTEMPTS tries
 
     @property
     def id(self):
@@ -610,28 +642,79 @@ def sha256(path):
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+def held_cached_bytes(fd):
+    """Cached bytes of the file behind one of our open descriptors (even if since unlinked)."""
+    return cached_bytes(f"/proc/{os.getpid()}/fd/{fd}")
+
+
+def run_in_state(argv, path, state, prepare, before=None, after=None, hold=True):
+    """Prepare a file, put it in `state`, run argv on it; retry if the state did not hold.
+
+    prepare() writes the file afresh (or does nothing). Before the command
+    the state is checked (set_state); after it, for written and readback,
+    the input file must still be wholly cached: this machine's kernel may
+    run a DAMON `pageout` scheme (kdamond) that drops page-cache pages of
+    memory it sees as idle, sometimes within seconds of their being read,
+    and a run that lost pages on the way met a partly cold file. With hold,
+    the input is checked through a descriptor opened before the command (so
+    even a file that sed, sd or perl renamed a new one over); without, by
+    its path. before() and after(), if given, run just before and just after
+    the command, their values kept as result["before"] and result["after"].
+    Returns (result, cached bytes before, attempts redone), or
+    (None, reason, ATTEMPTS) after ATTEMPTS tries.
+    """
+    reason = None
+    for attempt in range(ATTEMPTS):
+        prepare()
+        try:
+            cached = set_state(path, state)
+        except StateError as err:
+            reason = str(err)
+            print(f"  ({reason}: again)", flush=True)
+            continue
+        fd = os.open(path, os.O_RDONLY) if hold else None
+        try:
+            size = path.stat().st_size
+            marks = {"before": before() if before else None}
+            if before and cached_bytes(path) != cached:     # before() took a while
+                reason = f"{path.name} left its state ({state}) while the counter settled"
+                print(f"  ({reason}: again)", flush=True)
+                continue
+            result = run(argv)
+            marks["after"] = after() if after else None
+            if state == "cold":
+                left = size
+            else:
+                left = held_cached_bytes(fd) if hold else cached_bytes(path)
+        finally:
+            if fd is not None:
+                os.close(fd)
+        if left != size:
+            reason = (f"{size - left} bytes of {path.name} left the page cache during the "
+                      f"run ({state})")
+            print(f"  ({reason}: again)", flush=True)
+            continue
+        return {**result, **marks}, cached, attempt
+    return None, reason, ATTEMPTS
+
+
 def run_case(case, log, searched, scratch, first):
     """Time one run of a case in its state; on the first rep also hash what it wrote.
 
-    A command that writes gets a fresh copy of the log; one that only reads
-    gets the searched file of its state (searched[state]). Either is then
-    put in the case's page-cache state, checked with fincore.
+    A command that writes gets a fresh copy of the log, and so does a search
+    on a just-written file; the other searches get the searched file,
+    evicted (and read back) before each run. See run_in_state for the
+    checks of the state.
     """
-    if case.writes:
-        fresh_copy(log, scratch)
-        target = scratch
-    else:
-        target = searched[case.state]
-        if case.state == "written" and cached_bytes(target) != target.stat().st_size:
-            print(f"  ({target.name} was partly evicted: written again)", flush=True)
-            fresh_copy(log, target)
-    try:
-        cached = set_state(target, case.state)
-    except StateError as err:
-        case.failure = f"page-cache state: {err}"
-        print(f"  !! {case.id} FAILED: {case.failure}", flush=True)
+    target = scratch if case.writes else searched
+    fresh = case.writes or case.state == "written"
+    result, cached, redone = run_in_state(case.command(target), target, case.state,
+                                          lambda: fresh_copy(log, target) if fresh else None)
+    case.redone += redone
+    if result is None:
+        case.lost += 1
+        print(f"  !! {case.id}: run lost after {ATTEMPTS} attempts: {cached}", flush=True)
         return
-    result = run(case.command(target))
     case.failure = check_result(case, result)
     if case.failure:
         print(f"  !! {case.id} FAILED: {case.failure}", flush=True)
@@ -672,19 +755,13 @@ def benchmark(cases, log, work, reps, slow_reps):
     Each rep goes through the states in turn and, in each, through its
     cases; every run first puts its file in the case's state.
     """
-    scratch = work / "scratch.log"
-    # The searches read copies made as the replace copies are, so that both
-    # meet the file's pages in the same state: one kept cached as written,
-    # one evicted (and read back, for readback) before every run.
-    searched = {"written": work / "searched-written.log"}
-    searched["readback"] = searched["cold"] = work / "searched-disk.log"
-    for path in set(searched.values()):
-        fresh_copy(log, path)
+    scratch, searched = work / "scratch.log", work / "searched.log"
     folios = {}
     for state in ("written", "readback"):
+        fresh_copy(log, searched)
         try:
-            set_state(searched[state], state)
-            folios[state] = folio_sizes(searched[state])
+            set_state(searched, state)
+            folios[state] = folio_sizes(searched)
         except (StateError, OSError) as err:
             print(f"  (folio sizes in state {state}: {err})", flush=True)
     print(f"page-cache folios (KiB: bytes): {folios}", flush=True)
@@ -697,8 +774,7 @@ def benchmark(cases, log, work, reps, slow_reps):
                 run_case(case, log, searched, scratch, first=(rep == 0))
             scratch.unlink(missing_ok=True)
         print(f"  rep {rep + 1} took {time.perf_counter() - start:.0f} s", flush=True)
-    for path in set(searched.values()):
-        path.unlink(missing_ok=True)
+    searched.unlink(missing_ok=True)
     return folios
 
 
@@ -824,7 +900,7 @@ def disk_bytes(cases, log, work, reps, slow_reps, counts):
     floor = blocks * FLOOR_BLOCK
     rows = [{"key": key, "label": by_key[key].label, "state": state, "bytes": [],
              "seconds": [], "failure": by_key[key].failure, "digest": None,
-             "slow": by_key[key].slow, "argv": by_key[key].argv}
+             "slow": by_key[key].slow, "argv": by_key[key].argv, "redone": 0, "lost": 0}
             for state in DISK_STATES for key in DISK_CASES]
     info = {"matches": matches, "changed_blocks": blocks, "floor_bytes": floor,
             "limit_bytes": DISK_TARGET[0] * floor + DISK_TARGET[1],
@@ -845,19 +921,28 @@ def disk_bytes(cases, log, work, reps, slow_reps, counts):
                 if row["failure"] or (row["slow"] and rep >= slow_reps):
                     continue
                 case = by_key[row["key"]]
-                loop.clear()
-                write_copy(log, copy)
-                loop.sync()
-                try:
-                    set_state(copy, row["state"])
-                except StateError as err:
-                    row["failure"] = f"page-cache state: {err}"
+
+                def prepare():
+                    loop.clear()
+                    write_copy(log, copy)
+                    loop.sync()
+
+                def settled():
+                    loop.sync()
+                    return loop.settle()
+
+                # The copy is checked by its path after the command: holding it
+                # open would defer the freeing of the file sed, sd and perl
+                # replace to after the count.
+                result, cached, redone = run_in_state(case.command(copy), copy, row["state"],
+                                                      prepare, settled, settled, hold=False)
+                row["redone"] += redone
+                if result is None:
+                    row["lost"] += 1
+                    print(f"  !! disk {row['key']}@{row['state']}: run lost: {cached}",
+                          flush=True)
                     continue
-                loop.sync()
-                before = loop.settle()
-                result = run(case.command(copy))
-                loop.sync()
-                after = loop.settle()
+                before, after = result["before"], result["after"]
                 row["failure"] = check_result(case, result)
                 if row["failure"]:
                     print(f"  !! disk {row['key']}@{row['state']} FAILED: {row['failure']}",
@@ -950,7 +1035,7 @@ def case_summary(case):
     return {
         "key": case.key, "state": case.state, "group": case.group, "label": case.label,
         "command": shlex.join(case.command(Path("F"))).replace(f"{REPO}/", ""),
-        "failure": case.failure, "slow": case.slow,
+        "failure": case.failure, "slow": case.slow, "redone": case.redone, "lost": case.lost,
         "seconds": [r["seconds"] for r in runs],
         "cpu_seconds": [r["cpu_seconds"] for r in runs],
         "maxrss_kib": [r["maxrss_kib"] for r in runs],
