@@ -341,10 +341,12 @@ def write_copy(src, dst):
     tool slower on the copy than on the original.
     """
     dst.unlink(missing_ok=True)
-    with open(src, "rb") as inp, open(dst, "wb") as out:
-        while chunk := inp.read(64 << 20):
-            out.write(chunk)
-        out.flush()
+    buf = COPY_BUFFER
+    with open(src, "rb", buffering=0) as inp, open(dst, "wb", buffering=0) as out:
+        while n := inp.readinto(buf):
+            view = memoryview(buf)[:n]
+            while view:
+                view = view[out.write(view):]
         os.fsync(out.fileno())
 
 
@@ -356,6 +358,9 @@ def fresh_copy(src, dst):
     """
     write_copy(src, dst)
     os.sync()
+
+
+COPY_BUFFER = bytearray(64 << 20)   # reused by write_copy: no 64 MiB allocation per chunk
 
 
 class StateError(Exception):
@@ -694,22 +699,31 @@ def run_in_state(argv, path, state, prepare, before=None, after=None, hold=True)
                       f"run ({state})")
             print(f"  ({reason}: again)", flush=True)
             continue
+        SPENT["commands"] += result["seconds"]
         return {**result, **marks}, cached, attempt
     return None, reason, ATTEMPTS
+
+
+SPENT = {"commands": 0.0}    # seconds the timed commands took (the rest is preparation)
 
 
 def run_case(case, log, searched, scratch, first):
     """Time one run of a case in its state; on the first rep also hash what it wrote.
 
     A command that writes gets a fresh copy of the log, and so does a search
-    on a just-written file; the other searches get the searched file,
+    of a just-written file (so that every tool meets exactly the same
+    state: search times on a written file kept between runs varied more and
+    came out slower than on a fresh copy); the other searches read one copy,
     evicted (and read back) before each run. See run_in_state for the
     checks of the state.
     """
     target = scratch if case.writes else searched
     fresh = case.writes or case.state == "written"
-    result, cached, redone = run_in_state(case.command(target), target, case.state,
-                                          lambda: fresh_copy(log, target) if fresh else None)
+
+    def prepare():
+        if fresh:
+            fresh_copy(log, target)
+    result, cached, redone = run_in_state(case.command(target), target, case.state, prepare)
     case.redone += redone
     if result is None:
         case.lost += 1
@@ -766,14 +780,15 @@ def benchmark(cases, log, work, reps, slow_reps):
             print(f"  (folio sizes in state {state}: {err})", flush=True)
     print(f"page-cache folios (KiB: bytes): {folios}", flush=True)
     for rep in range(reps):
-        start = time.perf_counter()
+        start, commands = time.perf_counter(), SPENT["commands"]
         print(f"rep {rep + 1}/{reps}" + (" (without sed, sd, perl)" if rep >= slow_reps else ""),
               flush=True)
         for case in cases:
             if not case.failure and (rep < slow_reps or not case.slow):
                 run_case(case, log, searched, scratch, first=(rep == 0))
             scratch.unlink(missing_ok=True)
-        print(f"  rep {rep + 1} took {time.perf_counter() - start:.0f} s", flush=True)
+        print(f"  rep {rep + 1} took {time.perf_counter() - start:.0f} s, of which the "
+              f"commands {SPENT['commands'] - commands:.0f} s", flush=True)
     searched.unlink(missing_ok=True)
     return folios
 
