@@ -4,6 +4,7 @@ import html
 import json
 import math
 import shlex
+import statistics
 
 MPATCH_COLOR, PEER_COLOR = "#e8590c", "#748ffc"
 # One shade per page-cache state: dark for written, middle for readback, light for cold.
@@ -142,26 +143,28 @@ def cached_text(results, state):
         redone += sum(r.get("redone", 0) for r in disk["rows"] if r["state"] == state)
         lost += sum(r.get("lost", 0) for r in disk["rows"] if r["state"] == state)
     if redone or lost:
-        text += (f"; runs done again because the file did not stay in this state"
-                 + (" until the command ended" if state != "cold" else "")
+        text += (f"; runs done again because the file was not in this state"
+                 + (" all along" if state != "cold" else "")
                  + f": {redone}" + (f", runs given up: {lost}" if lost else ""))
     return text
 
 
 def state_table(results, state):
     """The detailed timing table of one state."""
-    lines = ["| tool | median s | × mpatch | runs | peak RSS MiB | CPU % |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| tool | median s | × mpatch | runs | read from disk MiB | peak RSS MiB | CPU % |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for _, title, cases in group_rows(results, state):
-        lines.append(f"| **{title}** | | | | | |")
+        lines.append(f"| **{title}** | | | | | | |")
         for case, ratio in cases:
             if case["failure"] and not case["median_seconds"]:
-                lines.append(f"| {case['label']} | failed: {case['failure'][:80]} | | | | |")
+                lines.append(f"| {case['label']} | failed: {case['failure'][:80]} | | | | | |")
                 continue
             ratio_text = "—" if ratio is None else f"{ratio:.2f}"
             cpu = f"{case['cpu_percent']:.0f}" if case["median_seconds"] >= 0.05 else "—"
+            read = statistics.median(case.get("read_bytes") or [0]) / MIB
             lines.append(f"| {case['label']} | {case['median_seconds']:.3f} | {ratio_text} | "
-                         f"{len(case['seconds'])} | {case['peak_rss_mib']:.1f} | {cpu} |")
+                         f"{len(case['seconds'])} | {read:.1f} | {case['peak_rss_mib']:.1f} | "
+                         f"{cpu} |")
     return lines
 
 
@@ -207,7 +210,7 @@ def disk_table(results):
                 times.append("")
             else:
                 cells += [f"{r['median_bytes'] / MIB:.1f}", f"{r['median_bytes'] / floor:.2f}"]
-                times.append(f"{sorted(r['seconds'])[len(r['seconds']) // 2]:.2f}")
+                times.append(f"{statistics.median(r['seconds']):.2f}")
         lines.append(f"| {label} | " + " | ".join(cells + times) + " |")
     lines.append(f"| *floor: {disk['changed_blocks']:,} blocks × 4 KiB* | "
                  + " | ".join([f"{floor / MIB:.1f}", "1.00"] * len(states))
@@ -243,8 +246,9 @@ def markdown(results):
         "## Page-cache states", "",
         "Every timed command meets its file in one of these states; the file is put in it "
         "just before each run (a fresh copy for the commands that write and for the searches "
-        "of a just-written file) and checked with `fincore`; for written and readback, the "
-        "input must still be wholly cached when the command ends, or the run is done again. "
+        "of a just-written file) and checked with `fincore`; for written and readback, a "
+        "command that read more than 1 MiB from the disk (GNU time's `%I`) is run again: its "
+        "file had lost pages on the way. "
         + (f"(This machine's kernel evicts pages on its own: {m['damon_pageout']}.) "
            if m.get("damon_pageout") else "")
         + "Folio sizes: how the cached file's pages are grouped, from "
@@ -272,7 +276,10 @@ def markdown(results):
                       "heap: see the memory check for heap. CPU % is (user + system) / wall "
                       "time: over 100 means more than one core (GNU time counts CPU in 10 ms "
                       "steps, so it is left out below 50 ms). `runs` is the number of timed "
-                      "runs the median is taken over.", ""]
+                      "runs the median is taken over. `read from disk` is GNU time's `%I` "
+                      "(ru_inblock × 512, by read() or page faults; median): about 0 when the "
+                      "command met a cached file, about the file's size when it met a cold "
+                      "one.", ""]
         lines += state_table(results, state)
     if disk:
         lines += ["", "## Bytes written to the disk by a durable replace", "",

@@ -67,6 +67,7 @@ FLOOR_BLOCK = 4096
 DISK_TARGET = (1.25, 4 << 20)   # mpatch's durable replace: at most 1.25 × floor + 4 MiB
 SETTLE_QUIET, SETTLE_CAP = 1.0, 120.0   # seconds the counter must stand still; give-up
 ATTEMPTS = 4                 # tries of a run whose file did not stay in its state
+READ_SLACK = 1 << 20         # disk reads allowed to a command on a cached file (see run_in_state)
 
 PY_COUNT = """
 import mmap, sys
@@ -332,6 +333,9 @@ def read_through(path, chunk=8 << 20):
             pass
 
 
+COPY_BUFFER = bytearray(64 << 20)   # reused by write_copy: no 64 MiB allocation per chunk
+
+
 def write_copy(src, dst):
     """Copy src to dst with large plain write() calls and fsync dst (not timed).
 
@@ -358,9 +362,6 @@ def fresh_copy(src, dst):
     """
     write_copy(src, dst)
     os.sync()
-
-
-COPY_BUFFER = bytearray(64 << 20)   # reused by write_copy: no 64 MiB allocation per chunk
 
 
 class StateError(Exception):
@@ -466,8 +467,10 @@ def folio_sizes(path):
 def run(argv, sample_smaps=False):
     """Run argv to completion; return a dict of time, exit code, output and peak memory.
 
-    Peak RSS and CPU time (user + system) come from GNU time, which reads
-    them from the rusage that wait4 gives for its child.
+    Peak RSS, CPU time (user + system) and the bytes read from the disk
+    (ru_inblock: blocks of 512 bytes that the command and its waited-for
+    children had read from the disk, by read() or by page faults) come from
+    GNU time, which reads them from the rusage that wait4 gives for its child.
     (Not wait4 in this script: Linux starts a child's ru_maxrss at the RSS
     high-water mark of the process that forked it, which for Python is
     larger than sed's own.) With sample_smaps, /proc/PID/smaps_rollup of the
@@ -477,7 +480,7 @@ def run(argv, sample_smaps=False):
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
             tempfile.NamedTemporaryFile("r") as rss:
         start = time.perf_counter()
-        proc = subprocess.Popen([GNU_TIME, "-f", "%M %U %S", "-o", rss.name, *argv],
+        proc = subprocess.Popen([GNU_TIME, "-f", "%M %U %S %I", "-o", rss.name, *argv],
                                 stdout=out, stderr=err)
         peak = {"Anonymous": 0, "Private_Dirty": 0, "Rss": 0}
         while sample_smaps and proc.poll() is None:
@@ -488,9 +491,9 @@ def run(argv, sample_smaps=False):
         seconds = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
-        maxrss, user, system = rss.read().splitlines()[-1].split()
+        maxrss, user, system, inblock = rss.read().splitlines()[-1].split()
         result = {"seconds": seconds, "rc": proc.returncode, "maxrss_kib": int(maxrss),
-                  "cpu_seconds": float(user) + float(system),
+                  "cpu_seconds": float(user) + float(system), "read_bytes": int(inblock) * 512,
                   "stdout": out.read().decode(errors="replace"),
                   "stderr": err.read().decode(errors="replace")}
     if sample_smaps:
@@ -647,26 +650,24 @@ def sha256(path):
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def held_cached_bytes(fd):
-    """Cached bytes of the file behind one of our open descriptors (even if since unlinked)."""
-    return cached_bytes(f"/proc/{os.getpid()}/fd/{fd}")
-
-
-def run_in_state(argv, path, state, prepare, before=None, after=None, hold=True):
+def run_in_state(argv, path, state, prepare, before=None, after=None):
     """Prepare a file, put it in `state`, run argv on it; retry if the state did not hold.
 
     prepare() writes the file afresh (or does nothing). Before the command
-    the state is checked (set_state); after it, for written and readback,
-    the input file must still be wholly cached: this machine's kernel may
-    run a DAMON `pageout` scheme (kdamond) that drops page-cache pages of
-    memory it sees as idle, sometimes within seconds of their being read,
-    and a run that lost pages on the way met a partly cold file. With hold,
-    the input is checked through a descriptor opened before the command (so
-    even a file that sed, sd or perl renamed a new one over); without, by
-    its path. before() and after(), if given, run just before and just after
-    the command, their values kept as result["before"] and result["after"].
-    Returns (result, cached bytes before, attempts redone), or
-    (None, reason, ATTEMPTS) after ATTEMPTS tries.
+    the state is checked (set_state, and again after before() if given); for
+    written and readback, the command must then have read at most
+    READ_SLACK bytes from the disk (GNU time's %I, ru_inblock): this
+    machine's kernel may run a DAMON `pageout` scheme (kdamond) that drops
+    page-cache pages of memory it sees as idle, sometimes within seconds of
+    their being read, and a command that had to read more back met a partly
+    cold file (the file's pages go in whole folios, 2 MiB on a written
+    file). The slack is for the few KiB of a tool's own executable, its
+    libraries or file-system metadata that the same eviction drops now and
+    then. Pages dropped after the command had read them do not count.
+    before() and after(), if given, run just before and
+    just after the command, their values kept as result["before"] and
+    result["after"]. Returns (result, cached bytes before, attempts redone),
+    or (None, reason, ATTEMPTS) after ATTEMPTS tries.
     """
     reason = None
     for attempt in range(ATTEMPTS):
@@ -677,26 +678,16 @@ def run_in_state(argv, path, state, prepare, before=None, after=None, hold=True)
             reason = str(err)
             print(f"  ({reason}: again)", flush=True)
             continue
-        fd = os.open(path, os.O_RDONLY) if hold else None
-        try:
-            size = path.stat().st_size
-            marks = {"before": before() if before else None}
-            if before and cached_bytes(path) != cached:     # before() took a while
-                reason = f"{path.name} left its state ({state}) while the counter settled"
-                print(f"  ({reason}: again)", flush=True)
-                continue
-            result = run(argv)
-            marks["after"] = after() if after else None
-            if state == "cold":
-                left = size
-            else:
-                left = held_cached_bytes(fd) if hold else cached_bytes(path)
-        finally:
-            if fd is not None:
-                os.close(fd)
-        if left != size:
-            reason = (f"{size - left} bytes of {path.name} left the page cache during the "
-                      f"run ({state})")
+        marks = {"before": before() if before else None}
+        if before and cached_bytes(path) != cached:     # before() took a while
+            reason = f"{path.name} left its state ({state}) while the counter settled"
+            print(f"  ({reason}: again)", flush=True)
+            continue
+        result = run(argv)
+        marks["after"] = after() if after else None
+        if state != "cold" and result["read_bytes"] > READ_SLACK:
+            reason = (f"the command read {result['read_bytes']} bytes from the disk "
+                      f"({state}: pages had left the page cache)")
             print(f"  ({reason}: again)", flush=True)
             continue
         SPENT["commands"] += result["seconds"]
@@ -734,12 +725,13 @@ def run_case(case, log, searched, scratch, first):
         print(f"  !! {case.id} FAILED: {case.failure}", flush=True)
         return
     case.runs.append({"seconds": result["seconds"], "cpu_seconds": result["cpu_seconds"],
-                      "maxrss_kib": result["maxrss_kib"], "cached_before": cached})
+                      "maxrss_kib": result["maxrss_kib"], "cached_before": cached,
+                      "read_bytes": result["read_bytes"]})
     if case.writes and first:
         case.digest = sha256(target)
     print(f"  {case.state:<8} {case.key:<20} {result['seconds']:8.3f} s"
-          f"  {result['cpu_seconds']:7.2f} s CPU  {result['maxrss_kib'] / 1024:8.1f} MiB",
-          flush=True)
+          f"  {result['cpu_seconds']:7.2f} s CPU  {result['maxrss_kib'] / 1024:8.1f} MiB"
+          f"  read {result['read_bytes'] / 2**20:7.1f} MiB", flush=True)
 
 
 def verify_outputs(cases, disk_rows=()):
@@ -779,6 +771,16 @@ def benchmark(cases, log, work, reps, slow_reps):
         except (StateError, OSError) as err:
             print(f"  (folio sizes in state {state}: {err})", flush=True)
     print(f"page-cache folios (KiB: bytes): {folios}", flush=True)
+    try:
+        run_reps(cases, log, searched, scratch, reps, slow_reps)
+    finally:
+        searched.unlink(missing_ok=True)
+        scratch.unlink(missing_ok=True)
+    return folios
+
+
+def run_reps(cases, log, searched, scratch, reps, slow_reps):
+    """The round-robin of benchmark()."""
     for rep in range(reps):
         start, commands = time.perf_counter(), SPENT["commands"]
         print(f"rep {rep + 1}/{reps}" + (" (without sed, sd, perl)" if rep >= slow_reps else ""),
@@ -789,8 +791,6 @@ def benchmark(cases, log, work, reps, slow_reps):
             scratch.unlink(missing_ok=True)
         print(f"  rep {rep + 1} took {time.perf_counter() - start:.0f} s, of which the "
               f"commands {SPENT['commands'] - commands:.0f} s", flush=True)
-    searched.unlink(missing_ok=True)
-    return folios
 
 
 # ---------------------------------------------------------------- bytes written to the disk
@@ -946,11 +946,8 @@ def disk_bytes(cases, log, work, reps, slow_reps, counts):
                     loop.sync()
                     return loop.settle()
 
-                # The copy is checked by its path after the command: holding it
-                # open would defer the freeing of the file sed, sd and perl
-                # replace to after the count.
                 result, cached, redone = run_in_state(case.command(copy), copy, row["state"],
-                                                      prepare, settled, settled, hold=False)
+                                                      prepare, settled, settled)
                 row["redone"] += redone
                 if result is None:
                     row["lost"] += 1
@@ -1055,6 +1052,7 @@ def case_summary(case):
         "cpu_seconds": [r["cpu_seconds"] for r in runs],
         "maxrss_kib": [r["maxrss_kib"] for r in runs],
         "cached_before": [r["cached_before"] for r in runs],
+        "read_bytes": [r["read_bytes"] for r in runs],
         "median_seconds": statistics.median(r["seconds"] for r in runs) if runs else None,
         "cpu_percent": 100 * statistics.median(r["cpu_seconds"] / r["seconds"] for r in runs)
         if runs else None,
