@@ -4,65 +4,102 @@ import html
 import json
 import math
 import shlex
+import statistics
 
 MPATCH_COLOR, PEER_COLOR = "#e8590c", "#748ffc"
+# One shade per page-cache state: dark for written, middle for readback, light for cold.
+STATE_COLORS = {
+    "mpatch": {"written": "#c2410c", "readback": "#f76707", "cold": "#ffc078"},
+    "peer": {"written": "#364fc7", "readback": "#748ffc", "cold": "#bac8ff"},
+}
 PANELS = [("Search", ["search", "scan"]), ("Replace", ["replace", "durable", "one"])]
+MIB = 1 << 20
 
 
 # ---------------------------------------------------------------- checks
 
 def spec_checks(results):
-    """The targets of SPEC.md's "Speed and memory", each with its measured value and PASS/MISS."""
-    median = {c["key"]: c["median_seconds"] for c in results["cases"]}
-
-    def ratio(a, b):
-        return median[a] / median[b] if median.get(a) and median.get(b) else None
-
+    """The targets of SPEC.md's "Speed and memory", per page-cache state, measured, PASS/MISS."""
+    median = {(c["key"], c["state"]): c["median_seconds"] for c in results["cases"]}
     checks = []
 
-    def add(target, value, limit, at_most, unit="×"):
+    def add(state, target, value, limit, at_most, unit="×", rule=None, measured=None):
         if value is None:
             status = "n/a"
         else:
             status = "PASS" if (value <= limit if at_most else value >= limit) else "MISS"
-        checks.append({"target": target, "value": value, "unit": unit, "status": status,
-                       "rule": f"{'≤' if at_most else '≥'} {limit:g}{unit}"})
+        check = {"state": state, "target": target, "value": value, "unit": unit,
+                 "status": status, "rule": rule or f"{'≤' if at_most else '≥'} {limit:g}{unit}"}
+        if measured:
+            check["measured"] = measured
+        checks.append(check)
 
-    add("`find -c` no slower than `rg -c -F` (ERROR): mpatch / rg", ratio("find", "rg"), 1, True)
-    add("`find -c` no slower than `rg -c -F` (absent pattern): mpatch / rg",
-        ratio("find_absent", "rg_absent"), 1, True)
-    add("`replace --no-sync` / `find -c`", ratio("replace", "find"), 1.2, True)
-    add("`sed -i` / `replace --no-sync`", ratio("sed", "replace"), 20, False)
-    add("`sd -F` / `replace --no-sync`", ratio("sd", "replace"), 20, False)
-    add("`replace` (durable) / (`replace --no-sync && sync F`)",
-        ratio("replace_durable", "replace_sync"), 1, True)
-    add("(`sed -i && sync F`) / `replace` (durable)", ratio("sed_sync", "replace_durable"), 10, False)
-    add("(`sd -F && sync F`) / `replace` (durable)", ratio("sd_sync", "replace_durable"), 10, False)
+    for state in results["states"]:
+        def ratio(a, b):
+            x, y = median.get((a, state)), median.get((b, state))
+            return x / y if x and y else None
+
+        add(state, "`find -c` no slower than `rg -c -F` (`ERROR`): mpatch / rg",
+            ratio("find", "rg"), 1, True)
+        add(state, "`find -c` no slower than `rg -c -F` (absent pattern): mpatch / rg",
+            ratio("find_absent", "rg_absent"), 1, True)
+        if state == "cold":
+            add(state, "cold `find -c` at most 1.1 × `cat F > /dev/null`: find / cat",
+                ratio("find", "cat"), 1.1, True)
+        add(state, "`replace --no-sync` / own `find -c`", ratio("replace", "find"), 1.2, True)
+        add(state, "`sed -i` / `replace --no-sync`", ratio("sed", "replace"), 20, False)
+        add(state, "`sd -F` / `replace --no-sync`", ratio("sd", "replace"), 20, False)
+        add(state, "`replace` (durable) / (`replace --no-sync && sync F`)",
+            ratio("replace_durable", "replace_sync"), 1.1, True)
+        add(state, "(`sed -i && sync F`) / `replace` (durable)",
+            ratio("sed_sync", "replace_durable"), 10, False)
+        add(state, "(`sd -F && sync F`) / `replace` (durable)",
+            ratio("sd_sync", "replace_durable"), 10, False)
+    disk = results.get("disk")
+    if disk:
+        floor, limit = disk["floor_bytes"], disk["limit_bytes"]
+        target = disk["target"]
+        for row in disk["rows"]:
+            if row["key"] != "replace_durable":
+                continue
+            value = row["median_bytes"]
+            add(row["state"], "bytes a durable `replace` writes to the disk (loop-mounted ext4)",
+                None if value is None else value / MIB, limit / MIB, True, unit=" MiB",
+                rule=f"≤ {target['factor']:g} × floor + {target['plus_bytes'] / MIB:g} MiB "
+                     f"= {limit / MIB:.1f} MiB",
+                measured=None if value is None else
+                f"{value / MIB:.1f} MiB ({value / floor:.2f} × floor)")
     limit = results["heap_limit_mib"]
     for m in results["memory_check"] or []:
-        add(f"heap + private COW (peak Anonymous) of `{m['command']}`",
+        add("written", f"heap + private COW (peak Anonymous) of `{m['command']}`",
             m["anon_mib"] if m["ok"] else None, limit, True, unit=" MiB")
         if not m["ok"]:
             checks[-1]["status"] = "MISS"
     tests = results["ignored_tests"]
     if tests:
-        checks.append({"target": "`cargo test --release -- --ignored` (40 GiB sparse file)",
+        checks.append({"state": "—",
+                       "target": "`cargo test --release -- --ignored` (40 GiB sparse file)",
                        "value": None, "unit": "", "rule": "all pass",
                        "measured": f"{tests['passed']} passed, {tests['failed']} failed",
                        "status": "MISS" if not tests["ok"] else "PASS" if tests["passed"] else "n/a"})
     for check in checks:
-        check.setdefault("measured", "—" if check["value"] is None else
-                         f"{check['value']:.3g}{check['unit']}")
+        value = check["value"]
+        # Enough digits that a value just over its limit does not print as the limit.
+        check.setdefault("measured", "—" if value is None else
+                         f"{value:.3f}{check['unit']}" if value < 10 else
+                         f"{value:.1f}{check['unit']}")
     return checks
 
 
 # ---------------------------------------------------------------- tables
 
-def group_rows(results):
-    """(group key, title, [(case, ratio to the group's first case)]) in report order."""
+def group_rows(results, state):
+    """(group key, title, [(case, ratio to the group's first case)]) of one state, in order."""
     rows = []
     for key, title in results["groups"].items():
-        cases = [c for c in results["cases"] if c["group"] == key]
+        cases = [c for c in results["cases"] if c["group"] == key and c["state"] == state]
+        if not cases:
+            continue
         ref = cases[0]["median_seconds"]
         rows.append((key, title, [(c, c["median_seconds"] / ref if ref and c["median_seconds"]
                                    else None) for c in cases]))
@@ -75,49 +112,204 @@ def shown_command(command):
                     for word in shlex.split(command))
 
 
+def folio_text(folios):
+    """'2 MiB: 97.7%, 1 MiB: 1.6%, …' from {folio KiB: bytes}, largest first."""
+    if not folios:
+        return "not measured"
+    total = sum(folios.values())
+    parts = sorted(((int(k), v) for k, v in folios.items()), reverse=True)
+    return ", ".join(f"{human_kib(k)}: {100 * v / total:.1f}%" for k, v in parts
+                     if 100 * v / total >= 0.05)
+
+
+def human_kib(kib):
+    """'4 KiB', '2 MiB'."""
+    return f"{kib // 1024} MiB" if kib >= 1024 and kib % 1024 == 0 else f"{kib} KiB"
+
+
+def cached_text(results, state):
+    """What fincore saw before the runs of a state, and how many runs were timed again."""
+    size = results["size_bytes"]
+    cases = [c for c in results["cases"] if c["state"] == state]
+    seen = [b for c in cases for b in c["cached_before"]]
+    want = 0 if state == "cold" else size
+    good = sum(1 for b in seen if b == want)
+    what = "no byte" if state == "cold" else "the whole file"
+    text = f"{good} of {len(seen)} timed runs started with {what} in the page cache"
+    redone = sum(c.get("redone", 0) for c in cases)
+    lost = sum(c.get("lost", 0) for c in cases)
+    disk = results.get("disk")
+    if disk:
+        redone += sum(r.get("redone", 0) for r in disk["rows"] if r["state"] == state)
+        lost += sum(r.get("lost", 0) for r in disk["rows"] if r["state"] == state)
+    if redone or lost:
+        text += (f"; runs done again because the file was not in this state"
+                 + (" all along" if state != "cold" else "")
+                 + f": {redone}" + (f", runs given up: {lost}" if lost else ""))
+    return text
+
+
+def state_table(results, state):
+    """The detailed timing table of one state."""
+    lines = ["| tool | median s | × mpatch | runs | read from disk MiB | peak RSS MiB | CPU % |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for _, title, cases in group_rows(results, state):
+        lines.append(f"| **{title}** | | | | | | |")
+        for case, ratio in cases:
+            if case["failure"] and not case["median_seconds"]:
+                lines.append(f"| {case['label']} | failed: {case['failure'][:80]} | | | | | |")
+                continue
+            ratio_text = "—" if ratio is None else f"{ratio:.2f}"
+            cpu = f"{case['cpu_percent']:.0f}" if case["median_seconds"] >= 0.05 else "—"
+            read = statistics.median(case.get("read_bytes") or [0]) / MIB
+            lines.append(f"| {case['label']} | {case['median_seconds']:.3f} | {ratio_text} | "
+                         f"{len(case['seconds'])} | {read:.1f} | {case['peak_rss_mib']:.1f} | "
+                         f"{cpu} |")
+    return lines
+
+
+def side_by_side(results):
+    """Median seconds (and × mpatch) of every tool, one column per state."""
+    states = list(results["states"])
+    lines = ["| tool | " + " | ".join(f"{s} s | × mpatch" for s in states) + " |",
+             "| --- |" + " ---: | ---: |" * len(states)]
+    per_state = {s: {(c["group"], c["key"]): (c, r) for _, _, cases in group_rows(results, s)
+                     for c, r in cases} for s in states}
+    for key, title, cases in group_rows(results, states[0]):
+        lines.append(f"| **{title}** |" + " | |" * len(states))
+        for case, _ in cases:
+            cells = []
+            for s in states:
+                c, r = per_state[s].get((key, case["key"]), (None, None))
+                if c is None:
+                    cells += ["", ""]
+                elif not c["median_seconds"]:
+                    cells += ["failed", ""]
+                else:
+                    cells += [f"{c['median_seconds']:.3f}", "—" if r is None else f"{r:.2f}"]
+            lines.append(f"| {case['label']} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def disk_table(results):
+    """Bytes written to the loop device per tool and state, against the floor."""
+    disk = results["disk"]
+    floor, limit = disk["floor_bytes"], disk["limit_bytes"]
+    states = sorted({r["state"] for r in disk["rows"]}, key=list(results["states"]).index)
+    lines = ["| tool | " + " | ".join(f"{s}: MiB written | × floor" for s in states)
+             + " | " + " | ".join(f"{s}: s" for s in states) + " |",
+             "| --- |" + " ---: | ---: |" * len(states) + " ---: |" * len(states)]
+    rows = {(r["key"], r["state"]): r for r in disk["rows"]}
+    for key in dict.fromkeys(r["key"] for r in disk["rows"]):
+        label = next(r["label"] for r in disk["rows"] if r["key"] == key)
+        cells, times = [], []
+        for s in states:
+            r = rows[(key, s)]
+            if r["median_bytes"] is None:
+                cells += [f"failed: {(r['failure'] or '')[:40]}", ""]
+                times.append("")
+            else:
+                cells += [f"{r['median_bytes'] / MIB:.1f}", f"{r['median_bytes'] / floor:.2f}"]
+                times.append(f"{statistics.median(r['seconds']):.2f}")
+        lines.append(f"| {label} | " + " | ".join(cells + times) + " |")
+    lines.append(f"| *floor: {disk['changed_blocks']:,} blocks × 4 KiB* | "
+                 + " | ".join([f"{floor / MIB:.1f}", "1.00"] * len(states))
+                 + " |" + " |" * len(states))
+    lines.append(f"| *spec limit for mpatch: {disk['target']['factor']:g} × floor + "
+                 f"{disk['target']['plus_bytes'] / MIB:g} MiB* | "
+                 + " | ".join([f"{limit / MIB:.1f}", f"{limit / floor:.2f}"] * len(states))
+                 + " |" + " |" * len(states))
+    return lines
+
+
 def markdown(results):
     """The whole results.md."""
     m, v = results["machine"], results["versions"]
     size = results["size_bytes"]
+    slow = ", ".join(results["slow_tools"])
+    reps_text = (f"median of {results['reps']} runs" if results["slow_reps"] >= results["reps"]
+                 else f"median of {results['reps']} runs ({slow}: {results['slow_reps']} runs, "
+                      f"the first {results['slow_reps']} of the round-robin, to keep the "
+                      f"benchmark short)")
+    disk = results.get("disk")
     lines = [
         "# mpatch benchmark results", "",
         f"{results['date']}: a {human_size(size)} log ({size:,} bytes) with "
-        f"{results['counts']['ERROR']:,} `ERROR`, in the page cache; median of "
-        f"{results['reps']} runs, interleaved round-robin; the timings took "
-        f"{results['benchmark_seconds'] / 60:.1f} min.", "",
+        f"{results['counts']['ERROR']:,} `ERROR`, in three page-cache states; {reps_text}, "
+        f"interleaved round-robin. The timings took {results['timing_seconds'] / 60:.1f} min"
+        + (f", the disk-bytes runs {disk['seconds'] / 60:.1f} min" if disk else "") + ".", "",
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['mem_total_gib']} GiB RAM, "
         f"Linux {m['kernel']}, work dir on {m['work_fs']}; 1-minute load average "
         f"{results['load_average'][0]:.2f} before the timings and "
         f"{results['load_average'][1]:.2f} after (other work on the machine skews them).", "",
         "Tools: " + "; ".join(f"{v[k]}" for k in v), "",
-        "## Timings", "",
-        "`× mpatch` is the median time divided by that of the group's first row "
-        "(the mpatch reference). Peak RSS is GNU time's `%M`. It counts the file's pages that "
-        "mmap-based tools (mpatch, rg, python) touch, which are page cache, not heap: "
-        "see the memory check for heap. CPU % is (user + system) / wall time: "
-        "over 100 means more than one core (GNU time counts CPU in 10 ms steps, so it is "
-        "left out below 50 ms).", "",
-        "| tool | median s | × mpatch | peak RSS MiB | CPU % |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "## Page-cache states", "",
+        "Every timed command meets its file in one of these states; the file is put in it "
+        "just before each run (a fresh copy for the commands that write and for the searches "
+        "of a just-written file) and checked with `fincore`; for written and readback, a "
+        "command that read more than 1 MiB from the disk (GNU time's `%I`) is run again: its "
+        "file had lost pages on the way. "
+        + (f"(This machine's kernel evicts pages on its own: {m['damon_pageout']}.) "
+           if m.get("damon_pageout") else "")
+        + "Folio sizes: how the cached file's pages are grouped, from "
+        "`/proc/kpageflags` (share of the file's bytes in folios of each size).", "",
+        "| state | how | checked before each run | folio sizes |",
+        "| --- | --- | --- | --- |",
     ]
-    for _, title, cases in group_rows(results):
-        lines.append(f"| **{title}** | | | | |")
-        for case, ratio in cases:
-            if case["failure"]:
-                lines.append(f"| {case['label']} | failed: {case['failure'][:80]} | | | |")
-                continue
-            ratio_text = "—" if ratio is None else f"{ratio:.2f}"
-            cpu = f"{case['cpu_percent']:.0f}" if case["median_seconds"] >= 0.05 else "—"
-            lines.append(f"| {case['label']} | {case['median_seconds']:.3f} | {ratio_text} | "
-                         f"{case['peak_rss_mib']:.1f} | {cpu} |")
+    for state, how in results["states"].items():
+        folios = (results.get("folios") or {}).get(state)
+        lines.append(f"| **{state}** | {how} | {cached_text(results, state)} | "
+                     f"{folio_text(folios) if state != 'cold' else '(not cached)'} |")
+    lines += [
+        "", "## Timings, side by side", "",
+        "Median wall time in seconds per state; `× mpatch` is that time divided by the "
+        "group's first row (the mpatch reference) in the same state. The one-match group runs "
+        "on a just-written file only.", "",
+    ]
+    lines += side_by_side(results)
+    for state in results["states"]:
+        lines += ["", f"## Timings: {state}", "",
+                  f"The file is {results['states'][state]}.", ""]
+        if state == list(results["states"])[0]:
+            lines += ["Peak RSS is GNU time's `%M`. It counts the file's pages that "
+                      "mmap-based tools (mpatch, rg, python) touch, which are page cache, not "
+                      "heap: see the memory check for heap. CPU % is (user + system) / wall "
+                      "time: over 100 means more than one core (GNU time counts CPU in 10 ms "
+                      "steps, so it is left out below 50 ms). `runs` is the number of timed "
+                      "runs the median is taken over. `read from disk` is GNU time's `%I` "
+                      "(ru_inblock × 512, by read() or page faults; median): about 0 when the "
+                      "command met a cached file, about the file's size when it met a cold "
+                      "one.", ""]
+        lines += state_table(results, state)
+    if disk:
+        lines += ["", "## Bytes written to the disk by a durable replace", "",
+                  f"Each command runs on a fresh copy of the log in a new ext4 file system "
+                  f"({disk['image_bytes'] / MIB:.0f} MiB image in the work directory, "
+                  f"`mkfs.ext4` with the inode tables and journal initialised at once, on "
+                  f"`{disk.get('device', '?')}`"
+                  f"{' with direct I/O' if disk.get('direct_io') else ''}, default mount "
+                  f"options). Written: sectors-written of `/sys/block/loopN/stat` (× 512) from "
+                  f"just before the command until after the command and a `sync -f` on the "
+                  f"mount, each read once the counter had stood still for a second, so that "
+                  f"what a tool leaves dirty for the kernel to write back is counted for every "
+                  f"tool alike. Median of {disk['reps']} runs"
+                  + (f" ({slow}: {disk['slow_reps']})" if disk["slow_reps"] < disk["reps"]
+                     else "") + "; `s` is the command's own time there (without the final "
+                  f"`sync -f`).", "",
+                  f"Floor: the {disk['matches']:,} matches lie in {disk['changed_blocks']:,} "
+                  f"distinct 4 KiB blocks, {disk['floor_bytes'] / MIB:.1f} MiB: the least any "
+                  f"in-place writer must write.", ""]
+        lines += disk_table(results)
     lines += ["", "## Spec targets (SPEC.md, \"Speed and memory\")", "",
-              "| target | measured | needed | result |", "| --- | ---: | ---: | --- |"]
-    lines += [f"| {c['target']} | {c['measured']} | {c['rule']} | **{c['status']}** |"
-              for c in results["checks"]]
+              "| state | target | measured | needed | result |",
+              "| --- | --- | ---: | ---: | --- |"]
+    lines += [f"| {c['state']} | {c['target']} | {c['measured']} | {c['rule']} | "
+              f"**{c['status']}** |" for c in results["checks"]]
     if results["mismatches"]:
         lines += ["", "## OUTPUT MISMATCH", ""] + [f"```\n{p}\n```" for p in results["mismatches"]]
     else:
-        lines += ["", "All replace commands wrote byte-identical files (sha256 compared)."]
+        lines += ["", "All replace commands wrote byte-identical files in every state and on "
+                  "the loop-mounted ext4 (sha256 compared)."]
     if results["memory_check"]:
         lines += ["", "## Memory check", "",
                   "A 256 MiB file of `a` (134,217,728 matches of `aa`). Peak RSS is GNU time's "
@@ -138,7 +330,8 @@ def markdown(results):
             lines += ["", "```", tests["tail"], "```"]
     lines += ["", "## Commands", "", "`F` is the log (a fresh copy of it for commands that write).",
               "", "```"]
-    lines += [f"{c['key']:<20} {shown_command(c['command'])}" for c in results["cases"]]
+    commands = {c["key"]: c["command"] for c in results["cases"]}
+    lines += [f"{key:<20} {shown_command(command)}" for key, command in commands.items()]
     lines += ["```", ""]
     return "\n".join(lines)
 
@@ -165,69 +358,152 @@ def seconds_label(value):
 
 
 def chart_svg(results):
-    """A horizontal bar chart, log-scaled seconds, one panel for search and one for replace."""
-    rows = {key: (title, cases) for key, title, cases in group_rows(results)}
-    values = [c["median_seconds"] for _, cases in rows.values() for c, _ in cases
-              if c["median_seconds"]]
+    """Horizontal bars: log-scaled seconds per tool, one bar per page-cache state, in a search
+    and a replace panel; then, on a linear scale, the MiB each durable replace wrote to the disk
+    against the floor and mpatch's limit."""
+    states = list(results["states"])
+    rows = {s: {key: (title, cases) for key, title, cases in group_rows(results, s)}
+            for s in states}
+    values = [c["median_seconds"] for c in results["cases"] if c["median_seconds"]]
     lo = nice_steps(min(values) / 20, min(values) / 2)[-1]
     hi = nice_steps(max(values), max(values) * 5)[0]
-    width, label_w, x0, x1 = 980, 300, 310, 850
-    bar_h, row_h = 16, 22
+    width, label_w, x0, x1 = 1000, 300, 310, 830
+    bar_h, bar_gap, row_gap = 7, 1, 8
 
     def x_of(value):
         return x0 + (x1 - x0) * math.log10(value / lo) / math.log10(hi / lo)
 
     size = results["size_bytes"]
     out, y = [], 34
-    out.append(f'<text x="{width / 2}" y="{y}" class="title">mpatch vs. peer tools: '
-               f'{human_size(size)} log in the page cache, median of {results["reps"]} '
-               f'runs (seconds, log scale)</text>')
-    y += 22
-    out.append(f'<rect x="{x0}" y="{y - 10}" width="12" height="12" fill="{MPATCH_COLOR}"/>'
-               f'<text x="{x0 + 18}" y="{y}" class="small">mpatch</text>'
-               f'<rect x="{x0 + 90}" y="{y - 10}" width="12" height="12" fill="{PEER_COLOR}"/>'
-               f'<text x="{x0 + 108}" y="{y}" class="small">other tools (× = time / mpatch '
-               f'reference of the group)</text>')
-    y += 18
+    out.append(f'<text x="{width / 2}" y="{y}" class="title">mpatch vs. peer tools on a '
+               f'{human_size(size)} log, three page-cache states (median seconds, log scale)'
+               f'</text>')
+    y += 24
+    x = x0 - 150
+    for family, name in (("mpatch", "mpatch"), ("peer", "other tools")):
+        out.append(f'<text x="{x}" y="{y}" class="small" text-anchor="end">{name}:</text>')
+        for state in states:
+            out.append(f'<rect x="{x + 6}" y="{y - 9}" width="12" height="10" '
+                       f'fill="{STATE_COLORS[family][state]}"/>'
+                       f'<text x="{x + 22}" y="{y}" class="small">{state}</text>')
+            x += 75
+        x += 90
+    y += 16
+    out.append(f'<text x="{width / 2}" y="{y}" class="small" text-anchor="middle">written: '
+               f'just written and synced; readback: evicted, then read once; cold: evicted, '
+               f'on the disk only. × = time / the group\'s mpatch reference, same state.</text>')
     for panel, keys in PANELS:
-        y += 26
+        y += 30
         out.append(f'<text x="12" y="{y}" class="panel">{panel}</text>')
-        top = y + 8
-        y += 8
+        top = y + 6
+        y += 6
         for key in keys:
-            title, cases = rows[key]
-            y += 22
+            if key not in rows[states[0]]:
+                continue
+            title, cases = rows[states[0]][key]
+            y += 20
             out.append(f'<text x="24" y="{y}" class="group">'
                        f'{html.escape(title.replace("`", ""))}</text>')
             y += 6
-            for case, ratio in cases:
-                color = MPATCH_COLOR if case["label"].startswith("mpatch") else PEER_COLOR
-                label = html.escape(case["label"])
-                out.append(f'<text x="{label_w}" y="{y + bar_h - 3}" class="label" '
-                           f'text-anchor="end">{label}</text>')
-                if case["median_seconds"]:
-                    end = max(x_of(case["median_seconds"]), x0 + 2)
-                    note = seconds_label(case["median_seconds"])
-                    if ratio and case is not cases[0][0]:
-                        note += f" · {ratio:.3g}×"
-                    out.append(f'<rect x="{x0}" y="{y}" width="{end - x0:.1f}" height="{bar_h}" '
-                               f'fill="{color}"/>')
-                    out.append(f'<text x="{end + 6:.1f}" y="{y + bar_h - 3}" class="value">'
-                               f'{html.escape(note)}</text>')
-                else:
-                    out.append(f'<text x="{x0 + 6}" y="{y + bar_h - 3}" class="value">failed</text>')
-                y += row_h
+            for ref_case, _ in cases:
+                family = "mpatch" if ref_case["label"].startswith("mpatch") else "peer"
+                bars = []
+                for state in states:
+                    for case, ratio in rows[state].get(key, (None, []))[1]:
+                        if case["key"] == ref_case["key"]:
+                            bars.append((state, case, ratio))
+                height = len(bars) * (bar_h + bar_gap) - bar_gap
+                out.append(f'<text x="{label_w}" y="{y + height / 2 + 4:.1f}" class="label" '
+                           f'text-anchor="end">{html.escape(ref_case["label"])}</text>')
+                for state, case, ratio in bars:
+                    if case["median_seconds"]:
+                        end = max(x_of(case["median_seconds"]), x0 + 2)
+                        note = seconds_label(case["median_seconds"])
+                        if ratio and case["key"] != cases[0][0]["key"]:
+                            note += f" · {ratio:.3g}×"
+                        out.append(f'<rect x="{x0}" y="{y}" width="{end - x0:.1f}" '
+                                   f'height="{bar_h}" fill="{STATE_COLORS[family][state]}">'
+                                   f'<title>{html.escape(case["label"])}, {state}: '
+                                   f'{html.escape(note)}</title></rect>')
+                        out.append(f'<text x="{end + 4:.1f}" y="{y + bar_h - 0.5}" '
+                                   f'class="value">{html.escape(note)}</text>')
+                    else:
+                        out.append(f'<text x="{x0 + 4}" y="{y + bar_h - 0.5}" class="value">'
+                                   f'{state}: failed</text>')
+                    y += bar_h + bar_gap
+                y += row_gap - bar_gap
         out.insert(0, axis(x_of, lo, hi, top, y + 4))
-        y += 22
+        y += 18
+    disk = results.get("disk")
+    if disk and any(r["median_bytes"] for r in disk["rows"]):
+        y = disk_panel(out, disk, states, y, label_w, x0, x1, bar_h, bar_gap, row_gap)
     svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{y + 10}" '
            f'viewBox="0 0 {width} {y + 10}" font-family="Helvetica, Arial, sans-serif">',
            "<style>.title{font-size:16px;font-weight:bold;text-anchor:middle}"
            ".panel{font-size:15px;font-weight:bold}.group{font-size:12px;font-weight:bold;fill:#444}"
-           ".label{font-size:12px;fill:#222}.value{font-size:11px;fill:#222}"
+           ".label{font-size:12px;fill:#222}.value{font-size:9px;fill:#222}"
            ".small{font-size:11px;fill:#444}.tick{font-size:10px;fill:#666;text-anchor:middle}"
+           ".mark{font-size:10px;font-weight:bold}"
            "</style>",
            f'<rect width="{width}" height="{y + 10}" fill="white"/>'] + out + ["</svg>"]
     return "\n".join(svg) + "\n"
+
+
+def disk_panel(out, disk, states, y, label_w, x0, x1, bar_h, bar_gap, row_gap):
+    """The bytes-written panel of the chart (linear MiB, floor and limit marked); return y."""
+    floor, limit = disk["floor_bytes"] / MIB, disk["limit_bytes"] / MIB
+    top_value = max([limit] + [r["median_bytes"] / MIB for r in disk["rows"] if r["median_bytes"]])
+    step = next(s for s in nice_steps(1, 1e6) if top_value / s <= 8)
+    hi = step * math.ceil(top_value * 1.05 / step)
+
+    def x_of(mib):
+        return x0 + (x1 - x0) * mib / hi
+
+    y += 30
+    out.append(f'<text x="12" y="{y}" class="panel">Bytes written to the disk by a durable '
+               f'replace (MiB, linear; loop-mounted ext4)</text>')
+    top = y + 6
+    y += 30                     # room for the floor and limit labels above the bars
+    disk_states = [s for s in states if any(r["state"] == s for r in disk["rows"])]
+    for key in dict.fromkeys(r["key"] for r in disk["rows"]):
+        label = next(r["label"] for r in disk["rows"] if r["key"] == key)
+        family = "mpatch" if label.startswith("mpatch") else "peer"
+        height = len(disk_states) * (bar_h + bar_gap) - bar_gap
+        out.append(f'<text x="{label_w}" y="{y + height / 2 + 4:.1f}" class="label" '
+                   f'text-anchor="end">{html.escape(label)}</text>')
+        for state in disk_states:
+            row = next(r for r in disk["rows"] if r["key"] == key and r["state"] == state)
+            if row["median_bytes"] is not None:
+                mib = row["median_bytes"] / MIB
+                end = max(x_of(mib), x0 + 1)
+                note = f"{mib:.0f} MiB · {mib / floor:.3g}× floor"
+                out.append(f'<rect x="{x0}" y="{y}" width="{end - x0:.1f}" height="{bar_h}" '
+                           f'fill="{STATE_COLORS[family][state]}"><title>{html.escape(label)}, '
+                           f'{state}: {note}</title></rect>')
+                out.append(f'<text x="{end + 4:.1f}" y="{y + bar_h - 0.5}" class="value">'
+                           f'{note}</text>')
+            else:
+                out.append(f'<text x="{x0 + 4}" y="{y + bar_h - 0.5}" class="value">'
+                           f'{state}: failed</text>')
+            y += bar_h + bar_gap
+        y += row_gap - bar_gap
+    bottom = y + 4
+    ticks = []
+    value = 0
+    while value <= hi + 1e-9:
+        x = x_of(value)
+        ticks.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}" stroke="#e4e4e4"/>'
+                     f'<text x="{x:.1f}" y="{bottom + 13}" class="tick">{value:g} MiB</text>')
+        value += step
+    for mib, color, name, dy in ((floor, "#2f9e44", "floor", 0),
+                                 (limit, "#e03131", "mpatch's limit", 11)):
+        x = x_of(mib)
+        ticks.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}" stroke="{color}" '
+                     f'stroke-width="1.5" stroke-dasharray="4 3"/>'
+                     f'<text x="{x + 3:.1f}" y="{top + 8 + dy}" class="mark" fill="{color}">'
+                     f'{name} {mib:.1f} MiB</text>')
+    out.insert(0, "\n".join(ticks))
+    return bottom + 24
 
 
 def axis(x_of, lo, hi, top, bottom):

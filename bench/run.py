@@ -4,21 +4,25 @@
 One command, from anywhere:  python3 bench/run.py [--size 1G] [--reps 5] [--out DIR]
 
 It installs the peer tools it lacks, builds mpatch, generates a deterministic
-log file, times every command with the file in the page cache (repetitions
-interleaved round-robin, medians reported), checks that all tools agree, and
-writes results.md, results.json and chart.svg. See bench/README.md.
+log file, times every command in three page-cache states (just written, read
+back from the disk, cold; repetitions interleaved round-robin, medians
+reported), counts the bytes each durable replace writes to a loop-mounted
+ext4, checks that all tools agree, and writes results.md, results.json and
+chart.svg. See bench/README.md.
 """
 
 import argparse
 import functools
 import hashlib
 import json
+import mmap
 import os
 import platform
 import random
 import re
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -43,6 +47,27 @@ ABSENT = "QZXJV"             # never generated: a search for it is a pure scan
 HEAP_LIMIT_MIB = 32
 GNU_TIME = "/usr/bin/time"   # Debian package `time`
 MEMCHECK_BYTES = 256 << 20
+
+# Page-cache states every timed command meets (see set_state).
+STATES = {
+    "written": "just written with large write() calls and synced: in the page cache "
+               "in large folios",
+    "readback": "evicted (fsync + POSIX_FADV_DONTNEED, checked with fincore), then "
+                "read once with 128 KiB read() calls: in the page cache as read back",
+    "cold": "evicted (fsync + POSIX_FADV_DONTNEED, checked with fincore) and not read: "
+            "on the disk only",
+}
+READBACK_CHUNK = 128 << 10   # read size of the read-back (that of cat and cp)
+SLOW_TOOLS = ("sed", "sd", "perl")   # ~5 s a run on 1 GiB: fewer reps (--slow-reps)
+
+# Bytes written to the disk: durable replaces on a loop-mounted ext4.
+DISK_STATES = ("written", "readback")
+DISK_CASES = ("replace_durable", "replace_sync", "sed", "sd", "perl", "py_replace_flush")
+FLOOR_BLOCK = 4096
+DISK_TARGET = (1.25, 4 << 20)   # mpatch's durable replace: at most 1.25 × floor + 4 MiB
+SETTLE_QUIET, SETTLE_CAP = 1.0, 120.0   # seconds the counter must stand still; give-up
+ATTEMPTS = 4                 # tries of a run whose file did not stay in its state
+READ_SLACK = 1 << 20         # disk reads allowed to a command on a cached file (see run_in_state)
 
 PY_COUNT = """
 import mmap, sys
@@ -117,8 +142,21 @@ def ensure_tools():
               flush=True)
         subprocess.run(["cargo", "install", "sd", "--locked", "--root", str(TOOLS)], check=True)
         sd = str(TOOLS / "bin" / "sd")
+    # fincore checks evictions; the others make the loop-mounted ext4.
+    # (Debian 12 ships fincore in util-linux-extra, older ones in util-linux.)
+    for program, packages in [("fincore", ["util-linux-extra", "util-linux"]),
+                              ("losetup", ["mount"]), ("mount", ["mount"]),
+                              ("mkfs.ext4", ["e2fsprogs"])]:
+        for package in packages:
+            if shutil.which(program):
+                break
+            try:
+                apt_install(package)
+            except subprocess.CalledProcessError:
+                print(f"  ({package} not installable here)", flush=True)
     tools = {"rg": shutil.which("rg"), "sd": sd}
-    for name in ["grep", "sed", "perl", "sync", "sh"]:
+    for name in ["grep", "sed", "perl", "sync", "sh", "cat", "fincore", "losetup",
+                 "mount", "umount", "mkfs.ext4"]:
         tools[name] = shutil.which(name)
         if not tools[name]:
             sys.exit(f"bench: {name} not found")
@@ -159,6 +197,34 @@ def tool_versions(tools, mpatch):
     return versions
 
 
+def damon_pageout():
+    """A description of any running DAMON `pageout` scheme (read-only look at sysfs), or None.
+
+    Such a scheme (a VM's way to give idle memory back to its host) evicts
+    page-cache pages the benchmark has just put in the page cache; the runs
+    check for that (see run_in_state).
+    """
+    found = []
+    for kdamond in Path("/sys/kernel/mm/damon/admin/kdamonds").glob("[0-9]*"):
+        try:
+            if (kdamond / "state").read_text().strip() != "on":
+                continue
+            for ctx in (kdamond / "contexts").glob("[0-9]*"):
+                aggr = int((ctx / "monitoring_attrs/intervals/aggr_us").read_text())
+                for scheme in (ctx / "schemes").glob("[0-9]*"):
+                    if (scheme / "action").read_text().strip() != "pageout":
+                        continue
+                    age = int((scheme / "access_pattern/age/min").read_text())
+                    quota = int((scheme / "quotas/bytes").read_text())
+                    reset = int((scheme / "quotas/reset_interval_ms").read_text())
+                    found.append(f"DAMON pageout ({(ctx / 'operations').read_text().strip()}): "
+                                 f"regions idle for {age * aggr / 1e6:g} s, at most "
+                                 f"{quota >> 20} MiB per {reset} ms")
+        except (OSError, ValueError):
+            continue
+    return "; ".join(found) or None
+
+
 def machine_info(work):
     """nproc, memory, CPU model, kernel and the work directory's file system."""
     meminfo = Path("/proc/meminfo").read_text()
@@ -171,6 +237,7 @@ def machine_info(work):
         "cpu": cpu[1].strip() if cpu else platform.processor(),
         "kernel": platform.release(),
         "work_fs": df.splitlines()[1].split()[1],
+        "damon_pageout": damon_pageout(),
         "work_dir": str(work),
     }
 
@@ -258,29 +325,141 @@ def prepare_log(work, size):
     return path, counts
 
 
-def read_through(path):
-    """Read a file once so that its pages are in the page cache."""
-    buf = bytearray(8 << 20)
+def read_through(path, chunk=8 << 20):
+    """Read a file once with plain read() calls of `chunk` bytes (puts it in the page cache)."""
+    buf = bytearray(chunk)
     with open(path, "rb", buffering=0) as f:
         while f.readinto(buf):
             pass
 
 
-def fresh_copy(src, dst):
-    """Copy src to dst, flush all dirty pages to disk and cache the copy (not timed).
+COPY_BUFFER = bytearray(64 << 20)   # reused by write_copy: no 64 MiB allocation per chunk
 
-    The copy is written with large plain write() calls, as the log itself
-    was, so that its pages sit in the page cache the same way (large folios)
-    and every tool meets the copy as `find` meets the original; a
-    copy_file_range copy (shutil.copyfile) leaves small pages that make every
-    page-mapping tool slower on the copy than on the original.
+
+def write_copy(src, dst):
+    """Copy src to dst with large plain write() calls and fsync dst (not timed).
+
+    Large writes, as the log itself was written, so that the copy's pages
+    sit in the page cache as the log's do (large folios); a copy_file_range
+    copy (shutil.copyfile) leaves small pages that make every page-mapping
+    tool slower on the copy than on the original.
     """
     dst.unlink(missing_ok=True)
-    with open(src, "rb") as inp, open(dst, "wb") as out:
-        while chunk := inp.read(64 << 20):
-            out.write(chunk)
+    buf = COPY_BUFFER
+    with open(src, "rb", buffering=0) as inp, open(dst, "wb", buffering=0) as out:
+        while n := inp.readinto(buf):
+            view = memoryview(buf)[:n]
+            while view:
+                view = view[out.write(view):]
+        os.fsync(out.fileno())
+
+
+def fresh_copy(src, dst):
+    """Copy src to dst, then flush every dirty page of the machine to disk (not timed).
+
+    The global sync means that the durable figures count only what the tool
+    itself writes.
+    """
+    write_copy(src, dst)
     os.sync()
-    read_through(dst)
+
+
+class StateError(Exception):
+    """A file could not be put in the page-cache state a run asks for."""
+
+
+def cached_bytes(path):
+    """Bytes of the file in the page cache, from fincore (mincore(2) on a mapping)."""
+    out = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES", str(path)],
+                         capture_output=True, text=True, check=True).stdout
+    return int(out.split()[0])
+
+
+def evict(path, attempts=5):
+    """Drop a file's pages from the page cache: fsync, then POSIX_FADV_DONTNEED, checked.
+
+    DONTNEED skips dirty pages and pages under writeback (hence the fsync
+    first) and pages still in a CPU's LRU batch (the kernel drains those and
+    retries, but not always in one call), so it is repeated until fincore
+    reports no cached byte.
+    """
+    for _ in range(attempts):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+        left = cached_bytes(path)
+        if left == 0:
+            return
+        time.sleep(0.2)
+    raise StateError(f"could not evict {path}: {left} bytes still in the page cache")
+
+
+def set_state(path, state):
+    """Put a file (written and synced just before) in a page-cache state; return its cached bytes.
+
+    written: left as the write put it (checked fully cached); readback:
+    evicted, then read once with READBACK_CHUNK reads; cold: evicted.
+    """
+    size = path.stat().st_size
+    if state in ("readback", "cold"):
+        evict(path)
+    if state == "readback":
+        read_through(path, READBACK_CHUNK)
+    cached = cached_bytes(path)
+    want = 0 if state == "cold" else size
+    if cached != want:
+        raise StateError(f"{path.name} in state {state}: {cached} bytes cached, expected {want}")
+    return cached
+
+
+def folio_sizes(path):
+    """How the file's cached pages are grouped into folios: {folio KiB: bytes}, or None.
+
+    Maps the file (MAP_POPULATE, which only maps pages already cached for a
+    cached file), reads each page's frame from /proc/self/pagemap and its
+    compound-page flags from /proc/kpageflags (root only). A diagnostic of
+    the states, not timed.
+    """
+    import ctypes
+    size = path.stat().st_size
+    pages = size // 4096
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                          ctypes.c_int, ctypes.c_long]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    prot_read, map_shared, map_populate = 1, 1, 0x8000
+    fd = os.open(path, os.O_RDONLY)
+    addr = libc.mmap(None, size, prot_read, map_shared | map_populate, fd, 0)
+    os.close(fd)
+    if addr in (None, ctypes.c_void_p(-1).value):
+        return None
+    try:
+        with open("/proc/self/pagemap", "rb") as pagemap, open("/proc/kpageflags", "rb") as kpf:
+            pagemap.seek(addr // 4096 * 8)
+            entries = memoryview(pagemap.read(pages * 8)).cast("Q")
+            folios, run = {}, 0
+            for entry in entries:
+                pfn = entry & ((1 << 55) - 1)
+                if not entry >> 63 or not pfn:      # not present, or no PFN (not root)
+                    return None
+                kpf.seek(pfn * 8)
+                tail = int.from_bytes(kpf.read(8), "little") >> 16 & 1   # KPF_COMPOUND_TAIL
+                if tail:
+                    run += 1
+                    continue
+                if run:
+                    folios[run * 4] = folios.get(run * 4, 0) + run * 4096
+                run = 1
+            folios[run * 4] = folios.get(run * 4, 0) + run * 4096
+    except OSError:
+        return None
+    finally:
+        libc.munmap(addr, size)
+    return dict(sorted(folios.items()))
 
 
 # ---------------------------------------------------------------- running
@@ -288,8 +467,10 @@ def fresh_copy(src, dst):
 def run(argv, sample_smaps=False):
     """Run argv to completion; return a dict of time, exit code, output and peak memory.
 
-    Peak RSS and CPU time (user + system) come from GNU time, which reads
-    them from the rusage that wait4 gives for its child.
+    Peak RSS, CPU time (user + system) and the bytes read from the disk
+    (ru_inblock: blocks of 512 bytes that the command and its waited-for
+    children had read from the disk, by read() or by page faults) come from
+    GNU time, which reads them from the rusage that wait4 gives for its child.
     (Not wait4 in this script: Linux starts a child's ru_maxrss at the RSS
     high-water mark of the process that forked it, which for Python is
     larger than sed's own.) With sample_smaps, /proc/PID/smaps_rollup of the
@@ -299,7 +480,7 @@ def run(argv, sample_smaps=False):
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
             tempfile.NamedTemporaryFile("r") as rss:
         start = time.perf_counter()
-        proc = subprocess.Popen([GNU_TIME, "-f", "%M %U %S", "-o", rss.name, *argv],
+        proc = subprocess.Popen([GNU_TIME, "-f", "%M %U %S %I", "-o", rss.name, *argv],
                                 stdout=out, stderr=err)
         peak = {"Anonymous": 0, "Private_Dirty": 0, "Rss": 0}
         while sample_smaps and proc.poll() is None:
@@ -310,9 +491,9 @@ def run(argv, sample_smaps=False):
         seconds = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
-        maxrss, user, system = rss.read().splitlines()[-1].split()
+        maxrss, user, system, inblock = rss.read().splitlines()[-1].split()
         result = {"seconds": seconds, "rc": proc.returncode, "maxrss_kib": int(maxrss),
-                  "cpu_seconds": float(user) + float(system),
+                  "cpu_seconds": float(user) + float(system), "read_bytes": int(inblock) * 512,
                   "stdout": out.read().decode(errors="replace"),
                   "stderr": err.read().decode(errors="replace")}
     if sample_smaps:
@@ -348,7 +529,7 @@ def reported_count(stdout):
 
 @dataclass
 class Case:
-    """One benchmarked command line in a group of comparable commands."""
+    """One benchmarked command line in a group of comparable commands, in one page-cache state."""
     key: str
     group: str
     label: str
@@ -356,9 +537,18 @@ class Case:
     writes: bool = False       # runs on a fresh copy of the log
     expect: int | None = None  # the count it must print, if it prints one
     miss_ok: bool = False      # exit status 1 (no match) is normal
+    state: str = "written"     # page-cache state of the file when the command starts
+    slow: bool = False         # one of SLOW_TOOLS: timed only in the first --slow-reps reps
     runs: list = field(default_factory=list)
     failure: str | None = None
     digest: str | None = None  # sha256 of the file it wrote (first run)
+    redone: int = 0            # runs timed again: the file was not in its state (see run_case)
+    lost: int = 0              # runs given up after ATTEMPTS tries
+
+    @property
+    def id(self):
+        """Unique name: key@state."""
+        return f"{self.key}@{self.state}"
 
     def command(self, path):
         """The argv with the file path filled in."""
@@ -371,20 +561,24 @@ def and_sync(argv):
 
 
 def make_cases(tools, mpatch, counts):
-    """All benchmarked commands, grouped; the first of each group is its reference."""
+    """All benchmarked commands, grouped; the first of each group is its reference.
+
+    The search, scan, replace and durable groups run in every state of
+    STATES; the one-match group only on a just-written file.
+    """
     mp, py = mpatch or "mpatch", tools["python3"]
     n, F = counts[PATTERN], "{F}"
     s_cmd = f"s/{PATTERN}/{REPLACEMENT}/g"
     groups = {
         "search": f"search: count `{PATTERN}` ({n:,} matches)",
-        "scan": f"search: absent pattern `{ABSENT}` (pure scan)",
+        "scan": f"search: absent pattern `{ABSENT}` (pure scan), and `cat` (the disk's speed)",
         "replace": f"replace `{PATTERN}`→`{REPLACEMENT}` ({n:,} matches), not synced",
         "durable": f"replace `{PATTERN}`→`{REPLACEMENT}` ({n:,} matches), durable (on disk)",
         "one": f"replace one match `{NEEDLE}`→`{NEEDLE_REPLACEMENT}`",
     }
     sub1 = f"s/{NEEDLE}/{NEEDLE_REPLACEMENT}/g"
     rg, grep, sed, sd, perl = (tools[t] for t in ("rg", "grep", "sed", "sd", "perl"))
-    cases = [
+    every_state = [
         Case("find", "search", "mpatch find -c", [mp, "find", "-c", PATTERN, F], expect=n),
         Case("rg", "search", "rg -c -F", [rg, "-c", "-F", PATTERN, F], expect=n),
         Case("grep", "search", "grep -c -F", [grep, "-c", "-F", PATTERN, F], expect=n),
@@ -394,6 +588,8 @@ def make_cases(tools, mpatch, counts):
              [mp, "find", "-c", ABSENT, F], expect=0, miss_ok=True),
         Case("rg_absent", "scan", "rg -c -F",
              [rg, "-c", "-F", ABSENT, F], expect=0, miss_ok=True),
+        Case("cat", "scan", "cat F > /dev/null",
+             ["sh", "-c", 'cat "$1" > /dev/null', "sh", F]),
         Case("replace", "replace", "mpatch replace --no-sync",
              [mp, "replace", "--no-sync", PATTERN, REPLACEMENT, F], writes=True, expect=n),
         Case("sed", "replace", "sed -i", [sed, "-i", s_cmd, F], writes=True),
@@ -401,7 +597,7 @@ def make_cases(tools, mpatch, counts):
         Case("perl", "replace", "perl -pi", [perl, "-pi", "-e", s_cmd, F], writes=True),
         Case("py_replace", "replace", "python mmap slice loop",
              [py, "-c", PY_REPLACE, PATTERN, REPLACEMENT, F], writes=True, expect=n),
-        Case("replace_durable", "durable", "mpatch replace (msync)",
+        Case("replace_durable", "durable", "mpatch replace (durable)",
              [mp, "replace", PATTERN, REPLACEMENT, F], writes=True, expect=n),
         Case("replace_sync", "durable", "mpatch replace --no-sync && sync F",
              and_sync([mp, "replace", "--no-sync", PATTERN, REPLACEMENT, F]),
@@ -412,9 +608,11 @@ def make_cases(tools, mpatch, counts):
              and_sync([sd, "-F", PATTERN, REPLACEMENT, F]), writes=True),
         Case("py_replace_flush", "durable", "python mmap slice loop + flush()",
              [py, "-c", PY_REPLACE, PATTERN, REPLACEMENT, F, "flush"], writes=True, expect=n),
+    ]
+    written_only = [
         Case("one_replace", "one", "mpatch replace --no-sync",
              [mp, "replace", "--no-sync", NEEDLE, NEEDLE_REPLACEMENT, F], writes=True, expect=1),
-        Case("one_replace_durable", "one", "mpatch replace (msync)",
+        Case("one_replace_durable", "one", "mpatch replace (durable)",
              [mp, "replace", NEEDLE, NEEDLE_REPLACEMENT, F], writes=True, expect=1),
         Case("one_sed", "one", "sed -i", [sed, "-i", sub1, F], writes=True),
         Case("one_sd", "one", "sd -F", [sd, "-F", NEEDLE, NEEDLE_REPLACEMENT, F], writes=True),
@@ -422,6 +620,12 @@ def make_cases(tools, mpatch, counts):
         Case("one_py", "one", "python mmap slice loop",
              [py, "-c", PY_REPLACE, NEEDLE, NEEDLE_REPLACEMENT, F], writes=True, expect=1),
     ]
+    cases = []
+    for state in STATES:
+        for case in every_state + (written_only if state == "written" else []):
+            cases.append(Case(case.key, case.group, case.label, list(case.argv), case.writes,
+                              case.expect, case.miss_ok, state=state,
+                              slow=any(w in SLOW_TOOLS for w in case.key.split("_"))))
     if mpatch is None:
         for case in cases:
             if case.label.startswith("mpatch"):
@@ -429,36 +633,120 @@ def make_cases(tools, mpatch, counts):
     return groups, cases
 
 
-def run_case(case, log, scratch, first):
-    """Time one run of a case; on the first rep also check its output and hash what it wrote."""
-    target = log
-    if case.writes:
-        fresh_copy(log, scratch)
-        target = scratch
-    result = run(case.command(target))
+def check_result(case, result):
+    """Why a run's exit status or printed count is wrong, or None."""
     ok_codes = (0, 1) if case.miss_ok else (0,)
     count = reported_count(result["stdout"])
     if result["rc"] not in ok_codes:
-        case.failure = f"exit {result['rc']}: {result['stderr'].strip()[:200]}"
-    elif case.expect is not None and count != case.expect:
-        case.failure = f"printed {result['stdout'].strip()[:100]!r}, expected count {case.expect}"
-    if case.failure:
-        print(f"  !! {case.group}/{case.label} FAILED: {case.failure}", flush=True)
+        return f"exit {result['rc']}: {result['stderr'].strip()[:200]}"
+    if case.expect is not None and count != case.expect:
+        return f"printed {result['stdout'].strip()[:100]!r}, expected count {case.expect}"
+    return None
+
+
+def sha256(path):
+    """Hex sha256 of a file."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def run_in_state(argv, path, state, prepare, before=None, after=None):
+    """Prepare a file, put it in `state`, run argv on it; retry if the state did not hold.
+
+    prepare() writes the file afresh (or does nothing). Before the command
+    the state is checked (set_state, and again after before() if given); for
+    written and readback, the command must then have read at most
+    READ_SLACK bytes from the disk (GNU time's %I, ru_inblock): this
+    machine's kernel may run a DAMON `pageout` scheme (kdamond) that drops
+    page-cache pages of memory it sees as idle, sometimes within seconds of
+    their being read, and a command that had to read more back met a partly
+    cold file (the file's pages go in whole folios, 2 MiB on a written
+    file). The slack is for the few KiB of a tool's own executable, its
+    libraries or file-system metadata that the same eviction drops now and
+    then. Pages dropped after the command had read them do not count.
+    before() and after(), if given, run just before and
+    just after the command, their values kept as result["before"] and
+    result["after"]. Returns (result, cached bytes before, attempts redone),
+    or (None, reason, ATTEMPTS) after ATTEMPTS tries.
+    """
+    reason = None
+    for attempt in range(ATTEMPTS):
+        prepare()
+        try:
+            cached = set_state(path, state)
+        except StateError as err:
+            reason = str(err)
+            print(f"  ({reason}: again)", flush=True)
+            continue
+        marks = {"before": before() if before else None}
+        if before and cached_bytes(path) != cached:     # before() took a while
+            reason = f"{path.name} left its state ({state}) while the counter settled"
+            print(f"  ({reason}: again)", flush=True)
+            continue
+        result = run(argv)
+        marks["after"] = after() if after else None
+        if state != "cold" and result["read_bytes"] > READ_SLACK:
+            reason = (f"the command read {result['read_bytes']} bytes from the disk "
+                      f"({state}: pages had left the page cache)")
+            print(f"  ({reason}: again)", flush=True)
+            continue
+        SPENT["commands"] += result["seconds"]
+        return {**result, **marks}, cached, attempt
+    return None, reason, ATTEMPTS
+
+
+SPENT = {"commands": 0.0}    # seconds the timed commands took (the rest is preparation)
+
+
+def run_case(case, log, searched, scratch, first):
+    """Time one run of a case in its state; on the first rep also hash what it wrote.
+
+    A command that writes gets a fresh copy of the log, and so does a search
+    of a just-written file (so that every tool meets exactly the same
+    state: search times on a written file kept between runs varied more and
+    came out slower than on a fresh copy); the other searches read one copy,
+    evicted (and read back) before each run. See run_in_state for the
+    checks of the state.
+    """
+    target = scratch if case.writes else searched
+    fresh = case.writes or case.state == "written"
+
+    def prepare():
+        if fresh:
+            fresh_copy(log, target)
+    result, cached, redone = run_in_state(case.command(target), target, case.state, prepare)
+    case.redone += redone
+    if result is None:
+        case.lost += 1
+        print(f"  !! {case.id}: run lost after {ATTEMPTS} attempts: {cached}", flush=True)
         return
-    case.runs.append({k: result[k] for k in ("seconds", "cpu_seconds", "maxrss_kib")})
+    case.failure = check_result(case, result)
+    if case.failure:
+        print(f"  !! {case.id} FAILED: {case.failure}", flush=True)
+        return
+    case.runs.append({"seconds": result["seconds"], "cpu_seconds": result["cpu_seconds"],
+                      "maxrss_kib": result["maxrss_kib"], "cached_before": cached,
+                      "read_bytes": result["read_bytes"]})
     if case.writes and first:
-        with open(target, "rb") as f:
-            case.digest = hashlib.file_digest(f, "sha256").hexdigest()
-    print(f"  {case.key:<20} {result['seconds']:8.3f} s  {result['cpu_seconds']:7.2f} s CPU"
-          f"  {result['maxrss_kib'] / 1024:8.1f} MiB", flush=True)
+        case.digest = sha256(target)
+    print(f"  {case.state:<8} {case.key:<20} {result['seconds']:8.3f} s"
+          f"  {result['cpu_seconds']:7.2f} s CPU  {result['maxrss_kib'] / 1024:8.1f} MiB"
+          f"  read {result['read_bytes'] / 2**20:7.1f} MiB", flush=True)
 
 
-def verify_outputs(cases):
-    """Check that every tool wrote the same bytes in each replace task; return the problems."""
+def verify_outputs(cases, disk_rows=()):
+    """Check that every tool wrote the same bytes in each replace task; return the problems.
+
+    The replace and durable groups of every state, and the disk-bytes runs,
+    must all leave the same file.
+    """
     problems = []
-    for task in [("replace", "durable"), ("one",)]:
-        digests = {c.label + f" [{c.group}]": c.digest for c in cases
+    for task in [("replace", "durable", "disk"), ("one",)]:
+        digests = {f"{c.label} [{c.group}, {c.state}]": c.digest for c in cases
                    if c.group in task and c.digest}
+        if "disk" in task:
+            digests.update({f"{r['label']} [disk bytes, {r['state']}]": r["digest"]
+                            for r in disk_rows if r.get("digest")})
         if len(set(digests.values())) > 1:
             lines = "\n".join(f"    {d[:16]}  {name}" for name, d in digests.items())
             problems.append(f"outputs differ in {'/'.join(task)}:\n{lines}")
@@ -467,21 +755,226 @@ def verify_outputs(cases):
     return problems
 
 
-def benchmark(cases, log, work, reps):
-    """Run all cases `reps` times, round-robin, the log warm in the page cache."""
-    scratch = work / "scratch.log"
-    # The searches read a copy made as the replace copies are, so that both
-    # meet the file's pages in the same state (the cached log itself may
-    # have been evicted and read back in smaller pages since it was made).
-    searched = work / "searched.log"
-    fresh_copy(log, searched)
+def benchmark(cases, log, work, reps, slow_reps):
+    """Run all cases `reps` times, round-robin (SLOW_TOOLS only in the first `slow_reps`).
+
+    Each rep goes through the states in turn and, in each, through its
+    cases; every run first puts its file in the case's state.
+    """
+    scratch, searched = work / "scratch.log", work / "searched.log"
+    folios = {}
+    for state in ("written", "readback"):
+        fresh_copy(log, searched)
+        try:
+            set_state(searched, state)
+            folios[state] = folio_sizes(searched)
+        except (StateError, OSError) as err:
+            print(f"  (folio sizes in state {state}: {err})", flush=True)
+    print(f"page-cache folios (KiB: bytes): {folios}", flush=True)
+    try:
+        run_reps(cases, log, searched, scratch, reps, slow_reps)
+    finally:
+        searched.unlink(missing_ok=True)
+        scratch.unlink(missing_ok=True)
+    return folios
+
+
+def run_reps(cases, log, searched, scratch, reps, slow_reps):
+    """The round-robin of benchmark()."""
     for rep in range(reps):
-        print(f"rep {rep + 1}/{reps}", flush=True)
+        start, commands = time.perf_counter(), SPENT["commands"]
+        print(f"rep {rep + 1}/{reps}" + (" (without sed, sd, perl)" if rep >= slow_reps else ""),
+              flush=True)
         for case in cases:
-            if not case.failure:
-                run_case(case, searched, scratch, first=(rep == 0))
+            if not case.failure and (rep < slow_reps or not case.slow):
+                run_case(case, log, searched, scratch, first=(rep == 0))
             scratch.unlink(missing_ok=True)
-    searched.unlink(missing_ok=True)
+        print(f"  rep {rep + 1} took {time.perf_counter() - start:.0f} s, of which the "
+              f"commands {SPENT['commands'] - commands:.0f} s", flush=True)
+
+
+# ---------------------------------------------------------------- bytes written to the disk
+
+def changed_blocks(path, pattern, block=FLOOR_BLOCK):
+    """(matches, distinct `block`-byte blocks of the file holding a byte of a match)."""
+    pat, blocks, n = pattern.encode(), set(), 0
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        i = mm.find(pat)
+        while i >= 0:
+            blocks.update(range(i // block, (i + len(pat) - 1) // block + 1))
+            n += 1
+            i = mm.find(pat, i + len(pat))
+    return n, len(blocks)
+
+
+class LoopExt4:
+    """A fresh ext4 in an image file under the work directory, on a loop device, mounted.
+
+    setup() makes the image (sparse, sized for two copies of the log plus
+    slack, as sed -i, sd and perl -pi write a whole new file before renaming
+    it over the old one), mkfs.ext4 with the inode tables and journal
+    initialised at once (so no lazy-init thread writes in the background),
+    attaches it with direct I/O if the kernel allows (the image's pages then
+    stay out of the host's page cache) and mounts it with default options.
+    teardown() unmounts, detaches and deletes, whatever setup reached.
+    """
+
+    def __init__(self, work, log_size):
+        self.image = work / "ext4.img"
+        self.mnt = work / "mnt"
+        self.size = 2 * log_size + (512 << 20)
+        self.device = None
+        self.mounted = False
+        self.direct_io = False
+
+    def setup(self):
+        """Make, attach and mount the file system (cleaning up a previous run's leftovers)."""
+        self.teardown()
+        with open(self.image, "wb") as f:
+            f.truncate(self.size)
+        subprocess.run(["mkfs.ext4", "-q", "-F", "-L", "mpatch-bench",
+                        "-E", "lazy_itable_init=0,lazy_journal_init=0", str(self.image)],
+                       check=True)
+        for extra in (["--direct-io=on"], []):
+            proc = subprocess.run(["losetup", "-f", "--show", *extra, str(self.image)],
+                                  capture_output=True, text=True)
+            if proc.returncode == 0:
+                self.device = proc.stdout.strip()
+                self.direct_io = bool(extra)
+                break
+        if not self.device:
+            raise RuntimeError(f"losetup failed: {proc.stderr.strip()}")
+        self.mnt.mkdir(exist_ok=True)
+        subprocess.run(["mount", "-t", "ext4", self.device, str(self.mnt)], check=True)
+        self.mounted = True
+        print(f"  {self.image.name} ({self.size >> 20} MiB) on {self.device}"
+              f"{' (direct I/O)' if self.direct_io else ''}, mounted at {self.mnt}", flush=True)
+
+    def teardown(self):
+        """Unmount, detach the loop device(s) of the image and delete it; safe to call twice."""
+        if self.mounted or os.path.ismount(self.mnt):
+            for argv in (["umount", str(self.mnt)], ["umount", "-l", str(self.mnt)]):
+                if subprocess.run(argv).returncode == 0:
+                    break
+                time.sleep(1)
+            self.mounted = False
+        if self.image.exists():
+            attached = subprocess.run(["losetup", "-j", str(self.image)],
+                                      capture_output=True, text=True).stdout
+            devices = {line.split(":")[0] for line in attached.splitlines() if line}
+            for device in devices | ({self.device} if self.device else set()):
+                subprocess.run(["losetup", "-d", device], stderr=subprocess.DEVNULL)
+        elif self.device:
+            subprocess.run(["losetup", "-d", self.device], stderr=subprocess.DEVNULL)
+        self.device = None
+        self.image.unlink(missing_ok=True)
+        if self.mnt.is_dir() and not os.path.ismount(self.mnt):
+            self.mnt.rmdir()
+
+    def sectors_written(self):
+        """Field 7 of /sys/block/loopN/stat: 512-byte sectors written to the device so far."""
+        name = os.path.basename(self.device)
+        return int(Path(f"/sys/block/{name}/stat").read_text().split()[6])
+
+    def sync(self):
+        """`sync -f` on the mount: syncfs, every dirty page and the journal of this file system."""
+        subprocess.run(["sync", "-f", str(self.mnt)], check=True)
+
+    def settle(self):
+        """Wait until the sectors-written counter stands still for SETTLE_QUIET s; return it."""
+        last, quiet_since, start = self.sectors_written(), time.monotonic(), time.monotonic()
+        while time.monotonic() - start < SETTLE_CAP:
+            time.sleep(0.1)
+            now = self.sectors_written()
+            if now != last:
+                last, quiet_since = now, time.monotonic()
+            elif time.monotonic() - quiet_since >= SETTLE_QUIET:
+                break
+        return last
+
+    def clear(self):
+        """Delete every file the previous run left in the mount."""
+        for path in self.mnt.iterdir():
+            if path.name != "lost+found":
+                path.unlink()
+
+
+def disk_bytes(cases, log, work, reps, slow_reps, counts):
+    """Bytes each durable replace writes to a loop-mounted ext4, in the written and readback states.
+
+    For every run: a fresh copy of the log is written into the mount with
+    large writes and fsynced, the file system synced (`sync -f`); for
+    readback the copy is evicted and read back (and synced again, for the
+    access time); the loop device's sectors-written counter is read once it
+    stands still; the command runs; `sync -f` on the mount (so that what a
+    tool left dirty is counted too, for every tool alike); the counter is
+    read again once it stands still.
+    """
+    by_key = {c.key: c for c in cases if c.state == "written"}
+    matches, blocks = changed_blocks(log, PATTERN)
+    floor = blocks * FLOOR_BLOCK
+    rows = [{"key": key, "label": by_key[key].label, "state": state, "bytes": [],
+             "seconds": [], "failure": by_key[key].failure, "digest": None,
+             "slow": by_key[key].slow, "argv": by_key[key].argv, "redone": 0, "lost": 0}
+            for state in DISK_STATES for key in DISK_CASES]
+    info = {"matches": matches, "changed_blocks": blocks, "floor_bytes": floor,
+            "limit_bytes": DISK_TARGET[0] * floor + DISK_TARGET[1],
+            "target": {"factor": DISK_TARGET[0], "plus_bytes": DISK_TARGET[1]},
+            "reps": reps, "slow_reps": slow_reps, "rows": rows}
+    print(f"disk bytes: {matches:,} matches in {blocks:,} distinct 4 KiB blocks, floor "
+          f"{floor / 2**20:.1f} MiB", flush=True)
+    if counts[PATTERN] != matches:
+        sys.exit(f"bench: {matches} matches found for the floor, {counts[PATTERN]} expected")
+    loop = LoopExt4(work, log.stat().st_size)
+    try:
+        loop.setup()
+        info.update(device=loop.device, direct_io=loop.direct_io, image_bytes=loop.size)
+        copy = loop.mnt / "copy.log"
+        for rep in range(reps):
+            print(f"disk rep {rep + 1}/{reps}", flush=True)
+            for row in rows:
+                if row["failure"] or (row["slow"] and rep >= slow_reps):
+                    continue
+                case = by_key[row["key"]]
+
+                def prepare():
+                    loop.clear()
+                    write_copy(log, copy)
+                    loop.sync()
+
+                def settled():
+                    loop.sync()
+                    return loop.settle()
+
+                result, cached, redone = run_in_state(case.command(copy), copy, row["state"],
+                                                      prepare, settled, settled)
+                row["redone"] += redone
+                if result is None:
+                    row["lost"] += 1
+                    print(f"  !! disk {row['key']}@{row['state']}: run lost: {cached}",
+                          flush=True)
+                    continue
+                before, after = result["before"], result["after"]
+                row["failure"] = check_result(case, result)
+                if row["failure"]:
+                    print(f"  !! disk {row['key']}@{row['state']} FAILED: {row['failure']}",
+                          flush=True)
+                    continue
+                written = (after - before) * 512
+                row["bytes"].append(written)
+                row["seconds"].append(result["seconds"])
+                if rep == 0:
+                    row["digest"] = sha256(copy)
+                print(f"  {row['state']:<8} {row['key']:<20} {written / 2**20:9.1f} MiB"
+                      f" ({written / floor:6.2f} × floor)  {result['seconds']:7.3f} s", flush=True)
+        loop.clear()
+    finally:
+        loop.teardown()
+    for row in rows:
+        row["median_bytes"] = statistics.median(row["bytes"]) if row["bytes"] else None
+        row["command"] = shlex.join([a if a != "{F}" else "F" for a in row.pop("argv")]
+                                    ).replace(f"{REPO}/", "")
+    return info
 
 
 # ---------------------------------------------------------------- memory check
@@ -543,12 +1036,43 @@ def ignored_tests():
 
 # ---------------------------------------------------------------- main
 
+def interrupted(signum, _frame):
+    """Turn SIGTERM/SIGHUP into SystemExit, so that the finally blocks unmount and detach."""
+    sys.exit(128 + signum)
+
+
+def case_summary(case):
+    """A case's entry in results.json."""
+    runs = case.runs
+    return {
+        "key": case.key, "state": case.state, "group": case.group, "label": case.label,
+        "command": shlex.join(case.command(Path("F"))).replace(f"{REPO}/", ""),
+        "failure": case.failure, "slow": case.slow, "redone": case.redone, "lost": case.lost,
+        "seconds": [r["seconds"] for r in runs],
+        "cpu_seconds": [r["cpu_seconds"] for r in runs],
+        "maxrss_kib": [r["maxrss_kib"] for r in runs],
+        "cached_before": [r["cached_before"] for r in runs],
+        "read_bytes": [r["read_bytes"] for r in runs],
+        "median_seconds": statistics.median(r["seconds"] for r in runs) if runs else None,
+        "cpu_percent": 100 * statistics.median(r["cpu_seconds"] / r["seconds"] for r in runs)
+        if runs else None,
+        "peak_rss_mib": max(r["maxrss_kib"] for r in runs) / 1024 if runs else None,
+        "output_sha256": case.digest,
+    }
+
+
 def main():
     """Parse options, run everything, write the reports."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=parse_size, default=parse_size("1G"),
                         help="size of the generated log (default 1G; e.g. 64M for a quick check)")
     parser.add_argument("--reps", type=int, default=5, help="timed repetitions (default 5)")
+    parser.add_argument("--slow-reps", type=int, default=3,
+                        help="repetitions of sed, sd and perl, the first of the --reps "
+                             "(default 3, at most --reps)")
+    parser.add_argument("--disk-reps", type=int, default=2,
+                        help="repetitions of the disk-bytes runs (default 2; sed, sd and perl "
+                             "at most --slow-reps; 0 skips them)")
     parser.add_argument("--out", type=Path, default=BENCH / "results",
                         help="results directory (default bench/results)")
     parser.add_argument("--work", type=Path, default=BENCH / "work",
@@ -558,6 +1082,13 @@ def main():
     args = parser.parse_args()
     if args.size < 16 << 20:
         parser.error("--size must be at least 16M")
+    if args.reps < 1 or args.slow_reps < 1 or args.disk_reps < 0:
+        parser.error("--reps and --slow-reps must be at least 1, --disk-reps at least 0")
+    slow_reps = min(args.slow_reps, args.reps)
+    if os.geteuid() != 0:
+        sys.exit("bench: run as root (loop device, mount, /proc/kpageflags)")
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupted)
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -568,9 +1099,16 @@ def main():
     groups, cases = make_cases(tools, mpatch, counts)
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
-    benchmark(cases, log, work, args.reps)
+    folios = benchmark(cases, log, work, args.reps, slow_reps)
+    timing_seconds = time.perf_counter() - start
+    disk = None
+    if args.disk_reps:
+        disk_start = time.perf_counter()
+        disk = disk_bytes(cases, log, work, args.disk_reps, min(slow_reps, args.disk_reps),
+                          counts)
+        disk["seconds"] = time.perf_counter() - disk_start
     load_after, seconds = os.getloadavg()[0], time.perf_counter() - start
-    problems = verify_outputs(cases)
+    problems = verify_outputs(cases, disk["rows"] if disk else ())
 
     memory, tests = None, None
     if mpatch and not args.skip_memory:
@@ -580,26 +1118,18 @@ def main():
 
     results = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "size_bytes": args.size, "reps": args.reps, "counts": counts,
+        "size_bytes": args.size, "reps": args.reps, "slow_reps": slow_reps,
+        "slow_tools": list(SLOW_TOOLS), "counts": counts,
         "machine": machine_info(work),
         "versions": tool_versions(tools, mpatch),
+        "states": STATES, "readback_chunk": READBACK_CHUNK, "folios": folios,
         "groups": groups,
-        "cases": [{
-            "key": c.key, "group": c.group, "label": c.label,
-            "command": shlex.join(c.command(Path("F"))).replace(f"{REPO}/", ""),
-            "failure": c.failure,
-            "seconds": [r["seconds"] for r in c.runs],
-            "cpu_seconds": [r["cpu_seconds"] for r in c.runs],
-            "maxrss_kib": [r["maxrss_kib"] for r in c.runs],
-            "median_seconds": statistics.median(r["seconds"] for r in c.runs) if c.runs else None,
-            "cpu_percent": 100 * statistics.median(r["cpu_seconds"] / r["seconds"] for r in c.runs)
-            if c.runs else None,
-            "peak_rss_mib": max(r["maxrss_kib"] for r in c.runs) / 1024 if c.runs else None,
-            "output_sha256": c.digest,
-        } for c in cases],
+        "cases": [case_summary(c) for c in cases],
+        "disk": disk,
         "mismatches": problems,
         "memory_check": memory, "ignored_tests": tests,
         "heap_limit_mib": HEAP_LIMIT_MIB,
+        "timing_seconds": timing_seconds,
         "benchmark_seconds": seconds,
         "load_average": [load_before, load_after],
     }
@@ -607,7 +1137,8 @@ def main():
     report.write_all(results, args.out)
     if mpatch is None:
         sys.exit("bench: mpatch did not build; only the peer tools were measured")
-    if problems or any(c.failure for c in cases):
+    failed = any(c.failure for c in cases) or any(r["failure"] for r in (disk or {}).get("rows", []))
+    if problems or failed:
         sys.exit("bench: some commands failed or disagreed (see above)")
 
 
