@@ -174,11 +174,7 @@ impl Target {
 
     /// The file's size now.
     pub fn current_len(&self) -> Result<u64, Error> {
-        Ok(self
-            .file
-            .metadata()
-            .map_err(|e| Error::io(&self.name, e))?
-            .len())
+        map::end_of(&self.file).map_err(|e| Error::io(&self.name, e))
     }
 
     /// Fails if the file is no longer the size it was opened at.
