@@ -16,8 +16,6 @@ use crate::target::Target;
 pub const SEGMENT: usize = 8 << 20;
 /// Below this, one thread is faster than starting a second.
 const SPLIT_MIN: usize = 64 << 20;
-/// How far ahead of a single reader the disk is asked to read.
-const READ_AHEAD: usize = 4 * SEGMENT;
 /// Bytes behind the scan that a byte sink may still copy (the gap between
 /// two coalesced matches).
 const BEHIND: usize = 4096;
@@ -131,22 +129,25 @@ pub fn run(
         None => Some(None),
         Some(sink) => sink.parallel().map(Some),
     };
-    // A sparse file is walked, so that its holes are skipped, not read.
+    // A sparse file is walked, so that its holes are skipped, not read;
+    // so is a file read from the disk (see threads_for).
     if let Some(file_sink) = parallel
         && !target.has_holes
         && !sink.wants_hits()
         && unlimited
         && splittable
         && end - start >= SPLIT_MIN
+        && let threads @ 2.. = threads_for(view, start..end)
     {
-        return split(target, view, plan, file_sink, progress);
+        return split(target, view, plan, file_sink, threads, progress);
     }
     walk(target, view, plan, sink, bytes, progress)
 }
 
 /// Threads for a scan of `range`: every core when the file is in the page
-/// cache; one sequential reader otherwise, as two threads reading apart
-/// make the disk seek (measured: half the disk's speed).
+/// cache; one sequential reader otherwise (a walk), as two threads reading
+/// apart make the disk seek, and a split's early look at each boundary
+/// breaks the kernel's readahead (measured: half the disk's speed).
 fn threads_for(view: &Mapping, range: Range<usize>) -> usize {
     let probe = range.start..range.end.min(range.start + SPLIT_MIN);
     if view.resident_share(probe, 64) < 0.9 {
@@ -162,25 +163,17 @@ fn split(
     view: &Mapping,
     plan: &Plan,
     file_sink: Option<&FileSink>,
+    threads: usize,
     progress: &Progress,
 ) -> Result<Tally, Error> {
     let (start, end) = plan.range;
     let split = Split {
-        threads: threads_for(view, start..end),
+        threads,
         segment: SEGMENT,
     };
-    // A file read from the disk is read ahead of the one thread.
-    let read_ahead = split.threads == 1;
-    if read_ahead {
-        view.will_need(start..start + READ_AHEAD);
-    }
     let done = |offset: usize, len: usize| {
         progress.add(len as u64);
         view.release(offset..offset + len);
-        if read_ahead {
-            let ahead = offset + len + READ_AHEAD - SEGMENT;
-            view.will_need(ahead..ahead + SEGMENT);
-        }
     };
     let matcher = plan.matcher;
     let matches = match (file_sink, plan.replacement) {
@@ -359,7 +352,6 @@ fn walk(
     } else {
         &mut NoHoles
     };
-    view.will_need(start..start.saturating_add(READ_AHEAD));
     let mut tally = Tally {
         per_pattern: vec![0; matcher.patterns().len()],
         ..Tally::default()
@@ -374,8 +366,6 @@ fn walk(
         let mut frontier = match step {
             None => usize::MAX,
             Some(Step::Scanned(upto)) => {
-                let ahead = upto.saturating_add(READ_AHEAD - SEGMENT);
-                view.will_need(ahead..ahead.saturating_add(SEGMENT));
                 progress.set((upto - start) as u64);
                 tally.scanned = (upto - start) as u64;
                 if view.faulted() {
