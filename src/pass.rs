@@ -358,6 +358,11 @@ fn walk(
     };
     let mut seen = 0u64;
     let mut released = start;
+    // Loop invariants of the per-match loop, which a dense file runs for
+    // every few bytes: one pattern's count is the total, and `--nth`
+    // stops after the one match it selects.
+    let several = matcher.patterns().len() > 1;
+    let stop_after = if plan.nth.is_some() { Some(1) } else { plan.max };
     let (mut before, mut after, mut with) = (Vec::new(), Vec::new(), Vec::new());
     loop {
         // No match not yet selected starts below the frontier.
@@ -379,7 +384,9 @@ fn walk(
                     continue;
                 }
                 tally.matches += 1;
-                tally.per_pattern[found.pattern] += 1;
+                if several {
+                    tally.per_pattern[found.pattern] += 1;
+                }
                 if shows {
                     pending.to_show.push_back(found);
                 }
@@ -391,7 +398,7 @@ fn walk(
                     (Some(_), _) => pending.to_write.push_back(found),
                     _ => {}
                 }
-                if plan.nth.is_some() || plan.max == Some(tally.matches) {
+                if stop_after == Some(tally.matches) {
                     tally.scanned = (found.end - start) as u64;
                     usize::MAX
                 } else {
@@ -468,6 +475,9 @@ fn walk(
     }
     if view.faulted() {
         return Err(target.fault());
+    }
+    if !several {
+        tally.per_pattern[0] = tally.matches;
     }
     Ok(tally)
 }
