@@ -1013,8 +1013,13 @@ def memory_check(mpatch, work):
 
 
 def ignored_tests():
-    """Run `cargo test --release --locked -- --ignored`; return pass/fail and the summary."""
-    argv = ["cargo", "test", "--release", "--locked", "--", "--ignored"]
+    """Run the large-file tests (`cargo test --release --locked --test large -- --ignored`).
+
+    Only tests/large.rs: its tests are ignored for their size and time.
+    Other ignored tests (tests/hardening.rs has one, ignored because it
+    cannot pass; see its reason) are not part of this check.
+    """
+    argv = ["cargo", "test", "--release", "--locked", "--test", "large", "--", "--ignored"]
     print("+ " + " ".join(argv), flush=True)
     start = time.perf_counter()
     try:
