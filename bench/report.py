@@ -12,7 +12,9 @@ STATE_COLORS = {
     "mpatch": {"written": "#c2410c", "readback": "#f76707", "cold": "#ffc078"},
     "peer": {"written": "#364fc7", "readback": "#748ffc", "cold": "#bac8ff"},
 }
-PANELS = [("Search", ["search", "scan"]), ("Replace", ["replace", "durable", "one"])]
+PANELS = [("Search", ["search", "scan"]), ("Replace", ["replace", "durable", "one"]),
+          ("Many patterns, a regex mask, a tree, a sparse file (just written)",
+           ["pairs_find", "pairs_replace", "mask", "tree_find", "tree_replace", "sparse"])]
 MIB = 1 << 20
 
 
@@ -23,16 +25,21 @@ def spec_checks(results):
     median = {(c["key"], c["state"]): c["median_seconds"] for c in results["cases"]}
     checks = []
 
-    def add(state, target, value, limit, at_most, unit="×", rule=None, measured=None):
+    def add(state, target, value, limit, at_most, unit="×", rule=None, measured=None,
+            strict=False):
         if value is None:
             status = "n/a"
+        elif strict:
+            status = "PASS" if (value < limit if at_most else value > limit) else "MISS"
         else:
             status = "PASS" if (value <= limit if at_most else value >= limit) else "MISS"
+        sign = ("<" if at_most else ">") if strict else ("≤" if at_most else "≥")
         check = {"state": state, "target": target, "value": value, "unit": unit,
-                 "status": status, "rule": rule or f"{'≤' if at_most else '≥'} {limit:g}{unit}"}
+                 "status": status, "rule": rule or f"{sign} {limit:g}{unit}"}
         if measured:
             check["measured"] = measured
         checks.append(check)
+        return check
 
     for state in results["states"]:
         def ratio(a, b):
@@ -55,6 +62,7 @@ def spec_checks(results):
             ratio("sed_sync", "replace_durable"), 10, False)
         add(state, "(`sd -F && sync F`) / `replace` (durable)",
             ratio("sd_sync", "replace_durable"), 10, False)
+    row_checks(results, median, add, checks)
     disk = results.get("disk")
     if disk:
         floor, limit = disk["floor_bytes"], disk["limit_bytes"]
@@ -91,7 +99,53 @@ def spec_checks(results):
     return checks
 
 
+def row_checks(results, median, add, checks):
+    """The targets of "Many patterns, trees and sparse files" (just written), where measured."""
+    def ratio(a, b):
+        x, y = median.get((a, "written")), median.get((b, "written"))
+        return x / y if x and y else None
+
+    keys = {key for key, _ in median}
+    if "pairs_find" in keys:
+        add("written", "100 literal patterns: `find -c -f` no slower than `rg -c -F -f`: "
+            "mpatch / rg", ratio("pairs_find", "pairs_rg"), 1, True)
+        add("written", "100 literal pairs: `replace --no-sync -f` / own `find -c -f`",
+            ratio("pairs_replace", "pairs_find"), 1.3, True)
+        add("written", "100 literal pairs: `sed -i -f` (100 `s///g`) / `replace --no-sync -f`",
+            ratio("pairs_sed", "pairs_replace"), 20, False)
+    if "mask" in keys:
+        add("written", "regex mask: `replace --no-sync --regex … --mask X` / `rg -c` (same regex)",
+            ratio("mask", "mask_rg"), 1.3, True)
+    if "tree_find" in keys:
+        add("written", "tree: `find -c -r` no slower than `rg -c -F`: mpatch / rg",
+            ratio("tree_find", "tree_rg"), 1, True)
+        add("written", "tree: (`rg -l -0 -F … | xargs -0 sd -F`) / `replace -r --no-sync`",
+            ratio("tree_sd", "tree_replace"), 10, False)
+        add("written", "tree: `fastmod -F --accept-all` / `replace -r --no-sync` (mpatch faster)",
+            ratio("tree_fastmod", "tree_replace"), 1, False, strict=True)
+    sparse = (results.get("rows") or {}).get("sparse")
+    if sparse:
+        add("written", f"sparse file ({sparse['size'] / 2**30:g} GiB, "
+            f"{sparse['data_bytes'] >> 20} MiB of data): `find -c`",
+            median.get(("sparse_find", "written")), 1, True, unit=" s", strict=True)
+        allocated = max(sparse["allocated_bytes"], sparse.get("allocated_bytes_after", 0))
+        add("—", "sparse file stays sparse (`du`: allocated bytes), and is deleted afterwards",
+            allocated / MIB, sparse["allocated_limit"] / MIB, True, unit=" MiB",
+            measured=f"{allocated / MIB:.1f} MiB, "
+                     f"{'deleted' if sparse.get('deleted') else 'NOT DELETED'}")
+        if not sparse.get("deleted"):
+            checks[-1]["status"] = "MISS"
+    for check in (results.get("rows") or {}).get("checks") or []:
+        add("—", "untimed: " + check["check"], None, 0, True, rule="equal",
+            measured=check["detail"])["status"] = "PASS" if check["ok"] else "MISS"
+
+
 # ---------------------------------------------------------------- tables
+
+def cell(text):
+    """Text for a Markdown table cell: `|` escaped (also inside code spans)."""
+    return text.replace("|", "\\|")
+
 
 def group_rows(results, state):
     """(group key, title, [(case, ratio to the group's first case)]) of one state, in order."""
@@ -131,10 +185,11 @@ def cached_text(results, state):
     """What fincore saw before the runs of a state, and how many runs were timed again."""
     size = results["size_bytes"]
     cases = [c for c in results["cases"] if c["state"] == state]
-    seen = [b for c in cases for b in c["cached_before"]]
-    want = 0 if state == "cold" else size
-    good = sum(1 for b in seen if b == want)
-    what = "no byte" if state == "cold" else "the whole file"
+    seen = [(b, c.get("want_cached", 0 if state == "cold" else size))
+            for c in cases for b in c["cached_before"]]
+    # (a sparse file's holes are not counted: its data must be cached, holes may be too)
+    good = sum(1 for b, want in seen if (b == 0 if state == "cold" else b >= want))
+    what = "no byte" if state == "cold" else "the whole file (or tree)"
     text = f"{good} of {len(seen)} timed runs started with {what} in the page cache"
     redone = sum(c.get("redone", 0) for c in cases)
     lost = sum(c.get("lost", 0) for c in cases)
@@ -154,15 +209,17 @@ def state_table(results, state):
     lines = ["| tool | median s | × mpatch | runs | read from disk MiB | peak RSS MiB | CPU % |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for _, title, cases in group_rows(results, state):
-        lines.append(f"| **{title}** | | | | | | |")
+        lines.append(f"| **{cell(title)}** | | | | | | |")
         for case, ratio in cases:
             if case["failure"] and not case["median_seconds"]:
-                lines.append(f"| {case['label']} | failed: {case['failure'][:80]} | | | | | |")
+                what = "timed out" if case.get("timed_out") else "failed"
+                lines.append(f"| {cell(case['label'])} | {what}: {cell(case['failure'][:80])} "
+                             f"| | | | | |")
                 continue
             ratio_text = "—" if ratio is None else f"{ratio:.2f}"
             cpu = f"{case['cpu_percent']:.0f}" if case["median_seconds"] >= 0.05 else "—"
             read = statistics.median(case.get("read_bytes") or [0]) / MIB
-            lines.append(f"| {case['label']} | {case['median_seconds']:.3f} | {ratio_text} | "
+            lines.append(f"| {cell(case['label'])} | {case['median_seconds']:.3f} | {ratio_text} | "
                          f"{len(case['seconds'])} | {read:.1f} | {case['peak_rss_mib']:.1f} | "
                          f"{cpu} |")
     return lines
@@ -176,7 +233,7 @@ def side_by_side(results):
     per_state = {s: {(c["group"], c["key"]): (c, r) for _, _, cases in group_rows(results, s)
                      for c, r in cases} for s in states}
     for key, title, cases in group_rows(results, states[0]):
-        lines.append(f"| **{title}** |" + " | |" * len(states))
+        lines.append(f"| **{cell(title)}** |" + " | |" * len(states))
         for case, _ in cases:
             cells = []
             for s in states:
@@ -184,10 +241,10 @@ def side_by_side(results):
                 if c is None:
                     cells += ["", ""]
                 elif not c["median_seconds"]:
-                    cells += ["failed", ""]
+                    cells += ["timed out" if c.get("timed_out") else "failed", ""]
                 else:
                     cells += [f"{c['median_seconds']:.3f}", "—" if r is None else f"{r:.2f}"]
-            lines.append(f"| {case['label']} | " + " | ".join(cells) + " |")
+            lines.append(f"| {cell(case['label'])} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -263,8 +320,9 @@ def markdown(results):
     lines += [
         "", "## Timings, side by side", "",
         "Median wall time in seconds per state; `× mpatch` is that time divided by the "
-        "group's first row (the mpatch reference) in the same state. The one-match group runs "
-        "on a just-written file only.", "",
+        "group's first row (the mpatch reference) in the same state. The one-match group, and "
+        "the many-pattern, mask, tree and sparse-file groups (see below), run on a "
+        "just-written file (or tree) only.", "",
     ]
     lines += side_by_side(results)
     for state in results["states"]:
@@ -281,6 +339,7 @@ def markdown(results):
                       "command met a cached file, about the file's size when it met a cold "
                       "one.", ""]
         lines += state_table(results, state)
+    lines += rows_section(results)
     if disk:
         lines += ["", "## Bytes written to the disk by a durable replace", "",
                   f"Each command runs on a fresh copy of the log in a new ext4 file system "
@@ -303,7 +362,7 @@ def markdown(results):
     lines += ["", "## Spec targets (SPEC.md, \"Speed and memory\")", "",
               "| state | target | measured | needed | result |",
               "| --- | --- | ---: | ---: | --- |"]
-    lines += [f"| {c['state']} | {c['target']} | {c['measured']} | {c['rule']} | "
+    lines += [f"| {c['state']} | {cell(c['target'])} | {cell(c['measured'])} | {c['rule']} | "
               f"**{c['status']}** |" for c in results["checks"]]
     if results["mismatches"]:
         lines += ["", "## OUTPUT MISMATCH", ""] + [f"```\n{p}\n```" for p in results["mismatches"]]
@@ -328,12 +387,82 @@ def markdown(results):
                   f"({tests['passed']} passed, {tests['failed']} failed, {tests['seconds']:.0f} s)."]
         if not tests["ok"]:
             lines += ["", "```", tests["tail"], "```"]
-    lines += ["", "## Commands", "", "`F` is the log (a fresh copy of it for commands that write).",
-              "", "```"]
+    lines += ["", "## Commands", "", "`F` is the log (a fresh copy of it for commands that write), "
+              "`TREE` a fresh copy of the tree, `SPARSE` the sparse file.", "", "```"]
     commands = {c["key"]: c["command"] for c in results["cases"]}
     lines += [f"{key:<20} {shown_command(command)}" for key, command in commands.items()]
     lines += ["```", ""]
     return "\n".join(lines)
+
+
+def rows_section(results):
+    """How the many-pattern, mask, tree and sparse-file rows are made, and their checks."""
+    extra = results.get("rows") or {}
+    if not any(extra.get(k) for k in ("pairs", "mask", "tree", "sparse")):
+        return []
+    printed = {c["key"]: c.get("printed_count") for c in results["cases"]}
+    lines = ["", "## Many patterns, a regex mask, a tree, a sparse file", "",
+             "SPEC.md's \"Many patterns, trees and sparse files\", each on a just-written "
+             "input (a fresh copy for each writer and each search), in the same round-robin "
+             "as the rest; medians in the tables above."]
+    pairs = extra.get("pairs")
+    if pairs:
+        words = pairs["words"]
+        counts = sorted(words.values(), reverse=True)
+        lines += ["", f"**{len(words)} literal pairs** on the log: words (runs of 3 or more "
+                  f"lower-case letters) that occur in every block the log generator repeats "
+                  f"and in at most 1 line in {1 / pairs['max_word_share']:.0f}, drawn at "
+                  f"frequencies spaced on a log scale; no word is a substring of another, no "
+                  f"two overlap in the log, and each becomes its upper case, so the 100 "
+                  f"sequential `s/OLD/NEW/g` of sed make the same edit as one pass (checked: "
+                  f"sha256). {pairs['total']:,} matches in all, from {counts[0]:,} to "
+                  f"{counts[-1]:,} per word. `rg -c` counts lines with a match "
+                  f"({printed.get('pairs_rg') or 0:,} here), not matches, so only its time "
+                  f"compares; perl runs one pass with an alternation of the 100 words and a "
+                  f"hash of their replacements (100 separate `s///g` take as long as sed). "
+                  f"`sed -i -f` with 100 commands is very slow (about 90 s a run on 1 GiB), so "
+                  f"it is timed in the first {extra.get('very_slow_reps', 1)} round(s) only.",
+                  "",
+                  "Words (count in the log): "
+                  + ", ".join(f"`{w}` {n:,}" for w, n in words.items()) + "."]
+    mask = extra.get("mask")
+    if mask:
+        lines += ["", f"**Regex mask**: every `{mask['regex']}` (the log's ids, always 15 bytes, "
+                  f"{mask['matches']:,} matches, one a line) overwritten with "
+                  f"`{mask['byte']}`; sed gets the same regex with 15 `{mask['byte']}`."]
+    tree = extra.get("tree")
+    if tree:
+        kinds = ", ".join(f"{k} {v['files']:,} files / {v['bytes'] / MIB:.0f} MiB / "
+                          f"{v['matches']:,} `ERROR`" for k, v in tree["by_kind"].items())
+        lines += ["", f"**Tree**: {tree['files']:,} files, {tree['bytes'] / MIB:.0f} MiB in "
+                  f"{tree['dirs']:,} folders (files up to {tree['max_depth']} folders deep), "
+                  f"generated once and cached (`{tree['root']}`): {kinds}. A `.gitignore` at "
+                  f"the top ({', '.join(f'`{x}`' for x in tree['gitignore'].split())}) "
+                  f"excludes {tree['ignored_files']:,} files, {tree['ignored_bytes'] / MIB:.0f} "
+                  f"MiB ({100 * tree['ignored_bytes'] / tree['bytes']:.0f}%), holding "
+                  f"{tree['ignored_matches']:,} `ERROR` that no tool may count or change; an "
+                  f"empty `.git/` makes it a repository for rg and fastmod (which honour "
+                  f".gitignore only in one). Counted and replaced: {tree['matches']:,} `ERROR` "
+                  f"in {tree['files_with_matches']:,} files. Each run gets a fresh `cp -a` "
+                  f"copy, synced and checked fully cached (fincore); a writer's result is "
+                  f"hashed whole (sorted paths and contents) and must leave no `ERROR` outside "
+                  f"the ignored files and all of them inside."]
+    sparse = extra.get("sparse")
+    if sparse:
+        rg = next((c for c in results["cases"] if c["key"] == "sparse_rg"), None)
+        lines += ["", f"**Sparse file**: {sparse['size'] / 2**30:g} GiB of holes with "
+                  f"{sparse['data_bytes'] >> 20} MiB of the log's text in pieces at offsets "
+                  f"{', '.join(f'{o:,}' for o in sparse['offsets'])} ({sparse['matches']:,} "
+                  f"`ERROR`); {sparse['allocated_bytes'] / MIB:.1f} MiB allocated on the disk "
+                  f"(`du`), deleted after the runs. rg reads the holes as zeros through the page "
+                  f"cache: it runs once, last, with a {sparse['timeout']} s timeout"
+                  + (" (it timed out)" if rg and rg.get("timed_out") else "") + "."]
+    checks = extra.get("checks") or []
+    if checks:
+        lines += ["", "Untimed checks, run once:", ""]
+        lines += [f"- {c['check']}: {c['detail']}: **{'ok' if c['ok'] else 'FAILED'}**"
+                  for c in checks]
+    return lines
 
 
 # ---------------------------------------------------------------- chart
@@ -428,8 +557,11 @@ def chart_svg(results):
                         out.append(f'<text x="{end + 4:.1f}" y="{y + bar_h - 0.5}" '
                                    f'class="value">{html.escape(note)}</text>')
                     else:
+                        what = ("timed out" if case.get("timed_out") else "failed")
                         out.append(f'<text x="{x0 + 4}" y="{y + bar_h - 0.5}" class="value">'
-                                   f'{state}: failed</text>')
+                                   f'{state}: {html.escape(what)}'
+                                   f'{": " + html.escape(case["failure"] or "") if case.get("timed_out") else ""}'
+                                   f'</text>')
                     y += bar_h + bar_gap
                 y += row_gap - bar_gap
         out.insert(0, axis(x_of, lo, hi, top, y + 4))
