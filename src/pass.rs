@@ -362,7 +362,11 @@ fn walk(
     // every few bytes: one pattern's count is the total, and `--nth`
     // stops after the one match it selects.
     let several = matcher.patterns().len() > 1;
-    let stop_after = if plan.nth.is_some() { Some(1) } else { plan.max };
+    let stop_after = if plan.nth.is_some() {
+        Some(1)
+    } else {
+        plan.max
+    };
     let (mut before, mut after, mut with) = (Vec::new(), Vec::new(), Vec::new());
     loop {
         // No match not yet selected starts below the frontier.
