@@ -51,9 +51,9 @@ pub enum Error {
     /// A file refused or stopped for a reason of mpatch's own.
     #[error("{path}: {reason}")]
     File { path: String, reason: String },
-    /// The file shrank (or grew) under a mapping or between two writes.
-    #[error("{path}: file changed size while mapped")]
-    Resized { path: String },
+    /// The file shrank under a mapping or between two writes.
+    #[error("{path}: file changed size while mapped (now {now} bytes)")]
+    Resized { path: String, now: u64 },
     /// A write landed past a truncation made in the instant before it.
     #[error("{path}: file changed size while being written (now {now} bytes){undone}")]
     WrittenPastEnd {
@@ -140,6 +140,13 @@ pub fn plain_reason(error: &io::Error) -> String {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => "unknown error".into(),
     }
+}
+
+/// Writes one line to stderr; a closed or full stderr drops it (the exit
+/// status still tells), never panics and never stops the work.
+pub fn report(line: impl std::fmt::Display) {
+    use std::io::Write;
+    let _ = writeln!(io::stderr().lock(), "{line}");
 }
 
 /// Maps the end of a run to an exit status, printing the error if any.

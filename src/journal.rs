@@ -1,23 +1,27 @@
-//! The undo journal: a versioned, checksummed record of every changed region
-//! (offset, old bytes, new bytes) of each file, written and fsynced before
-//! the first byte changes. Encoding and decoding are pure; [`Writer`] does I/O.
+//! The undo journal: versioned blocks, each checksummed, of the regions
+//! (offset, old bytes, new bytes) of one file, each durable before its bytes
+//! are written. Encoding and decoding are pure; [`Appender`] does the I/O.
 //!
-//! Layout, integers little-endian:
-//! `MPATCHJ\n` `version:u32`, then entries: `F dev:u64 ino:u64 len:u64
-//! path_len:u32 path` starts a file, `R offset:u64 len:u32 old new` is a
-//! region of it; last `E entries:u64 crc32:u32`, the CRC-32 of every byte
-//! before it.
+//! Layout, integers little-endian: `MPATCHJ\n` `version:u32`, then blocks
+//! `B len:u32 !len:u32 crc32:u32 payload`, the payload one file record
+//! `F dev:u64 ino:u64 born:u64 path_len:u32 path` and its regions
+//! `R offset:u64 len:u32 old new`; last, when the run ended, a trailer
+//! `E blocks:u64 crc32:u32`, the CRC-32 of every byte before it. A journal
+//! without a trailer is that of a run stopped part-way: its last block may
+//! be torn (it was never acted on: a block is synced before its writes).
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
-use std::os::unix::ffi::OsStrExt;
+use std::io::{self, BufReader, Read, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::target::Identity;
 
 pub const MAGIC: &[u8; 8] = b"MPATCHJ\n";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
+const HEADER_LEN: u64 = 12;
+const BLOCK_HEAD: usize = 1 + 4 + 4 + 4;
 const TRAILER_LEN: usize = 1 + 8 + 4;
 
 pub fn encode_header(out: &mut Vec<u8>) {
@@ -29,7 +33,7 @@ pub fn encode_file(out: &mut Vec<u8>, identity: Identity, path: &[u8]) {
     out.push(b'F');
     out.extend_from_slice(&identity.dev.to_le_bytes());
     out.extend_from_slice(&identity.ino.to_le_bytes());
-    out.extend_from_slice(&identity.len.to_le_bytes());
+    out.extend_from_slice(&identity.born.to_le_bytes());
     out.extend_from_slice(&(path.len() as u32).to_le_bytes());
     out.extend_from_slice(path);
 }
@@ -43,17 +47,27 @@ pub fn encode_region(out: &mut Vec<u8>, offset: u64, old: &[u8], new: &[u8]) {
     out.extend_from_slice(new);
 }
 
-/// The trailer for a journal whose bytes so far hash to `crc` (the hash
-/// covers the trailer's own `E` and count too).
-pub fn encode_trailer(out: &mut Vec<u8>, entries: u64, hasher: &mut crc32fast::Hasher) {
+/// A block around `payload` (a file record and its regions).
+pub fn encode_block(out: &mut Vec<u8>, payload: &[u8]) {
+    let len = payload.len() as u32;
+    out.push(b'B');
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&(!len).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+}
+
+/// The trailer for a journal of `blocks` blocks whose bytes so far hash to
+/// `hasher` (the hash covers the trailer's own `E` and count too).
+pub fn encode_trailer(out: &mut Vec<u8>, blocks: u64, hasher: &mut crc32fast::Hasher) {
     let start = out.len();
     out.push(b'E');
-    out.extend_from_slice(&entries.to_le_bytes());
+    out.extend_from_slice(&blocks.to_le_bytes());
     hasher.update(&out[start..]);
     out.extend_from_slice(&hasher.clone().finalize().to_le_bytes());
 }
 
-/// One entry of a journal.
+/// One entry of a block's payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
     File {
@@ -67,9 +81,8 @@ pub enum Entry {
     },
 }
 
-/// Reads entries from the body of a journal, which holds `left` bytes
-/// before its trailer; a length running past them is corruption, never an
-/// allocation.
+/// Reads entries from `left` bytes of a payload; a length running past
+/// them is corruption, never an allocation.
 pub struct Entries<R> {
     input: R,
     left: u64,
@@ -86,12 +99,9 @@ impl<R: Read> Entries<R> {
             return Err("journal is corrupt (an entry runs past the end)".into());
         }
         let mut bytes = vec![0; n as usize];
-        self.input.read_exact(&mut bytes).map_err(|e| {
-            format!(
-                "cannot read the journal: {}",
-                crate::error::plain_reason(&e)
-            )
-        })?;
+        self.input
+            .read_exact(&mut bytes)
+            .map_err(|e| read_error(&e))?;
         self.left -= n;
         Ok(bytes)
     }
@@ -112,7 +122,7 @@ impl<R: Read> Entries<R> {
                 let identity = Identity {
                     dev: self.u64()?,
                     ino: self.u64()?,
-                    len: self.u64()?,
+                    born: self.u64()?,
                 };
                 let len = self.u32()?;
                 Ok(Entry::File {
@@ -187,24 +197,24 @@ impl<T: ReadAt + ?Sized> ReadAt for &T {
     }
 }
 
-/// A journal checked whole (header, checksum, trailer, every entry), with
-/// an index of its files; their regions are read again when asked for,
-/// never held in memory.
+/// A journal checked whole (header, every block's checksum, the trailer
+/// if any), with an index of its files; their regions are read again when
+/// asked for, never held in memory.
 pub struct Journal<F> {
     file: F,
     sections: Vec<Section>,
+    /// Whether the run that wrote it ended (the journal has its trailer).
+    pub complete: bool,
 }
 
-/// One file of a journal: its identity, its path, and where its regions lie.
+/// One file of a journal: its identity, its path, and the blocks that
+/// hold its regions (payload offset and length, after the file record).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
     pub identity: Identity,
     pub path: Vec<u8>,
-    start: u64,
-    len: u64,
+    blocks: Vec<(u64, u64)>,
 }
-
-const HEADER_LEN: u64 = 12;
 
 fn read_error(error: &io::Error) -> String {
     format!(
@@ -213,66 +223,116 @@ fn read_error(error: &io::Error) -> String {
     )
 }
 
+fn le32(bytes: &[u8]) -> u32 {
+    u32::from_le_bytes(bytes.try_into().unwrap_or_default())
+}
+
 impl<F: ReadAt> Journal<F> {
     /// Checks the journal in `file`, which is `len` bytes long.
     pub fn open(file: F, len: u64) -> Result<Journal<F>, String> {
-        let min = HEADER_LEN + TRAILER_LEN as u64;
         let mut header = [0u8; HEADER_LEN as usize];
-        if len < min || file.read_exact_at(&mut header, 0).is_err() || &header[..8] != MAGIC {
+        if len < HEADER_LEN || file.read_exact_at(&mut header, 0).is_err() || &header[..8] != MAGIC
+        {
             return Err("is not an mpatch journal".into());
         }
-        let version = u32::from_le_bytes(header[8..12].try_into().unwrap_or_default());
+        let version = le32(&header[8..12]);
         if version != VERSION {
             return Err(format!(
                 "journal version {version}; this mpatch reads version {VERSION}"
             ));
         }
         let mut hasher = crc32fast::Hasher::new();
-        let mut chunk = vec![0; 1 << 16];
-        let mut at = 0;
-        while at < len - 4 {
-            let n = chunk.len().min((len - 4 - at) as usize);
-            file.read_exact_at(&mut chunk[..n], at)
-                .map_err(|e| read_error(&e))?;
-            hasher.update(&chunk[..n]);
-            at += n as u64;
-        }
-        let mut tail = [0u8; TRAILER_LEN];
-        file.read_exact_at(&mut tail, len - TRAILER_LEN as u64)
-            .map_err(|e| read_error(&e))?;
-        if hasher.finalize().to_le_bytes() != tail[9..] {
-            return Err("journal is corrupt or incomplete (checksum mismatch)".into());
-        }
-        if tail[0] != b'E' {
-            return Err("journal is corrupt (no trailer)".into());
-        }
-        let entries = u64::from_le_bytes(tail[1..9].try_into().unwrap_or_default());
-        let body = len - HEADER_LEN - TRAILER_LEN as u64;
+        hasher.update(&header);
         let mut sections: Vec<Section> = Vec::new();
-        let mut reader = Entries::new(reader_at(&file, HEADER_LEN), body);
-        let mut count = 0u64;
-        while let Some(entry) = reader.next() {
-            let end = HEADER_LEN + body - reader.left;
-            match entry? {
-                Entry::File { identity, path } => sections.push(Section {
+        let mut at = HEADER_LEN;
+        let mut blocks = 0u64;
+        let mut payload = Vec::new();
+        let mut complete = false;
+        while at < len {
+            let mut head = [0u8; BLOCK_HEAD];
+            let left = len - at;
+            let tag = {
+                let mut tag = [0u8; 1];
+                file.read_exact_at(&mut tag, at)
+                    .map_err(|e| read_error(&e))?;
+                tag[0]
+            };
+            if tag == b'E' && left < TRAILER_LEN as u64 {
+                // A trailer cut short: the run ended as it was written.
+                break;
+            }
+            if tag == b'E' && left == TRAILER_LEN as u64 {
+                let mut tail = [0u8; TRAILER_LEN];
+                file.read_exact_at(&mut tail, at)
+                    .map_err(|e| read_error(&e))?;
+                hasher.update(&tail[..9]);
+                let count = u64::from_le_bytes(tail[1..9].try_into().unwrap_or_default());
+                if hasher.clone().finalize().to_le_bytes() != tail[9..] || count != blocks {
+                    return Err("journal is corrupt (its trailer does not match)".into());
+                }
+                complete = true;
+                break;
+            }
+            if tag != b'B' {
+                return Err(format!("journal is corrupt (unknown block tag {tag:#04x})"));
+            }
+            // A block cut short at the end is the one a stopped run was
+            // writing when it stopped; none of its bytes were written.
+            if left < BLOCK_HEAD as u64 {
+                break;
+            }
+            file.read_exact_at(&mut head, at)
+                .map_err(|e| read_error(&e))?;
+            let size = le32(&head[1..5]);
+            if le32(&head[5..9]) != !size {
+                return Err("journal is corrupt (a block's length is damaged)".into());
+            }
+            let body = at + BLOCK_HEAD as u64;
+            if len - body < size as u64 {
+                break;
+            }
+            payload.resize(size as usize, 0);
+            file.read_exact_at(&mut payload, body)
+                .map_err(|e| read_error(&e))?;
+            if crc32fast::hash(&payload).to_le_bytes() != head[9..13] {
+                if body + size as u64 == len {
+                    break;
+                }
+                return Err("journal is corrupt (checksum mismatch)".into());
+            }
+            hasher.update(&head);
+            hasher.update(&payload);
+            let mut entries = Entries::new(&payload[..], size as u64);
+            let Some(Ok(Entry::File { identity, path })) = entries.next() else {
+                return Err("journal is corrupt (a block without its file)".into());
+            };
+            let regions_at = body + (size as u64 - entries.left);
+            let regions_len = entries.left;
+            for entry in entries {
+                if let Entry::File { .. } = entry? {
+                    return Err("journal is corrupt (two files in one block)".into());
+                }
+            }
+            let part = (regions_at, regions_len);
+            match sections
+                .iter_mut()
+                .find(|s| s.identity == identity && s.path == path)
+            {
+                Some(section) => section.blocks.push(part),
+                None => sections.push(Section {
                     identity,
                     path,
-                    start: end,
-                    len: 0,
+                    blocks: vec![part],
                 }),
-                Entry::Region { .. } => match sections.last_mut() {
-                    Some(section) => section.len = end - section.start,
-                    None => return Err("journal is corrupt (a region before any file)".into()),
-                },
             }
-            count += 1;
+            blocks += 1;
+            at = body + size as u64;
         }
-        if count != entries {
-            return Err(format!(
-                "journal is corrupt ({count} entries, trailer says {entries})"
-            ));
-        }
-        Ok(Journal { file, sections })
+        Ok(Journal {
+            file,
+            sections,
+            complete,
+        })
     }
 
     pub fn sections(&self) -> &[Section] {
@@ -284,11 +344,13 @@ impl<F: ReadAt> Journal<F> {
     /// journal changed since.
     pub fn regions<'j>(
         &'j self,
-        section: &Section,
+        section: &'j Section,
     ) -> impl Iterator<Item = Result<Region, String>> + 'j {
-        Entries::new(reader_at(&self.file, section.start), section.len).map(|entry| match entry? {
-            Entry::Region { offset, old, new } => Ok(Region { offset, old, new }),
-            Entry::File { .. } => Err("journal changed while being read".into()),
+        section.blocks.iter().flat_map(move |&(start, len)| {
+            Entries::new(reader_at(&self.file, start), len).map(|entry| match entry? {
+                Entry::Region { offset, old, new } => Ok(Region { offset, old, new }),
+                Entry::File { .. } => Err("journal changed while being read".into()),
+            })
         })
     }
 }
@@ -319,97 +381,118 @@ impl<F: ReadAt> Read for At<'_, F> {
     }
 }
 
-/// Writes a journal file as it is built; nothing may change until
-/// [`Writer::finish`] has returned.
-pub struct Writer {
+/// The journal file of a run, shared by every thread that writes: each
+/// block is appended and synced before the bytes it records are written
+/// (one sync may cover the blocks of several threads).
+pub struct Appender {
     path: PathBuf,
-    out: BufWriter<File>,
+    state: Mutex<AppendState>,
+    /// The journal again, to sync without holding `state`.
+    sync_file: File,
+    /// Bytes of the journal known to be on the disk.
+    synced: Mutex<u64>,
+}
+
+struct AppendState {
+    file: File,
+    len: u64,
+    blocks: u64,
     hasher: crc32fast::Hasher,
     buffer: Vec<u8>,
-    entries: u64,
-    /// Bytes written so far.
-    len: u64,
 }
 
-/// A point of a journal being written, to go back to.
-pub struct Mark {
-    hasher: crc32fast::Hasher,
-    entries: u64,
-    len: u64,
+/// A lock whose holder panicked still guards whole data here.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-impl Writer {
+impl Appender {
     /// Creates `path`; an existing file is never overwritten, since it may
     /// be the only way back from an earlier patch.
-    pub fn create(path: &Path) -> io::Result<Writer> {
+    pub fn create(path: &Path) -> io::Result<Appender> {
         // Mode 0600: a journal holds the file's old bytes, which may be secret.
-        let file = OpenOptions::new()
+        let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
             .open(path)?;
-        let mut writer = Writer {
+        let mut header = Vec::new();
+        encode_header(&mut header);
+        let written = file.write_all(&header);
+        let mut hasher = crc32fast::Hasher::new();
+        hasher.update(&header);
+        let sync_file = file.try_clone()?;
+        let appender = Appender {
+            sync_file,
             path: path.to_path_buf(),
-            out: BufWriter::with_capacity(1 << 20, file),
-            hasher: crc32fast::Hasher::new(),
-            buffer: Vec::with_capacity(256),
-            entries: 0,
-            len: 0,
+            state: Mutex::new(AppendState {
+                file,
+                len: header.len() as u64,
+                blocks: 0,
+                hasher,
+                buffer: Vec::new(),
+            }),
+            synced: Mutex::new(0),
         };
-        encode_header(&mut writer.buffer);
-        writer.emit()?;
-        Ok(writer)
-    }
-
-    fn emit(&mut self) -> io::Result<()> {
-        self.hasher.update(&self.buffer);
-        self.out.write_all(&self.buffer)?;
-        self.len += self.buffer.len() as u64;
-        self.buffer.clear();
-        Ok(())
-    }
-
-    /// Where the journal is now, for [`Writer::rewind`].
-    pub fn mark(&self) -> Mark {
-        Mark {
-            hasher: self.hasher.clone(),
-            entries: self.entries,
-            len: self.len,
+        if let Err(error) = written {
+            appender.discard();
+            return Err(error);
         }
+        Ok(appender)
     }
 
-    /// Takes back every entry written since `mark` (a file that failed
-    /// while its regions were recorded, and so will not be written).
-    pub fn rewind(&mut self, mark: Mark) -> io::Result<()> {
-        self.out.flush()?;
-        let file = self.out.get_mut();
-        file.set_len(mark.len)?;
-        file.seek(SeekFrom::Start(mark.len))?;
-        self.hasher = mark.hasher;
-        self.entries = mark.entries;
-        self.len = mark.len;
+    /// Appends one block (a file record and regions, see [`encode_file`]
+    /// and [`encode_region`]) and returns once it is on the disk.
+    pub fn append(&self, payload: &[u8]) -> io::Result<()> {
+        let end = {
+            let mut state = lock(&self.state);
+            let state = &mut *state;
+            state.buffer.clear();
+            encode_block(&mut state.buffer, payload);
+            state.file.write_all_at(&state.buffer, state.len)?;
+            state.hasher.update(&state.buffer);
+            state.len += state.buffer.len() as u64;
+            state.blocks += 1;
+            if state.buffer.capacity() > 1 << 20 {
+                state.buffer = Vec::new();
+            }
+            state.len
+        };
+        let mut synced = lock(&self.synced);
+        if *synced < end {
+            // Whatever was appended before this sync starts is covered.
+            let upto = lock(&self.state).len;
+            self.sync_file.sync_data()?;
+            if *synced == 0 {
+                // The journal's name, too, must survive a crash.
+                sync_parent(&self.path)?;
+            }
+            *synced = upto;
+        }
         Ok(())
     }
 
-    pub fn file(&mut self, identity: Identity, path: &Path) -> io::Result<()> {
-        encode_file(&mut self.buffer, identity, path.as_os_str().as_bytes());
-        self.entries += 1;
-        self.emit()
+    /// Ends the journal: with its trailer, synced, if it holds a block;
+    /// removed if the run wrote nothing. Returns whether it was kept.
+    pub fn finish(self) -> io::Result<bool> {
+        let mut state = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
+        if state.blocks == 0 {
+            std::fs::remove_file(&self.path)?;
+            return Ok(false);
+        }
+        let mut tail = Vec::new();
+        encode_trailer(&mut tail, state.blocks, &mut state.hasher);
+        state.file.write_all_at(&tail, state.len)?;
+        state.file.sync_data()?;
+        sync_parent(&self.path)?;
+        Ok(true)
     }
 
-    pub fn region(&mut self, offset: u64, old: &[u8], new: &[u8]) -> io::Result<()> {
-        encode_region(&mut self.buffer, offset, old, new);
-        self.entries += 1;
-        self.emit()
-    }
-
-    /// Writes the trailer and makes the journal and its name durable.
-    pub fn finish(mut self) -> io::Result<()> {
-        encode_trailer(&mut self.buffer, self.entries, &mut self.hasher);
-        self.out.write_all(&self.buffer)?;
-        let file = self.out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        sync_parent(&self.path)
+    /// Removes a journal that recorded nothing that was written.
+    pub fn discard(self) {
+        if lock(&self.state).blocks == 0 {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -430,31 +513,41 @@ pub fn sync_parent(path: &Path) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    /// A journal of `entries` entries, written by `body` between the header
-    /// and the trailer.
-    fn journal_of(entries: u64, body: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
-        let mut out = Vec::new();
-        encode_header(&mut out);
-        body(&mut out);
-        let mut hasher = crc32fast::Hasher::new();
-        hasher.update(&out);
-        encode_trailer(&mut out, entries, &mut hasher);
-        out
-    }
-
     fn file(ino: u64) -> Identity {
         Identity {
             dev: 1,
             ino,
-            len: 3,
+            born: 77,
         }
     }
 
+    fn block(out: &mut Vec<u8>, ino: u64, path: &[u8], regions: &[(u64, &[u8], &[u8])]) {
+        let mut payload = Vec::new();
+        encode_file(&mut payload, file(ino), path);
+        for &(offset, old, new) in regions {
+            encode_region(&mut payload, offset, old, new);
+        }
+        encode_block(out, &payload);
+    }
+
+    /// A journal of the blocks `body` writes, with its trailer if `ended`.
+    fn journal_of(ended: bool, body: impl FnOnce(&mut Vec<u8>) -> u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode_header(&mut out);
+        let blocks = body(&mut out);
+        if ended {
+            let mut hasher = crc32fast::Hasher::new();
+            hasher.update(&out);
+            encode_trailer(&mut out, blocks, &mut hasher);
+        }
+        out
+    }
+
     fn sample() -> Vec<u8> {
-        journal_of(3, |out| {
-            encode_file(out, file(2), b"/tmp/a");
-            encode_region(out, 7, b"ERROR", b"FIXED");
-            encode_region(out, 1 << 40, b"\x00", b"\xff");
+        journal_of(true, |out| {
+            block(out, 2, b"/tmp/a", &[(7, b"ERROR", b"FIXED")]);
+            block(out, 2, b"/tmp/a", &[(1 << 40, b"\x00", b"\xff")]);
+            2
         })
     }
 
@@ -470,10 +563,22 @@ mod tests {
         }
     }
 
+    fn offsets(journal: &Journal<&[u8]>) -> Vec<(Vec<u8>, Vec<u64>)> {
+        journal
+            .sections()
+            .iter()
+            .map(|s| {
+                let offsets = journal.regions(s).map(|r| r.unwrap().offset).collect();
+                (s.path.clone(), offsets)
+            })
+            .collect()
+    }
+
     #[test]
     fn round_trip() {
         let bytes = sample();
         let journal = parse(&bytes).unwrap();
+        assert!(journal.complete);
         let [section] = journal.sections() else {
             panic!("one file expected");
         };
@@ -492,95 +597,124 @@ mod tests {
     }
 
     #[test]
-    fn sections_group_regions_by_file() {
-        let bytes = journal_of(6, |out| {
-            encode_file(out, file(1), b"/a");
-            encode_region(out, 1, b"x", b"y");
-            encode_region(out, 2, b"x", b"y");
-            encode_file(out, file(2), b"/b");
-            encode_file(out, file(3), b"/c");
-            encode_region(out, 3, b"p", b"q");
+    fn sections_group_blocks_by_file_in_order() {
+        let bytes = journal_of(true, |out| {
+            block(out, 1, b"/a", &[(1, b"x", b"y"), (2, b"x", b"y")]);
+            block(out, 3, b"/c", &[(3, b"p", b"q")]);
+            block(out, 1, b"/a", &[(9, b"x", b"y")]);
+            3
         });
         let journal = parse(&bytes).unwrap();
-        let sections: Vec<(&[u8], Vec<u64>)> = journal
-            .sections()
-            .iter()
-            .map(|s| {
-                let offsets = journal.regions(s).map(|r| r.unwrap().offset).collect();
-                (&s.path[..], offsets)
-            })
-            .collect();
         assert_eq!(
-            sections,
-            vec![
-                (&b"/a"[..], vec![1, 2]),
-                (&b"/b"[..], vec![]),
-                (&b"/c"[..], vec![3])
-            ]
+            offsets(&journal),
+            vec![(b"/a".to_vec(), vec![1, 2, 9]), (b"/c".to_vec(), vec![3])]
         );
     }
 
     #[test]
-    fn a_region_before_any_file_is_refused() {
-        let bytes = journal_of(1, |out| encode_region(out, 1, b"x", b"y"));
-        let error = parse(&bytes).err().unwrap();
-        assert!(error.contains("before any file"), "{error}");
-    }
-
-    #[test]
-    fn every_flipped_bit_is_caught() {
+    fn every_flipped_bit_of_an_ended_journal_is_caught() {
         let bytes = sample();
         for i in 0..bytes.len() {
-            let mut broken = bytes.clone();
-            broken[i] ^= 0x10;
-            assert!(parse(&broken).is_err(), "flip at {i} went unnoticed");
+            for bit in 0..8 {
+                let mut broken = bytes.clone();
+                broken[i] ^= 1 << bit;
+                assert!(
+                    parse(&broken).is_err(),
+                    "flip of bit {bit} at {i} went unnoticed"
+                );
+            }
         }
     }
 
     #[test]
-    fn truncated_journal_is_refused() {
+    fn a_cut_journal_is_refused_or_read_as_the_blocks_before_the_cut() {
+        // A run stopped part-way leaves whole blocks and perhaps a torn
+        // one, which was never acted on.
         let bytes = sample();
+        let first_block_end = {
+            let mut one = Vec::new();
+            encode_header(&mut one);
+            block(&mut one, 2, b"/tmp/a", &[(7, b"ERROR", b"FIXED")]);
+            one.len()
+        };
         for cut in 0..bytes.len() {
-            assert!(parse(&bytes[..cut]).is_err(), "cut at {cut} went unnoticed");
+            match parse(&bytes[..cut]) {
+                Err(_) => assert!(cut < HEADER_LEN as usize, "cut at {cut} refused"),
+                Ok(journal) => {
+                    assert!(!journal.complete, "cut at {cut} read as complete");
+                    let expected = match cut >= bytes.len() - TRAILER_LEN {
+                        true => vec![7, 1 << 40],
+                        false if cut >= first_block_end => vec![7],
+                        false => vec![],
+                    };
+                    let got: Vec<u64> =
+                        offsets(&journal).into_iter().flat_map(|(_, o)| o).collect();
+                    assert_eq!(got, expected, "cut at {cut}");
+                }
+            }
         }
+    }
+
+    #[test]
+    fn a_damaged_block_before_another_is_corruption() {
+        let mut bytes = journal_of(false, |out| {
+            block(out, 1, b"/a", &[(1, b"x", b"y")]);
+            block(out, 1, b"/a", &[(2, b"x", b"y")]);
+            2
+        });
+        let payload_byte = HEADER_LEN as usize + BLOCK_HEAD + 3;
+        bytes[payload_byte] ^= 1;
+        assert!(parse(&bytes).err().unwrap().contains("checksum"));
     }
 
     #[test]
     fn a_length_past_the_end_is_corruption_not_an_allocation() {
-        let bytes = journal_of(2, |out| {
-            encode_file(out, file(1), b"/a");
-            out.push(b'R');
-            out.extend_from_slice(&7u64.to_le_bytes());
-            out.extend_from_slice(&u32::MAX.to_le_bytes());
+        let mut payload = Vec::new();
+        encode_file(&mut payload, file(1), b"/a");
+        payload.push(b'R');
+        payload.extend_from_slice(&7u64.to_le_bytes());
+        payload.extend_from_slice(&u32::MAX.to_le_bytes());
+        let bytes = journal_of(true, |out| {
+            encode_block(out, &payload);
+            1
         });
         let error = parse(&bytes).err().unwrap();
         assert!(error.contains("runs past the end"), "{error}");
     }
 
     #[test]
-    fn a_rewound_section_leaves_no_trace() {
+    fn an_appender_keeps_only_what_it_was_given_and_ends_with_a_trailer() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let mut writer = Writer::create(&path).unwrap();
-        writer.file(file(1), Path::new("/a")).unwrap();
-        writer.region(1, b"x", b"y").unwrap();
-        let mark = writer.mark();
-        writer.file(file(2), Path::new("/b")).unwrap();
-        writer.region(2, b"p", b"q").unwrap();
-        writer.rewind(mark).unwrap();
-        writer.file(file(3), Path::new("/c")).unwrap();
-        writer.finish().unwrap();
+        let appender = Appender::create(&path).unwrap();
+        let mut payload = Vec::new();
+        encode_file(&mut payload, file(1), b"/a");
+        encode_region(&mut payload, 5, b"old", b"new");
+        appender.append(&payload).unwrap();
+        assert!(appender.finish().unwrap());
         let bytes = std::fs::read(&path).unwrap();
         let journal = parse(&bytes).unwrap();
-        let paths: Vec<&[u8]> = journal.sections().iter().map(|s| &s.path[..]).collect();
-        assert_eq!(paths, vec![&b"/a"[..], &b"/c"[..]]);
+        assert!(journal.complete);
+        assert_eq!(offsets(&journal), vec![(b"/a".to_vec(), vec![5])]);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn an_appender_given_nothing_leaves_no_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let appender = Appender::create(&path).unwrap();
+        assert!(!appender.finish().unwrap());
+        assert!(!path.exists());
     }
 
     #[test]
     fn other_versions_are_refused() {
         let mut bytes = sample();
-        bytes[8] = 2;
+        bytes[8] = 1;
         let error = parse(&bytes).err().unwrap();
-        assert!(error.contains("version 2"), "{error}");
+        assert!(error.contains("version 1"), "{error}");
     }
 }

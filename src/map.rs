@@ -12,7 +12,7 @@ use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use memmap2::{Mmap, MmapMut, MmapOptions};
+use memmap2::{Mmap, MmapOptions};
 
 /// A read-only, shared view of a file's first `len` bytes: what every scan
 /// reads. A fault on it (the file cut short, a page that cannot be read)
@@ -140,82 +140,6 @@ impl Mapping {
 }
 
 impl Drop for Mapping {
-    fn drop(&mut self) {
-        if let Some(slot) = self.slot {
-            unregister(slot);
-        }
-    }
-}
-
-/// A private copy-on-write mapping of a file: writes land in anonymous
-/// pages of this process, never in the file. The dry run's byte sink. It
-/// hands out no slices, so nothing can observe its pages being given back.
-pub struct PrivateCopy {
-    map: Option<MmapMut>,
-    slot: Option<usize>,
-}
-
-impl PrivateCopy {
-    pub fn new(file: &File, len: u64) -> io::Result<PrivateCopy> {
-        let len = usize::try_from(len)
-            .map_err(|_| io::Error::new(io::ErrorKind::FileTooLarge, "too large to map"))?;
-        install_sigbus_handler();
-        if len == 0 {
-            return Ok(PrivateCopy {
-                map: None,
-                slot: None,
-            });
-        }
-        // SAFETY: the copy's bytes are only written through `write`, never
-        // read back into Rust values, so a change of the file under it
-        // cannot be observed; a shrink is caught by the guard. A private
-        // copy of a file larger than memory would be refused by the
-        // overcommit check; its pages are given back as the pass goes, so
-        // it reserves no swap.
-        let map = unsafe {
-            MmapOptions::new()
-                .len(len)
-                .no_reserve_swap()
-                .map_copy(file)?
-        };
-        let slot = register(map.as_ptr() as usize, len)?;
-        Ok(PrivateCopy {
-            map: Some(map),
-            slot: Some(slot),
-        })
-    }
-
-    /// Writes `bytes` at `offset` of the private copy.
-    pub fn write(&mut self, offset: usize, bytes: &[u8]) {
-        if let Some(map) = &mut self.map {
-            map[offset..offset + bytes.len()].copy_from_slice(bytes);
-        }
-    }
-
-    pub fn faulted(&self) -> bool {
-        self.slot
-            .is_some_and(|slot| GUARD[slot].faulted.load(Ordering::SeqCst))
-    }
-
-    /// Gives back the private pages of `range`: they read as the file's
-    /// bytes again. `&mut self`, so no borrow of them can be alive.
-    pub fn release(&mut self, range: Range<usize>) {
-        if let Some(map) = &mut self.map {
-            let (first, len) = whole_pages(map.len(), range, false);
-            // SAFETY: whole pages inside our live private mapping, which
-            // nothing borrows (we hold it mutably and hand out no slices).
-            unsafe {
-                libc::madvise(
-                    map.as_mut_ptr().wrapping_add(first) as *mut libc::c_void,
-                    len,
-                    libc::MADV_DONTNEED,
-                );
-            }
-        }
-    }
-}
-
-impl Drop for PrivateCopy {
     fn drop(&mut self) {
         if let Some(slot) = self.slot {
             unregister(slot);

@@ -43,6 +43,9 @@ pub struct Matcher {
     /// The longest pattern of zeros (length, number): what matches, again
     /// and again, inside a hole.
     zero_match: Option<(usize, usize)>,
+    /// How many bytes before a search's start the search may read (a
+    /// regex's `\b` or `^` looks at the byte, or UTF-8 character, before).
+    look_behind: usize,
 }
 
 enum Engine {
@@ -116,6 +119,7 @@ impl Matcher {
             reach: max_len - 1,
             splittable,
             zero_match,
+            look_behind: 0,
         })
     }
 
@@ -148,11 +152,23 @@ impl Matcher {
             reach: usize::MAX,
             splittable: false,
             zero_match: None,
+            // A Unicode `\b` decodes the character before: up to 4 bytes.
+            look_behind: if hir.properties().look_set().is_empty() {
+                0
+            } else {
+                4
+            },
         })
     }
 
     pub fn patterns(&self) -> &[Vec<u8>] {
         &self.patterns
+    }
+
+    /// How many bytes before a search's start position the search reads:
+    /// a writer stays this far behind the scan.
+    pub fn look_behind(&self) -> usize {
+        self.look_behind
     }
 
     /// The longest a match can be (`usize::MAX`: unbounded).

@@ -239,6 +239,9 @@ pub fn summary(
     object.insert("matches".into(), json!(tally.matches));
     object.insert("bytes_scanned".into(), json!(tally.scanned));
     object.insert("elapsed_ms".into(), json!(elapsed_ms as u64));
+    if tally.appended > 0 {
+        object.insert("appended".into(), json!(tally.appended));
+    }
     let counts = patterns
         .iter()
         .zip(&tally.per_pattern)

@@ -100,6 +100,9 @@ pub struct Tally {
     pub scanned: u64,
     /// Matches of each pattern, by pattern number.
     pub per_pattern: Vec<u64>,
+    /// Bytes appended to the file while the pass ran (a live log), which
+    /// it did not search.
+    pub appended: u64,
 }
 
 /// Runs `plan` over `view` of `target`, writing each selected match's
@@ -215,6 +218,7 @@ fn split(
         matches,
         scanned: (end - start) as u64,
         per_pattern: vec![matches],
+        appended: 0,
     })
 }
 
@@ -224,9 +228,21 @@ fn split(
 /// been shown, so a window is always read as the file was before the run.
 struct Pending {
     to_show: VecDeque<Match>,
-    to_write: VecDeque<Match>,
+    to_write: VecDeque<Edit>,
     context: usize,
     len: usize,
+    /// How far before a search's start the matcher reads: a match is
+    /// written only once the scan is this far past its end, so no search
+    /// reads a byte this run has written.
+    margin: usize,
+}
+
+/// A selected match and, where the replacement depends on the bytes
+/// around it (a regex expansion), the replacement worked out when it was
+/// found, on the bytes as they were.
+struct Edit {
+    found: Match,
+    expanded: Option<Vec<u8>>,
 }
 
 impl Pending {
@@ -235,11 +251,14 @@ impl Pending {
             ..found.end.saturating_add(self.context).min(self.len)
     }
 
-    /// Whether `found` may be written: no window still to be shown holds it.
-    fn writable(&self, found: Match) -> bool {
-        self.to_show
-            .front()
-            .is_none_or(|&shown| self.window(shown).start >= found.end)
+    /// Whether `found` may be written: no window still to be shown holds
+    /// it, and the scan, now at `frontier`, reads no byte of it again.
+    fn writable(&self, found: Match, frontier: usize) -> bool {
+        found.end.saturating_add(self.margin) <= frontier
+            && self
+                .to_show
+                .front()
+                .is_none_or(|&shown| self.window(shown).start >= found.end)
     }
 
     /// The first byte still needed: by a window to show, a write (and the
@@ -249,7 +268,7 @@ impl Pending {
         let written = self
             .to_write
             .front()
-            .map(|p| p.start.saturating_sub(BEHIND));
+            .map(|p| p.found.start.saturating_sub(BEHIND));
         let scanned = frontier.saturating_sub(BEHIND + self.context);
         [shown, written, Some(scanned)]
             .into_iter()
@@ -264,15 +283,18 @@ impl Pending {
         &self,
         window: Range<usize>,
         out: &mut [u8],
-        mut replace: impl FnMut(Match, &mut Vec<u8>),
+        mut replace: impl FnMut(&Edit, &mut Vec<u8>),
     ) {
         let mut with = Vec::new();
-        let first = self.to_write.partition_point(|p| p.end <= window.start);
-        for &p in self.to_write.range(first..) {
+        let first = self
+            .to_write
+            .partition_point(|p| p.found.end <= window.start);
+        for edit in self.to_write.range(first..) {
+            let p = edit.found;
             if p.start >= window.end {
                 break;
             }
-            replace(p, &mut with);
+            replace(edit, &mut with);
             let from = p.start.max(window.start);
             let to = p.end.min(window.end).min(p.start + with.len());
             if to > from {
@@ -292,9 +314,26 @@ struct Replaces<'a> {
 }
 
 impl Replaces<'_> {
-    fn bytes<'s>(&'s self, found: Match, scratch: &'s mut Vec<u8>) -> &'s [u8] {
-        self.matcher
-            .replacement(self.replacement, self.view.bytes(), found, scratch)
+    /// The edit of `found`, found just now: a regex expansion is worked
+    /// out at once, while every byte it may look at is as it was.
+    fn edit(&self, found: Match) -> Edit {
+        let expanded = matches!(self.replacement, Replacement::Expand(_)).then(|| {
+            let mut scratch = Vec::new();
+            self.matcher
+                .replacement(self.replacement, self.view.bytes(), found, &mut scratch);
+            scratch
+        });
+        Edit { found, expanded }
+    }
+
+    fn bytes<'s>(&'s self, edit: &'s Edit, scratch: &'s mut Vec<u8>) -> &'s [u8] {
+        match &edit.expanded {
+            Some(bytes) => bytes,
+            None => {
+                self.matcher
+                    .replacement(self.replacement, self.view.bytes(), edit.found, scratch)
+            }
+        }
     }
 
     /// Writes `found`'s replacement, checked to be as long as the match (a
@@ -303,11 +342,12 @@ impl Replaces<'_> {
     fn write(
         &self,
         writer: &mut Writer,
-        found: Match,
+        edit: &Edit,
         scratch: &mut Vec<u8>,
         target: &Target,
     ) -> Result<(), Error> {
-        let new = self.bytes(found, scratch);
+        let found = edit.found;
+        let new = self.bytes(edit, scratch);
         if new.len() != found.len() {
             return Err(target.problem(format!(
                 "the replacement at offset {} is {} bytes but the match is {} bytes",
@@ -336,6 +376,7 @@ fn walk(
         to_write: VecDeque::new(),
         context: if shows { plan.context } else { 0 },
         len: view.bytes().len(),
+        margin: matcher.look_behind(),
     };
     let mut writer = bytes.map(|bytes| bytes.writer());
     let writes = plan.replacement.filter(|_| writer.is_some());
@@ -394,13 +435,8 @@ fn walk(
                 if shows {
                     pending.to_show.push_back(found);
                 }
-                match (replaces, writer.as_mut()) {
-                    // Nothing is shown: a match is written as it is found.
-                    (Some(replaces), Some(writer)) if !shows => {
-                        replaces.write(writer, found, &mut with, target)?
-                    }
-                    (Some(_), _) => pending.to_write.push_back(found),
-                    _ => {}
+                if let Some(replaces) = replaces {
+                    pending.to_write.push_back(replaces.edit(found));
                 }
                 if stop_after == Some(tally.matches) {
                     tally.scanned = (found.end - start) as u64;
@@ -423,9 +459,9 @@ fn walk(
             let shown_after = replaces.map(|replaces| {
                 after.clear();
                 after.extend_from_slice(&before);
-                pending.apply(window.clone(), &mut after, |p, out| {
+                pending.apply(window.clone(), &mut after, |edit, out| {
                     let mut scratch = Vec::new();
-                    let with = replaces.bytes(p, &mut scratch);
+                    let with = replaces.bytes(edit, &mut scratch);
                     out.clear();
                     out.extend_from_slice(with);
                 });
@@ -447,12 +483,12 @@ fn walk(
             }
         }
         if let Some(writer) = writer.as_mut() {
-            while let Some(&found) = pending.to_write.front() {
-                if !pending.writable(found) {
+            while let Some(edit) = pending.to_write.front() {
+                if !pending.writable(edit.found, frontier) {
                     break;
                 }
                 if let Some(replaces) = replaces {
-                    replaces.write(writer, found, &mut with, target)?;
+                    replaces.write(writer, edit, &mut with, target)?;
                 }
                 pending.to_write.pop_front();
             }
@@ -468,9 +504,6 @@ fn walk(
         let needed = pending.needed_from(frontier);
         if needed >= released + SEGMENT {
             view.release(released..needed);
-            if let Some(writer) = writer.as_mut() {
-                writer.release(released..needed);
-            }
             released = needed;
         }
     }
@@ -501,9 +534,16 @@ mod tests {
     fn pending(to_write: &[usize], context: usize, len: usize) -> Pending {
         Pending {
             to_show: VecDeque::new(),
-            to_write: to_write.iter().map(|&s| at(s)).collect(),
+            to_write: to_write
+                .iter()
+                .map(|&s| Edit {
+                    found: at(s),
+                    expanded: None,
+                })
+                .collect(),
             context,
             len,
+            margin: 0,
         }
     }
 
@@ -513,7 +553,7 @@ mod tests {
         // side, holds the second match too.
         let file = b"xxERRORERRORyy";
         let p = pending(&[2, 7], 5, file.len());
-        let fixed = |_: Match, out: &mut Vec<u8>| {
+        let fixed = |_: &Edit, out: &mut Vec<u8>| {
             out.clear();
             out.extend_from_slice(b"FIXED");
         };
@@ -533,8 +573,13 @@ mod tests {
         let mut p = pending(&[10, 20], 6, 100);
         p.to_show.push_back(at(20));
         // The window of 20 starts at 14, before 10's end (15): 10 waits.
-        assert!(!p.writable(at(10)));
+        assert!(!p.writable(at(10), usize::MAX));
         p.to_show.clear();
-        assert!(p.writable(at(10)));
+        assert!(p.writable(at(10), usize::MAX));
+        // A match is written only once the scan is the matcher's
+        // look-behind past its end.
+        p.margin = 4;
+        assert!(!p.writable(at(10), 18));
+        assert!(p.writable(at(10), 19));
     }
 }

@@ -22,12 +22,37 @@ pub enum Access {
     Write,
 }
 
-/// A file's identity: the same device, inode and size.
+/// A file's identity: the same device, inode and birth time (statx), not
+/// its size: a log that grew since is the same file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Identity {
     pub dev: u64,
     pub ino: u64,
-    pub len: u64,
+    /// Nanoseconds since the epoch; 0 where the file system keeps none.
+    pub born: u64,
+}
+
+impl Identity {
+    /// Whether `self` (as recorded) and `now` are one file: a recorded or
+    /// current birth time of 0 (not kept) compares device and inode only.
+    pub fn same_file(&self, now: &Identity) -> bool {
+        self.dev == now.dev
+            && self.ino == now.ino
+            && (self.born == 0 || now.born == 0 || self.born == now.born)
+    }
+
+    fn of(meta: &std::fs::Metadata) -> Identity {
+        let born = meta
+            .created()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as u64);
+        Identity {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            born,
+        }
+    }
 }
 
 /// An open file that a command may map.
@@ -37,6 +62,8 @@ pub struct Target {
     pub path: PathBuf,
     pub file: File,
     pub identity: Identity,
+    /// The size when opened: the bytes a run searches and patches.
+    pub len: u64,
     pub is_device: bool,
     /// Whether the file has holes: a write into one needs new blocks,
     /// which are provided for before the first byte of a run changes.
@@ -108,18 +135,15 @@ impl Target {
             name,
             path,
             file,
-            identity: Identity {
-                dev: meta.dev(),
-                ino: meta.ino(),
-                len,
-            },
+            identity: Identity::of(&meta),
+            len,
             is_device: kind.is_block_device(),
             has_holes: !kind.is_block_device() && meta.blocks().saturating_mul(512) < len,
         })
     }
 
     pub fn len(&self) -> u64 {
-        self.identity.len
+        self.len
     }
 
     /// The holes of this file, for a walk that skips them.
@@ -177,14 +201,21 @@ impl Target {
         map::end_of(&self.file).map_err(|e| Error::io(&self.name, e))
     }
 
-    /// Fails if the file is no longer the size it was opened at.
-    pub fn check_unchanged(&self) -> Result<(), Error> {
-        if !self.is_device && self.current_len()? != self.len() {
+    /// Fails if the file is now shorter than when it was opened; returns
+    /// how many bytes were appended since (a live log), which no pass
+    /// searches.
+    pub fn check_unchanged(&self) -> Result<u64, Error> {
+        if self.is_device {
+            return Ok(0);
+        }
+        let now = self.current_len()?;
+        if now < self.len() {
             return Err(Error::Resized {
                 path: self.name.clone(),
+                now,
             });
         }
-        Ok(())
+        Ok(now - self.len())
     }
 
     /// The error for a page of this file that faulted under its mapping:
@@ -192,7 +223,7 @@ impl Target {
     pub fn fault(&self) -> Error {
         match self.check_unchanged() {
             Err(error) => error,
-            Ok(()) => Error::Unreadable {
+            Ok(_) => Error::Unreadable {
                 path: self.name.clone(),
             },
         }

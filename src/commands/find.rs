@@ -132,7 +132,8 @@ impl Search<'_> {
                     &progress,
                 )?;
                 drop(progress);
-                target.check_unchanged()?;
+                let mut tally = tally;
+                tally.appended = target.check_unchanged()?;
                 (path, tally)
             }
         };

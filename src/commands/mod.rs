@@ -15,13 +15,11 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
+use crate::bytesink::Journalled;
 use crate::cli::{SelectArgs, WriteArgs};
 use crate::error::{Error, plain_reason};
 use crate::journal;
-use crate::map::Mapping;
-use crate::matcher::{Matcher, Replacement};
 use crate::offset::{self, RangeSpec};
-use crate::pass::{Hit, Sink};
 use crate::pattern::{self, Syntax};
 use crate::target::{Access, Target};
 
@@ -95,24 +93,20 @@ pub fn wants_sync(write: &WriteArgs) -> bool {
     !write.dry_run && !write.no_sync
 }
 
-/// Builds the undo journal of a write command, naming the journal in every
-/// error. A journal that cannot be finished, or that records no change, is
-/// removed: nothing has been written yet.
+/// The undo journal of a write command, naming the journal in every
+/// error. Blocks are appended as the byte sinks write (see
+/// [`crate::bytesink::Journalled`]); a journal that records nothing is
+/// removed when the run ends.
 pub struct Recorder {
-    writer: journal::Writer,
+    appender: journal::Appender,
     name: String,
-    regions: u64,
 }
 
 impl Recorder {
     pub fn create(path: &Path) -> Result<Recorder, Error> {
         let name = path.display().to_string();
-        match journal::Writer::create(path) {
-            Ok(writer) => Ok(Recorder {
-                writer,
-                name,
-                regions: 0,
-            }),
+        match journal::Appender::create(path) {
+            Ok(appender) => Ok(Recorder { appender, name }),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Journal {
                 path: name,
                 reason: "already exists; a journal is never overwritten".into(),
@@ -121,58 +115,30 @@ impl Recorder {
         }
     }
 
-    fn fail(&self, error: std::io::Error) -> Error {
-        journal_error(self.name.clone(), &error)
-    }
-
-    /// Starts the section of `target`, recorded by its absolute path.
-    pub fn file(&mut self, target: &Target) -> Result<(), Error> {
+    /// Where the blocks of `target` go: its section, by its absolute path.
+    pub fn section(&self, target: &Target) -> Result<Journalled<'_>, Error> {
         let absolute =
             std::fs::canonicalize(&target.path).map_err(|e| Error::io(&target.name, e))?;
-        self.writer
-            .file(target.identity, &absolute)
-            .map_err(|e| self.fail(e))
+        Ok(Journalled::new(
+            &self.appender,
+            &self.name,
+            target.identity,
+            absolute.as_os_str().as_bytes(),
+        ))
     }
 
-    /// Where the journal is now: a file's section starts here.
-    pub fn mark(&self) -> (journal::Mark, u64) {
-        (self.writer.mark(), self.regions)
+    pub fn path(&self) -> &Path {
+        self.appender.path()
     }
 
-    /// Takes back what was recorded since `mark`.
-    pub fn rewind(&mut self, (mark, regions): (journal::Mark, u64)) -> Result<(), Error> {
-        self.regions = regions;
-        self.writer.rewind(mark).map_err(|e| self.fail(e))
-    }
-
-    /// Removes the journal of a run that writes nothing.
-    pub fn discard(self) {
-        let _ = std::fs::remove_file(self.writer.path());
-    }
-
-    pub fn region(&mut self, offset: u64, old: &[u8], new: &[u8]) -> Result<(), Error> {
-        self.regions += 1;
-        self.writer
-            .region(offset, old, new)
-            .map_err(|e| self.fail(e))
-    }
-
-    /// Makes the journal durable, or removes it if `recorded` failed or
-    /// it records no change.
-    pub fn finish<T>(self, recorded: Result<T, Error>) -> Result<T, Error> {
-        let path = self.writer.path().to_path_buf();
+    /// Ends the journal: its trailer, synced, or, if nothing was written,
+    /// no journal at all.
+    pub fn finish(self) -> Result<(), Error> {
         let name = self.name.clone();
-        let keep = self.regions > 0;
-        let result = recorded.and_then(|value| {
-            if keep {
-                self.writer.finish().map_err(|e| journal_error(name, &e))?;
-            }
-            Ok(value)
-        });
-        if result.is_err() || !keep {
-            let _ = std::fs::remove_file(&path);
-        }
-        result
+        self.appender
+            .finish()
+            .map(|_| ())
+            .map_err(|e| journal_error(name, &e))
     }
 }
 
@@ -180,32 +146,5 @@ fn journal_error(path: String, error: &std::io::Error) -> Error {
     Error::Journal {
         path,
         reason: plain_reason(error),
-    }
-}
-
-/// The sink of the pass that records the journal: every selected match's
-/// old bytes and its replacement.
-pub struct Record<'a> {
-    pub recorder: &'a mut Recorder,
-    pub matcher: &'a Matcher,
-    pub replacement: &'a Replacement,
-    pub view: &'a Mapping,
-    pub with: Vec<u8>,
-}
-
-impl Sink for Record<'_> {
-    fn wants_hits(&self) -> bool {
-        true
-    }
-
-    fn hit(&mut self, hit: &Hit) -> Result<bool, Error> {
-        let new = self.matcher.replacement(
-            self.replacement,
-            self.view.bytes(),
-            hit.found(),
-            &mut self.with,
-        );
-        self.recorder.region(hit.offset as u64, hit.old(), new)?;
-        Ok(true)
     }
 }

@@ -57,6 +57,7 @@ fn peek_file(
             .map_err(|e| match e.kind() {
                 std::io::ErrorKind::UnexpectedEof => Error::Resized {
                     path: target.name.clone(),
+                    now: target.current_len().unwrap_or(0),
                 },
                 _ => Error::io(&target.name, e),
             })?;

@@ -52,22 +52,20 @@ pub fn run(args: &PokeArgs) -> Result<Outcome, Error> {
     if !args.write.dry_run {
         target.reserve(at, bytes.len() as u64)?;
     }
-    if let Some(path) = args.write.journal.as_ref().filter(|_| !args.write.dry_run) {
-        let mut recorder = Recorder::create(path)?;
-        let recorded = recorder
-            .file(&target)
-            .and_then(|()| recorder.region(at, &current[..bytes.len()], &bytes));
-        recorder.finish(recorded)?;
-    }
-    let view = target.map()?;
-    let mut sink = match args.write.dry_run {
-        true => ByteSink::private_copy(&target)?,
-        false => ByteSink::file(&target, &view),
+    let recorder = match args.write.dry_run {
+        true => None,
+        false => args
+            .write
+            .journal
+            .as_deref()
+            .map(Recorder::create)
+            .transpose()?,
     };
-    let mut writer = sink.writer();
-    writer.put(at as usize, &bytes)?;
-    writer.flush()?;
-    sink.finish(wants_sync(&args.write))?;
+    let written = write(&target, recorder.as_ref(), at, &bytes, args);
+    if let Some(recorder) = recorder {
+        recorder.finish()?;
+    }
+    written?;
     let mut out = Output::stdout();
     if !args.quiet {
         let verb = if args.write.dry_run {
@@ -82,4 +80,24 @@ pub fn run(args: &PokeArgs) -> Result<Outcome, Error> {
         ));
     }
     out.finish(Outcome::Done)
+}
+
+/// Writes BYTES at `at` through the run's byte sink (journalled first).
+fn write(
+    target: &crate::target::Target,
+    recorder: Option<&Recorder>,
+    at: u64,
+    bytes: &[u8],
+    args: &PokeArgs,
+) -> Result<(), Error> {
+    let mut sink = match (args.write.dry_run, recorder) {
+        (true, _) => ByteSink::dry_run(target),
+        (false, None) => ByteSink::file(target, None),
+        (false, Some(recorder)) => ByteSink::file(target, Some(recorder.section(target)?)),
+    };
+    let mut writer = sink.writer();
+    writer.put(at as usize, bytes)?;
+    writer.flush()?;
+    drop(writer);
+    sink.finish(wants_sync(&args.write)).map(|_| ())
 }

@@ -22,7 +22,7 @@ use crate::progress::Progress;
 use crate::target::{Access, Identity, Target};
 
 use super::files::{self, Files, Totals, Workers};
-use super::{Record, Recorder, Selection, open_all, patterns, wants_sync};
+use super::{Recorder, Selection, open_all, patterns, wants_sync};
 
 pub fn run(args: &ReplaceArgs) -> Result<Outcome, Error> {
     let started = Instant::now();
@@ -77,6 +77,7 @@ struct Checked {
     seq: u64,
     path: PathBuf,
     identity: Identity,
+    len: u64,
     modified: Option<SystemTime>,
     matches: u64,
 }
@@ -114,8 +115,8 @@ impl Job<'_> {
         // here; a regex replacement's every expansion must be as long as
         // its match.
         let guarded = args.expect.is_some() || args.expect_total.is_some();
+        let mut counts = Vec::with_capacity(targets.len());
         if guarded || self.check_lengths || targets.iter().any(|target| self.reserves(target)) {
-            let mut counts = Vec::with_capacity(targets.len());
             for target in &targets {
                 counts.push((target.path.as_path(), self.check(target)?));
             }
@@ -123,25 +124,42 @@ impl Job<'_> {
                 return Ok(Outcome::NothingDone);
             }
         }
-        if let Some(path) = args.write.journal.as_ref().filter(|_| !args.write.dry_run) {
-            self.record_journal(path, &targets)?;
-        }
+        let recorder = self.recorder()?;
         let mut out = Output::stdout();
         let mut total = 0;
-        for target in &targets {
-            match self.patch(target, &mut out) {
+        for (i, target) in targets.iter().enumerate() {
+            let counted = counts.get(i).map(|&(_, n)| n);
+            match self.patch(target, &mut out, recorder.as_ref(), counted) {
                 Ok(tally) => total += tally.matches,
                 Err(error) => {
                     out.flush();
+                    // What was written is in the journal, which ends here.
+                    if let Some(recorder) = recorder {
+                        recorder.finish()?;
+                    }
                     return Err(error);
                 }
             }
+        }
+        if let Some(recorder) = recorder {
+            recorder.finish()?;
         }
         out.finish(if total > 0 {
             Outcome::Done
         } else {
             Outcome::NothingDone
         })
+    }
+
+    /// The run's journal, if one is asked for (never for a dry run).
+    fn recorder(&self) -> Result<Option<Recorder>, Error> {
+        let write = &self.args.write;
+        write
+            .journal
+            .as_ref()
+            .filter(|_| !write.dry_run)
+            .map(|path| Recorder::create(path))
+            .transpose()
     }
 
     /// A walk or a list: each file is checked, locked and patched on its
@@ -154,48 +172,44 @@ impl Job<'_> {
         let mut out = Output::stdout();
         let seen = Mutex::new(HashSet::new());
         let guarded = args.expect.is_some() || args.expect_total.is_some();
-        let journal = args.write.journal.as_ref().filter(|_| !args.write.dry_run);
-        let (searched, written) = if guarded || journal.is_some() {
-            let recorder = journal.map(|path| Recorder::create(path)).transpose()?;
-            if let Some(journal) = journal
-                && let Ok(meta) = std::fs::metadata(journal)
-            {
-                // The journal holds the old bytes: a walk that meets it
-                // passes it over, as if already taken.
-                lock(&seen).insert((meta.dev(), meta.ino()));
-            }
-            let recorder = recorder.map(Mutex::new);
-            let counted = self
-                .check_each(&mut out, files, workers, &seen, recorder.as_ref())
-                .map(|(searched, checked)| {
-                    let refused = self.refusal(&searched, &checked);
-                    (searched, checked, refused)
-                });
-            let recorder = recorder.map(|r| r.into_inner().unwrap_or_else(|e| e.into_inner()));
-            match counted {
-                Ok((searched, checked, None)) => {
-                    if let Some(recorder) = recorder {
-                        recorder.finish(Ok(()))?;
-                    }
-                    (searched, self.write_checked(&mut out, checked, workers)?)
-                }
-                refused => {
-                    if let Some(recorder) = recorder {
-                        recorder.discard();
-                    }
-                    let (_, _, outcome) = refused?;
-                    return out.finish(outcome.unwrap_or(Outcome::NothingDone));
-                }
-            }
+        let recorder = self.recorder()?;
+        if let Some(recorder) = &recorder
+            && let Ok(meta) = std::fs::metadata(recorder.path())
+        {
+            // The journal holds the old bytes: a walk that meets it
+            // passes it over, as if already taken.
+            lock(&seen).insert((meta.dev(), meta.ino()));
+        }
+        let journal = recorder.as_ref();
+        let ran = if guarded {
+            self.check_each(&mut out, files, workers, &seen)
+                .and_then(
+                    |(searched, checked)| match self.refusal(&searched, &checked) {
+                        Some(outcome) => Ok(Err(outcome)),
+                        None => self
+                            .write_checked(&mut out, checked, workers, journal)
+                            .map(|written| Ok((searched, written))),
+                    },
+                )
         } else {
-            let patched = self.patch_each(&mut out, files, workers, &seen)?;
-            (
-                patched,
-                Totals {
-                    failed: 0,
-                    ..patched
-                },
-            )
+            self.patch_each(&mut out, files, workers, &seen, journal)
+                .map(|patched| {
+                    Ok((
+                        patched,
+                        Totals {
+                            failed: 0,
+                            ..patched
+                        },
+                    ))
+                })
+        };
+        // The journal holds what was written, whatever happened since.
+        if let Some(recorder) = recorder {
+            recorder.finish()?;
+        }
+        let (searched, written) = match ran? {
+            Ok(totals) => totals,
+            Err(outcome) => return out.finish(outcome),
         };
         let failed = searched.failed + written.failed;
         if !args.report.quiet {
@@ -229,6 +243,7 @@ impl Job<'_> {
         files: Files,
         workers: Workers,
         seen: &Mutex<HashSet<(u64, u64)>>,
+        journal: Option<&Recorder>,
     ) -> Result<Totals, Error> {
         let write = &self.args.write;
         files::each(out, files.paths(), workers, |_, path, out| {
@@ -246,21 +261,19 @@ impl Job<'_> {
             if !write.dry_run {
                 target.lock(write.lock_timeout)?;
             }
-            self.patch_locked(&target, out)
+            self.patch_locked(&target, out, journal, None)
                 .map(|tally| Some(tally.matches))
         })
     }
 
-    /// The check phase of a walk or list: counts every file and records the
-    /// regions of each in the journal, writing none; returns the files with
-    /// a match.
+    /// The check phase of a walk or list: counts every file, writing none;
+    /// returns the files with a match.
     fn check_each(
         &self,
         out: &mut Output,
         files: Files,
         workers: Workers,
         seen: &Mutex<HashSet<(u64, u64)>>,
-        recorder: Option<&Mutex<Recorder>>,
     ) -> Result<(Totals, Vec<Checked>), Error> {
         let checked = Mutex::new(Vec::new());
         let searched = files::each(out, files.paths(), workers, |seq, path, _| {
@@ -274,18 +287,11 @@ impl Job<'_> {
             if let Some(error) = cannot_write {
                 return Err(error);
             }
-            if let Some(recorder) = recorder {
-                let mut recorder = lock(recorder);
-                let mark = recorder.mark();
-                if let Err(error) = self.record(&mut recorder, &target) {
-                    recorder.rewind(mark)?;
-                    return Err(error);
-                }
-            }
             lock(&checked).push(Checked {
                 seq,
                 path,
                 identity: target.identity,
+                len: target.len(),
                 modified: modified(&target),
                 matches,
             });
@@ -303,13 +309,17 @@ impl Job<'_> {
         out: &mut Output,
         checked: Vec<Checked>,
         workers: Workers,
+        journal: Option<&Recorder>,
     ) -> Result<Totals, Error> {
         files::each(out, checked.into_iter().map(Ok), workers, |_, file, out| {
             let target = self.open_to_write(&file.path)?;
-            if target.identity != file.identity || modified(&target) != file.modified {
+            if target.identity != file.identity
+                || target.len() != file.len
+                || modified(&target) != file.modified
+            {
                 return Err(target.problem("changed since it was counted; not written"));
             }
-            self.patch_locked(&target, out)
+            self.patch_locked(&target, out, journal, Some(file.matches))
                 .map(|tally| Some(tally.matches))
         })
     }
@@ -448,22 +458,37 @@ impl Job<'_> {
 
     /// Checks (when a hole or a regex needs it) and patches one locked
     /// file of a walk or list.
-    fn patch_locked<W: Write>(&self, target: &Target, out: &mut Output<W>) -> Result<Tally, Error> {
-        if self.check_lengths || self.reserves(target) {
-            self.check(target)?;
-        }
-        self.patch(target, out)
+    fn patch_locked<W: Write>(
+        &self,
+        target: &Target,
+        out: &mut Output<W>,
+        journal: Option<&Recorder>,
+        counted: Option<u64>,
+    ) -> Result<Tally, Error> {
+        let counted = match self.check_lengths || self.reserves(target) {
+            true => Some(self.check(target)?),
+            false => counted,
+        };
+        self.patch(target, out, journal, counted)
     }
 
-    /// Writes every replacement into `target` (a dry run: into a private
-    /// copy), reporting each match and then the file's line.
-    fn patch<W: Write>(&self, target: &Target, out: &mut Output<W>) -> Result<Tally, Error> {
+    /// Writes every replacement into `target` (a dry run: counts them),
+    /// reporting each match and then the file's line. `counted`: the
+    /// matches a check pass found, which this pass must find again.
+    fn patch<W: Write>(
+        &self,
+        target: &Target,
+        out: &mut Output<W>,
+        journal: Option<&Recorder>,
+        counted: Option<u64>,
+    ) -> Result<Tally, Error> {
         let (args, style) = (self.args, self.style);
         let started = Instant::now();
         let view = target.view()?;
-        let mut bytes = match args.write.dry_run {
-            true => ByteSink::private_copy(target)?,
-            false => ByteSink::file(target, &view),
+        let mut bytes = match (args.write.dry_run, journal) {
+            (true, _) => ByteSink::dry_run(target),
+            (false, None) => ByteSink::file(target, None),
+            (false, Some(journal)) => ByteSink::file(target, Some(journal.section(target)?)),
         };
         let progress = Progress::new(self.progress.into(), target.len(), &target.name);
         let mut printer = Printer {
@@ -482,8 +507,17 @@ impl Job<'_> {
             &progress,
         )?;
         // A file with nothing written has nothing to wait for.
-        bytes.finish(wants_sync(&args.write) && tally.matches > 0)?;
+        let mut tally = tally;
+        tally.appended = bytes.finish(wants_sync(&args.write) && tally.matches > 0)?;
         drop(progress);
+        if let Some(counted) = counted
+            && counted != tally.matches
+        {
+            return Err(target.problem(format!(
+                "changed while being patched: {counted} matches counted, {} found when writing",
+                tally.matches
+            )));
+        }
         if args.report.quiet || (self.many && tally.matches == 0) {
             return Ok(tally);
         }
@@ -502,44 +536,15 @@ impl Job<'_> {
                 false => "replaced",
             };
             style.name(out, &target.path);
-            out.line(format_args!(" {} {verb}", tally.matches));
+            match tally.appended {
+                0 => out.line(format_args!(" {} {verb}", tally.matches)),
+                n => out.line(format_args!(
+                    " {} {verb} ({n} bytes appended during the run, not searched)",
+                    tally.matches
+                )),
+            }
         }
         Ok(tally)
-    }
-
-    /// Records the regions `target` will change.
-    fn record(&self, recorder: &mut Recorder, target: &Target) -> Result<(), Error> {
-        recorder.file(target)?;
-        let view = target.view()?;
-        let read_only = Plan {
-            context: 0,
-            ..self.plan(target)
-        };
-        let mut record = Record {
-            recorder,
-            matcher: self.matcher,
-            replacement: self.replacement,
-            view: &view,
-            with: Vec::new(),
-        };
-        pass::run(
-            target,
-            &view,
-            &read_only,
-            &mut record,
-            None,
-            &Progress::none(),
-        )?;
-        Ok(())
-    }
-
-    /// Writes and syncs the journal of every region the run will change.
-    fn record_journal(&self, path: &Path, targets: &[Target]) -> Result<(), Error> {
-        let mut recorder = Recorder::create(path)?;
-        let recorded = targets
-            .iter()
-            .try_for_each(|target| self.record(&mut recorder, target));
-        recorder.finish(recorded)
     }
 }
 

@@ -31,70 +31,100 @@ pub fn run(args: &UndoArgs) -> Result<Outcome, Error> {
         reason,
     };
     let journal = Journal::open(&input.file, input.len()).map_err(corrupt)?;
+    if !journal.complete {
+        crate::error::report(format_args!(
+            "mpatch: {name}: note: the run that wrote this journal stopped part-way; restoring what it wrote"
+        ));
+    }
 
     // Open, lock and check every file before restoring any. The files of a
     // large tree are not all held open: past the first KEEP_OPEN, each is
     // opened, locked and checked again when its turn to be restored comes.
-    let open_checked = |section: &Section| -> Result<Target, Error> {
+    // With --force a file that cannot be used is named and the others go on.
+    let open_checked = |section: &Section| -> Result<Target, Checked> {
         let target = Target::open(OsStr::from_bytes(&section.path), Access::Write, true)?;
         target.lock(args.lock_timeout)?;
-        if target.identity != section.identity {
-            return Err(target.problem(format!(
-                "is not the file {name} was written for (its device, inode or size differ); nothing restored"
-            )));
+        if !section.identity.same_file(&target.identity) {
+            return Err(target
+                .problem(format!(
+                    "is not the file {name} was written for (its device, inode or birth time differ)"
+                ))
+                .into());
         }
-        check_regions(&journal, &target, section, args.force).map_err(|e| match e {
-            Checked::Journal(reason) => corrupt(reason),
-            Checked::File(error) => error,
-        })?;
+        check_regions(&journal, &target, section, args.force)?;
         Ok(target)
     };
     let mut files = Vec::new();
+    let mut failed = 0;
     for (i, section) in journal.sections().iter().enumerate() {
-        let target = open_checked(section)?;
-        files.push((i < KEEP_OPEN).then_some(target));
+        match open_checked(section) {
+            Ok(target) => files.push((section, (i < KEEP_OPEN).then_some(target))),
+            Err(Checked::Journal(reason)) => return Err(corrupt(reason)),
+            Err(Checked::File(error)) if args.force => {
+                crate::error::report(format_args!("mpatch: {error}; not restored"));
+                failed += 1;
+            }
+            Err(Checked::File(error)) => {
+                return Err(Error::file(
+                    error.to_string(),
+                    "nothing restored (--force restores what it can)",
+                ));
+            }
+        }
     }
 
     let mut out = Output::stdout();
-    for (kept, section) in files.into_iter().zip(journal.sections()) {
+    for (section, kept) in files {
         let target = match kept {
-            Some(target) => target,
-            None => match open_checked(section) {
-                Ok(target) => target,
-                Err(error) => {
-                    out.flush();
-                    return Err(error);
-                }
-            },
+            Some(target) => Ok(target),
+            None => open_checked(section),
         };
-        let target = &target;
-        match restore(&journal, target, section, args.no_sync) {
-            Ok(0) => {
+        let restored = target.and_then(|target| {
+            let restored = restore(&journal, &target, section, args.no_sync)?;
+            Ok((target, restored))
+        });
+        match restored {
+            Ok((target, (restored, skipped))) => {
                 out.path(&target.path);
-                out.line(": already restored");
-            }
-            Ok(restored) => {
-                out.path(&target.path);
-                out.line(format_args!(": {restored} regions restored"));
+                match restored {
+                    0 if skipped == 0 => out.line(": already restored"),
+                    _ => out.line(format_args!(": {restored} regions restored")),
+                }
+                if skipped > 0 {
+                    out.flush();
+                    crate::error::report(format_args!(
+                        "mpatch: {}: {skipped} region(s) lie past the end of the file; not restored",
+                        target.name
+                    ));
+                    failed += 1;
+                }
             }
             Err(Checked::Journal(reason)) => return Err(corrupt(reason)),
             Err(Checked::File(error)) => {
                 out.flush();
-                return Err(error);
+                if !args.force {
+                    return Err(error);
+                }
+                crate::error::report(format_args!("mpatch: {error}; not restored"));
+                failed += 1;
             }
         }
     }
     drop(journal);
+    if failed > 0 {
+        // The journal is kept: it is the way back for what was not restored.
+        return out.finish(Outcome::Failed);
+    }
     // Every file is restored and flushed: a journal left behind is only
     // untidy, and running undo again on it finds everything restored.
     if let Err(error) =
         std::fs::remove_file(&args.journal).and_then(|()| journal::sync_parent(&args.journal))
     {
         out.flush();
-        eprintln!(
+        crate::error::report(format_args!(
             "mpatch: {name}: warning: restored, but the journal could not be removed: {}",
             plain_reason(&error)
-        );
+        ));
     }
     out.finish(Outcome::Done)
 }
@@ -117,7 +147,8 @@ impl From<Error> for Checked {
     }
 }
 
-/// The bytes of `region` as the file holds them now; `None` past the end.
+/// The bytes of `region` as the file holds them now; `None` past the end
+/// (a file may have grown since: its regions are where they were).
 fn now_at(target: &Target, region: &Region) -> Result<Option<Vec<u8>>, Error> {
     let inside = region
         .offset
@@ -135,7 +166,8 @@ fn now_at(target: &Target, region: &Region) -> Result<Option<Vec<u8>>, Error> {
 }
 
 /// Fails unless every region lies inside the file and holds what mpatch
-/// left there (`force` lets other bytes through).
+/// left there; `force` lets other bytes, and regions past the end, through
+/// (they are named when restoring).
 fn check_regions(
     journal: &Journal<&File>,
     target: &Target,
@@ -146,15 +178,20 @@ fn check_regions(
     let mut first = None;
     for region in journal.regions(section) {
         let region = region?;
-        let Some(now) = now_at(target, &region)? else {
+        let now = now_at(target, &region)?;
+        if force {
+            continue;
+        }
+        let Some(now) = now else {
             return Err(target
                 .problem(format!(
-                    "journal region at offset {} lies past the end; nothing restored",
-                    region.offset
+                    "journal region at offset {} lies past the end of the file ({} bytes)",
+                    region.offset,
+                    target.len()
                 ))
                 .into());
         };
-        if force || written_by_us(&now, &region.old, &region.new) {
+        if written_by_us(&now, &region.old, &region.new) {
             continue;
         }
         changed += 1;
@@ -164,35 +201,38 @@ fn check_regions(
         None => Ok(()),
         Some((offset, now, wrote)) => Err(target
             .problem(format!(
-                "{changed} region(s) changed since the journal was written (at offset {offset}: {now}, mpatch wrote {wrote}); nothing restored (--force restores anyway)"
+                "{changed} region(s) changed since the journal was written (at offset {offset}: {now}, mpatch wrote {wrote})"
             ))
             .into()),
     }
 }
 
 /// Writes the old bytes back where they are not already; returns how many
-/// regions changed.
+/// regions changed, and how many lie past the end and were left.
 fn restore(
     journal: &Journal<&File>,
     target: &Target,
     section: &Section,
     no_sync: bool,
-) -> Result<u64, Checked> {
-    let view = target.map()?;
-    let mut sink = ByteSink::file(target, &view);
+) -> Result<(u64, u64), Checked> {
+    let mut sink = ByteSink::file(target, None);
     let mut writer = sink.writer();
-    let mut restored = 0;
+    let (mut restored, mut skipped) = (0, 0);
     for region in journal.regions(section) {
         let region = region?;
-        let now = now_at(target, &region)?;
-        if now.as_deref() != Some(&region.old[..]) {
-            writer.put(region.offset as usize, &region.old)?;
-            restored += 1;
+        match now_at(target, &region)? {
+            None => skipped += 1,
+            Some(now) if now == region.old => {}
+            Some(_) => {
+                writer.put(region.offset as usize, &region.old)?;
+                restored += 1;
+            }
         }
     }
     writer.flush()?;
-    sink.finish(!no_sync)?;
-    Ok(restored)
+    drop(writer);
+    sink.finish(!no_sync && restored > 0)?;
+    Ok((restored, skipped))
 }
 
 /// Whether a region holds what mpatch left there: the new bytes, the old
