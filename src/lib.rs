@@ -24,6 +24,9 @@ mod target;
 mod turns;
 mod walk;
 
+#[cfg(test)]
+mod differential;
+
 pub use error::{Error, Outcome, finish};
 
 /// Runs one parsed command line.
