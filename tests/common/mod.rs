@@ -460,6 +460,16 @@ pub struct Ext4 {
 impl Ext4 {
     /// Needs root; `Err` says why it cannot be made here.
     pub fn new(sandbox: &Sandbox, name: &str, size: u64) -> Result<Ext4, String> {
+        Ext4::with_block_size(sandbox, name, size, 4096)
+    }
+
+    /// An ext4 of `block`-byte blocks (1024, 2048 or 4096).
+    pub fn with_block_size(
+        sandbox: &Sandbox,
+        name: &str,
+        size: u64,
+        block: u32,
+    ) -> Result<Ext4, String> {
         if !is_root() {
             return Err("mounting a loop device needs root".into());
         }
@@ -467,10 +477,10 @@ impl Ext4 {
         fs::File::create(&image)
             .and_then(|f| f.set_len(size))
             .map_err(|e| format!("image: {e}"))?;
-        // 4 KiB blocks, no reserved blocks, and every inode table and the
-        // journal written now, so that no background thread writes later.
+        // No reserved blocks, and every inode table and the journal
+        // written now, so that no background thread writes later.
         let mkfs = std::process::Command::new(sbin("mkfs.ext4"))
-            .args(["-q", "-F", "-b", "4096", "-m", "0"])
+            .args(["-q", "-F", "-b", &block.to_string(), "-m", "0"])
             .args(["-E", "lazy_itable_init=0,lazy_journal_init=0"])
             .arg(&image)
             .output()
