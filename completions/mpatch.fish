@@ -87,7 +87,7 @@ never\t''"
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l progress -d 'Progress bar on stderr for files of 256 MiB or more' -r -f -a "auto\t'When stderr is a terminal'
 always\t''
 never\t''"
-complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l journal -d 'Before the first byte changes, write and fsync an undo journal to PATH' -r -F
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l journal -d 'Record each changed region in an undo journal at PATH, synced before the bytes are written' -r -F
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l lock-timeout -d 'Seconds to wait for another process\'s lock on the file' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l expect -d 'Write only if every file (in a walk or list: every file with a match) has exactly N matches (else exit 1, nothing written)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l expect-total -d 'Write only if all files together have exactly N matches (else exit 1, nothing written)' -r
@@ -105,7 +105,7 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s x -l hex -d 'R
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s q -l quiet -d 'Print nothing; the exit status tells'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l hex-offsets -d 'Print offsets as 0x-prefixed hex'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l json -d 'One JSON object per line: a "match" per match and a "summary" per file'
-complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s n -l dry-run -d 'Apply every change to a private copy-on-write mapping and report; the file stays as it was'
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s n -l dry-run -d 'Work out every change and report it as the real run would; the file stays as it was'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l no-sync -d 'Leave writing the changed bytes to the kernel instead of waiting for the disk'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l allow-device -d 'Allow writing to a block device'
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s i -l ignore-case -d 'ASCII letters match either case'
@@ -121,12 +121,12 @@ hex\t'One line of hex digits, ready for --hex'
 text\t'The bytes with \\n, \\t, \\\\ and \\xHH escapes'
 raw\t'The bytes themselves'"
 complete -c mpatch -n "__fish_mpatch_using_subcommand peek" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l journal -d 'Before the first byte changes, write and fsync an undo journal to PATH' -r -F
+complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l journal -d 'Record each changed region in an undo journal at PATH, synced before the bytes are written' -r -F
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l lock-timeout -d 'Seconds to wait for another process\'s lock on the file' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l expect -d 'Write only if the bytes now at OFFSET are these (else exit 1 and show them)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s e -l escapes -d 'Decode escapes: \\\\ \\n \\r \\t \\0 \\xHH'
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s x -l hex -d 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
-complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s n -l dry-run -d 'Apply every change to a private copy-on-write mapping and report; the file stays as it was'
+complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s n -l dry-run -d 'Work out every change and report it as the real run would; the file stays as it was'
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l no-sync -d 'Leave writing the changed bytes to the kernel instead of waiting for the disk'
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l allow-device -d 'Allow writing to a block device'
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s q -l quiet -d 'Print nothing on success'

@@ -151,8 +151,8 @@ pub enum Command {
     /// inode, owner, mode, hardlinks and extended attributes, and only the
     /// blocks that hold a changed byte are written. With several files, every
     /// file is opened, checked and locked before any is written. --dry-run
-    /// applies every change to a private copy-on-write mapping and reports
-    /// exactly what the real run would do. Prints one line per file:
+    /// works out every change on the same path as the real run and reports
+    /// exactly what it would do. Prints one line per file:
     /// PATH: N replaced.
     #[command(
         override_usage = REPLACE_USAGE,
@@ -312,10 +312,10 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 /// Options of the commands that write into files.
 #[derive(Debug, Args, Clone, Default)]
 pub struct WriteArgs {
-    /// Apply every change to a private copy-on-write mapping and report; the file stays as it was
+    /// Work out every change and report it as the real run would; the file stays as it was
     #[arg(short = 'n', long)]
     pub dry_run: bool,
-    /// Before the first byte changes, write and fsync an undo journal to PATH
+    /// Record each changed region in an undo journal at PATH, synced before the bytes are written
     #[arg(long, value_name = "PATH")]
     pub journal: Option<PathBuf>,
     /// Leave writing the changed bytes to the kernel instead of waiting for the disk

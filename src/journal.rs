@@ -410,19 +410,30 @@ impl Appender {
     /// Creates `path`; an existing file is never overwritten, since it may
     /// be the only way back from an earlier patch.
     pub fn create(path: &Path) -> io::Result<Appender> {
+        // The journal appears under its name with its header already in
+        // it (written under a temporary name, then linked, which fails if
+        // the name is taken): a run killed at any moment leaves no journal
+        // or one that undo reads.
+        let mut header = Vec::new();
+        encode_header(&mut header);
+        let mut staged = path.as_os_str().to_owned();
+        staged.push(format!(".mpatch-new-{}", std::process::id()));
+        let staged = PathBuf::from(staged);
         // Mode 0600: a journal holds the file's old bytes, which may be secret.
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
-            .open(path)?;
-        let mut header = Vec::new();
-        encode_header(&mut header);
-        let written = file.write_all(&header);
+            .open(&staged)?;
+        let linked = file
+            .write_all(&header)
+            .and_then(|()| std::fs::hard_link(&staged, path));
+        let _ = std::fs::remove_file(&staged);
+        linked?;
         let mut hasher = crc32fast::Hasher::new();
         hasher.update(&header);
         let sync_file = file.try_clone()?;
-        let appender = Appender {
+        Ok(Appender {
             sync_file,
             path: path.to_path_buf(),
             state: Mutex::new(AppendState {
@@ -433,12 +444,7 @@ impl Appender {
                 buffer: Vec::new(),
             }),
             synced: Mutex::new(0),
-        };
-        if let Err(error) = written {
-            appender.discard();
-            return Err(error);
-        }
-        Ok(appender)
+        })
     }
 
     /// Appends one block (a file record and regions, see [`encode_file`]
@@ -486,13 +492,6 @@ impl Appender {
         state.file.sync_data()?;
         sync_parent(&self.path)?;
         Ok(true)
-    }
-
-    /// Removes a journal that recorded nothing that was written.
-    pub fn discard(self) {
-        if lock(&self.state).blocks == 0 {
-            let _ = std::fs::remove_file(&self.path);
-        }
     }
 
     pub fn path(&self) -> &Path {
