@@ -128,8 +128,9 @@ pub fn run(
     // Split only patterns much shorter than a segment, so that a match
     // crossing a boundary touches just the two segments around it.
     let splittable = plan.matcher.can_split() && plan.matcher.max_len() <= SEGMENT / 2;
+    // A dry run's count sink needs no writer: its pass is a count.
     let parallel = match &bytes {
-        None => Some(None),
+        None | Some(ByteSink::Count { .. }) => Some(None),
         Some(sink) => sink.parallel().map(Some),
     };
     // A sparse file is walked, so that its holes are skipped, not read;
