@@ -12,6 +12,7 @@ pub mod generate;
 mod bytesink;
 mod commands;
 mod journal;
+mod json;
 // The one module with `unsafe` code: mapping files and the SIGBUS guard.
 #[allow(unsafe_code)]
 mod map;
