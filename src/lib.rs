@@ -26,6 +26,7 @@ mod render;
 mod stream;
 mod sys;
 mod target;
+mod template;
 mod turns;
 mod walk;
 

@@ -241,7 +241,11 @@ fn walk_error(error: ignore::Error) -> Error {
     match error {
         ignore::Error::WithPath { path, err } => {
             let name = path.display().to_string();
-            match *err {
+            let mut err = *err;
+            while let ignore::Error::WithDepth { err: inner, .. } = err {
+                err = *inner;
+            }
+            match err {
                 ignore::Error::Io(source) => Error::io(name, source),
                 other => Error::file(name, reason(other)),
             }
