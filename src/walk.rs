@@ -206,8 +206,9 @@ fn walker(root: &Path, options: &WalkOptions, sorted: bool) -> Walk {
         .git_exclude(honour)
         // ripgrep honours .gitignore only inside a git repository; mpatch
         // honours it in any folder, so a plain copy of a project walks the
-        // same as its checkout.
-        .require_git(false)
+        // same as its checkout. Inside a repository it is ripgrep's walk:
+        // a .gitignore above the repository's root does not apply.
+        .require_git(in_repository(root))
         .follow_links(options.follow)
         .max_depth(options.max_depth)
         // A run's output redirected into the tree is not input, as in rg.
@@ -220,6 +221,16 @@ fn walker(root: &Path, options: &WalkOptions, sorted: bool) -> Walk {
         builder.sort_by_file_name(|a, b| a.as_bytes().cmp(b.as_bytes()));
     }
     builder.build()
+}
+
+/// Whether `root` is in a git repository: it or a folder above it holds a
+/// `.git` (a directory, or a file as in a submodule or worktree).
+fn in_repository(root: &Path) -> bool {
+    let Ok(root) = root.canonicalize() else {
+        return false;
+    };
+    root.ancestors()
+        .any(|folder| folder.join(".git").symlink_metadata().is_ok())
 }
 
 /// Globs that keep only the paths they match (`!GLOB` excludes), matched
