@@ -4,10 +4,10 @@
 //! Every `unsafe` block of mpatch lives here, each with its `SAFETY:`
 //! reason; the plain system calls around a file are safe ones, in sys.rs.
 
+use std::ffi::c_void;
 use std::fs::File;
 use std::io;
 use std::ops::Range;
-use std::ffi::c_void;
 use std::os::fd::AsRawFd;
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -32,12 +32,15 @@ pub fn check(template: &[u8], groups: &[Option<&str>]) -> Result<(), String> {
             continue;
         }
         let name = String::from_utf8_lossy(name);
+        let no_group = |index: usize| {
+            Err(format!(
+                "${{{index}}}: the regex has no group {index} (its groups are 0 to {})",
+                groups.len().saturating_sub(1)
+            ))
+        };
         if let Ok(index) = name.parse::<usize>() {
             if index >= groups.len() {
-                return Err(format!(
-                    "${{{index}}}: the regex has no group {index} (its groups are 0 to {})",
-                    groups.len().saturating_sub(1)
-                ));
+                return no_group(index);
             }
             continue;
         }
@@ -47,11 +50,19 @@ pub fn check(template: &[u8], groups: &[Option<&str>]) -> Result<(), String> {
         let digits = name.bytes().take_while(u8::is_ascii_digit).count();
         if !braced && digits > 0 {
             let (number, tail) = name.split_at(digits);
+            // `$9ms` meant group 9: that it does not exist is the news.
+            if let Ok(index) = number.parse::<usize>()
+                && index >= groups.len()
+            {
+                return no_group(index);
+            }
             return Err(format!(
                 "${name} is read as the group named {name:?}; write ${{{number}}}{tail} for group {number} and then {tail:?}"
             ));
         }
-        return Err(format!("${{{name}}}: the regex has no group named {name:?}"));
+        return Err(format!(
+            "${{{name}}}: the regex has no group named {name:?}"
+        ));
     }
     Ok(())
 }
@@ -93,5 +104,9 @@ mod tests {
             "${3}: the regex has no group 3 (its groups are 0 to 2)"
         );
         assert!(check(b"$hexes", GROUPS).is_err());
+        assert_eq!(
+            check(b"$9ms", GROUPS).unwrap_err(),
+            "${9}: the regex has no group 9 (its groups are 0 to 2)"
+        );
     }
 }

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-
 use crate::cli::{FilesArgs, MAX_THREADS, SortKey};
 use crate::error::{Error, Scope};
 use crate::json;

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
 
-
 use crate::bytesink::ByteSink;
 use crate::cli::{ProgressMode, ReplaceArgs};
 use crate::error::{Error, Outcome};
