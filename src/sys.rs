@@ -53,6 +53,8 @@ pub fn flock_holder(dev: u64, ino: u64) -> Option<u32> {
         (*kind == "FLOCK" && found == (major, minor, ino))
             .then(|| pid.parse().ok())
             .flatten()
+            // 0: a holder in a PID namespace this one cannot see.
+            .filter(|&pid| pid > 0)
     })
 }
 
@@ -163,5 +165,27 @@ mod tests {
         }
         drop(first);
         assert!(lock_exclusive(&second, Duration::ZERO).unwrap());
+    }
+
+    #[test]
+    fn a_lock_this_run_holds_is_reported_at_once_as_its_own() {
+        use crate::target::{Access, Target};
+        let file = tempfile::NamedTempFile::new().unwrap();
+        if !std::path::Path::new("/proc/locks").exists() {
+            return;
+        }
+        let open = || Target::open(file.path().as_os_str(), Access::Write, false).unwrap();
+        let (first, second) = (open(), open());
+        first.lock(Duration::ZERO).unwrap();
+        let started = Instant::now();
+        let error = second.lock(Duration::from_secs(30)).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: is locked by this same mpatch run (the file is reached twice)",
+                file.path().display()
+            )
+        );
     }
 }
