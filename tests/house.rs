@@ -386,6 +386,44 @@ fn a_gitignore_counts_in_a_plain_folder_and_inside_its_repository() {
     assert_eq!(stdout(&out), "skipped\n", "{}", stderr(&out));
 }
 
+/// A repository inside a plain folder: the folder's `.gitignore` counts
+/// beside it, not inside it; the walk keeps path order with `--sort path`.
+#[test]
+fn a_repository_in_a_plain_folder_is_walked_by_its_own_rules() {
+    let sandbox = Sandbox::new();
+    if sandbox_in_repository(&sandbox) {
+        return common::cannot_run("gitignore_nested", "the temp folder is in a git repository");
+    }
+    sandbox.file(".gitignore", "sherlock\n");
+    for dir in ["a", "repo/.git", "repo/deep/er", "z"] {
+        fs::create_dir_all(sandbox.path(dir)).unwrap();
+    }
+    sandbox.file("repo/.gitignore", "watson\n");
+    for file in [
+        "a/sherlock",
+        "a/x",
+        "repo/sherlock",
+        "repo/watson",
+        "repo/deep/er/x",
+        "z/x",
+    ] {
+        sandbox.file(file, "Sherlock");
+    }
+    let walk = |extra: &[&str]| {
+        let out = mpatch()
+            .current_dir(sandbox.dir.path())
+            .args(["find", "-r", "-l", "--sort", "path"])
+            .args(extra)
+            .arg("Sherlock")
+            .output()
+            .unwrap();
+        assert_eq!(stderr(&out), "");
+        stdout(&out)
+    };
+    assert_eq!(walk(&[]), "a/x\nrepo/deep/er/x\nrepo/sherlock\nz/x\n");
+    assert_eq!(walk(&["--max-depth", "2"]), "a/x\nrepo/sherlock\nz/x\n");
+}
+
 #[test]
 fn a_regex_that_can_never_match_is_accepted_and_only_empty_matches_are_refused() {
     let sandbox = Sandbox::new();
