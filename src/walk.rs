@@ -198,13 +198,16 @@ impl Paths {
     }
 }
 
+/// Repositories a walk skipped, with their depth, shared with its filter.
+type Found = Arc<Mutex<Vec<(PathBuf, usize)>>>;
+
 /// One walk of a run, and what it found that is walked on its own.
 struct Level {
     walk: Walk,
     /// Outside any repository: the repositories met below the root (path
     /// and depth), skipped by this walk and each walked as ripgrep walks a
     /// repository, so the `.gitignore` files above it do not apply inside.
-    nested: Option<Arc<Mutex<Vec<(PathBuf, usize)>>>>,
+    nested: Option<Found>,
     /// The entry that came after such repositories, waiting for them.
     held: Option<Result<ignore::DirEntry, ignore::Error>>,
 }
