@@ -60,6 +60,11 @@ pub fn mpatch() -> Command {
     cmd
 }
 
+/// Runs `mpatch ARGS` where the test runs.
+pub fn run(args: &[&str]) -> Output {
+    mpatch().args(args).output().unwrap()
+}
+
 /// A temp folder that anyone may enter, holding the test's files.
 pub struct Sandbox {
     pub dir: TempDir,
@@ -83,6 +88,15 @@ impl Sandbox {
         let path = self.path(name);
         fs::write(&path, bytes).unwrap();
         path
+    }
+
+    /// Runs `mpatch ARGS` in the sandbox's folder.
+    pub fn run(&self, args: &[&str]) -> Output {
+        mpatch()
+            .current_dir(self.dir.path())
+            .args(args)
+            .output()
+            .unwrap()
     }
 
     /// A copy of the mpatch binary inside the sandbox, for running as
