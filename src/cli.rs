@@ -118,8 +118,8 @@ Exit status:
     about = "Same-length, in-place byte patching of files of any size",
     long_about = "Same-length, in-place byte patching of files of any size.\n\n\
         mpatch maps a file into memory, finds byte patterns with SIMD substring \
-        search and writes same-length replacements straight into the mapping: \
-        the file keeps its inode, owner, mode, hardlinks and extended attributes.",
+        search and writes same-length replacements in place, only the changed \
+        bytes: the file keeps its inode, owner, mode, hardlinks and extended attributes.",
     after_help = EXAMPLES,
     after_long_help = format!("{EXAMPLES}\n\n{EXIT_STATUS}"),
     arg_required_else_help = true

@@ -127,7 +127,7 @@ impl Error {
 /// An OS error in plain lowercase words, without the "(os error N)" tail:
 /// "permission denied", "read-only file system", "text file busy".
 pub fn plain_reason(error: &io::Error) -> String {
-    let text = match error.raw_os_error() {
+    let text = match os_error(error) {
         Some(code) => io::Error::from_raw_os_error(code).to_string(),
         None => error.to_string(),
     };
@@ -147,6 +147,26 @@ pub fn plain_reason(error: &io::Error) -> String {
 pub fn report(line: impl std::fmt::Display) {
     use std::io::Write;
     let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
+/// The OS error code of `error`, or of the error it wraps: a walk's errors
+/// come wrapped with words of their own (`IO error for operation on PATH:
+/// ...`), which the message replaces with `PATH: reason`.
+fn os_error(error: &io::Error) -> Option<i32> {
+    let mut inner: Option<&(dyn std::error::Error + 'static)> = match error.raw_os_error() {
+        Some(code) => return Some(code),
+        None => error.get_ref().map(|e| e as _),
+    };
+    while let Some(cause) = inner {
+        if let Some(code) = cause
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::raw_os_error)
+        {
+            return Some(code);
+        }
+        inner = cause.source();
+    }
+    None
 }
 
 /// Maps the end of a run to an exit status, printing the error if any.

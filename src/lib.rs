@@ -1,6 +1,7 @@
 //! mpatch: same-length, in-place byte patching of files of any size.
 //! `main.rs` parses the command line and calls [`run`]; the rest is private.
 
+#![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
@@ -11,6 +12,9 @@ pub mod generate;
 mod bytesink;
 mod commands;
 mod journal;
+mod json;
+// The one module with `unsafe` code: mapping files and the SIGBUS guard.
+#[allow(unsafe_code)]
 mod map;
 mod matcher;
 mod offset;
@@ -20,7 +24,9 @@ mod pattern;
 mod progress;
 mod render;
 mod stream;
+mod sys;
 mod target;
+mod template;
 mod turns;
 mod walk;
 

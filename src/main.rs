@@ -1,5 +1,7 @@
 //! The mpatch binary: parse the command line, run it, exit with its status.
 
+#![deny(unsafe_code)]
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -1,18 +1,25 @@
 //! Memory mappings of files (read-only views and private copy-on-write
-//! copies), the SIGBUS guard, and the few raw system calls around them.
+//! copies) and the SIGBUS guard: the one module allowed `unsafe` code.
 //!
-//! Every `unsafe` block of mpatch but one lives here; the exception is the
-//! caller of [`Mapping::new`], which accepts its contract (target.rs).
+//! Every `unsafe` block of mpatch lives here, each with its `SAFETY:`
+//! reason; the plain system calls around a file are safe ones, in sys.rs.
 
+use std::ffi::c_void;
 use std::fs::File;
 use std::io;
 use std::ops::Range;
 use std::os::fd::AsRawFd;
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 use memmap2::{Mmap, MmapOptions};
+use rustix::mm::Advice;
+
+// The system calls other modules reach through `map::`.
+pub use crate::sys::{
+    Extent, end_of, file_system_type, lock_exclusive, page_size, raise_open_file_limit, reserve,
+    seek,
+};
 
 /// A read-only, shared view of a file's first `len` bytes: what every scan
 /// reads. A fault on it (the file cut short, a page that cannot be read)
@@ -28,16 +35,14 @@ pub struct Mapping {
 impl Mapping {
     /// Maps the first `len` bytes of `file` read-only.
     ///
-    /// # Safety
-    ///
-    /// The bytes behind the returned view are the file's, and other
-    /// processes may change them while a `&[u8]` of the view is alive; the
-    /// caller accepts that (as ripgrep and every mmap-based search does: a
-    /// search then sees old or new bytes, never anything else). Within this
-    /// process the caller must not change the file's bytes under a borrow
-    /// of the view: a write may only cover bytes that no live `&[u8]` from
-    /// [`Mapping::bytes`] is reading.
-    pub unsafe fn new(file: &File, len: u64) -> io::Result<Mapping> {
+    /// The bytes behind the view are the file's, and other processes may
+    /// change them while a `&[u8]` of the view is alive: mpatch accepts
+    /// that, as ripgrep and every mmap-based search does (a search then
+    /// sees old or new bytes, never anything else). Within this process
+    /// nothing changes a file's bytes under a borrow of its view: writes go
+    /// through `bytesink.rs`, which writes only bytes the pass has finished
+    /// reading (see pass.rs), with `pwrite`, never through a mapping.
+    pub fn new(file: &File, len: u64) -> io::Result<Mapping> {
         let len = usize::try_from(len)
             .map_err(|_| io::Error::new(io::ErrorKind::FileTooLarge, "too large to map"))?;
         install_sigbus_handler();
@@ -48,9 +53,10 @@ impl Mapping {
                 read: Vec::new(),
             });
         }
-        // SAFETY: the caller accepts that the file's bytes may change under
-        // the view (this function's contract); a shrink is caught by the
-        // guard registered below instead of killing the process.
+        // SAFETY: a change of the file's bytes under the view by another
+        // process is accepted (see above), and this process writes only
+        // bytes no live borrow reads; a shrink is caught by the guard
+        // registered below instead of killing the process.
         let map = unsafe { MmapOptions::new().len(len).map(file)? };
         // No advice: measured on a file read from the disk, the kernel's
         // own fault readahead is fastest; MADV_SEQUENTIAL and MADV_WILLNEED
@@ -128,13 +134,13 @@ impl Mapping {
             // mapping. MADV_DONTNEED only drops their page-table entries: a
             // later read faults in the same page-cache bytes, so a live
             // borrow of them sees no change.
-            unsafe {
-                libc::madvise(
-                    map.as_ptr().wrapping_add(first) as *mut libc::c_void,
+            let _ = unsafe {
+                rustix::mm::madvise(
+                    map.as_ptr().wrapping_add(first) as *mut c_void,
                     len,
-                    libc::MADV_DONTNEED,
-                );
-            }
+                    Advice::LinuxDontNeed,
+                )
+            };
         }
     }
 }
@@ -168,39 +174,10 @@ fn whole_pages(len: usize, range: Range<usize>, outward: bool) -> (usize, usize)
     (first, last.saturating_sub(first))
 }
 
-pub fn page_size() -> usize {
-    static PAGE_SIZE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *PAGE_SIZE.get_or_init(|| {
-        // SAFETY: sysconf has no memory effects.
-        let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-        usize::try_from(size).unwrap_or(4096).max(1)
-    })
-}
-
-/// Takes an exclusive flock on `file`, waiting up to `timeout`; returns
-/// `Ok(false)` if another process still holds it then.
-pub fn lock_exclusive(file: &File, timeout: Duration) -> io::Result<bool> {
-    let deadline = Instant::now().checked_add(timeout);
-    loop {
-        // SAFETY: flock on a descriptor we own; no memory is passed.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc == 0 {
-            return Ok(true);
-        }
-        let error = io::Error::last_os_error();
-        if error.raw_os_error() != Some(libc::EWOULDBLOCK) {
-            return Err(error);
-        }
-        if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-            return Ok(false);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// Whether the block device open as `file` is read-only (`BLKROGET`). A
 /// read-only device still opens for writing, but cannot be mapped shared
-/// from such a descriptor (EINVAL) nor written (EPERM).
+/// from such a descriptor (EINVAL) nor written (EPERM). rustix has no
+/// wrapper for this ioctl, so it is made here.
 pub fn is_read_only_device(file: &File) -> io::Result<bool> {
     // _IO(0x12, 94); libc only names its neighbour BLKSSZGET, _IO(0x12, 104).
     const BLKROGET: libc::Ioctl = libc::BLKSSZGET - 10;
@@ -211,99 +188,6 @@ pub fn is_read_only_device(file: &File) -> io::Result<bool> {
         return Err(io::Error::last_os_error());
     }
     Ok(read_only != 0)
-}
-
-/// Raises the soft limit on open files to the hard limit. replace, poke and
-/// undo hold every file of a run open and locked until it ends (one
-/// unusable file stops the run before anything changes), and the usual soft
-/// limit of 1024 is far below what a shell glob can name. mpatch starts no
-/// programs that could inherit the higher limit.
-pub fn raise_open_file_limit() {
-    // SAFETY: getrlimit fills a struct we own; setrlimit reads it.
-    unsafe {
-        let mut limit: libc::rlimit = std::mem::zeroed();
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
-        {
-            limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        }
-    }
-}
-
-/// The magic number of the file system `file` lives on (`statfs.f_type`).
-pub fn file_system_type(file: &File) -> io::Result<i64> {
-    // SAFETY: fstatfs fills the zeroed struct we own.
-    unsafe {
-        let mut stat: libc::statfs = std::mem::zeroed();
-        if libc::fstatfs(file.as_raw_fd(), &mut stat) != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(stat.f_type as i64)
-    }
-}
-
-/// Provides the blocks of `[offset, offset + len)` without changing the
-/// file's size or bytes (`fallocate` with `FALLOC_FL_KEEP_SIZE`), so that
-/// a later write there cannot fail for want of space. `Ok(false)` where the
-/// file system cannot do it.
-pub fn reserve(file: &File, offset: u64, len: u64) -> io::Result<bool> {
-    let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else {
-        return Ok(false);
-    };
-    // SAFETY: fallocate on a descriptor we own; no memory is passed.
-    let rc = unsafe { libc::fallocate(file.as_raw_fd(), libc::FALLOC_FL_KEEP_SIZE, offset, len) };
-    if rc == 0 {
-        return Ok(true);
-    }
-    let error = io::Error::last_os_error();
-    match error.raw_os_error() {
-        Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) => Ok(false),
-        _ => Err(error),
-    }
-}
-
-/// Where the data or hole at or after `offset` starts (`lseek` with
-/// `SEEK_DATA` / `SEEK_HOLE`); `None` past the last data. File systems
-/// that do not know holes report the whole file as data.
-pub fn seek(file: &File, offset: u64, what: Extent) -> io::Result<Option<u64>> {
-    let Ok(at) = i64::try_from(offset) else {
-        return Ok(None);
-    };
-    let whence = match what {
-        Extent::Data => libc::SEEK_DATA,
-        Extent::Hole => libc::SEEK_HOLE,
-    };
-    // SAFETY: lseek on a descriptor we own; no memory is passed. Only
-    // pread/pwrite are used on these descriptors, so moving the offset
-    // disturbs nothing.
-    let rc = unsafe { libc::lseek(file.as_raw_fd(), at, whence) };
-    if rc >= 0 {
-        return Ok(Some(rc as u64));
-    }
-    let error = io::Error::last_os_error();
-    match error.raw_os_error() {
-        Some(libc::ENXIO) => Ok(None),
-        _ => Err(error),
-    }
-}
-
-/// The size of `file` now, by `lseek(SEEK_END)`: cheaper than `fstat`,
-/// and a write checks it before and after every run it writes.
-pub fn end_of(file: &File) -> io::Result<u64> {
-    // SAFETY: lseek on a descriptor we own; no memory is passed. Only
-    // pread/pwrite are used on these descriptors, so moving the offset
-    // disturbs nothing.
-    let rc = unsafe { libc::lseek(file.as_raw_fd(), 0, libc::SEEK_END) };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(rc as u64)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Extent {
-    Data,
-    Hole,
 }
 
 // The SIGBUS guard. A file that shrinks under its mapping raises SIGBUS on

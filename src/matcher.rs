@@ -83,8 +83,9 @@ pub struct Split {
 
 impl Matcher {
     /// Literal patterns, none empty; `ignore_case` folds ASCII letters.
+    /// No pattern at all (an empty pattern file) matches nothing.
     pub fn literals(patterns: Vec<Vec<u8>>, ignore_case: bool) -> Result<Matcher, String> {
-        if patterns.is_empty() || patterns.iter().any(Vec::is_empty) {
+        if patterns.iter().any(Vec::is_empty) {
             return Err("is empty".into());
         }
         let max_len = patterns.iter().map(Vec::len).max().unwrap_or(1);
@@ -134,8 +135,10 @@ impl Matcher {
             .utf8(false)
             .build()
             .parse(text)
-            .map_err(|e| one_line(&e.to_string()))?;
-        if hir.properties().minimum_len().is_none_or(|min| min == 0) {
+            .map_err(|e| regex_error(&e))?;
+        // `None` is a regex that can never match: it finds nothing, which
+        // is no reason to refuse it.
+        if hir.properties().minimum_len() == Some(0) {
             return Err(
                 "can match the empty string; give a pattern that matches at least one byte".into(),
             );
@@ -159,6 +162,15 @@ impl Matcher {
                 4
             },
         })
+    }
+
+    /// A regex's capture groups by index (0 is the whole match), with
+    /// their names; empty for literals.
+    pub fn groups(&self) -> Vec<Option<&str>> {
+        match &self.engine {
+            Engine::Regex(regex) => regex.capture_names().collect(),
+            _ => Vec::new(),
+        }
     }
 
     pub fn patterns(&self) -> &[Vec<u8>] {
@@ -618,6 +630,17 @@ fn has_border(pattern: &[u8]) -> bool {
 }
 
 /// A parser's multi-line message folded onto one line.
+/// A regex syntax error as one line naming the problem and where it is,
+/// instead of the regex crate's several lines with a caret under it.
+fn regex_error(error: &regex_syntax::Error) -> String {
+    let (kind, span) = match error {
+        regex_syntax::Error::Parse(e) => (e.kind().to_string(), e.span()),
+        regex_syntax::Error::Translate(e) => (e.kind().to_string(), e.span()),
+        other => return one_line(&other.to_string()),
+    };
+    format!("at byte {}: {kind}", span.start.offset)
+}
+
 fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -17,10 +17,14 @@ pub fn parse_number(text: &str) -> Result<u64, String> {
     parsed.map_err(|_| format!("{text:?} is not a number (decimal or 0x hex)"))
 }
 
-/// Reads an OFFSET: a number, or `-N` to count back from the end.
+/// Reads an OFFSET: a number, or `-N` to count back from the end. `-0` is
+/// the start, as Python's `-0` is 0.
 pub fn parse_position(text: &str) -> Result<Position, String> {
     match text.strip_prefix('-') {
-        Some(back) => parse_number(back).map(Position::FromEnd),
+        Some(back) => parse_number(back).map(|back| match back {
+            0 => Position::FromStart(0),
+            back => Position::FromEnd(back),
+        }),
         None => parse_number(text).map(Position::FromStart),
     }
 }
@@ -56,10 +60,21 @@ pub fn parse_range(text: &str) -> Result<RangeSpec, String> {
             parse_position(s).map(Some)
         }
     };
-    Ok(RangeSpec {
+    let range = RangeSpec {
         start: part(start)?,
         end: part(end)?,
-    })
+    };
+    // Ends counted the same way are in order whatever the file; one from
+    // the start and one from the end depend on its length, and cut to it.
+    let reversed = match (range.start, range.end) {
+        (Some(Position::FromStart(a)), Some(Position::FromStart(b))) => a > b,
+        (Some(Position::FromEnd(a)), Some(Position::FromEnd(b))) => a < b,
+        _ => false,
+    };
+    if reversed {
+        return Err(format!("{text:?}: START is after END"));
+    }
+    Ok(range)
 }
 
 impl RangeSpec {
@@ -78,8 +93,8 @@ impl RangeSpec {
 
     /// The byte range `[start, end)` inside a file of `len` bytes. Ends
     /// outside the file are cut to it, as Python's slices are (so
-    /// `--range=-1024:` works on a shorter file too), and an inverted range
-    /// is empty.
+    /// `--range=-1024:` works on a shorter file too), and a range that
+    /// turns out inverted in this file (`90:-20` in 100 bytes) is empty.
     pub fn resolve(&self, len: u64) -> (u64, u64) {
         let clamp = |p: Position| match p {
             Position::FromStart(offset) => offset.min(len),
@@ -119,7 +134,12 @@ mod tests {
         assert_eq!(parse_range(":0x20").unwrap().resolve(100), (0, 32));
         assert_eq!(parse_range("90:").unwrap().resolve(100), (90, 100));
         assert_eq!(parse_range("-10:").unwrap().resolve(100), (90, 100));
-        assert_eq!(parse_range("50:10").unwrap().resolve(100), (50, 50));
+        assert!(parse_range("50:10").is_err());
+        assert!(parse_range("-2:-10").is_err());
+        assert_eq!(parse_range("10:10").unwrap().resolve(100), (10, 10));
+        assert_eq!(parse_range("90:-20").unwrap().resolve(100), (90, 90));
+        assert_eq!(parse_range("-0:").unwrap().resolve(100), (0, 100));
+        assert_eq!(parse_range(":-0").unwrap().resolve(100), (0, 0));
         assert_eq!(parse_range(":").unwrap().resolve(100), (0, 100));
         assert_eq!(parse_range("-1024:").unwrap().resolve(100), (0, 100));
         assert!(parse_range("10").is_err());

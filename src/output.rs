@@ -7,9 +7,10 @@ use std::io::{self, BufWriter, Stdout, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
 
 use crate::error::{Error, Outcome};
+use crate::json::{self, PathName, PatternCount};
 use crate::pass::{Hit, Sink, Tally};
 use crate::pattern::to_hex;
 use crate::render;
@@ -66,9 +67,10 @@ impl<W: Write> Output<W> {
         self.bytes(path.as_os_str().as_bytes());
     }
 
-    pub fn json(&mut self, object: Map<String, Value>) {
+    /// One JSON object (see json.rs) on a line of its own.
+    pub fn json(&mut self, object: &impl Serialize) {
         if self.is_open() {
-            let result = serde_json::to_writer(&mut self.out, &Value::Object(object))
+            let result = serde_json::to_writer(&mut self.out, object)
                 .map_err(io::Error::from)
                 .and_then(|()| self.out.write_all(b"\n"));
             self.record(result);
@@ -165,16 +167,15 @@ impl HitStyle {
     pub fn hit<W: Write>(&self, out: &mut Output<W>, path: &Path, hit: &Hit) {
         let offset = hit.offset as u64;
         if self.json {
-            let mut object = Map::new();
-            object.insert("type".into(), json!("match"));
-            insert_path(&mut object, path);
-            object.insert("offset".into(), json!(offset));
-            object.insert("bytes".into(), json!(to_hex(hit.old())));
-            if let Some(new) = hit.replaced() {
-                object.insert("old".into(), json!(to_hex(hit.old())));
-                object.insert("new".into(), json!(to_hex(new)));
-            }
-            return out.json(object);
+            let replaced = hit.replaced();
+            return out.json(&json::Match {
+                kind: "match",
+                path: PathName::of(path),
+                offset,
+                bytes: to_hex(hit.old()),
+                old: replaced.map(|_| to_hex(hit.old())),
+                new: replaced.map(to_hex),
+            });
         }
         let label = self.paint(OFFSET, &self.offset(offset));
         let mut line = |text: std::fmt::Arguments| {
@@ -232,31 +233,22 @@ pub fn summary(
     tally: &Tally,
     patterns: &[Vec<u8>],
     elapsed_ms: u128,
-) -> Map<String, Value> {
-    let mut object = Map::new();
-    object.insert("type".into(), json!("summary"));
-    insert_path(&mut object, path);
-    object.insert("matches".into(), json!(tally.matches));
-    object.insert("bytes_scanned".into(), json!(tally.scanned));
-    object.insert("elapsed_ms".into(), json!(elapsed_ms as u64));
-    if tally.appended > 0 {
-        object.insert("appended".into(), json!(tally.appended));
-    }
-    let counts = patterns
-        .iter()
-        .zip(&tally.per_pattern)
-        .map(|(pattern, n)| json!({"pattern": to_hex(pattern), "matches": n}));
-    object.insert("patterns".into(), Value::Array(counts.collect()));
-    object
-}
-
-/// `path`, lossy if it is not UTF-8, and then also `path_hex` with its bytes.
-fn insert_path(object: &mut Map<String, Value>, path: &Path) {
-    object.insert("path".into(), json!(path.to_string_lossy()));
-    if path.to_str().is_none() {
-        object.insert(
-            "path_hex".into(),
-            json!(to_hex(path.as_os_str().as_bytes())),
-        );
+) -> json::Summary {
+    json::Summary {
+        kind: "summary",
+        path: PathName::of(path),
+        matches: tally.matches,
+        bytes_scanned: tally.scanned,
+        elapsed_ms: elapsed_ms as u64,
+        appended: (tally.appended > 0).then_some(tally.appended),
+        patterns: patterns
+            .iter()
+            .zip(&tally.per_pattern)
+            .map(|(pattern, &matches)| PatternCount {
+                pattern: to_hex(pattern),
+                matches,
+            })
+            .collect(),
+        dry_run: None,
     }
 }

@@ -403,7 +403,7 @@ fn walk(
     // Loop invariants of the per-match loop, which a dense file runs for
     // every few bytes: one pattern's count is the total, and `--nth`
     // stops after the one match it selects.
-    let several = matcher.patterns().len() > 1;
+    let several = matcher.patterns().len() != 1;
     let stop_after = if plan.nth.is_some() {
         Some(1)
     } else {

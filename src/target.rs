@@ -161,12 +161,29 @@ impl Target {
 
     /// Takes the exclusive lock that writers hold, waiting up to `timeout`.
     pub fn lock(&self, timeout: Duration) -> Result<(), Error> {
-        match map::lock_exclusive(&self.file, timeout) {
+        // A lock this run holds itself is never let go: no use waiting.
+        let holder = || crate::sys::flock_holder(self.identity.dev, self.identity.ino);
+        let mine = |pid: Option<u32>| pid == Some(std::process::id());
+        let locked = match map::lock_exclusive(&self.file, Duration::ZERO) {
+            Ok(false) if !mine(holder()) => map::lock_exclusive(&self.file, timeout),
+            other => other,
+        };
+        match locked {
             Ok(true) => Ok(()),
-            Ok(false) => Err(self.problem(format!(
-                "locked by another process; gave up after {} s (--lock-timeout)",
-                timeout.as_secs_f64()
-            ))),
+            Ok(false) => {
+                let waited = timeout.as_secs_f64();
+                Err(self.problem(match holder() {
+                    Some(pid) if mine(Some(pid)) => {
+                        "is locked by this same mpatch run (the file is reached twice)".to_string()
+                    }
+                    Some(pid) => format!(
+                        "locked by another process (pid {pid}); gave up after {waited} s (--lock-timeout)"
+                    ),
+                    None => format!(
+                        "locked by another process; gave up after {waited} s (--lock-timeout)"
+                    ),
+                }))
+            }
             Err(error) => Err(Error::io(&self.name, error)),
         }
     }
@@ -188,11 +205,7 @@ impl Target {
 
     /// A read-only mapping of the file.
     pub fn map(&self) -> Result<Mapping, Error> {
-        // SAFETY: mpatch accepts that other processes may change a file
-        // while it is mapped (as every mmap-based search does); its own
-        // writes go through `bytesink`, which writes only bytes the pass
-        // has finished reading and holds no borrow of (see pass.rs).
-        unsafe { Mapping::new(&self.file, self.len()) }
+        Mapping::new(&self.file, self.len())
             .map_err(|error| self.problem(format!("cannot map: {}", plain_reason(&error))))
     }
 

@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use ignore::overrides::{Override, OverrideBuilder};
 use ignore::{Walk, WalkBuilder};
@@ -94,7 +95,9 @@ pub struct Paths {
     list: Option<List>,
     walk: Option<WalkOptions>,
     sorted: bool,
-    current: Option<Walk>,
+    /// The walk in hand, on top of the walks it was found inside (a
+    /// repository found in a tree outside any is walked on its own).
+    walks: Vec<Level>,
     /// Whether the walk is of the current directory, none being named:
     /// then paths are shown without `./`, as ripgrep shows them.
     implicit: bool,
@@ -127,7 +130,7 @@ impl Paths {
             list,
             walk,
             sorted,
-            current: None,
+            walks: Vec::new(),
             implicit,
         })
     }
@@ -142,8 +145,31 @@ impl Paths {
 
     /// The next file of the walk in hand, if any.
     fn next_walked(&mut self) -> Option<Result<PathBuf, Error>> {
-        let walk = self.current.as_mut()?;
-        for entry in walk.by_ref() {
+        while let Some(level) = self.walks.last_mut() {
+            let entry = level.held.take().or_else(|| level.walk.next());
+            let found = level.nested.as_ref().map(|nested| {
+                std::mem::take(&mut *nested.lock().unwrap_or_else(|e| e.into_inner()))
+            });
+            if let Some(found) = found.filter(|found| !found.is_empty()) {
+                // The repositories skipped come before `entry` in the walk.
+                match entry {
+                    Some(entry) => level.held = Some(entry),
+                    None => drop(self.walks.pop()),
+                }
+                let options = self.walk.as_ref()?;
+                for (root, depth) in found.into_iter().rev() {
+                    let options = WalkOptions {
+                        max_depth: options.max_depth.map(|max| max.saturating_sub(depth)),
+                        ..options.clone()
+                    };
+                    self.walks.push(walker(&root, &options, self.sorted));
+                }
+                continue;
+            }
+            let Some(entry) = entry else {
+                self.walks.pop();
+                continue;
+            };
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(error) => return Some(Err(walk_error(error))),
@@ -168,9 +194,22 @@ impl Paths {
                 }));
             }
         }
-        self.current = None;
         None
     }
+}
+
+/// Repositories a walk skipped, with their depth, shared with its filter.
+type Found = Arc<Mutex<Vec<(PathBuf, usize)>>>;
+
+/// One walk of a run, and what it found that is walked on its own.
+struct Level {
+    walk: Walk,
+    /// Outside any repository: the repositories met below the root (path
+    /// and depth), skipped by this walk and each walked as ripgrep walks a
+    /// repository, so the `.gitignore` files above it do not apply inside.
+    nested: Option<Found>,
+    /// The entry that came after such repositories, waiting for them.
+    held: Option<Result<ignore::DirEntry, ignore::Error>>,
 }
 
 impl Iterator for Paths {
@@ -186,7 +225,7 @@ impl Iterator for Paths {
                 Err(error) => return Some(Err(error)),
             };
             match &self.walk {
-                Some(options) => self.current = Some(walker(&root, options, self.sorted)),
+                Some(options) => self.walks.push(walker(&root, options, self.sorted)),
                 None => return Some(Ok(root)),
             }
         }
@@ -194,8 +233,9 @@ impl Iterator for Paths {
 }
 
 /// The walk of one root, as ripgrep would walk it with these options.
-fn walker(root: &Path, options: &WalkOptions, sorted: bool) -> Walk {
+fn walker(root: &Path, options: &WalkOptions, sorted: bool) -> Level {
     let honour = !options.no_ignore;
+    let in_repository = in_repository(root);
     let mut builder = WalkBuilder::new(root);
     builder
         .hidden(!options.hidden)
@@ -206,8 +246,9 @@ fn walker(root: &Path, options: &WalkOptions, sorted: bool) -> Walk {
         .git_exclude(honour)
         // ripgrep honours .gitignore only inside a git repository; mpatch
         // honours it in any folder, so a plain copy of a project walks the
-        // same as its checkout.
-        .require_git(false)
+        // same as its checkout. Inside a repository it is ripgrep's walk:
+        // a .gitignore above the repository's root does not apply.
+        .require_git(in_repository)
         .follow_links(options.follow)
         .max_depth(options.max_depth)
         // A run's output redirected into the tree is not input, as in rg.
@@ -219,7 +260,36 @@ fn walker(root: &Path, options: &WalkOptions, sorted: bool) -> Walk {
     if sorted {
         builder.sort_by_file_name(|a, b| a.as_bytes().cmp(b.as_bytes()));
     }
-    builder.build()
+    let nested = (honour && !in_repository).then(|| {
+        let nested = Arc::new(Mutex::new(Vec::new()));
+        let found = Arc::clone(&nested);
+        builder.filter_entry(move |entry| {
+            let repository = entry.depth() > 0
+                && entry.file_type().is_some_and(|kind| kind.is_dir())
+                && entry.path().join(".git").symlink_metadata().is_ok();
+            if repository {
+                let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+                found.push((entry.path().to_path_buf(), entry.depth()));
+            }
+            !repository
+        });
+        nested
+    });
+    Level {
+        walk: builder.build(),
+        nested,
+        held: None,
+    }
+}
+
+/// Whether `root` is in a git repository: it or a folder above it holds a
+/// `.git` (a directory, or a file as in a submodule or worktree).
+fn in_repository(root: &Path) -> bool {
+    let Ok(root) = root.canonicalize() else {
+        return false;
+    };
+    root.ancestors()
+        .any(|folder| folder.join(".git").symlink_metadata().is_ok())
 }
 
 /// Globs that keep only the paths they match (`!GLOB` excludes), matched
@@ -241,7 +311,11 @@ fn walk_error(error: ignore::Error) -> Error {
     match error {
         ignore::Error::WithPath { path, err } => {
             let name = path.display().to_string();
-            match *err {
+            let mut err = *err;
+            while let ignore::Error::WithDepth { err: inner, .. } = err {
+                err = *inner;
+            }
+            match err {
                 ignore::Error::Io(source) => Error::io(name, source),
                 other => Error::file(name, reason(other)),
             }

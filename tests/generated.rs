@@ -10,12 +10,8 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{mpatch, stderr};
+use common::{mpatch, root, stderr};
 use mpatch::generate::{self, KINDS};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn committed(kind: &str) -> Vec<u8> {
     let path = root().join(generate::path(kind).unwrap());

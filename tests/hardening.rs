@@ -20,13 +20,6 @@ use std::time::{Duration, Instant};
 use common::*;
 use proptest::prelude::*;
 
-const MIB: u64 = 1 << 20;
-const PAGE: usize = 4096;
-
-fn name(path: &Path) -> String {
-    path.display().to_string()
-}
-
 /// A small deterministic generator (xorshift64*), so that the tests need no
 /// random crate and a failure can be replayed from its seed.
 struct Rng(u64);
@@ -761,13 +754,6 @@ fn a_sigbus_sent_by_kill_ends_mpatch_by_the_default_action() {
         }
     }
     panic!("find -c always finished before the kill landed");
-}
-
-/// The first page of a file that will be cut short: text without ERROR.
-fn first_page() -> Vec<u8> {
-    let mut page = b"2024-01-01 start of a log that will be cut short\n".to_vec();
-    page.resize(PAGE, b'.');
-    page
 }
 
 #[test]

@@ -1,14 +1,12 @@
 //! The published crate: what `cargo package` puts in it, its metadata, and a
 //! `rust-version` that no locked dependency contradicts. Runs offline.
 
-use std::path::Path;
+mod common;
+
 use std::process::Command;
 
+use common::root;
 use serde_json::Value;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// The cargo that runs this test, so the check uses the same toolchain.
 fn cargo() -> Command {

@@ -31,10 +31,6 @@ fn oracle(hay: &[u8], patterns: &[&[u8]]) -> Vec<(usize, usize)> {
     found
 }
 
-fn run(args: &[&str]) -> std::process::Output {
-    mpatch().args(args).output().unwrap()
-}
-
 #[test]
 fn find_takes_patterns_from_options_and_a_file_skipping_blanks_and_comments() {
     let s = Sandbox::new();

@@ -55,18 +55,6 @@ fn keys(object: &Value) -> Vec<&str> {
     keys
 }
 
-fn from_hex(hex: &str) -> Vec<u8> {
-    assert_eq!(hex.len() % 2, 0, "odd hex {hex:?}");
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-fn name(path: &Path) -> String {
-    path.display().to_string()
-}
-
 // --nth ---------------------------------------------------------------------
 
 #[test]

@@ -141,10 +141,6 @@ fn standard_input_is_searched_with_the_offsets_of_the_file() {
     );
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[test]
 fn a_match_split_across_two_reads_of_a_pipe_is_found_once() {
     let mut child = Command::new(BIN)
@@ -156,7 +152,13 @@ fn a_match_split_across_two_reads_of_a_pipe_is_found_once() {
     let mut input = child.stdin.take().unwrap();
     input.write_all(b"abcERR").unwrap();
     input.flush().unwrap();
-    std::thread::sleep(Duration::from_millis(200));
+    // Only once mpatch has read the first part (the pipe holds nothing) is
+    // the rest written, so its reads are split inside the match for sure.
+    wait_until(
+        "mpatch read the first part",
+        Duration::from_secs(20),
+        || rustix::io::ioctl_fionread(&input).unwrap() == 0,
+    );
     input.write_all(b"ORdefERROR").unwrap();
     drop(input);
     let out = child.wait_with_output().unwrap();

@@ -26,14 +26,6 @@ fn tree(files: &[(&str, &str)]) -> Sandbox {
 }
 
 /// Runs mpatch in the sandbox.
-fn run(s: &Sandbox, args: &[&str]) -> std::process::Output {
-    mpatch()
-        .current_dir(s.dir.path())
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 /// The lines of stdout, sorted (a walk in parallel prints files in the
 /// order they finish).
 fn sorted_lines(output: &std::process::Output) -> Vec<String> {
@@ -68,14 +60,14 @@ fn ignore_files_are_honoured_in_a_folder_that_is_not_a_repository() {
         ("t/sub/b.txt", "ERROR"),
     ]);
     assert!(!s.path("t/.git").exists());
-    let out = run(&s, &["find", "-r", "-l", "ERROR", "t"]);
+    let out = s.run(&["find", "-r", "-l", "ERROR", "t"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         sorted_lines(&out),
         ["t/a.txt", "t/keep.log", "t/sub/b.txt"],
         "negation (!keep.log) re-includes; .gitignore, .ignore and .rgignore exclude"
     );
-    let out = run(&s, &["find", "-r", "-l", "--no-ignore", "ERROR", "t"]);
+    let out = s.run(&["find", "-r", "-l", "--no-ignore", "ERROR", "t"]);
     assert_eq!(sorted_lines(&out).len(), 7, "{}", stdout(&out));
 }
 
@@ -86,18 +78,15 @@ fn globs_include_and_exclude() {
         ("t/b.txt", "ERROR"),
         ("t/vendor/c.conf", "ERROR"),
     ]);
-    let out = run(&s, &["find", "-r", "-l", "-g", "*.conf", "ERROR", "t"]);
+    let out = s.run(&["find", "-r", "-l", "-g", "*.conf", "ERROR", "t"]);
     assert_eq!(sorted_lines(&out), ["t/a.conf", "t/vendor/c.conf"]);
-    let out = run(
-        &s,
-        &[
-            "find", "-r", "-l", "-g", "*.conf", "-g", "!vendor", "ERROR", "t",
-        ],
-    );
+    let out = s.run(&[
+        "find", "-r", "-l", "-g", "*.conf", "-g", "!vendor", "ERROR", "t",
+    ]);
     assert_eq!(sorted_lines(&out), ["t/a.conf"]);
-    let out = run(&s, &["find", "-r", "-l", "--glob", "!*.conf", "ERROR", "t"]);
+    let out = s.run(&["find", "-r", "-l", "--glob", "!*.conf", "ERROR", "t"]);
     assert_eq!(sorted_lines(&out), ["t/b.txt"]);
-    let out = run(&s, &["find", "-r", "-g", "[", "ERROR", "t"]);
+    let out = s.run(&["find", "-r", "-g", "[", "ERROR", "t"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).starts_with("mpatch: --glob: "),
@@ -109,11 +98,11 @@ fn globs_include_and_exclude() {
 #[test]
 fn hidden_entries_are_skipped_unless_asked_for() {
     let s = tree(&[("t/a", "ERROR"), ("t/.b", "ERROR"), ("t/.d/c", "ERROR")]);
-    let out = run(&s, &["replace", "-r", "ERROR", "FIXED", "t"]);
+    let out = s.run(&["replace", "-r", "ERROR", "FIXED", "t"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(fs::read(s.path("t/.b")).unwrap(), b"ERROR");
     assert_eq!(fs::read(s.path("t/.d/c")).unwrap(), b"ERROR");
-    let out = run(&s, &["find", "-r", "-l", "--hidden", "ERROR", "t"]);
+    let out = s.run(&["find", "-r", "-l", "--hidden", "ERROR", "t"]);
     assert_eq!(sorted_lines(&out), ["t/.b", "t/.d/c"]);
 }
 
@@ -122,17 +111,17 @@ fn symlinks_are_skipped_unless_followed() {
     let s = tree(&[("t/a", "x"), ("elsewhere/b", "ERROR"), ("other", "ERROR")]);
     std::os::unix::fs::symlink("../elsewhere", s.path("t/dir")).unwrap();
     std::os::unix::fs::symlink("../other", s.path("t/file")).unwrap();
-    let out = run(&s, &["find", "-r", "-l", "ERROR", "t"]);
+    let out = s.run(&["find", "-r", "-l", "ERROR", "t"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    let out = run(&s, &["find", "-r", "-l", "-L", "ERROR", "t"]);
+    let out = s.run(&["find", "-r", "-l", "-L", "ERROR", "t"]);
     assert_eq!(sorted_lines(&out), ["t/dir/b", "t/file"]);
     // A link named as a root is followed, as rg follows it.
-    let out = run(&s, &["find", "-r", "-l", "ERROR", "t/dir"]);
+    let out = s.run(&["find", "-r", "-l", "ERROR", "t/dir"]);
     assert_eq!(stdout(&out), "t/dir/b\n", "{}", stderr(&out));
     assert_eq!(out.status.code(), Some(0));
     // Followed, a link is patched through: the target changes, the link
     // stays a link.
-    let out = run(&s, &["replace", "-r", "--follow", "ERROR", "FIXED", "t"]);
+    let out = s.run(&["replace", "-r", "--follow", "ERROR", "FIXED", "t"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(fs::read(s.path("other")).unwrap(), b"FIXED");
     assert_eq!(fs::read(s.path("elsewhere/b")).unwrap(), b"FIXED");
@@ -142,12 +131,8 @@ fn symlinks_are_skipped_unless_followed() {
 #[test]
 fn max_depth_limits_the_walk() {
     let s = tree(&[("t/a", "ERROR"), ("t/d/b", "ERROR"), ("t/d/e/c", "ERROR")]);
-    let depth = |n: &str| {
-        sorted_lines(&run(
-            &s,
-            &["find", "-r", "-l", "--max-depth", n, "ERROR", "t"],
-        ))
-    };
+    let depth =
+        |n: &str| sorted_lines(&s.run(&["find", "-r", "-l", "--max-depth", n, "ERROR", "t"]));
     assert_eq!(depth("0"), Vec::<String>::new());
     assert_eq!(depth("1"), ["t/a"]);
     assert_eq!(depth("2"), ["t/a", "t/d/b"]);
@@ -157,9 +142,9 @@ fn max_depth_limits_the_walk() {
 #[test]
 fn a_directory_without_r_is_an_error_and_r_walks_the_current_directory() {
     let s = tree(&[("t/a", "ERROR"), ("b", "ERROR")]);
-    let out = run(&s, &["find", "ERROR", "t"]);
+    let out = s.run(&["find", "ERROR", "t"]);
     assert_error_line(&out, "t", "is a directory");
-    let out = run(&s, &["find", "-r", "-c", "ERROR"]);
+    let out = s.run(&["find", "-r", "-c", "ERROR"]);
     assert_eq!(sorted_lines(&out), ["b:1", "t/a:1"], "no ./ before names");
 }
 
@@ -168,7 +153,7 @@ fn binary_files_are_not_skipped() {
     let s = Sandbox::new();
     fs::create_dir(s.path("t")).unwrap();
     fs::write(s.path("t/bin"), b"\x7fELF\0\0\0ERROR\0\xff").unwrap();
-    let out = run(&s, &["replace", "-r", "ERROR", "FIXED", "t"]);
+    let out = s.run(&["replace", "-r", "ERROR", "FIXED", "t"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         fs::read(s.path("t/bin")).unwrap(),
@@ -201,13 +186,13 @@ fn a_nul_list_from_find_print0_on_stdin() {
 fn a_list_file_one_name_per_line_and_a_missing_name_reported() {
     let s = tree(&[("a", "ERROR"), ("b", "ERROR")]);
     fs::write(s.path("list"), "a\nmissing\n\nb\n").unwrap();
-    let out = run(&s, &["find", "--files-from", "list", "-c", "ERROR"]);
+    let out = s.run(&["find", "--files-from", "list", "-c", "ERROR"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(sorted_lines(&out), ["a:1", "b:1"]);
     assert_eq!(stderr(&out), "mpatch: missing: no such file or directory\n");
-    let out = run(&s, &["find", "--files-from", "nolist", "ERROR"]);
+    let out = s.run(&["find", "--files-from", "nolist", "ERROR"]);
     assert_error_line(&out, "nolist", "no such file or directory");
-    let out = run(&s, &["find", "-f", "-", "--files-from", "-"]);
+    let out = s.run(&["find", "-f", "-", "--files-from", "-"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--files-from"), "{}", stderr(&out));
 }
@@ -221,12 +206,9 @@ fn names_that_are_not_utf8_round_trip_through_xargs_0() {
     fs::write(dir.join(odd), "ERROR").unwrap();
     fs::write(dir.join("plain.txt"), "ERROR").unwrap();
 
-    let out = run(
-        &s,
-        &["find", "-r", "-l", "-0", "--sort", "path", "ERROR", "t"],
-    );
+    let out = s.run(&["find", "-r", "-l", "-0", "--sort", "path", "ERROR", "t"]);
     assert_eq!(out.stdout, b"t/caf\xe9 \xff.txt\0t/plain.txt\0");
-    let out = run(&s, &["find", "-r", "-c", "--sort", "path", "ERROR", "t"]);
+    let out = s.run(&["find", "-r", "-c", "--sort", "path", "ERROR", "t"]);
     assert_eq!(out.stdout, b"t/caf\xe9 \xff.txt:1\nt/plain.txt:1\n");
 
     let out = script(
@@ -286,20 +268,17 @@ fn expect_total_that_does_not_hold_writes_nothing() {
     ]);
     let files = ["t/a", "t/b/c", "t/b/d"];
     let before: Vec<Snapshot> = files.iter().map(|f| snapshot(&s.path(f))).collect();
-    let out = run(
-        &s,
-        &[
-            "replace",
-            "-r",
-            "--expect-total",
-            "4",
-            "--journal",
-            "j",
-            "ERROR",
-            "FIXED",
-            "t",
-        ],
-    );
+    let out = s.run(&[
+        "replace",
+        "-r",
+        "--expect-total",
+        "4",
+        "--journal",
+        "j",
+        "ERROR",
+        "FIXED",
+        "t",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
@@ -312,18 +291,15 @@ fn expect_total_that_does_not_hold_writes_nothing() {
         "no journal is left by a run that wrote nothing"
     );
 
-    let out = run(
-        &s,
-        &[
-            "replace",
-            "-r",
-            "--expect-total",
-            "3",
-            "ERROR",
-            "FIXED",
-            "t",
-        ],
-    );
+    let out = s.run(&[
+        "replace",
+        "-r",
+        "--expect-total",
+        "3",
+        "ERROR",
+        "FIXED",
+        "t",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(fs::read(s.path("t/a")).unwrap(), b"FIXED FIXED");
 }
@@ -331,10 +307,7 @@ fn expect_total_that_does_not_hold_writes_nothing() {
 #[test]
 fn expect_in_a_walk_holds_for_every_file_with_a_match() {
     let s = tree(&[("t/a", "ERROR"), ("t/b", "ERROR ERROR"), ("t/c", "none")]);
-    let out = run(
-        &s,
-        &["replace", "-r", "--expect", "1", "ERROR", "FIXED", "t"],
-    );
+    let out = s.run(&["replace", "-r", "--expect", "1", "ERROR", "FIXED", "t"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
@@ -351,21 +324,18 @@ fn one_journal_undoes_a_whole_tree() {
         ("t/b/d/e", "3 ERROR"),
         ("t/none", "nothing"),
     ]);
-    let out = run(
-        &s,
-        &[
-            "replace",
-            "-r",
-            "--journal",
-            "fix.mpj",
-            "ERROR",
-            "FIXED",
-            "t",
-        ],
-    );
+    let out = s.run(&[
+        "replace",
+        "-r",
+        "--journal",
+        "fix.mpj",
+        "ERROR",
+        "FIXED",
+        "t",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(fs::read(s.path("t/b/c")).unwrap(), b"FIXED 2 FIXED");
-    let out = run(&s, &["undo", "fix.mpj"]);
+    let out = s.run(&["undo", "fix.mpj"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let restored = sorted_lines(&out);
     assert_eq!(
@@ -388,7 +358,7 @@ fn each_files_output_stays_together() {
     for f in 0..6 {
         fs::write(s.path(&format!("t/f{f}")), "x".repeat(20_000)).unwrap();
     }
-    let out = run(&s, &["find", "-r", "-j", "4", "x", "t"]);
+    let out = s.run(&["find", "-r", "-j", "4", "x", "t"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     let mut runs: Vec<(&str, usize)> = Vec::new();
@@ -421,23 +391,20 @@ fn sort_path_prints_in_path_order() {
     ]);
     let expected = "t/a/y:0\nt/a/z:0\nt/a0:0\nt/b:0\nt/c:0\n";
     for _ in 0..3 {
-        let out = run(&s, &["find", "-r", "--sort", "path", "ERROR", "t"]);
+        let out = s.run(&["find", "-r", "--sort", "path", "ERROR", "t"]);
         assert_eq!(stdout(&out), expected);
     }
     fs::write(s.path("list"), "t/c\nt/b\nt/a0\n").unwrap();
-    let out = run(
-        &s,
-        &[
-            "replace",
-            "-n",
-            "--files-from",
-            "list",
-            "--sort",
-            "path",
-            "ERROR",
-            "FIXED",
-        ],
-    );
+    let out = s.run(&[
+        "replace",
+        "-n",
+        "--files-from",
+        "list",
+        "--sort",
+        "path",
+        "ERROR",
+        "FIXED",
+    ]);
     assert_eq!(
         stdout(&out),
         "t/a0: 1 would be replaced\nt/b: 1 would be replaced\nt/c: 1 would be replaced\n\
@@ -448,24 +415,24 @@ fn sort_path_prints_in_path_order() {
 #[test]
 fn count_and_names_in_a_walk_show_only_files_with_a_match() {
     let s = tree(&[("t/a", "ERROR ERROR"), ("t/b", "none")]);
-    let out = run(&s, &["find", "-r", "-c", "ERROR", "t"]);
+    let out = s.run(&["find", "-r", "-c", "ERROR", "t"]);
     assert_eq!(stdout(&out), "t/a:2\n");
-    let out = run(&s, &["find", "-c", "ERROR", "t/a", "t/b"]);
+    let out = s.run(&["find", "-c", "ERROR", "t/a", "t/b"]);
     assert_eq!(
         stdout(&out),
         "t/a:2\nt/b:0\n",
         "named files print 0, as before"
     );
-    let out = run(&s, &["find", "-r", "-c", "-0", "ERROR", "t"]);
+    let out = s.run(&["find", "-r", "-c", "-0", "ERROR", "t"]);
     assert_eq!(out.stdout, b"t/a\x002\n");
-    let out = run(&s, &["find", "-r", "-H", "-0", "ERROR", "t"]);
+    let out = s.run(&["find", "-r", "-H", "-0", "ERROR", "t"]);
     assert_eq!(out.stdout, b"t/a\x000\nt/a\x006\n");
 }
 
 #[test]
 fn json_ends_with_a_total() {
     let s = tree(&[("t/a", "ERROR"), ("t/b", "none"), ("t/c", "ERROR")]);
-    let out = run(&s, &["replace", "-r", "--json", "ERROR", "FIXED", "t"]);
+    let out = s.run(&["replace", "-r", "--json", "ERROR", "FIXED", "t"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
@@ -484,7 +451,7 @@ fn json_ends_with_a_total() {
         "files without a match have no summary: {text}"
     );
 
-    let out = run(&s, &["find", "-r", "--json", "FIXED", "t"]);
+    let out = s.run(&["find", "-r", "--json", "FIXED", "t"]);
     let last: serde_json::Value =
         serde_json::from_str(stdout(&out).lines().last().unwrap()).unwrap();
     assert_eq!(
@@ -502,7 +469,7 @@ fn a_hard_link_in_a_walk_is_patched_once() {
     let s = tree(&[("t/a", "aab")]);
     fs::hard_link(s.path("t/a"), s.path("t/b")).unwrap();
     // Applied twice, ab -> ba would give "baa"; once, "aba".
-    let out = run(&s, &["replace", "-r", "ab", "ba", "t"]);
+    let out = s.run(&["replace", "-r", "ab", "ba", "t"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(fs::read(s.path("t/a")).unwrap(), b"aba");
 }
@@ -593,7 +560,7 @@ fn paths_of_named_files_print_as_their_own_bytes() {
     let name = PathBuf::from(OsStr::from_bytes(b"n\xff"));
     fs::write(s.dir.path().join(&name), "ERROR").unwrap();
     fs::write(s.path("other"), "ERROR").unwrap();
-    let out = run(&s, &["find", "-l", "ERROR", "n\u{fffd}"]);
+    let out = s.run(&["find", "-l", "ERROR", "n\u{fffd}"]);
     assert_eq!(out.status.code(), Some(2), "the lossy name is another name");
     let out = mpatch()
         .current_dir(s.dir.path())
@@ -625,7 +592,7 @@ fn paths_of_named_files_print_as_their_own_bytes() {
         .output()
         .unwrap();
     assert_eq!(out.stdout, b"n\xff: 1 bytes written at offset 0\n");
-    let out = run(&s, &["undo", "j"]);
+    let out = s.run(&["undo", "j"]);
     assert!(
         out.stdout.ends_with(b"/n\xff: 1 regions restored\n"),
         "{:?}",
@@ -645,24 +612,21 @@ fn many_named_files_keep_their_order_in_parallel() {
         args.push(name);
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(&s, &args);
+    let out = s.run(&args);
     assert_eq!(stdout(&out), expected);
 }
 
 #[test]
 fn a_journal_or_the_output_inside_the_tree_is_not_walked() {
     let s = tree(&[("a", "ERROR")]);
-    let out = run(
-        &s,
-        &["replace", "-r", "--journal", "fix.mpj", "ERROR", "FIXED"],
-    );
+    let out = s.run(&["replace", "-r", "--journal", "fix.mpj", "ERROR", "FIXED"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         stdout(&out).starts_with("a: 1 replaced\n1 file searched"),
         "{}",
         stdout(&out)
     );
-    let out = run(&s, &["undo", "fix.mpj"]);
+    let out = s.run(&["undo", "fix.mpj"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(fs::read(s.path("a")).unwrap(), b"ERROR");
 
@@ -675,14 +639,14 @@ fn a_fifo_in_a_tree_is_passed_over_and_a_named_one_refused() {
     let s = tree(&[("t/a", "ERROR")]);
     let made = script(&s, "mkfifo t/pipe");
     assert!(made.status.success(), "{}", stderr(&made));
-    let out = run(&s, &["find", "-r", "-c", "ERROR", "t"]);
+    let out = s.run(&["find", "-r", "-c", "ERROR", "t"]);
     assert_eq!(
         (out.status.code(), stdout(&out)),
         (Some(0), "t/a:1\n".into())
     );
     // Named, a FIFO is read as a stream by find (tests/toolbox.rs) and
     // refused by replace, which cannot patch a stream.
-    let out = run(&s, &["replace", "-r", "ERROR", "FIXED", "t/pipe", "t"]);
+    let out = s.run(&["replace", "-r", "ERROR", "FIXED", "t/pipe", "t"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out)

@@ -6,10 +6,9 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use serde_json::{Map, Value, json};
-
 use crate::cli::{FilesArgs, MAX_THREADS, SortKey};
 use crate::error::{Error, Scope};
+use crate::json;
 use crate::output::Output;
 use crate::turns::{Part, Shared};
 use crate::walk::{self, List, Paths, WalkOptions};
@@ -199,16 +198,15 @@ where
 
 /// The JSON line that ends a walk or a list: how many files were searched,
 /// matched and (replace) patched.
-pub fn total_json(totals: &Totals, patched: Option<u64>, elapsed_ms: u128) -> Map<String, Value> {
-    let mut object = Map::new();
-    object.insert("type".into(), json!("total"));
-    object.insert("files_searched".into(), json!(totals.files));
-    object.insert("files_matched".into(), json!(totals.matched));
-    if let Some(patched) = patched {
-        object.insert("files_patched".into(), json!(patched));
+pub fn total_json(totals: &Totals, patched: Option<u64>, elapsed_ms: u128) -> json::Total {
+    json::Total {
+        kind: "total",
+        files_searched: totals.files,
+        files_matched: totals.matched,
+        files_patched: patched,
+        files_failed: totals.failed,
+        matches: totals.matches,
+        elapsed_ms: elapsed_ms as u64,
+        dry_run: None,
     }
-    object.insert("files_failed".into(), json!(totals.failed));
-    object.insert("matches".into(), json!(totals.matches));
-    object.insert("elapsed_ms".into(), json!(elapsed_ms as u64));
-    object
 }

@@ -51,7 +51,7 @@ pub fn run(args: &FindArgs) -> Result<Outcome, Error> {
         search.file(out, &path).map(Some)
     })?;
     if many && args.report.json && !args.report.quiet {
-        out.json(files::total_json(
+        out.json(&files::total_json(
             &totals,
             None,
             started.elapsed().as_millis(),
@@ -150,7 +150,7 @@ impl Search<'_> {
                 style.listed(out, path);
             }
         } else if args.report.json {
-            out.json(output::summary(
+            out.json(&output::summary(
                 path,
                 &tally,
                 self.matcher.patterns(),

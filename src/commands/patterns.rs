@@ -35,9 +35,6 @@ pub fn for_find(args: &FindArgs) -> Result<(Matcher, Vec<OsString>), Error> {
                     .map_err(|e| Error::argument(at(), e.to_string()))?;
                 patterns.push(parsed);
             }
-            if patterns.is_empty() {
-                return Err(Error::argument(list.to_string_lossy(), "holds no pattern"));
-            }
         }
     } else {
         let pattern = args.pattern.as_ref().ok_or_else(missing_pattern)?;
@@ -93,9 +90,6 @@ pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsSt
                 olds.push(old);
                 news.push(new);
             }
-            if olds.is_empty() {
-                return Err(Error::argument(list.to_string_lossy(), "holds no pair"));
-            }
         }
         require_files(&positional, &args.files_in)?;
         let matcher = build(olds, false, args.matching.ignore_case)?;
@@ -127,6 +121,8 @@ pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsSt
     if args.matching.regex {
         let template = read_bytes_or_empty("replacement", &replacement_arg, syntax)?;
         let matcher = build(vec![pattern], true, args.matching.ignore_case)?;
+        crate::template::check(&template, &matcher.groups())
+            .map_err(|e| Error::argument("replacement", e))?;
         return Ok((matcher, Replacement::Expand(template), positional));
     }
     let (old, new) = read_pair("replacement", &pattern_arg, &replacement_arg, syntax, pad)

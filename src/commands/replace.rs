@@ -9,8 +9,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
 
-use serde_json::json;
-
 use crate::bytesink::ByteSink;
 use crate::cli::{ProgressMode, ReplaceArgs};
 use crate::error::{Error, Outcome};
@@ -220,9 +218,9 @@ impl Job<'_> {
                     Some(written.matched),
                     started.elapsed().as_millis(),
                 );
-                total.insert("matches".into(), json!(written.matches));
-                total.insert("dry_run".into(), json!(args.write.dry_run));
-                out.json(total);
+                total.matches = written.matches;
+                total.dry_run = Some(args.write.dry_run);
+                out.json(&total);
             } else {
                 out.line(self.total_line(&totals, &written));
             }
@@ -528,8 +526,8 @@ impl Job<'_> {
                 self.matcher.patterns(),
                 started.elapsed().as_millis(),
             );
-            summary.insert("dry_run".into(), json!(args.write.dry_run));
-            out.json(summary);
+            summary.dry_run = Some(args.write.dry_run);
+            out.json(&summary);
         } else {
             let verb = match args.write.dry_run {
                 true => "would be replaced",

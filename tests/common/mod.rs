@@ -17,12 +17,52 @@ use tempfile::TempDir;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_mpatch");
 
+pub const MIB: u64 = 1 << 20;
+pub const PAGE: usize = 4096;
+
+/// The crate's folder, where README.md, src/ and man/ are.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path as mpatch names it in messages and output.
+pub fn name(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Lowercase hex of `bytes`, as mpatch's JSON writes them.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes of lowercase or uppercase hex digit pairs.
+pub fn from_hex(hex: &str) -> Vec<u8> {
+    assert_eq!(hex.len() % 2, 0, "odd hex {hex:?}");
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// The first page of a big sparse file that a test cuts short: text
+/// without the pattern.
+pub fn first_page() -> Vec<u8> {
+    let mut page = b"2024-01-01 start of a log that will be cut short\n".to_vec();
+    page.resize(PAGE, b'.');
+    page
+}
+
 /// `mpatch` with a clean environment and a time limit, so a hang fails.
 pub fn mpatch() -> Command {
     let mut cmd = Command::new(BIN);
     cmd.env_remove("COLUMNS")
         .timeout(std::time::Duration::from_secs(60));
     cmd
+}
+
+/// Runs `mpatch ARGS` where the test runs.
+pub fn run(args: &[&str]) -> Output {
+    mpatch().args(args).output().unwrap()
 }
 
 /// A temp folder that anyone may enter, holding the test's files.
@@ -48,6 +88,15 @@ impl Sandbox {
         let path = self.path(name);
         fs::write(&path, bytes).unwrap();
         path
+    }
+
+    /// Runs `mpatch ARGS` in the sandbox's folder.
+    pub fn run(&self, args: &[&str]) -> Output {
+        mpatch()
+            .current_dir(self.dir.path())
+            .args(args)
+            .output()
+            .unwrap()
     }
 
     /// A copy of the mpatch binary inside the sandbox, for running as
@@ -374,13 +423,26 @@ pub struct LoopDevice {
 impl LoopDevice {
     /// Attaches `backing` to a free loop device (`losetup -f --show`).
     pub fn attach(backing: &Path) -> Result<LoopDevice, String> {
+        LoopDevice::losetup(&["-f", "--show"], backing)
+    }
+
+    /// Attaches `backing` read-only (`losetup -r -f --show`).
+    pub fn attach_read_only(backing: &Path) -> Result<LoopDevice, String> {
+        LoopDevice::losetup(&["-r", "-f", "--show"], backing)
+    }
+
+    fn losetup(args: &[&str], backing: &Path) -> Result<LoopDevice, String> {
         let out = std::process::Command::new("losetup")
-            .args(["-f", "--show"])
+            .args(args)
             .arg(backing)
             .output()
             .map_err(|e| format!("losetup: {e}"))?;
         if !out.status.success() {
-            return Err(format!("losetup: {}", stderr(&out).trim()));
+            return Err(format!(
+                "losetup {}: {}",
+                args.join(" "),
+                stderr(&out).trim()
+            ));
         }
         Ok(LoopDevice {
             path: PathBuf::from(stdout(&out).trim()),
@@ -389,23 +451,6 @@ impl LoopDevice {
 
     pub fn name(&self) -> String {
         self.path.display().to_string()
-    }
-}
-
-impl LoopDevice {
-    /// Attaches `backing` read-only (`losetup -r -f --show`).
-    pub fn attach_read_only(backing: &Path) -> Result<LoopDevice, String> {
-        let out = std::process::Command::new("losetup")
-            .args(["-r", "-f", "--show"])
-            .arg(backing)
-            .output()
-            .map_err(|e| format!("losetup: {e}"))?;
-        if !out.status.success() {
-            return Err(format!("losetup -r: {}", stderr(&out).trim()));
-        }
-        Ok(LoopDevice {
-            path: PathBuf::from(stdout(&out).trim()),
-        })
     }
 
     /// The device's name under /sys/block (`loop3`).
