@@ -19,6 +19,7 @@ mod pass;
 mod pattern;
 mod progress;
 mod render;
+mod signatures;
 mod stream;
 mod target;
 mod turns;
