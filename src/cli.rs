@@ -92,6 +92,40 @@ Examples:
   mpatch undo --force fix.mpj
       Restore even regions that changed since the patch";
 
+/// Examples of `mpatch diff`, shown by its `--help` and in mpatch-diff(1).
+pub const DIFF_EXAMPLES: &str = "\
+Examples:
+  mpatch diff fw.bin fw-patched.bin > fix.patch
+      Write the changed regions of two files as a patch
+  mpatch diff -q a.img b.img
+      Only the exit status: 0 equal, 1 different";
+
+/// Examples of `mpatch apply`, shown by its `--help` and in mpatch-apply(1).
+pub const APPLY_EXAMPLES: &str = "\
+Examples:
+  mpatch apply --dry-run fix.patch fw.bin
+      Check that every region holds its old bytes, and write nothing
+  mpatch apply --journal fix.mpj fix.patch fw.bin
+      Apply the patch, recording how to undo it with mpatch undo fix.mpj
+  mpatch apply --reverse fix.patch fw.bin
+      Take the patch back out (new bytes to old)
+  cmp -l old.bin new.bin | mpatch apply - copy.bin
+      Apply the differences that cmp -l lists";
+
+/// diff's exit status, as cmp's.
+pub const DIFF_EXIT_STATUS: &str = "\
+Exit status:
+  0  the files are equal (nothing printed)
+  1  the files differ (the patch printed)
+  2  an error: a file that cannot be read, or files of different sizes";
+
+/// apply's exit status.
+pub const APPLY_EXIT_STATUS: &str = "\
+Exit status:
+  0  the patch was written (or checked, with --dry-run), or is already applied
+  1  a region holds neither its old nor, everywhere, its new bytes; nothing written
+  2  an error: a bad patch, a file that cannot be used, a size that differs; nothing written";
+
 /// find's usage: one PATTERN, or patterns given by -p and -f.
 const FIND_USAGE: &str = "\
 mpatch find [OPTIONS] <PATTERN> [FILE]...
@@ -194,6 +228,36 @@ pub enum Command {
         after_long_help = format!("{UNDO_EXAMPLES}\n\n{EXIT_STATUS}")
     )]
     Undo(UndoArgs),
+    /// Print the changed regions of two files of the same size as a patch
+    ///
+    /// Prints a header line (the patch format's version and the file size),
+    /// then one line per changed region: its byte offset in decimal, the old
+    /// bytes and the new bytes in hex. Changes at most 4 unchanged bytes apart
+    /// share a line, and a region never crosses a 64 KiB boundary. Both
+    /// files are read through read-only mappings, on every core, in bounded
+    /// memory. Files of different sizes are an error; equal files print
+    /// nothing, as cmp.
+    #[command(
+        after_help = DIFF_EXAMPLES,
+        after_long_help = format!("{DIFF_EXAMPLES}\n\n{DIFF_EXIT_STATUS}")
+    )]
+    Diff(DiffArgs),
+    /// Apply a patch made by mpatch diff (or cmp -l output), checking every region first
+    ///
+    /// A compare-and-swap for the whole patch: the new bytes are written only
+    /// if every region of every FILE holds its old bytes. If every region
+    /// already holds its new bytes, nothing is written ("already applied",
+    /// exit 0); otherwise nothing is written anywhere, the first region that
+    /// differs is shown with the bytes found there, and the exit status is
+    /// 1. The size in the patch's header must be the file's (--any-size
+    /// relaxes it). cmp -l output (1-based decimal offsets, octal bytes) is
+    /// read as a patch too. Every file is opened, checked and locked before
+    /// any is written.
+    #[command(
+        after_help = APPLY_EXAMPLES,
+        after_long_help = format!("{APPLY_EXAMPLES}\n\n{APPLY_EXIT_STATUS}")
+    )]
+    Apply(ApplyArgs),
 }
 
 /// How PATTERN, REPLACEMENT, BYTES and --expect values are read.
@@ -546,6 +610,48 @@ pub struct UndoArgs {
     /// Journal written by --journal
     #[arg(value_name = "JOURNAL")]
     pub journal: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Print nothing; the exit status tells whether the files differ
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Compare on N threads (default: one per core)
+    #[arg(short = 'j', long, value_name = "N",
+          value_parser = clap::builder::TypedValueParser::map(
+              clap::value_parser!(u64).range(1..=MAX_THREADS), |n| n as usize))]
+    pub threads: Option<usize>,
+    /// The file as it was
+    #[arg(value_name = "OLD")]
+    pub old: OsString,
+    /// The file as it is to be
+    #[arg(value_name = "NEW")]
+    pub new: OsString,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub write: WriteArgs,
+    /// Apply the patch backwards: write each region's old bytes where its new ones are
+    #[arg(short = 'R', long)]
+    pub reverse: bool,
+    /// Apply even if a file's size is not the one in the patch's header
+    #[arg(long)]
+    pub any_size: bool,
+    /// One JSON object per line: a "region" per region and a "summary" per file
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing on success
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// The patch: made by mpatch diff, or cmp -l output ("-" for stdin)
+    #[arg(value_name = "PATCH")]
+    pub patch: OsString,
+    /// Files to patch (each gets the whole patch)
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<OsString>,
 }
 
 /// The clap command: the derive tree plus `--generate`, which prints a man
