@@ -204,9 +204,17 @@ fn report(out: &mut Output, args: &ApplyArgs, target: &Target, patch: &Patch, st
     match status {
         "already applied" => out.line(": already applied"),
         verb => out.line(format_args!(
-            ": {} regions ({bytes} bytes) {verb}",
-            patch.regions.len()
+            ": {} ({}) {verb}",
+            plural(patch.regions.len(), "region"),
+            plural(bytes, "byte")
         )),
+    }
+}
+
+fn plural(n: usize, what: &str) -> String {
+    match n {
+        1 => format!("1 {what}"),
+        n => format!("{n} {what}s"),
     }
 }
 
@@ -232,10 +240,10 @@ impl Mismatch {
             _ => "",
         };
         format!(
-            "{}: the region at offset {} ({} bytes) holds {}, not the patch's old bytes {}{why}; nothing written",
+            "{}: the region at offset {} ({}) holds {}, not the patch's old bytes {}{why}; nothing written",
             self.path,
             region.offset,
-            region.old.len(),
+            plural(region.old.len(), "byte"),
             shown(&self.found),
             shown(&region.old),
         )
