@@ -8,12 +8,21 @@
 //! that exactly leftmost-longest, the first given winning a tie, as for
 //! literals (`grep -F -f`). Which signature matched is then found by
 //! checking the few of that length against the match's bytes.
+//!
+//! One signature with a run of whole bytes (not folded by `-i`) is found
+//! without the regex: memmem finds its longest run, and each hit is
+//! checked against the whole signature in place, so it runs at the speed
+//! of its literal part. The regex's prefilter finds the same candidates,
+//! but starting its automaton at each costs several times more.
 
+use memchr::memmem::Finder;
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::pattern::Signature;
 
 pub struct Signatures {
+    /// One signature's longest run of whole bytes, and where it starts in it.
+    anchor: Option<(Finder<'static>, usize)>,
     regex: Regex,
     signatures: Vec<Signature>,
     fold: bool,
@@ -34,7 +43,13 @@ impl Signatures {
             .dfa_size_limit(64 << 20)
             .build()
             .map_err(|e| format!("cannot be compiled: {e}"))?;
+        let anchor = match &signatures[..] {
+            [one] if !fold => longest_run(one)
+                .map(|(at, len)| (Finder::new(&one.bytes[at..at + len]).into_owned(), at)),
+            _ => None,
+        };
         Ok(Signatures {
+            anchor,
             regex,
             signatures,
             fold,
@@ -49,13 +64,38 @@ impl Signatures {
     /// end and signature number.
     #[inline]
     pub fn find_at(&self, hay: &[u8], from: usize) -> Option<(usize, usize, usize)> {
+        if let Some((finder, at)) = &self.anchor {
+            let signature = &self.signatures[0];
+            let mut pos = from.checked_add(*at)?;
+            while pos < hay.len() {
+                let hit = pos + finder.find(&hay[pos..])?;
+                let start = hit - at;
+                let end = start + signature.len();
+                if end > hay.len() {
+                    return None;
+                }
+                if signature.matches(&hay[start..end], false) {
+                    return Some((start, end, 0));
+                }
+                pos = hit + 1;
+            }
+            return None;
+        }
         let found = self.regex.find_at(hay, from)?;
         Some((found.start(), found.end(), self.which(&hay[found.range()])))
     }
 
     /// The number of matches in `hay`.
     pub fn count(&self, hay: &[u8]) -> u64 {
-        self.regex.find_iter(hay).count() as u64
+        if self.anchor.is_none() {
+            return self.regex.find_iter(hay).count() as u64;
+        }
+        let (mut n, mut pos) = (0, 0);
+        while let Some((_, end, _)) = self.find_at(hay, pos) {
+            n += 1;
+            pos = end;
+        }
+        n
     }
 
     /// The first signature given that matches `window`, of its length.
@@ -68,6 +108,37 @@ impl Signatures {
             .position(|s| s.matches(window, self.fold))
             .unwrap_or(0)
     }
+}
+
+/// The longest run of whole bytes in `signature` (start, length); of
+/// runs as long, the one of the least common bytes.
+fn longest_run(signature: &Signature) -> Option<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < signature.len() {
+        let start = i;
+        while i < signature.len() && signature.mask[i] == 0xff {
+            i += 1;
+        }
+        if i > start {
+            runs.push((start, i - start));
+        }
+        i += 1;
+    }
+    let commonness = |(start, len): (usize, usize)| -> u32 {
+        signature.bytes[start..start + len]
+            .iter()
+            .map(|&b| match b {
+                b' ' | b'a'..=b'z' => 4,
+                b'0'..=b'9' | 0 | b'\n' => 3,
+                b'A'..=b'Z' | 0xff => 2,
+                0x21..=0x7e => 1,
+                _ => 0,
+            })
+            .sum()
+    };
+    runs.into_iter()
+        .max_by_key(|&run| (run.1, std::cmp::Reverse(commonness(run))))
 }
 
 #[cfg(test)]
