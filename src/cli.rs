@@ -26,7 +26,11 @@ Examples:
   mpatch poke --hex firmware.bin 0x1f40 --expect 7400 9090
       Write 90 90 at offset 0x1f40, only if 74 00 is there now
   mpatch undo fix.mpj
-      Restore what the journalled replace changed";
+      Restore what the journalled replace changed
+  mpatch diff fw.bin fw-patched.bin > fix.patch
+      Write the changed regions of two files as a patch
+  mpatch apply fix.patch copy.bin
+      Apply it, only if every region holds its old bytes";
 
 /// Examples of `mpatch find`, shown by its `--help` and in mpatch-find(1).
 pub const FIND_EXAMPLES: &str = "\
@@ -41,6 +45,8 @@ Examples:
       The offset of the third match, in hex
   mpatch find -x 7f454c46 fw.bin
       A pattern given as hex digits
+  mpatch find -x 'e8 ?? ?? ?? ?? 85 c0' fw.bin
+      A signature: ?? is any byte, 4? or ?4 any value of a nibble
   mpatch find --json ERROR app.log
       A JSON object per match and a summary per file";
 
@@ -56,7 +62,9 @@ Examples:
   mpatch replace --expect 11 ERROR FIXED app.log b.log
       Write only if each file has exactly 11 matches
   mpatch replace --journal fix.mpj ERROR FIXED app.log
-      Replace, recording how to undo it with mpatch undo fix.mpj";
+      Replace, recording how to undo it with mpatch undo fix.mpj
+  mpatch replace --expect 1 -x 'e8 ?? ?? ?? ?? 85 c0' '90 90 90 90 90 ?? ??' fw.bin
+      Patch a signature's one match; each ?? keeps the byte found there";
 
 /// Examples of `mpatch peek`, shown by its `--help` and in mpatch-peek(1).
 pub const PEEK_EXAMPLES: &str = "\
@@ -266,7 +274,7 @@ pub struct SyntaxArgs {
     /// Decode escapes: \\ \n \r \t \0 \xHH
     #[arg(short = 'e', long = "escapes", conflicts_with = "hex")]
     pub escapes: bool,
-    /// Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")
+    /// Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF"); in patterns ?? is any byte, 4? and ?4 any nibble, and in a replacement they keep the match's
     #[arg(short = 'x', long = "hex")]
     pub hex: bool,
 }
