@@ -446,3 +446,30 @@ fn a_signature_patched_into_an_elf_runs_and_its_diff_applies_to_a_fresh_copy() {
     assert_eq!(exec("fresh"), format!("{}\n", 0x0223_4567));
     assert!(Path::new(&dir.path("fresh")).exists());
 }
+
+#[test]
+fn a_held_lock_on_one_file_stops_the_run_before_any_is_written() {
+    let dir = Sandbox::new();
+    let (one, two) = two_files(&dir);
+    let (before_one, before_two) = (snapshot(&one), snapshot(&two));
+    let _holder = common::KillOnDrop::spawn(
+        std::process::Command::new("flock")
+            .arg("--no-fork")
+            .arg(&two)
+            .args(["sleep", "30"]),
+    );
+    let held = || {
+        !std::process::Command::new("flock")
+            .args(["-n"])
+            .arg(&two)
+            .arg("true")
+            .status()
+            .unwrap()
+            .success()
+    };
+    common::wait_until("flock holds the lock", std::time::Duration::from_secs(10), held);
+    let out = run(&dir, &["apply", "--lock-timeout", "0.3", "fix.patch", "one", "two"]);
+    assert_error(&out, "two", "--lock-timeout");
+    assert_unchanged_since(&one, &before_one);
+    assert_unchanged_since(&two, &before_two);
+}
