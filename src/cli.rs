@@ -256,8 +256,8 @@ pub enum Command {
     /// if every region of every FILE holds its old bytes. If every region
     /// already holds its new bytes, nothing is written ("already applied",
     /// exit 0); otherwise nothing is written anywhere, the first region that
-    /// differs is shown with the bytes found there, and the exit status is
-    /// 1. The size in the patch's header must be the file's (--any-size
+    /// differs is shown with the bytes found there, and the exit status
+    /// is 1. The size in the patch's header must be the file's (--any-size
     /// relaxes it). cmp -l output (1-based decimal offsets, octal bytes) is
     /// read as a patch too. Every file is opened, checked and locked before
     /// any is written.

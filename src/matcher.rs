@@ -139,7 +139,10 @@ impl Matcher {
             return Err("is empty".into());
         }
         if patterns.iter().any(Signature::is_all_wildcards) {
-            return Err("holds only wildcards, which match anything; give at least one byte or nibble".into());
+            return Err(
+                "holds only wildcards, which match anything; give at least one byte or nibble"
+                    .into(),
+            );
         }
         let max_len = patterns.iter().map(Signature::len).max().unwrap_or(1);
         let splittable = patterns.len() == 1 && !patterns[0].overlaps_itself(ignore_case);

@@ -292,7 +292,7 @@ fn parse_region(text: &str) -> Result<Region, String> {
 
 fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
     let digits = text.as_bytes();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err("an odd number of hex digits".into());
     }
     digits

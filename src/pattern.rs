@@ -462,7 +462,9 @@ mod tests {
         assert!(!sig.is_literal() && !sig.is_all_wildcards());
         assert_eq!(sig.to_string(), "e8 ?? 4? ?4 c0");
         assert_eq!(
-            parse_signature(b"0x45??4f", Syntax::Hex).unwrap().to_string(),
+            parse_signature(b"0x45??4f", Syntax::Hex)
+                .unwrap()
+                .to_string(),
             "45 ?? 4f"
         );
         // No wildcard: exactly what parse reads; other syntaxes have none.
@@ -472,7 +474,11 @@ mod tests {
         let typed = parse_signature(b"a??b", Syntax::Literal).unwrap();
         assert!(typed.is_literal());
         assert_eq!(typed.bytes, b"a??b");
-        assert!(parse_signature(b"?? ??", Syntax::Hex).unwrap().is_all_wildcards());
+        assert!(
+            parse_signature(b"?? ??", Syntax::Hex)
+                .unwrap()
+                .is_all_wildcards()
+        );
     }
 
     #[test]
@@ -501,13 +507,41 @@ mod tests {
         let mut out = Vec::new();
         keep.merge_into(&[1, 2, 0x34, 0x56], &mut out);
         assert_eq!(out, [0x90, 2, 0x54, 0x50]);
-        assert!(parse_signature(b"41 ?? 41", Syntax::Hex).unwrap().overlaps_itself(false));
-        assert!(parse_signature(b"?? 42", Syntax::Hex).unwrap().overlaps_itself(false));
-        assert!(!parse_signature(b"41 42 ?? 43", Syntax::Hex).unwrap().overlaps_itself(false));
-        assert!(parse_signature(b"41 ?? 61", Syntax::Hex).unwrap().overlaps_itself(true));
-        assert!(!parse_signature(b"4? 5?", Syntax::Hex).unwrap().overlaps_itself(false));
-        assert!(parse_signature(b"00 ?? 0?", Syntax::Hex).unwrap().matches_zeros());
-        assert!(!parse_signature(b"00 ?? 1?", Syntax::Hex).unwrap().matches_zeros());
+        assert!(
+            parse_signature(b"41 ?? 41", Syntax::Hex)
+                .unwrap()
+                .overlaps_itself(false)
+        );
+        assert!(
+            parse_signature(b"?? 42", Syntax::Hex)
+                .unwrap()
+                .overlaps_itself(false)
+        );
+        assert!(
+            !parse_signature(b"41 42 ?? 43", Syntax::Hex)
+                .unwrap()
+                .overlaps_itself(false)
+        );
+        assert!(
+            parse_signature(b"41 ?? 61", Syntax::Hex)
+                .unwrap()
+                .overlaps_itself(true)
+        );
+        assert!(
+            !parse_signature(b"4? 5?", Syntax::Hex)
+                .unwrap()
+                .overlaps_itself(false)
+        );
+        assert!(
+            parse_signature(b"00 ?? 0?", Syntax::Hex)
+                .unwrap()
+                .matches_zeros()
+        );
+        assert!(
+            !parse_signature(b"00 ?? 1?", Syntax::Hex)
+                .unwrap()
+                .matches_zeros()
+        );
     }
 
     #[test]

@@ -229,12 +229,25 @@ mod tests {
 
     #[test]
     fn the_longest_signature_wins_then_the_first_given() {
-        let parse = |text: &str| crate::pattern::parse_signature(text.as_bytes(), crate::pattern::Syntax::Hex).unwrap();
-        let signatures = vec![parse("41 ??"), parse("41 ?? 43"), parse("?? 42"), parse("41 42")];
+        let parse = |text: &str| {
+            crate::pattern::parse_signature(text.as_bytes(), crate::pattern::Syntax::Hex).unwrap()
+        };
+        let signatures = vec![
+            parse("41 ??"),
+            parse("41 ?? 43"),
+            parse("?? 42"),
+            parse("41 42"),
+        ];
         let matcher = Matcher::signatures(signatures.clone(), false).unwrap();
         let found = walk(&matcher, b"ABCAB", 100);
         assert_eq!(found, naive(b"ABCAB", &signatures, false));
-        assert_eq!(found.iter().map(|m| (m.start, m.pattern)).collect::<Vec<_>>(), vec![(0, 1), (3, 0)]);
+        assert_eq!(
+            found
+                .iter()
+                .map(|m| (m.start, m.pattern))
+                .collect::<Vec<_>>(),
+            vec![(0, 1), (3, 0)]
+        );
         assert!(Matcher::signatures(vec![parse("?? ??")], false).is_err());
     }
 }

@@ -44,8 +44,14 @@ fn a_signature_finds_any_byte_and_nibble_and_json_shows_the_real_bytes() {
     assert_eq!(stdout(&out), "2\n16\n22\n28\n");
     let out = run(&dir, &["find", "--json", "-x", "45 ?? ?? 4f 52", "log"]);
     let text = stdout(&out);
-    assert!(text.contains(r#""offset":10,"bytes":"4558524f52""#), "{text}");
-    assert!(text.contains(r#""offset":28,"bytes":"4552004f52""#), "{text}");
+    assert!(
+        text.contains(r#""offset":10,"bytes":"4558524f52""#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#""offset":28,"bytes":"4552004f52""#),
+        "{text}"
+    );
     // Without a wildcard -x stays a plain literal.
     let out = run(&dir, &["find", "-x", "45 52 52 4f 52", "log"]);
     assert_eq!(stdout(&out), "2\n");
@@ -75,11 +81,21 @@ fn a_replacement_keeps_the_bytes_and_nibbles_under_its_wildcards() {
     let log = dir.file("log", LOG);
     let out = run(
         &dir,
-        &["replace", "--json", "-x", "45 52 ?? 4f 52", "46 ?? ?? ?? 4?", "log"],
+        &[
+            "replace",
+            "--json",
+            "-x",
+            "45 52 ?? 4f 52",
+            "46 ?? ?? ?? 4?",
+            "log",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // `4?` over `52` keeps its low nibble: 42.
-    assert_eq!(fs::read(&log).unwrap(), b"xxFRROB yyEXROR FRxOB eRROR FR\0OB");
+    assert_eq!(
+        fs::read(&log).unwrap(),
+        b"xxFRROB yyEXROR FRxOB eRROR FR\0OB"
+    );
     let text = stdout(&out);
     assert!(
         text.contains(r#""offset":16,"bytes":"4552784f52","old":"4552784f52","new":"4652784f42""#),
@@ -87,7 +103,12 @@ fn a_replacement_keeps_the_bytes_and_nibbles_under_its_wildcards() {
     );
     // The dry run reports the same, and a nibble kept low: `?0`.
     dir.file("log2", b"\x12\x34\x56");
-    let out = run(&dir, &["replace", "-n", "-C", "0", "-x", "12 ?? 56", "?f ?? 0?", "log2"]);
+    let out = run(
+        &dir,
+        &[
+            "replace", "-n", "-C", "0", "-x", "12 ?? 56", "?f ?? 0?", "log2",
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(fs::read(dir.path("log2")).unwrap(), b"\x12\x34\x56");
     let out = run(&dir, &["replace", "-x", "12 ?? 56", "?f ?? 0?", "log2"]);
@@ -99,10 +120,16 @@ fn a_replacement_keeps_the_bytes_and_nibbles_under_its_wildcards() {
 fn pattern_and_pair_files_take_signatures_beside_literals() {
     let dir = Sandbox::new();
     dir.file("log", LOG);
-    dir.file("patterns", "# longest first where several match\n45 52 ?? 4f 52\n52 52\n45 52 52\n");
+    dir.file(
+        "patterns",
+        "# longest first where several match\n45 52 ?? 4f 52\n52 52\n45 52 52\n",
+    );
     let out = run(&dir, &["find", "-x", "-f", "patterns", "log"]);
     assert_eq!(stdout(&out), "2\n16\n23\n28\n", "{}", stderr(&out));
-    let out = run(&dir, &["find", "-x", "-p", "45 52 52", "-p", "45 ?? 52", "log"]);
+    let out = run(
+        &dir,
+        &["find", "-x", "-p", "45 52 52", "-p", "45 ?? 52", "log"],
+    );
     assert_eq!(stdout(&out), "2\n10\n", "{}", stderr(&out));
     dir.file("bad", "45 52\n?? ??\n");
     let out = run(&dir, &["find", "-x", "-f", "bad", "log"]);
@@ -112,14 +139,30 @@ fn pattern_and_pair_files_take_signatures_beside_literals() {
     dir.file("pairs", "45 52 ?? 4f 52\t3? ?? ?? ?? ??\n65 52\t45 72\n");
     let out = run(&dir, &["replace", "-x", "-f", "pairs", "log"]);
     assert_eq!(stdout(&out), "log: 4 replaced\n", "{}", stderr(&out));
-    assert_eq!(fs::read(&log).unwrap(), b"xx5RROR yyEXROR 5RxOR ErROR 5R\0OR");
+    assert_eq!(
+        fs::read(&log).unwrap(),
+        b"xx5RROR yyEXROR 5RxOR ErROR 5R\0OR"
+    );
     let log = dir.file("log", LOG);
     let out = run(
         &dir,
-        &["replace", "-x", "--pair", "45 ?? ?? 4f", "?? 2d 2d ??", "--pair", "79 79", "59 59", "log"],
+        &[
+            "replace",
+            "-x",
+            "--pair",
+            "45 ?? ?? 4f",
+            "?? 2d 2d ??",
+            "--pair",
+            "79 79",
+            "59 59",
+            "log",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(fs::read(&log).unwrap(), b"xxE--OR YYE--OR E--OR eRROR E--OR");
+    assert_eq!(
+        fs::read(&log).unwrap(),
+        b"xxE--OR YYE--OR E--OR eRROR E--OR"
+    );
     dir.file("badpairs", "45 ?? 4f\t46 ??\n");
     let out = run(&dir, &["replace", "-x", "-f", "badpairs", "log"]);
     assert_error(&out, "badpairs:1", "same length");
@@ -274,7 +317,10 @@ fn two_files(dir: &Sandbox) -> (std::path::PathBuf, std::path::PathBuf) {
     dir.file("new", b"0123X56789abcdeY");
     let out = run(dir, &["diff", "old", "new"]);
     fs::write(dir.path("fix.patch"), &out.stdout).unwrap();
-    (dir.file("one", b"0123456789abcdef"), dir.file("two", b"0123456789abcdef"))
+    (
+        dir.file("one", b"0123456789abcdef"),
+        dir.file("two", b"0123456789abcdef"),
+    )
 }
 
 #[test]
@@ -319,10 +365,18 @@ fn apply_is_all_or_nothing_across_files() {
 fn already_applied_writes_nothing_and_reverse_takes_it_back() {
     let dir = Sandbox::new();
     let (one, _) = two_files(&dir);
-    assert_eq!(run(&dir, &["apply", "-q", "fix.patch", "one"]).status.code(), Some(0));
+    assert_eq!(
+        run(&dir, &["apply", "-q", "fix.patch", "one"])
+            .status
+            .code(),
+        Some(0)
+    );
     let before = snapshot(&one);
     let out = run(&dir, &["apply", "fix.patch", "one"]);
-    assert_eq!((out.status.code(), stdout(&out)), (Some(0), "one: already applied\n".into()));
+    assert_eq!(
+        (out.status.code(), stdout(&out)),
+        (Some(0), "one: already applied\n".into())
+    );
     assert_unchanged_since(&one, &before);
     let out = run(&dir, &["apply", "--reverse", "fix.patch", "one"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -335,7 +389,10 @@ fn already_applied_writes_nothing_and_reverse_takes_it_back() {
 fn a_journalled_apply_is_undone() {
     let dir = Sandbox::new();
     let (one, two) = two_files(&dir);
-    let out = run(&dir, &["apply", "--journal", "fix.mpj", "fix.patch", "one", "two"]);
+    let out = run(
+        &dir,
+        &["apply", "--journal", "fix.mpj", "fix.patch", "one", "two"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(fs::read(&two).unwrap(), b"0123X56789abcdeY");
     let out = run(&dir, &["undo", "fix.mpj"]);
@@ -356,8 +413,16 @@ fn a_dry_run_leaves_bytes_and_mtime() {
     let (one, _) = two_files(&dir);
     let before = snapshot(&one);
     std::thread::sleep(std::time::Duration::from_millis(20));
-    let out = run(&dir, &["apply", "-n", "--journal", "x.mpj", "fix.patch", "one"]);
-    assert_eq!(stdout(&out), "one: 2 regions (2 bytes) would be written\n", "{}", stderr(&out));
+    let out = run(
+        &dir,
+        &["apply", "-n", "--journal", "x.mpj", "fix.patch", "one"],
+    );
+    assert_eq!(
+        stdout(&out),
+        "one: 2 regions (2 bytes) would be written\n",
+        "{}",
+        stderr(&out)
+    );
     assert_unchanged_since(&one, &before);
     assert!(!dir.path("x.mpj").exists());
 }
@@ -369,7 +434,11 @@ fn sizes_and_bad_patches_are_errors_naming_the_line() {
     let long = dir.file("long", b"0123456789abcdef--");
     let before = snapshot(&long);
     let out = run(&dir, &["apply", "fix.patch", "long"]);
-    assert_error(&out, "long", "is 18 bytes but the patch is for a file of 16 bytes");
+    assert_error(
+        &out,
+        "long",
+        "is 18 bytes but the patch is for a file of 16 bytes",
+    );
     assert_unchanged_since(&long, &before);
     let out = run(&dir, &["apply", "--any-size", "fix.patch", "long"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -383,7 +452,11 @@ fn sizes_and_bad_patches_are_errors_naming_the_line() {
         ("mpatch patch 1 size 16\n4 34\n", "bad:2", "three fields"),
         ("mpatch patch 9 size 16\n", "bad:1", "version 9"),
         ("mpatch patch 1 size 16\n4 3 58\n", "bad:2", "odd number"),
-        ("mpatch patch 1 size 16\n8 38 58\n4 34 58\n", "bad:3", "ascending"),
+        (
+            "mpatch patch 1 size 16\n8 38 58\n4 34 58\n",
+            "bad:3",
+            "ascending",
+        ),
         ("hello world\n", "bad:1", "neither an mpatch patch"),
         ("", "bad", "is empty"),
     ] {
@@ -412,7 +485,10 @@ fn a_signature_patched_into_an_elf_runs_and_its_diff_applies_to_a_fresh_copy() {
         dir.dir.path().display()
     ));
     if !built.status.success() {
-        common::cannot_run("the ELF example", &format!("gcc failed: {}", stderr(&built)));
+        common::cannot_run(
+            "the ELF example",
+            &format!("gcc failed: {}", stderr(&built)),
+        );
         return;
     }
     let exec = |name: &str| {
@@ -427,7 +503,15 @@ fn a_signature_patched_into_an_elf_runs_and_its_diff_applies_to_a_fresh_copy() {
     fs::copy(dir.path("answer"), dir.path("answer2")).unwrap();
     let out = run(
         &dir,
-        &["replace", "--expect", "1", "-x", "be ?? 45 23 01", "be ?? ?? ?? 02", "answer2"],
+        &[
+            "replace",
+            "--expect",
+            "1",
+            "-x",
+            "be ?? 45 23 01",
+            "be ?? ?? ?? 02",
+            "answer2",
+        ],
     );
     assert_eq!(stdout(&out), "answer2: 1 replaced\n", "{}", stderr(&out));
     assert_eq!(exec("answer2"), format!("{}\n", 0x0223_4567));
@@ -442,7 +526,12 @@ fn a_signature_patched_into_an_elf_runs_and_its_diff_applies_to_a_fresh_copy() {
     fs::write(dir.path("fix.patch"), &patch).unwrap();
     fs::copy(dir.path("answer"), dir.path("fresh")).unwrap();
     let out = run(&dir, &["apply", "fix.patch", "fresh"]);
-    assert_eq!(stdout(&out), "fresh: 1 region (1 byte) written\n", "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "fresh: 1 region (1 byte) written\n",
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(exec("fresh"), format!("{}\n", 0x0223_4567));
     assert!(Path::new(&dir.path("fresh")).exists());
 }
@@ -467,8 +556,15 @@ fn a_held_lock_on_one_file_stops_the_run_before_any_is_written() {
             .unwrap()
             .success()
     };
-    common::wait_until("flock holds the lock", std::time::Duration::from_secs(10), held);
-    let out = run(&dir, &["apply", "--lock-timeout", "0.3", "fix.patch", "one", "two"]);
+    common::wait_until(
+        "flock holds the lock",
+        std::time::Duration::from_secs(10),
+        held,
+    );
+    let out = run(
+        &dir,
+        &["apply", "--lock-timeout", "0.3", "fix.patch", "one", "two"],
+    );
     assert_error(&out, "two", "--lock-timeout");
     assert_unchanged_since(&one, &before_one);
     assert_unchanged_since(&two, &before_two);

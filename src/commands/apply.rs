@@ -112,7 +112,10 @@ fn read_patch(path: &OsStr) -> Result<Patch, Error> {
         patchfile::parse(BufReader::new(std::io::stdin().lock()))
     } else {
         let file = File::open(path).map_err(|e| Error::io(&name, e))?;
-        let kind = file.metadata().map_err(|e| Error::io(&name, e))?.file_type();
+        let kind = file
+            .metadata()
+            .map_err(|e| Error::io(&name, e))?
+            .file_type();
         if kind.is_dir() {
             return Err(Error::file(&name, "is a directory"));
         }

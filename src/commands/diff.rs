@@ -21,6 +21,9 @@ const SEGMENT: usize = 128 * MAX_REGION;
 /// on in the printing thread from where its worker stopped.
 const REGIONS_HELD: usize = 1 << 14;
 
+/// A segment's regions, and where its worker stopped.
+type Found = (Vec<(usize, usize)>, usize);
+
 pub fn run(args: &DiffArgs) -> Result<Outcome, Error> {
     let old = Target::open(&args.old, Access::Read, false)?;
     let new = Target::open(&args.new, Access::Read, false)?;
@@ -34,7 +37,13 @@ pub fn run(args: &DiffArgs) -> Result<Outcome, Error> {
     }
     let (old_view, new_view) = (old.view()?, new.view()?);
     let mut out = Output::stdout();
-    let differ = compare(&old_view, &new_view, threads(args.threads), &mut out, args.quiet);
+    let differ = compare(
+        &old_view,
+        &new_view,
+        threads(args.threads),
+        &mut out,
+        args.quiet,
+    );
     for (target, view) in [(&old, &old_view), (&new, &new_view)] {
         if view.faulted() {
             return Err(target.fault());
@@ -107,7 +116,7 @@ fn compare_wave(
     new: &[u8],
     wave: std::ops::Range<usize>,
     threads: usize,
-) -> Vec<(Vec<(usize, usize)>, usize)> {
+) -> Vec<Found> {
     let len = old.len();
     let one = |segment: usize| {
         let (from, to) = (segment * SEGMENT, len.min((segment + 1) * SEGMENT));
@@ -119,7 +128,7 @@ fn compare_wave(
         return wave.map(one).collect();
     }
     let next = AtomicUsize::new(wave.start);
-    let slots: Vec<std::sync::Mutex<Option<(Vec<(usize, usize)>, usize)>>> =
+    let slots: Vec<std::sync::Mutex<Option<Found>>> =
         wave.clone().map(|_| std::sync::Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..threads.min(wave.len()) {
