@@ -2,7 +2,7 @@
 //! a patch that `mpatch apply` checks and applies (format: patchfile.rs).
 //!
 //! Both files are read through read-only views, compared on every core a
-//! segment at a time, and the regions printed in order: memory holds a few
+//! segment at a time, and the regions printed in order: the heap holds a few
 //! segments' region lists, never the files.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -71,7 +71,7 @@ fn compare(old: &Mapping, new: &Mapping, threads: usize, out: &mut Output, quiet
     let mut first = 0;
     while first < segments && out.is_open() {
         let last = segments.min(first + wave);
-        let results = compare_wave(old.bytes(), new.bytes(), first..last, threads);
+        let results = compare_wave(old, new, first..last, threads);
         for (i, (mut regions, stopped)) in results.into_iter().enumerate() {
             let end = len.min((first + i + 1) * SEGMENT);
             let mut from = stopped;
@@ -101,9 +101,6 @@ fn compare(old: &Mapping, new: &Mapping, threads: usize, out: &mut Output, quiet
                 );
             }
         }
-        let done = first * SEGMENT..len.min(last * SEGMENT);
-        old.release(done.clone());
-        new.release(done);
         first = last;
     }
     differ
@@ -111,17 +108,30 @@ fn compare(old: &Mapping, new: &Mapping, threads: usize, out: &mut Output, quiet
 
 /// The regions of each segment of `wave` (at most [`REGIONS_HELD`] each)
 /// and where each stopped.
+/// The pages compared are not given back (`Mapping::release`) as a scan's
+/// are: they are clean page-cache pages the kernel may reclaim at any
+/// time, and on two equal cached 1 GiB files releasing them after each wave
+/// took diff from 0.25 s to 0.35 s (0.47 s when each worker released its
+/// own segment), against 0.65 s for cmp. The heap stays a few segments'
+/// region lists.
 fn compare_wave(
-    old: &[u8],
-    new: &[u8],
+    old: &Mapping,
+    new: &Mapping,
     wave: std::ops::Range<usize>,
     threads: usize,
 ) -> Vec<Found> {
-    let len = old.len();
+    let len = old.bytes().len();
     let one = |segment: usize| {
         let (from, to) = (segment * SEGMENT, len.min((segment + 1) * SEGMENT));
         let mut regions = Vec::new();
-        let stopped = patchfile::changed_regions(old, new, from, to, REGIONS_HELD, &mut regions);
+        let stopped = patchfile::changed_regions(
+            old.bytes(),
+            new.bytes(),
+            from,
+            to,
+            REGIONS_HELD,
+            &mut regions,
+        );
         (regions, stopped)
     };
     if threads <= 1 || wave.len() <= 1 {
