@@ -123,6 +123,12 @@ def row_checks(results, median, add, checks):
             ratio("tree_sd", "tree_replace"), 10, False)
         add("written", "tree: `fastmod -F --accept-all` / `replace -r --no-sync` (mpatch faster)",
             ratio("tree_fastmod", "tree_replace"), 1, False, strict=True)
+    if "sig_find" in keys:
+        add("written", "signature `find -c -x '45 52 ?? 4f 52'` / the literal `find -c`",
+            ratio("sig_find", "sig_literal"), 2, True)
+    if "diff" in keys:
+        add("written", "`diff` of two equal cached copies of the log / `cmp`",
+            ratio("diff", "diff_cmp"), 0.5, True)
     sparse = (results.get("rows") or {}).get("sparse")
     if sparse:
         add("written", f"sparse file ({sparse['size'] / 2**30:g} GiB, "

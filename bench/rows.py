@@ -18,6 +18,7 @@ import math
 import os
 import random
 import re
+import shlex
 import shutil
 import subprocess
 import time
@@ -429,3 +430,40 @@ def make_sparse(path, size, log):
         os.fsync(out.fileno())
     return {"size": size, "offsets": offsets, "data_bytes": SPARSE_PIECES * SPARSE_PIECE,
             "matches": matches, "allocated_bytes": path.stat().st_blocks * 512}
+
+
+# ---------------------------------------------------------------- binary patching
+
+SIGNATURE = "45 52 ?? 4f 52"     # ERROR with its middle byte a wildcard (`??`)
+
+
+def binary_cases(Case, groups, mp, pattern, n):
+    """The binary-patching groups, on the just-written log.
+
+    - a signature with a wildcard (`find -c -x '45 52 ?? 4f 52'`) against
+      the literal `find -c ERROR` it also matches (the spec: at most 2 times);
+      its count is printed, not checked, since the log may hold other
+      `ER?OR` words;
+    - `diff` of two equal cached copies of the log against `cmp` (at most
+      half its time): {F} is the fresh copy a writer gets, and the other
+      file searched.log beside it, the log as searched. Both run through
+      the same `sh -c`, so its cost is on both sides.
+    Case is run.py's dataclass (this module does not import run.py).
+    """
+    F = "{F}"
+    other = '"$(dirname "$1")/searched.log"'
+    groups.update({
+        "signature": f"search: signature `{SIGNATURE}` against the literal `{pattern}` "
+                     f"({n:,} literal matches)",
+        "diff": "compare two equal cached copies of the log: `diff` against `cmp`",
+    })
+    return [
+        Case("sig_literal", "signature", "mpatch find -c (literal)",
+             [mp, "find", "-c", pattern, F], expect=n),
+        Case("sig_find", "signature", "mpatch find -c -x (signature)",
+             [mp, "find", "-c", "-x", SIGNATURE, F]),
+        Case("diff", "diff", "mpatch diff",
+             ["sh", "-c", f'{shlex.quote(mp)} diff "$1" {other}', "sh", F], writes=True),
+        Case("diff_cmp", "diff", "cmp",
+             ["sh", "-c", f'cmp "$1" {other}', "sh", F], writes=True),
+    ]

@@ -694,6 +694,7 @@ def make_cases(tools, mpatch, counts, pairs=None, tree=None):
         written_only += pair_cases(groups, tools, mp, pairs)
     if tree:
         written_only += tree_cases(groups, tools, mp, tree)
+    written_only += rows.binary_cases(Case, groups, mp, PATTERN, n)
     cases = []
     for state in STATES:
         for case in every_state + (written_only if state == "written" else []):

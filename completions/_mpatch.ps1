@@ -31,6 +31,8 @@ Register-ArgumentCompleter -Native -CommandName 'mpatch' -ScriptBlock {
             [CompletionResult]::new('peek', 'peek', [CompletionResultType]::ParameterValue, 'Show bytes at an offset')
             [CompletionResult]::new('poke', 'poke', [CompletionResultType]::ParameterValue, 'Write bytes at an offset, in place')
             [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Revert a change recorded with --journal')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Print the changed regions of two files of the same size as a patch')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Apply a patch made by mpatch diff (or cmp -l output), checking every region first')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -56,8 +58,8 @@ Register-ArgumentCompleter -Native -CommandName 'mpatch' -ScriptBlock {
             [CompletionResult]::new('--patterns-from', '--patterns-from', [CompletionResultType]::ParameterName, 'Read patterns from FILE, one per line ("-" for stdin; blank and # lines skipped)')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Decode escapes: \\ \n \r \t \0 \xHH')
             [CompletionResult]::new('--escapes', '--escapes', [CompletionResultType]::ParameterName, 'Decode escapes: \\ \n \r \t \0 \xHH')
-            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")')
-            [CompletionResult]::new('--hex', '--hex', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF"); in patterns ?? is any byte, 4? and ?4 any nibble, and in a replacement they keep the match''s')
+            [CompletionResult]::new('--hex', '--hex', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF"); in patterns ?? is any byte, 4? and ?4 any nibble, and in a replacement they keep the match''s')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing; the exit status tells')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing; the exit status tells')
             [CompletionResult]::new('--hex-offsets', '--hex-offsets', [CompletionResultType]::ParameterName, 'Print offsets as 0x-prefixed hex')
@@ -111,8 +113,8 @@ Register-ArgumentCompleter -Native -CommandName 'mpatch' -ScriptBlock {
             [CompletionResult]::new('--mask', '--mask', [CompletionResultType]::ParameterName, 'Overwrite every byte of each match with BYTE (a character or 0xHH), instead of a REPLACEMENT')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Decode escapes: \\ \n \r \t \0 \xHH')
             [CompletionResult]::new('--escapes', '--escapes', [CompletionResultType]::ParameterName, 'Decode escapes: \\ \n \r \t \0 \xHH')
-            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")')
-            [CompletionResult]::new('--hex', '--hex', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF"); in patterns ?? is any byte, 4? and ?4 any nibble, and in a replacement they keep the match''s')
+            [CompletionResult]::new('--hex', '--hex', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF"); in patterns ?? is any byte, 4? and ?4 any nibble, and in a replacement they keep the match''s')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing; the exit status tells')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing; the exit status tells')
             [CompletionResult]::new('--hex-offsets', '--hex-offsets', [CompletionResultType]::ParameterName, 'Print offsets as 0x-prefixed hex')
@@ -149,8 +151,8 @@ Register-ArgumentCompleter -Native -CommandName 'mpatch' -ScriptBlock {
             [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'Write only if the bytes now at OFFSET are these (else exit 1 and show them)')
             [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Decode escapes: \\ \n \r \t \0 \xHH')
             [CompletionResult]::new('--escapes', '--escapes', [CompletionResultType]::ParameterName, 'Decode escapes: \\ \n \r \t \0 \xHH')
-            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")')
-            [CompletionResult]::new('--hex', '--hex', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF"); in patterns ?? is any byte, 4? and ?4 any nibble, and in a replacement they keep the match''s')
+            [CompletionResult]::new('--hex', '--hex', [CompletionResultType]::ParameterName, 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF"); in patterns ?? is any byte, 4? and ?4 any nibble, and in a replacement they keep the match''s')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Work out every change and report it as the real run would; the file stays as it was')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Work out every change and report it as the real run would; the file stays as it was')
             [CompletionResult]::new('--no-sync', '--no-sync', [CompletionResultType]::ParameterName, 'Leave writing the changed bytes to the kernel instead of waiting for the disk')
@@ -169,12 +171,40 @@ Register-ArgumentCompleter -Native -CommandName 'mpatch' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mpatch;diff' {
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Compare on N threads (default: one per core)')
+            [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Compare on N threads (default: one per core)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing; the exit status tells whether the files differ')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing; the exit status tells whether the files differ')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mpatch;apply' {
+            [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Record each changed region in an undo journal at PATH, synced before the bytes are written')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for another process''s lock on the file')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Work out every change and report it as the real run would; the file stays as it was')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Work out every change and report it as the real run would; the file stays as it was')
+            [CompletionResult]::new('--no-sync', '--no-sync', [CompletionResultType]::ParameterName, 'Leave writing the changed bytes to the kernel instead of waiting for the disk')
+            [CompletionResult]::new('--allow-device', '--allow-device', [CompletionResultType]::ParameterName, 'Allow writing to a block device')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Apply the patch backwards: write each region''s old bytes where its new ones are')
+            [CompletionResult]::new('--reverse', '--reverse', [CompletionResultType]::ParameterName, 'Apply the patch backwards: write each region''s old bytes where its new ones are')
+            [CompletionResult]::new('--any-size', '--any-size', [CompletionResultType]::ParameterName, 'Apply even if a file''s size is not the one in the patch''s header')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line: a "region" per region and a "summary" per file')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on success')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on success')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'mpatch;help' {
             [CompletionResult]::new('find', 'find', [CompletionResultType]::ParameterValue, 'Print the byte offset of every match of PATTERN')
             [CompletionResult]::new('replace', 'replace', [CompletionResultType]::ParameterValue, 'Replace every match of PATTERN with a REPLACEMENT of the same length, in place')
             [CompletionResult]::new('peek', 'peek', [CompletionResultType]::ParameterValue, 'Show bytes at an offset')
             [CompletionResult]::new('poke', 'poke', [CompletionResultType]::ParameterValue, 'Write bytes at an offset, in place')
             [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Revert a change recorded with --journal')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Print the changed regions of two files of the same size as a patch')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Apply a patch made by mpatch diff (or cmp -l output), checking every region first')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -191,6 +221,12 @@ Register-ArgumentCompleter -Native -CommandName 'mpatch' -ScriptBlock {
             break
         }
         'mpatch;help;undo' {
+            break
+        }
+        'mpatch;help;diff' {
+            break
+        }
+        'mpatch;help;apply' {
             break
         }
         'mpatch;help;help' {

@@ -16,6 +16,12 @@ _mpatch() {
             ",$1")
                 cmd="mpatch"
                 ;;
+            mpatch,apply)
+                cmd="mpatch__subcmd__apply"
+                ;;
+            mpatch,diff)
+                cmd="mpatch__subcmd__diff"
+                ;;
             mpatch,find)
                 cmd="mpatch__subcmd__find"
                 ;;
@@ -33,6 +39,12 @@ _mpatch() {
                 ;;
             mpatch,undo)
                 cmd="mpatch__subcmd__undo"
+                ;;
+            mpatch__subcmd__help,apply)
+                cmd="mpatch__subcmd__help__subcmd__apply"
+                ;;
+            mpatch__subcmd__help,diff)
+                cmd="mpatch__subcmd__help__subcmd__diff"
                 ;;
             mpatch__subcmd__help,find)
                 cmd="mpatch__subcmd__help__subcmd__find"
@@ -59,14 +71,58 @@ _mpatch() {
 
     case "${cmd}" in
         mpatch)
-            opts="-h -V --generate --help --version find replace peek poke undo help"
+            opts="-h -V --generate --help --version find replace peek poke undo diff apply help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --generate)
-                    COMPREPLY=($(compgen -W "man man-find man-replace man-peek man-poke man-undo bash zsh fish elvish powershell" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "man man-find man-replace man-peek man-poke man-undo man-diff man-apply bash zsh fish elvish powershell" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mpatch__subcmd__apply)
+            opts="-n -R -q -h --dry-run --journal --no-sync --lock-timeout --allow-device --reverse --any-size --json --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --journal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mpatch__subcmd__diff)
+            opts="-q -j -h --quiet --threads --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -167,8 +223,36 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__help)
-            opts="find replace peek poke undo help"
+            opts="find replace peek poke undo diff apply help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mpatch__subcmd__help__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mpatch__subcmd__help__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

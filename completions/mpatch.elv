@@ -28,6 +28,8 @@ set edit:completion:arg-completer[mpatch] = {|@words|
             cand peek 'Show bytes at an offset'
             cand poke 'Write bytes at an offset, in place'
             cand undo 'Revert a change recorded with --journal'
+            cand diff 'Print the changed regions of two files of the same size as a patch'
+            cand apply 'Apply a patch made by mpatch diff (or cmp -l output), checking every region first'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mpatch;find'= {
@@ -52,8 +54,8 @@ set edit:completion:arg-completer[mpatch] = {|@words|
             cand --patterns-from 'Read patterns from FILE, one per line ("-" for stdin; blank and # lines skipped)'
             cand -e 'Decode escapes: \\ \n \r \t \0 \xHH'
             cand --escapes 'Decode escapes: \\ \n \r \t \0 \xHH'
-            cand -x 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
-            cand --hex 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
+            cand -x 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF"); in patterns ?? is any byte, 4? and ?4 any nibble, and in a replacement they keep the match''s'
+            cand --hex 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF"); in patterns ?? is any byte, 4? and ?4 any nibble, and in a replacement they keep the match''s'
             cand -q 'Print nothing; the exit status tells'
             cand --quiet 'Print nothing; the exit status tells'
             cand --hex-offsets 'Print offsets as 0x-prefixed hex'
@@ -106,8 +108,8 @@ set edit:completion:arg-completer[mpatch] = {|@words|
             cand --mask 'Overwrite every byte of each match with BYTE (a character or 0xHH), instead of a REPLACEMENT'
             cand -e 'Decode escapes: \\ \n \r \t \0 \xHH'
             cand --escapes 'Decode escapes: \\ \n \r \t \0 \xHH'
-            cand -x 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
-            cand --hex 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
+            cand -x 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF"); in patterns ?? is any byte, 4? and ?4 any nibble, and in a replacement they keep the match''s'
+            cand --hex 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF"); in patterns ?? is any byte, 4? and ?4 any nibble, and in a replacement they keep the match''s'
             cand -q 'Print nothing; the exit status tells'
             cand --quiet 'Print nothing; the exit status tells'
             cand --hex-offsets 'Print offsets as 0x-prefixed hex'
@@ -142,8 +144,8 @@ set edit:completion:arg-completer[mpatch] = {|@words|
             cand --expect 'Write only if the bytes now at OFFSET are these (else exit 1 and show them)'
             cand -e 'Decode escapes: \\ \n \r \t \0 \xHH'
             cand --escapes 'Decode escapes: \\ \n \r \t \0 \xHH'
-            cand -x 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
-            cand --hex 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")'
+            cand -x 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF"); in patterns ?? is any byte, 4? and ?4 any nibble, and in a replacement they keep the match''s'
+            cand --hex 'Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF"); in patterns ?? is any byte, 4? and ?4 any nibble, and in a replacement they keep the match''s'
             cand -n 'Work out every change and report it as the real run would; the file stays as it was'
             cand --dry-run 'Work out every change and report it as the real run would; the file stays as it was'
             cand --no-sync 'Leave writing the changed bytes to the kernel instead of waiting for the disk'
@@ -160,12 +162,38 @@ set edit:completion:arg-completer[mpatch] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'mpatch;diff'= {
+            cand -j 'Compare on N threads (default: one per core)'
+            cand --threads 'Compare on N threads (default: one per core)'
+            cand -q 'Print nothing; the exit status tells whether the files differ'
+            cand --quiet 'Print nothing; the exit status tells whether the files differ'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mpatch;apply'= {
+            cand --journal 'Record each changed region in an undo journal at PATH, synced before the bytes are written'
+            cand --lock-timeout 'Seconds to wait for another process''s lock on the file'
+            cand -n 'Work out every change and report it as the real run would; the file stays as it was'
+            cand --dry-run 'Work out every change and report it as the real run would; the file stays as it was'
+            cand --no-sync 'Leave writing the changed bytes to the kernel instead of waiting for the disk'
+            cand --allow-device 'Allow writing to a block device'
+            cand -R 'Apply the patch backwards: write each region''s old bytes where its new ones are'
+            cand --reverse 'Apply the patch backwards: write each region''s old bytes where its new ones are'
+            cand --any-size 'Apply even if a file''s size is not the one in the patch''s header'
+            cand --json 'One JSON object per line: a "region" per region and a "summary" per file'
+            cand -q 'Print nothing on success'
+            cand --quiet 'Print nothing on success'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'mpatch;help'= {
             cand find 'Print the byte offset of every match of PATTERN'
             cand replace 'Replace every match of PATTERN with a REPLACEMENT of the same length, in place'
             cand peek 'Show bytes at an offset'
             cand poke 'Write bytes at an offset, in place'
             cand undo 'Revert a change recorded with --journal'
+            cand diff 'Print the changed regions of two files of the same size as a patch'
+            cand apply 'Apply a patch made by mpatch diff (or cmp -l output), checking every region first'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mpatch;help;find'= {
@@ -177,6 +205,10 @@ set edit:completion:arg-completer[mpatch] = {|@words|
         &'mpatch;help;poke'= {
         }
         &'mpatch;help;undo'= {
+        }
+        &'mpatch;help;diff'= {
+        }
+        &'mpatch;help;apply'= {
         }
         &'mpatch;help;help'= {
         }

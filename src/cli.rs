@@ -26,7 +26,11 @@ Examples:
   mpatch poke --hex firmware.bin 0x1f40 --expect 7400 9090
       Write 90 90 at offset 0x1f40, only if 74 00 is there now
   mpatch undo fix.mpj
-      Restore what the journalled replace changed";
+      Restore what the journalled replace changed
+  mpatch diff fw.bin fw-patched.bin > fix.patch
+      Write the changed regions of two files as a patch
+  mpatch apply fix.patch copy.bin
+      Apply it, only if every region holds its old bytes";
 
 /// Examples of `mpatch find`, shown by its `--help` and in mpatch-find(1).
 pub const FIND_EXAMPLES: &str = "\
@@ -41,6 +45,8 @@ Examples:
       The offset of the third match, in hex
   mpatch find -x 7f454c46 fw.bin
       A pattern given as hex digits
+  mpatch find -x 'e8 ?? ?? ?? ?? 85 c0' fw.bin
+      A signature: ?? is any byte, 4? or ?4 any value of a nibble
   mpatch find --json ERROR app.log
       A JSON object per match and a summary per file";
 
@@ -56,7 +62,9 @@ Examples:
   mpatch replace --expect 11 ERROR FIXED app.log b.log
       Write only if each file has exactly 11 matches
   mpatch replace --journal fix.mpj ERROR FIXED app.log
-      Replace, recording how to undo it with mpatch undo fix.mpj";
+      Replace, recording how to undo it with mpatch undo fix.mpj
+  mpatch replace --expect 1 -x 'e8 ?? ?? ?? ?? 85 c0' '90 90 90 90 90 ?? ??' fw.bin
+      Patch a signature's one match; each ?? keeps the byte found there";
 
 /// Examples of `mpatch peek`, shown by its `--help` and in mpatch-peek(1).
 pub const PEEK_EXAMPLES: &str = "\
@@ -91,6 +99,40 @@ Examples:
       Restore them, and remove the journal
   mpatch undo --force fix.mpj
       Restore even regions that changed since the patch";
+
+/// Examples of `mpatch diff`, shown by its `--help` and in mpatch-diff(1).
+pub const DIFF_EXAMPLES: &str = "\
+Examples:
+  mpatch diff fw.bin fw-patched.bin > fix.patch
+      Write the changed regions of two files as a patch
+  mpatch diff -q a.img b.img
+      Only the exit status: 0 equal, 1 different";
+
+/// Examples of `mpatch apply`, shown by its `--help` and in mpatch-apply(1).
+pub const APPLY_EXAMPLES: &str = "\
+Examples:
+  mpatch apply --dry-run fix.patch fw.bin
+      Check that every region holds its old bytes, and write nothing
+  mpatch apply --journal fix.mpj fix.patch fw.bin
+      Apply the patch, recording how to undo it with mpatch undo fix.mpj
+  mpatch apply --reverse fix.patch fw.bin
+      Take the patch back out (new bytes to old)
+  cmp -l old.bin new.bin | mpatch apply - copy.bin
+      Apply the differences that cmp -l lists";
+
+/// diff's exit status, as cmp's.
+pub const DIFF_EXIT_STATUS: &str = "\
+Exit status:
+  0  the files are equal (nothing printed)
+  1  the files differ (the patch printed)
+  2  an error: a file that cannot be read, or files of different sizes";
+
+/// apply's exit status.
+pub const APPLY_EXIT_STATUS: &str = "\
+Exit status:
+  0  the patch was written (or checked, with --dry-run), or is already applied
+  1  a region holds neither its old nor, everywhere, its new bytes; nothing written
+  2  an error: a bad patch, a file that cannot be used, a size that differs; nothing written";
 
 /// find's usage: one PATTERN, or patterns given by -p and -f.
 const FIND_USAGE: &str = "\
@@ -194,6 +236,36 @@ pub enum Command {
         after_long_help = format!("{UNDO_EXAMPLES}\n\n{EXIT_STATUS}")
     )]
     Undo(UndoArgs),
+    /// Print the changed regions of two files of the same size as a patch
+    ///
+    /// Prints a header line (the patch format's version and the file size),
+    /// then one line per changed region: its byte offset in decimal, the old
+    /// bytes and the new bytes in hex. Changes at most 4 unchanged bytes apart
+    /// share a line, and a region never crosses a 64 KiB boundary. Both
+    /// files are read through read-only mappings, on every core, in bounded
+    /// memory. Files of different sizes are an error; equal files print
+    /// nothing, as cmp.
+    #[command(
+        after_help = DIFF_EXAMPLES,
+        after_long_help = format!("{DIFF_EXAMPLES}\n\n{DIFF_EXIT_STATUS}")
+    )]
+    Diff(DiffArgs),
+    /// Apply a patch made by mpatch diff (or cmp -l output), checking every region first
+    ///
+    /// A compare-and-swap for the whole patch: the new bytes are written only
+    /// if every region of every FILE holds its old bytes. If every region
+    /// already holds its new bytes, nothing is written ("already applied",
+    /// exit 0); otherwise nothing is written anywhere, the first region that
+    /// differs is shown with the bytes found there, and the exit status
+    /// is 1. The size in the patch's header must be the file's (--any-size
+    /// relaxes it). cmp -l output (1-based decimal offsets, octal bytes) is
+    /// read as a patch too. Every file is opened, checked and locked before
+    /// any is written.
+    #[command(
+        after_help = APPLY_EXAMPLES,
+        after_long_help = format!("{APPLY_EXAMPLES}\n\n{APPLY_EXIT_STATUS}")
+    )]
+    Apply(ApplyArgs),
 }
 
 /// How PATTERN, REPLACEMENT, BYTES and --expect values are read.
@@ -202,7 +274,7 @@ pub struct SyntaxArgs {
     /// Decode escapes: \\ \n \r \t \0 \xHH
     #[arg(short = 'e', long = "escapes", conflicts_with = "hex")]
     pub escapes: bool,
-    /// Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF")
+    /// Read values as hexadecimal digit pairs ("de ad be ef", "0xDEADBEEF"); in patterns ?? is any byte, 4? and ?4 any nibble, and in a replacement they keep the match's
     #[arg(short = 'x', long = "hex")]
     pub hex: bool,
 }
@@ -546,6 +618,48 @@ pub struct UndoArgs {
     /// Journal written by --journal
     #[arg(value_name = "JOURNAL")]
     pub journal: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Print nothing; the exit status tells whether the files differ
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Compare on N threads (default: one per core)
+    #[arg(short = 'j', long, value_name = "N",
+          value_parser = clap::builder::TypedValueParser::map(
+              clap::value_parser!(u64).range(1..=MAX_THREADS), |n| n as usize))]
+    pub threads: Option<usize>,
+    /// The file as it was
+    #[arg(value_name = "OLD")]
+    pub old: OsString,
+    /// The file as it is to be
+    #[arg(value_name = "NEW")]
+    pub new: OsString,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub write: WriteArgs,
+    /// Apply the patch backwards: write each region's old bytes where its new ones are
+    #[arg(short = 'R', long)]
+    pub reverse: bool,
+    /// Apply even if a file's size is not the one in the patch's header
+    #[arg(long)]
+    pub any_size: bool,
+    /// One JSON object per line: a "region" per region and a "summary" per file
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing on success
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// The patch: made by mpatch diff, or cmp -l output ("-" for stdin)
+    #[arg(value_name = "PATCH")]
+    pub patch: OsString,
+    /// Files to patch (each gets the whole patch)
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<OsString>,
 }
 
 /// The clap command: the derive tree plus `--generate`, which prints a man

@@ -24,6 +24,8 @@ pub const KINDS: &[&str] = &[
     "man-peek",
     "man-poke",
     "man-undo",
+    "man-diff",
+    "man-apply",
     "bash",
     "zsh",
     "fish",
@@ -149,7 +151,7 @@ fn page(cmd: &clap::Command, title: &str, see_also: &[String]) -> Vec<u8> {
         roff.to_writer(&mut out).unwrap();
     }
     let mut roff = Roff::default();
-    exit_status(&mut roff);
+    exit_status(&mut roff, cmd.get_name());
     examples(&mut roff, cmd);
     roff.control("SH", ["SEE ALSO"]);
     roff.text([roman(see_also.join(", "))]);
@@ -252,9 +254,14 @@ fn arguments(cmd: &clap::Command) -> Roff {
 }
 
 /// EXIT STATUS, from the table that `--help` shows.
-fn exit_status(roff: &mut Roff) {
+fn exit_status(roff: &mut Roff, command: &str) {
+    let table = match command {
+        "diff" => cli::DIFF_EXIT_STATUS,
+        "apply" => cli::APPLY_EXIT_STATUS,
+        _ => cli::EXIT_STATUS,
+    };
     roff.control("SH", ["EXIT STATUS"]);
-    for line in cli::EXIT_STATUS.lines().skip(1) {
+    for line in table.lines().skip(1) {
         let (code, meaning) = line.trim().split_once(' ').unwrap_or((line.trim(), ""));
         roff.control("TP", [])
             .text([bold(code)])

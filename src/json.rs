@@ -65,6 +65,42 @@ pub struct Total {
     pub dry_run: Option<bool>,
 }
 
+/// A region `mpatch apply` wrote (`"type":"region"`).
+#[derive(Debug, Serialize)]
+pub struct AppliedRegion {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub path: PathName,
+    pub offset: u64,
+    pub old: String,
+    pub new: String,
+}
+
+/// One file of `mpatch apply` (`"type":"summary"`): what became of it.
+#[derive(Debug, Serialize)]
+pub struct ApplySummary {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub path: PathName,
+    pub status: String,
+    pub regions: u64,
+    pub bytes: u64,
+}
+
+/// The first region of a patch that holds neither its old nor its new
+/// bytes (`"type":"mismatch"`).
+#[derive(Debug, Serialize)]
+pub struct Mismatch {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub path: String,
+    pub offset: u64,
+    pub expected: String,
+    pub found: String,
+}
+
 /// `path`, lossy if it is not UTF-8, and then also `path_hex` with its bytes.
 #[derive(Debug, Serialize)]
 pub struct PathName {

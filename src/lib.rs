@@ -20,9 +20,11 @@ mod matcher;
 mod offset;
 mod output;
 mod pass;
+mod patchfile;
 mod pattern;
 mod progress;
 mod render;
+mod signatures;
 mod stream;
 mod sys;
 mod target;
@@ -45,5 +47,7 @@ pub fn run(cli: &cli::Cli) -> Result<Outcome, Error> {
         Command::Peek(args) => commands::peek::run(args),
         Command::Poke(args) => commands::poke::run(args),
         Command::Undo(args) => commands::undo::run(args),
+        Command::Diff(args) => commands::diff::run(args),
+        Command::Apply(args) => commands::apply::run(args),
     }
 }

@@ -14,6 +14,9 @@ use aho_corasick::{AhoCorasick, Input, MatchKind};
 use memchr::memmem::Finder;
 use regex::bytes::{Regex, RegexBuilder};
 
+use crate::pattern::Signature;
+use crate::signatures::Signatures;
+
 /// A match: bytes `[start, end)`, of pattern number `pattern`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Match {
@@ -52,6 +55,8 @@ enum Engine {
     One(Box<Finder<'static>>),
     Many(AhoCorasick),
     Regex(Regex),
+    /// Wildcard signatures (and literals given beside them).
+    Signatures(Box<Signatures>),
 }
 
 /// What replaces each match.
@@ -62,6 +67,8 @@ pub enum Replacement {
     Expand(Vec<u8>),
     /// Every byte of the match overwritten with this one.
     Mask(u8),
+    /// One replacement per pattern whose wildcards keep the match's bits.
+    Keep(Vec<Signature>),
 }
 
 /// What a step of a [`Cursor`] found.
@@ -120,6 +127,46 @@ impl Matcher {
             reach: max_len - 1,
             splittable,
             zero_match,
+            look_behind: 0,
+        })
+    }
+
+    /// Patterns that may hold wildcards, none empty nor wildcards only;
+    /// without any wildcard, the literal engines. A signature set is
+    /// scanned as literals are (bounded reach, holes skipped); one
+    /// signature whose occurrences cannot overlap may be split.
+    pub fn signatures(patterns: Vec<Signature>, ignore_case: bool) -> Result<Matcher, String> {
+        if patterns.iter().all(Signature::is_literal) {
+            let bytes = patterns.into_iter().map(|p| p.bytes).collect();
+            return Matcher::literals(bytes, ignore_case);
+        }
+        if patterns.is_empty() || patterns.iter().any(Signature::is_empty) {
+            return Err("is empty".into());
+        }
+        if patterns.iter().any(Signature::is_all_wildcards) {
+            return Err(
+                "holds only wildcards, which match anything; give at least one byte or nibble"
+                    .into(),
+            );
+        }
+        let max_len = patterns.iter().map(Signature::len).max().unwrap_or(1);
+        let splittable = patterns.len() == 1 && !patterns[0].overlaps_itself(ignore_case);
+        let zero_match = patterns
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.matches_zeros())
+            .max_by_key(|(n, p)| (p.len(), std::cmp::Reverse(*n)))
+            .map(|(n, p)| (p.len(), n));
+        let bytes = patterns.iter().map(|p| p.bytes.clone()).collect();
+        Ok(Matcher {
+            engine: Engine::Signatures(Box::new(Signatures::new(patterns, ignore_case)?)),
+            patterns: bytes,
+            max_len,
+            reach: max_len - 1,
+            splittable,
+            zero_match,
+            // Fixed bytes and wildcards: a signature looks at nothing
+            // outside its match.
             look_behind: 0,
         })
     }
@@ -208,8 +255,9 @@ impl Matcher {
 
     /// Whether a match may hold a zero byte, and so lie partly in a hole.
     pub fn may_match_zeros(&self) -> bool {
-        match self.engine {
+        match &self.engine {
             Engine::Regex(_) => true,
+            Engine::Signatures(set) => set.signatures().iter().any(Signature::may_match_a_zero),
             _ => self.patterns.iter().any(|p| p.contains(&0)),
         }
     }
@@ -219,6 +267,13 @@ impl Matcher {
     pub fn same_length(&self, replacement: &Replacement) -> bool {
         match replacement {
             Replacement::Table(table) => {
+                table.len() == self.patterns.len()
+                    && table
+                        .iter()
+                        .zip(&self.patterns)
+                        .all(|(r, p)| r.len() == p.len())
+            }
+            Replacement::Keep(table) => {
                 table.len() == self.patterns.len()
                     && table
                         .iter()
@@ -273,6 +328,14 @@ impl Matcher {
                     pattern: 0,
                 })
             }
+            Engine::Signatures(set) => {
+                let (start, end, pattern) = set.find_at(hay, from)?;
+                Some(Match {
+                    start,
+                    end,
+                    pattern,
+                })
+            }
         }
     }
 
@@ -292,6 +355,10 @@ impl Matcher {
     ) -> &'a [u8] {
         match (replacement, &self.engine) {
             (Replacement::Table(table), _) => &table[found.pattern],
+            (Replacement::Keep(table), _) => {
+                table[found.pattern].merge_into(&hay[found.start..found.end], scratch);
+                scratch
+            }
             (Replacement::Mask(byte), _) => {
                 scratch.clear();
                 scratch.resize(found.len(), *byte);
@@ -332,6 +399,7 @@ impl Matcher {
             Engine::One(finder) => finder.find_iter(hay).count() as u64,
             Engine::Many(ac) => ac.find_iter(hay).count() as u64,
             Engine::Regex(regex) => regex.find_iter(hay).count() as u64,
+            Engine::Signatures(set) => set.count(hay),
         }
     }
 

@@ -123,6 +123,218 @@ fn parse_hex(arg: &[u8]) -> Result<Vec<u8>, SyntaxError> {
     Ok(out)
 }
 
+/// A pattern or replacement that may hold wildcards (`-x` with `??`, `4?`,
+/// `?4`): bit `k` of `bytes[i]` counts only where bit `k` of `mask[i]` is
+/// set. In a pattern a clear bit matches anything; in a replacement it
+/// keeps that bit of the match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    /// The given bits; the bits under a wildcard are zero.
+    pub bytes: Vec<u8>,
+    pub mask: Vec<u8>,
+}
+
+impl Signature {
+    /// Bytes without wildcards.
+    pub fn literal(bytes: Vec<u8>) -> Signature {
+        let mask = vec![0xff; bytes.len()];
+        Signature { bytes, mask }
+    }
+
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Whether it has no wildcard: a plain literal.
+    pub fn is_literal(&self) -> bool {
+        self.mask.iter().all(|&m| m == 0xff)
+    }
+
+    /// Whether every bit is a wildcard (a pattern that matches anything).
+    pub fn is_all_wildcards(&self) -> bool {
+        self.mask.iter().all(|&m| m == 0)
+    }
+
+    /// Whether `window` (exactly as long) matches; `fold` lets an ASCII
+    /// letter given as a whole byte match either case.
+    pub fn matches(&self, window: &[u8], fold: bool) -> bool {
+        window.len() == self.len()
+            && window
+                .iter()
+                .zip(self.bytes.iter().zip(&self.mask))
+                .all(|(&b, (&v, &m))| byte_matches(b, v, m, fold))
+    }
+
+    /// Whether a run of zeros matches.
+    pub fn matches_zeros(&self) -> bool {
+        self.bytes.iter().zip(&self.mask).all(|(&v, &m)| v & m == 0)
+    }
+
+    /// Whether a zero byte can match somewhere in it.
+    pub fn may_match_a_zero(&self) -> bool {
+        self.bytes.iter().zip(&self.mask).any(|(&v, &m)| v & m == 0)
+    }
+
+    /// Whether two occurrences can overlap: some shift under which every
+    /// overlapping position could hold one byte that both match.
+    pub fn overlaps_itself(&self, fold: bool) -> bool {
+        let n = self.len();
+        (1..n).any(|shift| {
+            (shift..n).all(|i| {
+                let j = i - shift;
+                compatible(
+                    (self.bytes[i], self.mask[i]),
+                    (self.bytes[j], self.mask[j]),
+                    fold,
+                )
+            })
+        })
+    }
+
+    /// This replacement written over `matched`: its given bits, the
+    /// match's bits under its wildcards.
+    pub fn merge_into(&self, matched: &[u8], out: &mut Vec<u8>) {
+        out.clear();
+        out.extend(
+            self.bytes
+                .iter()
+                .zip(&self.mask)
+                .zip(matched)
+                .map(|((&v, &m), &b)| v & m | b & !m),
+        );
+    }
+
+    /// A regular expression over bytes (for `(?s-u)`) matching exactly
+    /// what this signature matches.
+    pub fn to_regex(&self, fold: bool) -> String {
+        use std::fmt::Write;
+        let mut out = String::with_capacity(self.len() * 4);
+        for (&v, &m) in self.bytes.iter().zip(&self.mask) {
+            let _ = match m {
+                0xff if fold && v.is_ascii_alphabetic() => write!(
+                    out,
+                    "[\\x{:02X}\\x{:02X}]",
+                    v.to_ascii_uppercase(),
+                    v.to_ascii_lowercase()
+                ),
+                0xff => write!(out, "\\x{v:02X}"),
+                0 => write!(out, "."),
+                0xf0 => write!(out, "[\\x{v:02X}-\\x{:02X}]", v | 0x0f),
+                _ => {
+                    out.push('[');
+                    for high in 0..16u8 {
+                        let _ = write!(out, "\\x{:02X}", high << 4 | v);
+                    }
+                    out.push(']');
+                    Ok(())
+                }
+            };
+        }
+        out
+    }
+}
+
+impl fmt::Display for Signature {
+    /// Hex, a space between bytes, `?` for a wildcard nibble.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        for (i, (&v, &m)) in self.bytes.iter().zip(&self.mask).enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            for shift in [4, 0] {
+                let digit = match (m >> shift) & 15 {
+                    0 => '?',
+                    _ => DIGITS[usize::from((v >> shift) & 15)] as char,
+                };
+                write!(f, "{digit}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn byte_matches(b: u8, v: u8, m: u8, fold: bool) -> bool {
+    if m == 0xff && fold {
+        b.eq_ignore_ascii_case(&v)
+    } else {
+        (b ^ v) & m == 0
+    }
+}
+
+/// Whether some byte matches both `(value, mask)` positions.
+fn compatible((v1, m1): (u8, u8), (v2, m2): (u8, u8), fold: bool) -> bool {
+    let variants = |v: u8, m: u8| {
+        let other = match fold && m == 0xff && v.is_ascii_alphabetic() {
+            true => v ^ 0x20,
+            false => v,
+        };
+        [v, other]
+    };
+    variants(v1, m1)
+        .iter()
+        .any(|&a| variants(v2, m2).iter().any(|&b| (a ^ b) & m1 & m2 == 0))
+}
+
+/// Reads a pattern or replacement that may hold wildcards: with
+/// [`Syntax::Hex`], `?` stands for a nibble (`??` a byte); other syntaxes
+/// have none.
+pub fn parse_signature(arg: &[u8], syntax: Syntax) -> Result<Signature, SyntaxError> {
+    if syntax != Syntax::Hex || !arg.contains(&b'?') {
+        return parse(arg, syntax).map(Signature::literal);
+    }
+    let body_start = arg
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(arg.len());
+    let mut start = body_start;
+    if arg[start..].starts_with(b"0x") || arg[start..].starts_with(b"0X") {
+        start += 2;
+    }
+    let mut bytes = Vec::with_capacity(arg.len() / 2);
+    let mut mask = Vec::with_capacity(arg.len() / 2);
+    // (position, value, mask) of a first nibble awaiting its second.
+    let mut high: Option<(usize, u8, u8)> = None;
+    for (at, &byte) in arg.iter().enumerate().skip(start) {
+        if byte == b' ' || byte == b':' || byte == b'\t' {
+            continue;
+        }
+        let (value, bits) = match byte {
+            b'?' => (0, 0),
+            _ => match hex_value(byte) {
+                Some(value) => (value, 15),
+                None => {
+                    return Err(SyntaxError {
+                        at,
+                        reason: format!(
+                            "{:?} is not a hex digit or ?",
+                            String::from_utf8_lossy(&[byte])
+                        ),
+                    });
+                }
+            },
+        };
+        match high.take() {
+            None => high = Some((at, value, bits)),
+            Some((_, hv, hm)) => {
+                bytes.push(hv << 4 | value);
+                mask.push(hm << 4 | bits);
+            }
+        }
+    }
+    if let Some((at, _, _)) = high {
+        return Err(SyntaxError {
+            at,
+            reason: "an odd number of hex digits".into(),
+        });
+    }
+    Ok(Signature { bytes, mask })
+}
+
 /// Reads a `--pad` value: a single character's byte, or `0xHH`.
 pub fn parse_pad(arg: &str) -> Result<u8, String> {
     let bytes = arg.as_bytes();
@@ -240,6 +452,109 @@ mod tests {
         assert!(parse_pad("ab").is_err());
         assert!(parse_pad("0x").is_err());
         assert!(parse_pad("0x100").is_err());
+    }
+
+    #[test]
+    fn signatures_parse_wildcards_and_nibbles() {
+        let sig = parse_signature(b"E8 ?? 4? ?4 c0", Syntax::Hex).unwrap();
+        assert_eq!(sig.bytes, [0xe8, 0x00, 0x40, 0x04, 0xc0]);
+        assert_eq!(sig.mask, [0xff, 0x00, 0xf0, 0x0f, 0xff]);
+        assert!(!sig.is_literal() && !sig.is_all_wildcards());
+        assert_eq!(sig.to_string(), "e8 ?? 4? ?4 c0");
+        assert_eq!(
+            parse_signature(b"0x45??4f", Syntax::Hex)
+                .unwrap()
+                .to_string(),
+            "45 ?? 4f"
+        );
+        // No wildcard: exactly what parse reads; other syntaxes have none.
+        let plain = parse_signature(b"de ad", Syntax::Hex).unwrap();
+        assert!(plain.is_literal());
+        assert_eq!(plain.bytes, [0xde, 0xad]);
+        let typed = parse_signature(b"a??b", Syntax::Literal).unwrap();
+        assert!(typed.is_literal());
+        assert_eq!(typed.bytes, b"a??b");
+        assert!(
+            parse_signature(b"?? ??", Syntax::Hex)
+                .unwrap()
+                .is_all_wildcards()
+        );
+    }
+
+    #[test]
+    fn signature_errors_show_where() {
+        let err = parse_signature(b"45 ?? 4", Syntax::Hex).unwrap_err();
+        assert_eq!(err.at, 6);
+        assert!(err.reason.contains("odd number"), "{err}");
+        let err = parse_signature(b"45 ?x", Syntax::Hex).unwrap_err();
+        assert_eq!(err.at, 4);
+        assert!(err.reason.contains("not a hex digit or ?"), "{err}");
+        let err = parse_signature(b"4?5", Syntax::Hex).unwrap_err();
+        assert_eq!(err.at, 2);
+    }
+
+    #[test]
+    fn signatures_match_merge_and_overlap() {
+        let sig = parse_signature(b"45 ?? 4? ?2", Syntax::Hex).unwrap();
+        assert!(sig.matches(b"E\x00O\x32", false));
+        assert!(sig.matches(b"EzOR", false));
+        assert!(!sig.matches(b"EzPR", false));
+        assert!(!sig.matches(b"EzOS", false));
+        assert!(!sig.matches(b"ezOR", false));
+        assert!(sig.matches(b"ezOR", true));
+        assert!(!sig.matches(b"EzO", false));
+        let keep = parse_signature(b"90 ?? 5? ?0", Syntax::Hex).unwrap();
+        let mut out = Vec::new();
+        keep.merge_into(&[1, 2, 0x34, 0x56], &mut out);
+        assert_eq!(out, [0x90, 2, 0x54, 0x50]);
+        assert!(
+            parse_signature(b"41 ?? 41", Syntax::Hex)
+                .unwrap()
+                .overlaps_itself(false)
+        );
+        assert!(
+            parse_signature(b"?? 42", Syntax::Hex)
+                .unwrap()
+                .overlaps_itself(false)
+        );
+        assert!(
+            !parse_signature(b"41 42 ?? 43", Syntax::Hex)
+                .unwrap()
+                .overlaps_itself(false)
+        );
+        assert!(
+            parse_signature(b"41 ?? 61", Syntax::Hex)
+                .unwrap()
+                .overlaps_itself(true)
+        );
+        assert!(
+            !parse_signature(b"4? 5?", Syntax::Hex)
+                .unwrap()
+                .overlaps_itself(false)
+        );
+        assert!(
+            parse_signature(b"00 ?? 0?", Syntax::Hex)
+                .unwrap()
+                .matches_zeros()
+        );
+        assert!(
+            !parse_signature(b"00 ?? 1?", Syntax::Hex)
+                .unwrap()
+                .matches_zeros()
+        );
+    }
+
+    #[test]
+    fn signature_regexes_match_as_the_signature_does() {
+        let sig = parse_signature(b"45 ?? 4? ?2 6b", Syntax::Hex).unwrap();
+        let regex = regex::bytes::Regex::new(&format!("(?s-u){}", sig.to_regex(true))).unwrap();
+        for window in [&b"E\nO\x02k"[..], b"E\xffO\xf2K", b"E.OR.", b"e.O\x02k"] {
+            assert_eq!(
+                regex.is_match(window) && regex.find(window).unwrap().len() == 5,
+                sig.matches(window, true),
+                "{window:?}"
+            );
+        }
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! arguments and selections, opening and locking the files that replace
 //! and poke write, and recording the undo journal.
 
+pub mod apply;
+pub mod diff;
 pub mod files;
 pub mod find;
 pub mod patterns;

@@ -9,9 +9,9 @@ use std::os::unix::ffi::OsStrExt;
 use crate::cli::{FilesArgs, FindArgs, ReplaceArgs, SyntaxArgs};
 use crate::error::Error;
 use crate::matcher::{Matcher, Replacement};
-use crate::pattern::{self, Syntax};
+use crate::pattern::{self, Signature, Syntax};
 
-use super::{read_bytes, read_bytes_or_empty};
+use super::read_bytes_or_empty;
 
 /// The matcher of a find, and its files.
 pub fn for_find(args: &FindArgs) -> Result<(Matcher, Vec<OsString>), Error> {
@@ -25,20 +25,18 @@ pub fn for_find(args: &FindArgs) -> Result<(Matcher, Vec<OsString>), Error> {
             files.insert(0, first.clone());
         }
         for arg in &args.patterns {
-            patterns.push(read_bytes("pattern", arg, syntax)?);
+            patterns.push(read_signature("pattern", arg, syntax)?);
         }
         if let Some(list) = &args.patterns_from {
             let text = read_list(list)?;
             for (line, bytes) in pattern::list_lines(&text) {
-                let at = || format!("{}:{line}", list.to_string_lossy());
-                let parsed = pattern::parse(bytes, syntax)
-                    .map_err(|e| Error::argument(at(), e.to_string()))?;
-                patterns.push(parsed);
+                let at = format!("{}:{line}", list.to_string_lossy());
+                patterns.push(read_signature(&at, OsStr::from_bytes(bytes), syntax)?);
             }
         }
     } else {
         let pattern = args.pattern.as_ref().ok_or_else(missing_pattern)?;
-        patterns.push(read_bytes("pattern", pattern, syntax)?);
+        patterns.push(read_signature("pattern", pattern, syntax)?);
     }
     if files.is_empty() && !args.files_in.recursive && args.files_in.files_from.is_none() {
         // Like grep: no file, standard input.
@@ -93,13 +91,13 @@ pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsSt
         }
         require_files(&positional, &args.files_in)?;
         let matcher = build(olds, false, args.matching.ignore_case)?;
-        return Ok((matcher, Replacement::Table(news), positional));
+        return Ok((matcher, replacement_of(news), positional));
     }
     if positional.is_empty() {
         return Err(missing_pattern());
     }
     let pattern_arg = positional.remove(0);
-    let pattern = read_bytes("pattern", &pattern_arg, syntax)?;
+    let pattern = read_signature("pattern", &pattern_arg, syntax)?;
     if let Some(mask) = &args.mask {
         let byte = pattern::parse_pad(mask).map_err(|e| Error::argument("--mask", e))?;
         require_files(&positional, &args.files_in)?;
@@ -128,7 +126,37 @@ pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsSt
     let (old, new) = read_pair("replacement", &pattern_arg, &replacement_arg, syntax, pad)
         .map(|(_, new)| (pattern, new))?;
     let matcher = build(vec![old], false, args.matching.ignore_case)?;
-    Ok((matcher, Replacement::Table(vec![new]), positional))
+    Ok((matcher, replacement_of(vec![new]), positional))
+}
+
+/// A pattern that may hold wildcards (`-x`: `??`, `4?`, `?4`); empty or
+/// wildcards only is refused.
+fn read_signature(what: &str, arg: &OsStr, syntax: Syntax) -> Result<Signature, Error> {
+    let signature = read_signature_or_empty(what, arg, syntax)?;
+    if signature.is_empty() {
+        return Err(Error::argument(what, "is empty"));
+    }
+    if signature.is_all_wildcards() {
+        return Err(Error::argument(
+            what,
+            "holds only wildcards, which match anything; give at least one byte or nibble",
+        ));
+    }
+    Ok(signature)
+}
+
+fn read_signature_or_empty(what: &str, arg: &OsStr, syntax: Syntax) -> Result<Signature, Error> {
+    pattern::parse_signature(arg.as_bytes(), syntax)
+        .map_err(|e| Error::argument(what, e.to_string()))
+}
+
+/// The replacements as given; where one holds wildcards, each keeps the
+/// match's bits under them.
+fn replacement_of(news: Vec<Signature>) -> Replacement {
+    match news.iter().all(Signature::is_literal) {
+        true => Replacement::Table(news.into_iter().map(|n| n.bytes).collect()),
+        false => Replacement::Keep(news),
+    }
 }
 
 /// Reads one OLD/NEW pair, padding NEW with `pad`; `what` names it in
@@ -139,16 +167,17 @@ fn read_pair(
     new: &OsStr,
     syntax: Syntax,
     pad: Option<u8>,
-) -> Result<(Vec<u8>, Vec<u8>), Error> {
-    let old = read_bytes(what, old, syntax)?;
-    let mut new = match pad {
-        Some(_) => read_bytes_or_empty(what, new, syntax)?,
-        None => read_bytes(what, new, syntax)?,
-    };
+) -> Result<(Signature, Signature), Error> {
+    let old = read_signature(what, old, syntax)?;
+    let mut new = read_signature_or_empty(what, new, syntax)?;
+    if new.is_empty() && pad.is_none() {
+        return Err(Error::argument(what, "is empty"));
+    }
     if let Some(byte) = pad
         && new.len() < old.len()
     {
-        new.resize(old.len(), byte);
+        new.bytes.resize(old.len(), byte);
+        new.mask.resize(old.len(), 0xff);
     }
     if new.len() != old.len() {
         let subject = if what == "replacement" {
@@ -178,14 +207,15 @@ fn read_pair(
     Ok((old, new))
 }
 
-fn build(patterns: Vec<Vec<u8>>, regex: bool, ignore_case: bool) -> Result<Matcher, Error> {
+fn build(patterns: Vec<Signature>, regex: bool, ignore_case: bool) -> Result<Matcher, Error> {
     if regex {
         let [expression] = &patterns[..] else {
             return Err(Error::argument("--regex", "takes one PATTERN"));
         };
-        return Matcher::regex(expression, ignore_case).map_err(|e| Error::argument("pattern", e));
+        return Matcher::regex(&expression.bytes, ignore_case)
+            .map_err(|e| Error::argument("pattern", e));
     }
-    Matcher::literals(patterns, ignore_case).map_err(|e| Error::argument("pattern", e))
+    Matcher::signatures(patterns, ignore_case).map_err(|e| Error::argument("pattern", e))
 }
 
 /// The bytes of a pattern or pair file; `-` is standard input.
