@@ -43,6 +43,8 @@ pub struct Matcher {
     /// The longest pattern of zeros (length, number): what matches, again
     /// and again, inside a hole.
     zero_match: Option<(usize, usize)>,
+    /// How many bytes before a search's start a match may depend on.
+    look_behind: usize,
 }
 
 enum Engine {
@@ -116,6 +118,7 @@ impl Matcher {
             reach: max_len - 1,
             splittable,
             zero_match,
+            look_behind: 0,
         })
     }
 
@@ -141,7 +144,16 @@ impl Matcher {
             .size_limit(64 << 20)
             .build()
             .map_err(|e| one_line(&e.to_string()))?;
+        // A Unicode `\b` decodes the character before (up to 4 bytes);
+        // `^`, `(?m)^` and an ASCII `\b` look at one byte.
+        let looks = hir.properties().look_set();
+        let look_behind = match (looks.contains_word_unicode(), looks.is_empty()) {
+            (true, _) => 4,
+            (false, false) => 1,
+            (false, true) => 0,
+        };
         Ok(Matcher {
+            look_behind,
             engine: Engine::Regex(regex),
             patterns: vec![expression.to_vec()],
             max_len: hir.properties().maximum_len().unwrap_or(usize::MAX),
@@ -176,6 +188,14 @@ impl Matcher {
             Engine::Regex(_) => (self.max_len != usize::MAX).then_some(self.max_len),
             _ => Some(self.reach),
         }
+    }
+
+    /// How many bytes before the start of a search (and after the end of
+    /// a match) a regex's assertions may read: 4 for a Unicode `\b` (one
+    /// UTF-8 character), 1 for `^`, `$` and ASCII `\b`, 0 for literals. A
+    /// stream keeps this many bytes behind its search.
+    pub fn look_behind(&self) -> usize {
+        self.look_behind
     }
 
     /// Whether a match may hold a zero byte, and so lie partly in a hole.
