@@ -91,8 +91,8 @@ pub fn run(args: &UndoArgs) -> Result<Outcome, Error> {
         std::fs::remove_file(&args.journal).and_then(|()| journal::sync_parent(&args.journal))
     {
         out.flush();
-        eprintln!(
-            "mpatch: {name}: warning: restored, but the journal could not be removed: {}",
+        crate::say!(
+            "{name}: warning: restored, but the journal could not be removed: {}",
             plain_reason(&error)
         );
     }
