@@ -509,8 +509,9 @@ fn a_pattern_file_line_longer_than_1_mib_is_an_error_naming_file_and_line() {
     assert_error_line(&out, &format!("{}:3", name(&long)), "is longer than 1 MiB (the line limit)");
 
     // Exactly 1 MiB (its newline not counted) is within the limit.
-    let fits = s.file("fits.txt", [vec![b'a'; MIB], b"\nERROR\n".to_vec()].concat());
-    let out = within(bin().args(["find", "-c", "-f"]).arg(&fits).arg(&target));
+    let fits = s.file("fits.txt", [vec![b'a'; MIB], b"\n".to_vec()].concat());
+    let one = s.file("one", [b"x".to_vec(), vec![b'a'; MIB], b"x".to_vec()].concat());
+    let out = within(bin().args(["find", "-f"]).arg(&fits).arg(&one));
     assert_eq!((stdout(&out), out.status.code()), ("1\n".into(), Some(0)), "{}", stderr(&out));
 
     // From stdin too.
