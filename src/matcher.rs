@@ -71,6 +71,15 @@ pub enum Step {
     /// No further match starts below this offset: a point to report
     /// progress and to settle the bytes before it.
     Scanned(usize),
+    /// `count` matches of `pattern`, `len` bytes each, back to back from
+    /// `start`: a pattern of zeros inside a hole, counted by arithmetic
+    /// (only for a cursor that [counts runs](Cursor::count_runs)).
+    Zeros {
+        start: usize,
+        len: usize,
+        count: u64,
+        pattern: usize,
+    },
 }
 
 /// How a split scan divides its range between threads.
@@ -316,6 +325,7 @@ impl Matcher {
             no_more_holes: false,
             edge: Vec::new(),
             scanned: start,
+            counts_runs: false,
         }
     }
 
@@ -457,9 +467,18 @@ pub struct Cursor {
     edge: Vec<u8>,
     /// The last progress point reported.
     scanned: usize,
+    /// Whether the matches inside a hole come as one [`Step::Zeros`].
+    counts_runs: bool,
 }
 
 impl Cursor {
+    /// Gives the matches of a pattern of zeros inside each hole as one
+    /// [`Step::Zeros`], for a walk that only counts them: a 1 TiB hole is
+    /// then one step, not one step a match.
+    pub fn count_runs(&mut self) {
+        self.counts_runs = true;
+    }
+
     /// The next match or progress point, or `None` at the end. `hay` must
     /// hold the range's bytes (it may be longer); its bytes inside holes
     /// are never read.
@@ -488,6 +507,20 @@ impl Cursor {
                 // Every byte a match starting here could cover is a zero:
                 // only the longest pattern of zeros matches.
                 return Some(match matcher.zero_match {
+                    // Back to back from here, each starting before the
+                    // interior's end; the last ends inside the hole, as
+                    // a pattern of zeros is at most `reach + 1` long.
+                    Some((len, pattern)) if self.counts_runs => {
+                        let count = (interior_stop - self.pos).div_ceil(len);
+                        let start = self.pos;
+                        self.pos += count * len;
+                        Step::Zeros {
+                            start,
+                            len,
+                            count: count as u64,
+                            pattern,
+                        }
+                    }
                     Some((len, pattern)) => self.take(Match {
                         start: self.pos,
                         end: self.pos + len,
@@ -715,7 +748,7 @@ mod tests {
     }
 
     fn walk(matcher: &Matcher, hay: &[u8], start: usize, end: usize, segment: usize) -> Vec<Match> {
-        walk_holes(matcher, hay, start, end, segment, &mut NoHoles)
+        walk_holes(matcher, hay, start, end, segment, &mut NoHoles, false)
     }
 
     /// Holes as a sorted list of ranges.
@@ -734,13 +767,31 @@ mod tests {
         end: usize,
         segment: usize,
         holes: &mut dyn Holes,
+        runs: bool,
     ) -> Vec<Match> {
         let mut cursor = matcher.cursor(start, end, segment);
+        if runs {
+            cursor.count_runs();
+        }
         let mut found = Vec::new();
         let mut last_scanned = start;
         while let Some(step) = cursor.next(matcher, &hay[..end], holes) {
             match step {
                 Step::Match(m) => found.push(m),
+                // A counted run, spelled out match by match.
+                Step::Zeros {
+                    start,
+                    len,
+                    count,
+                    pattern,
+                } => {
+                    assert!(runs && count > 0);
+                    found.extend((0..count as usize).map(|i| Match {
+                        start: start + i * len,
+                        end: start + (i + 1) * len,
+                        pattern,
+                    }));
+                }
                 Step::Scanned(upto) => {
                     assert!(
                         upto > last_scanned || upto == end || upto == start,
@@ -826,8 +877,12 @@ mod tests {
             }
             let matcher = Matcher::literals(pats.clone(), false).unwrap();
             let start = cut.min(file.len());
-            let found = walk_holes(&matcher, &poisoned, start, file.len(), segment, &mut ListedHoles(merged));
-            prop_assert_eq!(found, naive_matches(&file, &pats, false, start, file.len()));
+            let expected = naive_matches(&file, &pats, false, start, file.len());
+            let found = walk_holes(&matcher, &poisoned, start, file.len(), segment, &mut ListedHoles(merged.clone()), false);
+            prop_assert_eq!(&found, &expected);
+            // Counted by arithmetic inside each hole: the same matches.
+            let counted = walk_holes(&matcher, &poisoned, start, file.len(), segment, &mut ListedHoles(merged), true);
+            prop_assert_eq!(&counted, &expected);
         }
 
         #[test]

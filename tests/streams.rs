@@ -658,11 +658,9 @@ fn zeros_in_a_1_tib_hole_are_counted_by_arithmetic_in_under_a_second() {
         assert!(took < Duration::from_secs(1), "-x {pattern} took {took:?}");
     }
     // Several patterns: the longest of zeros wins inside the hole.
-    let (out, took) = timed_find(&["-c", "--json", "-x", "-p", "00", "-p", "000000", "-p", "61"], &path);
-    let summary: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    assert_eq!(summary["matches"], TIB / 3 + 1, "{summary}");
-    assert_eq!(summary["patterns"][0]["matches"], 1);
-    assert_eq!(summary["patterns"][1]["matches"], TIB / 3);
+    let (out, took) = timed_find(&["-c", "-x", "-p", "00", "-p", "000000", "-p", "61"], &path);
+    // 2^40 = 3 * (TIB / 3) + 1: one zero is left for the one-byte pattern.
+    assert_eq!(stdout(&out), format!("{}\n", TIB / 3 + 1), "{}", stderr(&out));
     assert!(took < Duration::from_secs(1), "took {took:?}");
     fs::remove_file(&path).unwrap();
 }
@@ -708,7 +706,7 @@ fn zeros_around_data_in_a_1_tib_sparse_file_count_as_arithmetic_says() {
     assert_eq!(stdout(&out), format!("{}\n", TIB - 2));
     // -m and --nth still select single matches inside the hole.
     let (out, _) = timed_find(&["-x", "--nth", "3", "0000"], &path);
-    assert_eq!(stdout(&out), "8\n");
+    assert_eq!(stdout(&out), "4\n");
     let (out, _) = timed_find(&["-c", "-m", "5", "-x", "00"], &path);
     assert_eq!(stdout(&out), "5\n");
     fs::remove_file(&path).unwrap();
