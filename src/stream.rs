@@ -109,9 +109,7 @@ impl Stream {
         let look = matcher.look_behind();
         // A match starting before the last `hold` bytes read cannot reach
         // past them, nor can its context or a regex's look past its end.
-        let hold = reach
-            .saturating_add(1 + look)
-            .saturating_add(context);
+        let hold = reach.saturating_add(1 + look).saturating_add(context);
         // Bytes kept before the search's position: a match's leading
         // context and what a regex looks at before it (`\b`, `^`); one
         // more, so that a search never starts at the buffer's first byte,
@@ -219,9 +217,12 @@ mod tests {
 
     struct Offsets(Vec<(usize, Vec<u8>)>);
 
+    /// A hit as shown: offset, lead, length, pattern and window.
+    type Shown = (usize, usize, usize, usize, Vec<u8>);
+
     /// Every hit as a pass shows it.
     #[derive(Default)]
-    struct Hits(Vec<(usize, usize, usize, usize, Vec<u8>)>);
+    struct Hits(Vec<Shown>);
 
     impl Sink for Hits {
         fn wants_hits(&self) -> bool {
@@ -230,7 +231,8 @@ mod tests {
 
         fn hit(&mut self, hit: &Hit) -> Result<bool, Error> {
             let seen = (hit.offset, hit.lead, hit.len, hit.pattern);
-            self.0.push((seen.0, seen.1, seen.2, seen.3, hit.before.to_vec()));
+            self.0
+                .push((seen.0, seen.1, seen.2, seen.3, hit.before.to_vec()));
             Ok(true)
         }
     }
@@ -256,14 +258,19 @@ mod tests {
 
     /// What a mapped file of `bytes` gives for `plan`: the hits (when
     /// `shown`) and the tally, through the file's own pass.
-    fn from_file(bytes: &[u8], plan: &Plan, shown: bool) -> (Vec<(usize, usize, usize, usize, Vec<u8>)>, Tally) {
+    fn from_file(bytes: &[u8], plan: &Plan, shown: bool) -> (Vec<Shown>, Tally) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("file");
         std::fs::write(&path, bytes).unwrap();
-        let target = crate::target::Target::open(path.as_os_str(), crate::target::Access::Read, false).unwrap();
+        let target =
+            crate::target::Target::open(path.as_os_str(), crate::target::Access::Read, false)
+                .unwrap();
         let view = target.view().unwrap();
         let (start, end) = (plan.range.0.min(bytes.len()), plan.range.1.min(bytes.len()));
-        let plan = Plan { range: (start, end.max(start)), ..*plan };
+        let plan = Plan {
+            range: (start, end.max(start)),
+            ..*plan
+        };
         let progress = crate::progress::Progress::none();
         let mut hits = Hits::default();
         let tally = match shown {
@@ -281,8 +288,16 @@ mod tests {
             Matcher::literals(p.iter().map(|p| p.as_bytes().to_vec()).collect(), fold).unwrap()
         };
         let regexes = [
-            r"\bab", r"a\b", r"\Bb", r"(?m)^a", r"^a", r"(?m)b$", r"b$",
-            r"(?i)a[ab]{1,3}\b", r"\b\w", r"é\b",
+            r"\bab",
+            r"a\b",
+            r"\Bb",
+            r"(?m)^a",
+            r"^a",
+            r"(?m)b$",
+            r"b$",
+            r"(?i)a[ab]{1,3}\b",
+            r"\b\w",
+            r"é\b",
         ];
         match which {
             0 => literals(&["ab"], false),

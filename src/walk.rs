@@ -403,7 +403,10 @@ mod tests {
         let mut line = Vec::new();
         assert_eq!(read_line(&mut input, b'\n', &mut line).unwrap(), Line::Read);
         assert_eq!(line.len(), LINE_LIMIT);
-        assert_eq!(read_line(&mut input, b'\n', &mut line).unwrap(), Line::TooLong);
+        assert_eq!(
+            read_line(&mut input, b'\n', &mut line).unwrap(),
+            Line::TooLong
+        );
         let mut input = BufReader::with_capacity(3, io::Cursor::new(b"ab\ncd\n\nef".to_vec()));
         let mut lines = Vec::new();
         while read_line(&mut input, b'\n', &mut line).unwrap() == Line::Read {

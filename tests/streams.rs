@@ -109,8 +109,15 @@ fn stdin_looks_behind_as_far_as_a_unicode_word_boundary_needs() {
         let dash = on_stdin(&args, bytes.clone(), vec![4096, 1, 65536]);
         assert_eq!(stdout(&dash), stdout(&from_file), "{regex} on -");
     }
-    let none = on_stdin(&strings(&["find", "--regex", r"\ba"]), bytes.clone(), vec![MIB]);
-    assert_eq!((stdout(&none), none.status.code()), (String::new(), Some(1)));
+    let none = on_stdin(
+        &strings(&["find", "--regex", r"\ba"]),
+        bytes.clone(),
+        vec![MIB],
+    );
+    assert_eq!(
+        (stdout(&none), none.status.code()),
+        (String::new(), Some(1))
+    );
 }
 
 #[test]
@@ -153,7 +160,10 @@ fn stdin_shows_context_past_the_range_end_as_the_file_does() {
         }
     }
     let args = strings(&["find", "-C", "3", "--range", "0:7", "ERROR"]);
-    assert_eq!(stdout(&on_stdin(&args, bytes, vec![3])), "2: xx[ERROR]yyy\n");
+    assert_eq!(
+        stdout(&on_stdin(&args, bytes, vec![3])),
+        "2: xx[ERROR]yyy\n"
+    );
 }
 
 /// A JSON line without what must differ between a file and stdin: its
@@ -237,7 +247,13 @@ fn patterns() -> impl Strategy<Value = Vec<String>> {
 
 fn options() -> impl Strategy<Value = Vec<String>> {
     // Range ends near the islands, where matches and their context are.
-    let near = || prop_oneof![0usize..130, MIB - 130..MIB + 70, 2 * MIB - 130..2 * MIB + 70];
+    let near = || {
+        prop_oneof![
+            0usize..130,
+            MIB - 130..MIB + 70,
+            2 * MIB - 130..2 * MIB + 70
+        ]
+    };
     let range = prop_oneof![
         Just(None),
         (near(), near()).prop_map(|(a, b)| Some(format!("{a}:{b}"))),
@@ -342,9 +358,13 @@ fn a_find_whose_error_line_cannot_be_written_still_finds_and_exits_2() {
     s.file("c.log", "y ERROR\n");
     for to in [Stderr::Full, Stderr::Closed] {
         let out = with_stderr(
-            bin()
-                .current_dir(s.dir.path())
-                .args(["find", "ERROR", "a.log", "missing.log", "c.log"]),
+            bin().current_dir(s.dir.path()).args([
+                "find",
+                "ERROR",
+                "a.log",
+                "missing.log",
+                "c.log",
+            ]),
             to,
         );
         assert_eq!(out.status.code(), Some(2), "{to:?}");
@@ -364,9 +384,13 @@ fn a_replace_whose_error_line_cannot_be_written_does_as_it_would_otherwise() {
         // Named files: one unusable file stops the run before any write.
         let a = s.file("a.log", "ERROR x\n");
         let out = with_stderr(
-            bin()
-                .current_dir(s.dir.path())
-                .args(["replace", "ERROR", "FIXED", "a.log", "missing.log"]),
+            bin().current_dir(s.dir.path()).args([
+                "replace",
+                "ERROR",
+                "FIXED",
+                "a.log",
+                "missing.log",
+            ]),
             to,
         );
         assert_eq!(out.status.code(), Some(2), "{to:?}");
@@ -385,7 +409,11 @@ fn a_replace_whose_error_line_cannot_be_written_does_as_it_would_otherwise() {
 
 /// A tree of `writable` files that user 65534 (or, not being root, we)
 /// may patch, and `unreadable` files it cannot open, interleaved by name.
-fn tree_with_errors(s: &Sandbox, writable: usize, unreadable: usize) -> (Vec<PathBuf>, Vec<PathBuf>) {
+fn tree_with_errors(
+    s: &Sandbox,
+    writable: usize,
+    unreadable: usize,
+) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let dir = s.path("tree");
     fs::create_dir(&dir).unwrap();
     fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
@@ -503,16 +531,33 @@ fn a_pattern_file_line_longer_than_1_mib_is_an_error_naming_file_and_line() {
 
     let long = s.file(
         "patterns.txt",
-        [b"ERROR\n# comment\n".to_vec(), vec![b'a'; MIB + 1], b"\nx\n".to_vec()].concat(),
+        [
+            b"ERROR\n# comment\n".to_vec(),
+            vec![b'a'; MIB + 1],
+            b"\nx\n".to_vec(),
+        ]
+        .concat(),
     );
     let out = within(bin().args(["find", "-f"]).arg(&long).arg(&target));
-    assert_error_line(&out, &format!("{}:3", name(&long)), "is longer than 1 MiB (the line limit)");
+    assert_error_line(
+        &out,
+        &format!("{}:3", name(&long)),
+        "is longer than 1 MiB (the line limit)",
+    );
 
     // Exactly 1 MiB (its newline not counted) is within the limit.
     let fits = s.file("fits.txt", [vec![b'a'; MIB], b"\n".to_vec()].concat());
-    let one = s.file("one", [b"x".to_vec(), vec![b'a'; MIB], b"x".to_vec()].concat());
+    let one = s.file(
+        "one",
+        [b"x".to_vec(), vec![b'a'; MIB], b"x".to_vec()].concat(),
+    );
     let out = within(bin().args(["find", "-f"]).arg(&fits).arg(&one));
-    assert_eq!((stdout(&out), out.status.code()), ("1\n".into(), Some(0)), "{}", stderr(&out));
+    assert_eq!(
+        (stdout(&out), out.status.code()),
+        ("1\n".into(), Some(0)),
+        "{}",
+        stderr(&out)
+    );
 
     // From stdin too.
     let out = within(
@@ -531,10 +576,19 @@ fn a_pair_file_line_longer_than_1_mib_is_an_error_naming_file_and_line() {
     assert_error_line(&out, "/dev/zero:1", "is longer than 1 MiB (the line limit)");
     let pairs = s.file(
         "pairs.txt",
-        [b"ERROR\tFIXED\n".to_vec(), vec![b'a'; MIB + 7], b"\tb\n".to_vec()].concat(),
+        [
+            b"ERROR\tFIXED\n".to_vec(),
+            vec![b'a'; MIB + 7],
+            b"\tb\n".to_vec(),
+        ]
+        .concat(),
     );
     let out = within(bin().args(["replace", "-f"]).arg(&pairs).arg(&target));
-    assert_error_line(&out, &format!("{}:2", name(&pairs)), "is longer than 1 MiB (the line limit)");
+    assert_error_line(
+        &out,
+        &format!("{}:2", name(&pairs)),
+        "is longer than 1 MiB (the line limit)",
+    );
     assert_eq!(fs::read(&target).unwrap(), b"ERROR\n");
 }
 
@@ -553,15 +607,28 @@ fn a_files_from_list_line_longer_than_1_mib_is_an_error_naming_file_and_line() {
     assert_eq!(stdout(&out), format!("{}:0\n", name(&a)));
     assert_eq!(
         stderr(&out),
-        format!("mpatch: {}:2: is longer than 1 MiB (the line limit)\n", name(&list))
+        format!(
+            "mpatch: {}:2: is longer than 1 MiB (the line limit)\n",
+            name(&list)
+        )
     );
     // NUL-separated lists count their names the same way.
-    let list0 = s.file("list0", [format!("{}\0", name(&a)).into_bytes(), vec![b'x'; MIB + 1]].concat());
-    let out = within(bin().args(["find", "ERROR", "-0", "--files-from"]).arg(&list0));
+    let list0 = s.file(
+        "list0",
+        [format!("{}\0", name(&a)).into_bytes(), vec![b'x'; MIB + 1]].concat(),
+    );
+    let out = within(
+        bin()
+            .args(["find", "ERROR", "-0", "--files-from"])
+            .arg(&list0),
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out),
-        format!("mpatch: {}:2: is longer than 1 MiB (the line limit)\n", name(&list0))
+        format!(
+            "mpatch: {}:2: is longer than 1 MiB (the line limit)\n",
+            name(&list0)
+        )
     );
 }
 
@@ -593,9 +660,26 @@ fn a_fifo_socket_or_device_in_a_files_from_list_is_refused_never_waited_on() {
         let err = stderr(&out);
         let lines: Vec<&str> = err.lines().collect();
         assert_eq!(lines.len(), 3, "{err}");
-        assert!(lines.contains(&format!("mpatch: {}: is a FIFO (named pipe), not a regular file", name(&fifo)).as_str()), "{err}");
-        assert!(lines.contains(&format!("mpatch: {}: is a socket, not a regular file", name(&socket)).as_str()), "{err}");
-        assert!(lines.contains(&"mpatch: /dev/null: is a character device, not a regular file"), "{err}");
+        assert!(
+            lines.contains(
+                &format!(
+                    "mpatch: {}: is a FIFO (named pipe), not a regular file",
+                    name(&fifo)
+                )
+                .as_str()
+            ),
+            "{err}"
+        );
+        assert!(
+            lines.contains(
+                &format!("mpatch: {}: is a socket, not a regular file", name(&socket)).as_str()
+            ),
+            "{err}"
+        );
+        assert!(
+            lines.contains(&"mpatch: /dev/null: is a character device, not a regular file"),
+            "{err}"
+        );
         assert!(stdout(&out).contains(&name(&a)), "{command:?}");
     }
     // Nothing was waited on: the FIFO has no writer.
@@ -650,17 +734,30 @@ fn zeros_in_a_1_tib_hole_are_counted_by_arithmetic_in_under_a_second() {
     let s = Sandbox::new();
     let path = s.path("hole.img");
     if sparse(&path, TIB, &[]).is_none() {
-        return cannot_run("zeros_in_a_1_tib_hole", "the temp folder cannot hold a 1 TiB sparse file");
+        return cannot_run(
+            "zeros_in_a_1_tib_hole",
+            "the temp folder cannot hold a 1 TiB sparse file",
+        );
     }
     for (pattern, expected) in [("00", TIB), ("0000", TIB / 2), ("000000", TIB / 3)] {
         let (out, took) = timed_find(&["-c", "-x", pattern], &path);
-        assert_eq!(stdout(&out), format!("{expected}\n"), "-x {pattern}: {}", stderr(&out));
+        assert_eq!(
+            stdout(&out),
+            format!("{expected}\n"),
+            "-x {pattern}: {}",
+            stderr(&out)
+        );
         assert!(took < Duration::from_secs(1), "-x {pattern} took {took:?}");
     }
     // Several patterns: the longest of zeros wins inside the hole.
     let (out, took) = timed_find(&["-c", "-x", "-p", "00", "-p", "000000", "-p", "61"], &path);
     // 2^40 = 3 * (TIB / 3) + 1: one zero is left for the one-byte pattern.
-    assert_eq!(stdout(&out), format!("{}\n", TIB / 3 + 1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!("{}\n", TIB / 3 + 1),
+        "{}",
+        stderr(&out)
+    );
     assert!(took < Duration::from_secs(1), "took {took:?}");
     fs::remove_file(&path).unwrap();
 }
@@ -678,7 +775,10 @@ fn zeros_around_data_in_a_1_tib_sparse_file_count_as_arithmetic_says() {
         (TIB - 2, b"f"),
     ];
     if sparse(&path, TIB, pieces).is_none() {
-        return cannot_run("zeros_around_data", "the temp folder cannot hold a 1 TiB sparse file");
+        return cannot_run(
+            "zeros_around_data",
+            "the temp folder cannot hold a 1 TiB sparse file",
+        );
     }
     let marks = [4095, 8192, middle, middle + 1, middle + 5, TIB - 2];
     for p in 1..=5u64 {
