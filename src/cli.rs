@@ -726,8 +726,8 @@ fn report(error: clap::Error) -> std::process::ExitCode {
             std::process::ExitCode::from(if error.use_stderr() { 2 } else { 0 })
         }
         _ => {
-            eprintln!(
-                "mpatch: {} (see mpatch --help)",
+            crate::say!(
+                "{} (see mpatch --help)",
                 one_line(&error.render().to_string())
             );
             std::process::ExitCode::from(2)

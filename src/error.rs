@@ -142,13 +142,6 @@ pub fn plain_reason(error: &io::Error) -> String {
     }
 }
 
-/// Writes one line to stderr; a closed or full stderr drops it (the exit
-/// status still tells), never panics and never stops the work.
-pub fn report(line: impl std::fmt::Display) {
-    use std::io::Write;
-    let _ = writeln!(io::stderr().lock(), "{line}");
-}
-
 /// The OS error code of `error`, or of the error it wraps: a walk's errors
 /// come wrapped with words of their own (`IO error for operation on PATH:
 /// ...`), which the message replaces with `PATH: reason`.
@@ -174,10 +167,27 @@ pub fn finish(result: Result<Outcome, Error>) -> ExitCode {
     match result {
         Ok(outcome) => outcome.exit_code(),
         Err(error) => {
-            eprintln!("mpatch: {error}");
+            say(format_args!("{error}"));
             ExitCode::from(2)
         }
     }
+}
+
+/// Prints `mpatch: MESSAGE` on stderr, in one write. A closed or full
+/// stderr drops the line: output never decides a run, whose exit status
+/// still tells what happened (`eprintln!` would panic).
+pub fn say(message: std::fmt::Arguments) {
+    use std::io::Write;
+    let line = format!("mpatch: {message}\n");
+    let _ = io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// [`say`] with `format!` arguments: `say!("{path}: warning: …")`.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::error::say(format_args!($($arg)*))
+    };
 }
 
 #[cfg(test)]

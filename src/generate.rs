@@ -67,7 +67,7 @@ pub fn generate(kind: &str) -> Option<Vec<u8>> {
 /// the run quietly, as it does for find.
 pub fn print(kind: &str) -> ExitCode {
     let Some(bytes) = generate(kind) else {
-        eprintln!("mpatch: --generate: unknown kind {kind:?}");
+        crate::say!("--generate: unknown kind {kind:?}");
         return ExitCode::from(2);
     };
     let mut stdout = std::io::stdout().lock();
@@ -75,7 +75,7 @@ pub fn print(kind: &str) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("mpatch: stdout: {}", crate::error::plain_reason(&error));
+            crate::say!("stdout: {}", crate::error::plain_reason(&error));
             ExitCode::from(2)
         }
     }

@@ -4,6 +4,8 @@
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
+// Every line on stderr goes through `say`, which a closed stderr cannot panic.
+#![deny(clippy::print_stderr)]
 
 pub mod cli;
 pub mod error;

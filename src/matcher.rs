@@ -46,7 +46,7 @@ pub struct Matcher {
     /// The longest pattern of zeros (length, number): what matches, again
     /// and again, inside a hole.
     zero_match: Option<(usize, usize)>,
-    /// How many bytes before a search's start the search may read (a
+    /// How many bytes before a search's start a match may depend on (a
     /// regex's `\b` or `^` looks at the byte, or UTF-8 character, before).
     look_behind: usize,
 }
@@ -79,6 +79,15 @@ pub enum Step {
     /// No further match starts below this offset: a point to report
     /// progress and to settle the bytes before it.
     Scanned(usize),
+    /// `count` matches of `pattern`, `len` bytes each, back to back from
+    /// `start`: a pattern of zeros inside a hole, counted by arithmetic
+    /// (only for a cursor that [counts runs](Cursor::count_runs)).
+    Zeros {
+        start: usize,
+        len: usize,
+        count: u64,
+        pattern: usize,
+    },
 }
 
 /// How a split scan divides its range between threads.
@@ -195,19 +204,22 @@ impl Matcher {
             .size_limit(64 << 20)
             .build()
             .map_err(|e| one_line(&e.to_string()))?;
+        // A Unicode `\b` decodes the character before (up to 4 bytes);
+        // `^`, `(?m)^` and an ASCII `\b` look at one byte.
+        let looks = hir.properties().look_set();
+        let look_behind = match (looks.contains_word_unicode(), looks.is_empty()) {
+            (true, _) => 4,
+            (false, false) => 1,
+            (false, true) => 0,
+        };
         Ok(Matcher {
+            look_behind,
             engine: Engine::Regex(regex),
             patterns: vec![expression.to_vec()],
             max_len: hir.properties().maximum_len().unwrap_or(usize::MAX),
             reach: usize::MAX,
             splittable: false,
             zero_match: None,
-            // A Unicode `\b` decodes the character before: up to 4 bytes.
-            look_behind: if hir.properties().look_set().is_empty() {
-                0
-            } else {
-                4
-            },
         })
     }
 
@@ -222,12 +234,6 @@ impl Matcher {
 
     pub fn patterns(&self) -> &[Vec<u8>] {
         &self.patterns
-    }
-
-    /// How many bytes before a search's start position the search reads:
-    /// a writer stays this far behind the scan.
-    pub fn look_behind(&self) -> usize {
-        self.look_behind
     }
 
     /// The longest a match can be (`usize::MAX`: unbounded).
@@ -251,6 +257,15 @@ impl Matcher {
             Engine::Regex(_) => (self.max_len != usize::MAX).then_some(self.max_len),
             _ => Some(self.reach),
         }
+    }
+
+    /// How many bytes before the start of a search (and after the end of
+    /// a match) a regex's assertions may read: 4 for a Unicode `\b` (one
+    /// UTF-8 character), 1 for `^`, `$` and ASCII `\b`, 0 for literals. A
+    /// stream keeps this many bytes behind its search, and a writer stays
+    /// this far behind the scan.
+    pub fn look_behind(&self) -> usize {
+        self.look_behind
     }
 
     /// Whether a match may hold a zero byte, and so lie partly in a hole.
@@ -391,6 +406,7 @@ impl Matcher {
             no_more_holes: false,
             edge: Vec::new(),
             scanned: start,
+            counts_runs: false,
         }
     }
 
@@ -533,9 +549,18 @@ pub struct Cursor {
     edge: Vec<u8>,
     /// The last progress point reported.
     scanned: usize,
+    /// Whether the matches inside a hole come as one [`Step::Zeros`].
+    counts_runs: bool,
 }
 
 impl Cursor {
+    /// Gives the matches of a pattern of zeros inside each hole as one
+    /// [`Step::Zeros`], for a walk that only counts them: a 1 TiB hole is
+    /// then one step, not one step a match.
+    pub fn count_runs(&mut self) {
+        self.counts_runs = true;
+    }
+
     /// The next match or progress point, or `None` at the end. `hay` must
     /// hold the range's bytes (it may be longer); its bytes inside holes
     /// are never read.
@@ -564,6 +589,20 @@ impl Cursor {
                 // Every byte a match starting here could cover is a zero:
                 // only the longest pattern of zeros matches.
                 return Some(match matcher.zero_match {
+                    // Back to back from here, each starting before the
+                    // interior's end; the last ends inside the hole, as
+                    // a pattern of zeros is at most `reach + 1` long.
+                    Some((len, pattern)) if self.counts_runs => {
+                        let count = (interior_stop - self.pos).div_ceil(len);
+                        let start = self.pos;
+                        self.pos += count * len;
+                        Step::Zeros {
+                            start,
+                            len,
+                            count: count as u64,
+                            pattern,
+                        }
+                    }
                     Some((len, pattern)) => self.take(Match {
                         start: self.pos,
                         end: self.pos + len,
@@ -802,7 +841,7 @@ mod tests {
     }
 
     fn walk(matcher: &Matcher, hay: &[u8], start: usize, end: usize, segment: usize) -> Vec<Match> {
-        walk_holes(matcher, hay, start, end, segment, &mut NoHoles)
+        walk_holes(matcher, hay, start, end, segment, &mut NoHoles, false)
     }
 
     /// Holes as a sorted list of ranges.
@@ -821,13 +860,31 @@ mod tests {
         end: usize,
         segment: usize,
         holes: &mut dyn Holes,
+        runs: bool,
     ) -> Vec<Match> {
         let mut cursor = matcher.cursor(start, end, segment);
+        if runs {
+            cursor.count_runs();
+        }
         let mut found = Vec::new();
         let mut last_scanned = start;
         while let Some(step) = cursor.next(matcher, &hay[..end], holes) {
             match step {
                 Step::Match(m) => found.push(m),
+                // A counted run, spelled out match by match.
+                Step::Zeros {
+                    start,
+                    len,
+                    count,
+                    pattern,
+                } => {
+                    assert!(runs && count > 0);
+                    found.extend((0..count as usize).map(|i| Match {
+                        start: start + i * len,
+                        end: start + (i + 1) * len,
+                        pattern,
+                    }));
+                }
                 Step::Scanned(upto) => {
                     assert!(
                         upto > last_scanned || upto == end || upto == start,
@@ -913,8 +970,12 @@ mod tests {
             }
             let matcher = Matcher::literals(pats.clone(), false).unwrap();
             let start = cut.min(file.len());
-            let found = walk_holes(&matcher, &poisoned, start, file.len(), segment, &mut ListedHoles(merged));
-            prop_assert_eq!(found, naive_matches(&file, &pats, false, start, file.len()));
+            let expected = naive_matches(&file, &pats, false, start, file.len());
+            let found = walk_holes(&matcher, &poisoned, start, file.len(), segment, &mut ListedHoles(merged.clone()), false);
+            prop_assert_eq!(&found, &expected);
+            // Counted by arithmetic inside each hole: the same matches.
+            let counted = walk_holes(&matcher, &poisoned, start, file.len(), segment, &mut ListedHoles(merged), true);
+            prop_assert_eq!(&counted, &expected);
         }
 
         #[test]

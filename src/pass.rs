@@ -387,6 +387,11 @@ fn walk(
         view,
     });
     let mut cursor = matcher.cursor(start, end, SEGMENT);
+    // Matches only counted, none selected one by one: zeros inside a hole
+    // are counted by arithmetic (a 1 TiB hole in one step).
+    if !shows && writes.is_none() && plan.nth.is_none() && plan.max.is_none() {
+        cursor.count_runs();
+    }
     let mut file_holes;
     let holes: &mut dyn Holes = if target.has_holes {
         file_holes = target.holes();
@@ -423,6 +428,18 @@ fn walk(
                     return Err(target.fault());
                 }
                 upto
+            }
+            Some(Step::Zeros {
+                start: at,
+                len,
+                count,
+                pattern,
+            }) => {
+                tally.matches += count;
+                if several {
+                    tally.per_pattern[pattern] += count;
+                }
+                at + len * count as usize
             }
             Some(Step::Match(found)) => {
                 seen += 1;

@@ -81,10 +81,22 @@ impl Stream {
     }
 
     /// Runs `plan` (its range already resolved: ends past the stream's end
-    /// are fine) over the stream. Only the bytes a match or its context may
-    /// still need are kept: what a match starting before the last `hold`
-    /// bytes read can reach.
+    /// are fine) over the stream, with the selection, offsets and windows
+    /// of a file holding the same bytes (see `pass::walk`). Only the bytes
+    /// a match, its context or the matcher's look-behind may still need
+    /// are kept.
     pub fn search(&mut self, plan: &Plan, sink: &mut dyn Sink) -> Result<Tally, Error> {
+        self.search_by(plan, sink, CHUNK)
+    }
+
+    /// [`Stream::search`], reading `chunk` bytes at a time (tests make it
+    /// small, so that every boundary case falls across a read).
+    fn search_by(
+        &mut self,
+        plan: &Plan,
+        sink: &mut dyn Sink,
+        chunk: usize,
+    ) -> Result<Tally, Error> {
         let matcher = plan.matcher;
         let (start, end) = (plan.range.0 as u64, plan.range.1 as u64);
         let Some(reach) = matcher.bounded_reach() else {
@@ -94,25 +106,34 @@ impl Stream {
             ));
         };
         let context = if sink.wants_hits() { plan.context } else { 0 };
-        // A match starting before the last `hold` bytes cannot reach past
-        // them, nor can its context or a regex's look at the next byte.
-        let hold = reach + 1 + context;
-        let behind = context + 1;
+        let look = matcher.look_behind();
+        // A match starting before the last `hold` bytes read cannot reach
+        // past them, nor can its context or a regex's look past its end.
+        let hold = reach.saturating_add(1 + look).saturating_add(context);
+        // Bytes kept before the search's position: a match's leading
+        // context and what a regex looks at before it (`\b`, `^`); one
+        // more, so that a search never starts at the buffer's first byte,
+        // which a regex would take for the start of the stream.
+        let behind = context.max(look) + 1;
+        // As in a file, a window's trailing context may reach past the
+        // range's end, up to the end of the stream.
+        let wanted = end.saturating_add(context as u64);
         let mut tally = Tally {
             per_pattern: vec![0; matcher.patterns().len()],
             ..Tally::default()
         };
         let (mut buf, mut base, mut pos) = (Vec::new(), 0u64, start);
         let mut seen = 0u64;
-        let mut after = Vec::new();
+        let mut scratch = Vec::new();
         if plan.max == Some(0) || end <= start {
             return Ok(tally);
         }
         loop {
-            let ended = self.fill(&mut buf, CHUNK)?;
-            let available = (base + buf.len() as u64).min(end);
-            let last = ended || available == end;
-            let hay_end = available.saturating_sub(base) as usize;
+            let ended = self.fill(&mut buf, chunk.max(1))?;
+            let total = base + buf.len() as u64;
+            let last = ended || total >= wanted;
+            // The haystack ends at the range's end, as a file's does.
+            let hay_end = total.min(end).saturating_sub(base) as usize;
             let safe = if last {
                 hay_end
             } else {
@@ -128,7 +149,7 @@ impl Stream {
                 }
                 tally.matches += 1;
                 tally.per_pattern[found.pattern] += 1;
-                let go_on = show(sink, hay, base, found, context, &mut after)?;
+                let go_on = show(sink, &buf, base, found, context, &mut scratch)?;
                 let done = plan.nth.is_some() || plan.max == Some(tally.matches);
                 if !go_on || done {
                     tally.scanned = base + found.end as u64 - start;
@@ -137,7 +158,7 @@ impl Stream {
             }
             pos = base + from.max(safe) as u64;
             if last {
-                tally.scanned = available.saturating_sub(start);
+                tally.scanned = total.min(end).saturating_sub(start);
                 return Ok(tally);
             }
             let drop = (pos.saturating_sub(base) as usize)
@@ -149,11 +170,11 @@ impl Stream {
     }
 }
 
-/// Shows one match of a stream, with its context from `hay` (whose first
-/// byte is at offset `base`).
+/// Shows one match of a stream, with its context from `buf` (whose first
+/// byte is at offset `base`), which holds every byte of the window.
 fn show(
     sink: &mut dyn Sink,
-    hay: &[u8],
+    buf: &[u8],
     base: u64,
     found: Match,
     context: usize,
@@ -163,9 +184,9 @@ fn show(
         return Ok(true);
     }
     let lead = context.min(found.start);
-    let window_end = found.end.saturating_add(context).min(hay.len());
+    let window_end = found.end.saturating_add(context).min(buf.len());
     scratch.clear();
-    scratch.extend_from_slice(&hay[found.start - lead..window_end]);
+    scratch.extend_from_slice(&buf[found.start - lead..window_end]);
     sink.hit(&Hit {
         offset: (base + found.start as u64) as usize,
         lead,
@@ -195,6 +216,143 @@ mod tests {
     }
 
     struct Offsets(Vec<(usize, Vec<u8>)>);
+
+    /// A hit as shown: offset, lead, length, pattern and window.
+    type Shown = (usize, usize, usize, usize, Vec<u8>);
+
+    /// Every hit as a pass shows it.
+    #[derive(Default)]
+    struct Hits(Vec<Shown>);
+
+    impl Sink for Hits {
+        fn wants_hits(&self) -> bool {
+            true
+        }
+
+        fn hit(&mut self, hit: &Hit) -> Result<bool, Error> {
+            let seen = (hit.offset, hit.lead, hit.len, hit.pattern);
+            self.0
+                .push((seen.0, seen.1, seen.2, seen.3, hit.before.to_vec()));
+            Ok(true)
+        }
+    }
+
+    /// Hands out its bytes in reads of the sizes `sizes` cycles through.
+    struct Uneven {
+        bytes: Vec<u8>,
+        at: usize,
+        sizes: Vec<usize>,
+        turn: usize,
+    }
+
+    impl Read for Uneven {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let size = self.sizes[self.turn % self.sizes.len()];
+            self.turn += 1;
+            let n = size.min(buf.len()).min(self.bytes.len() - self.at);
+            buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    /// What a mapped file of `bytes` gives for `plan`: the hits (when
+    /// `shown`) and the tally, through the file's own pass.
+    fn from_file(bytes: &[u8], plan: &Plan, shown: bool) -> (Vec<Shown>, Tally) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("file");
+        std::fs::write(&path, bytes).unwrap();
+        let target =
+            crate::target::Target::open(path.as_os_str(), crate::target::Access::Read, false)
+                .unwrap();
+        let view = target.view().unwrap();
+        let (start, end) = (plan.range.0.min(bytes.len()), plan.range.1.min(bytes.len()));
+        let plan = Plan {
+            range: (start, end.max(start)),
+            ..*plan
+        };
+        let progress = crate::progress::Progress::none();
+        let mut hits = Hits::default();
+        let tally = match shown {
+            true => crate::pass::run(&target, &view, &plan, &mut hits, None, &progress),
+            false => crate::pass::run(&target, &view, &plan, &mut Count, None, &progress),
+        }
+        .unwrap();
+        (hits.0, tally)
+    }
+
+    /// The matchers the property tries: literals, several, folded, and
+    /// regexes whose assertions look around a match.
+    fn matcher(which: usize) -> Matcher {
+        let literals = |p: &[&str], fold| {
+            Matcher::literals(p.iter().map(|p| p.as_bytes().to_vec()).collect(), fold).unwrap()
+        };
+        let regexes = [
+            r"\bab",
+            r"a\b",
+            r"\Bb",
+            r"(?m)^a",
+            r"^a",
+            r"(?m)b$",
+            r"b$",
+            r"(?i)a[ab]{1,3}\b",
+            r"\b\w",
+            r"é\b",
+        ];
+        match which {
+            0 => literals(&["ab"], false),
+            1 => literals(&["aa"], false),
+            2 => literals(&["ab", "ba", "aab", "b"], false),
+            3 => literals(&["Ab"], true),
+            4 => literals(&["Ab", "bA", "a"], true),
+            n => Matcher::regex(regexes[(n - 5) % regexes.len()].as_bytes(), false).unwrap(),
+        }
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+        /// A stream gives what a mapped file of the same bytes gives, for
+        /// every option, whatever its read sizes and buffer size.
+        #[test]
+        fn a_stream_gives_exactly_what_a_file_gives(
+            bytes in proptest::collection::vec(prop_oneof![
+                3 => Just(&b"a"[..]), 3 => Just(&b"b"[..]), 1 => Just(&b"A"[..]),
+                1 => Just(&b"\n"[..]), 1 => Just(&b" "[..]), 2 => Just("é".as_bytes()),
+                1 => Just("中".as_bytes()), 1 => Just("𝒜".as_bytes()),
+                1 => Just(&b"\xa9"[..])], 0..300).prop_map(|tokens| tokens.concat()),
+            which in 0usize..15,
+            sizes in proptest::collection::vec(1usize..40, 1..5),
+            chunk in 1usize..64,
+            range in (0usize..420, 0usize..420),
+            open_end: bool,
+            nth in prop_oneof![3 => Just(None), 1 => (1u64..8).prop_map(Some)],
+            max in prop_oneof![3 => Just(None), 1 => (0u64..8).prop_map(Some)],
+            context in prop_oneof![Just(0usize), 0usize..12],
+            shown in prop_oneof![3 => Just(true), 1 => Just(false)],
+        ) {
+            let matcher = matcher(which);
+            let end = if open_end { usize::MAX } else { range.1 };
+            let plan = Plan { matcher: &matcher, replacement: None, range: (range.0, end), nth, max, context };
+            let (file_hits, file_tally) = from_file(&bytes, &plan, shown);
+            let mut stream = Stream {
+                name: "s".into(),
+                input: Box::new(Uneven { bytes: bytes.clone(), at: 0, sizes, turn: 0 }),
+            };
+            let mut hits = Hits::default();
+            let tally = match shown {
+                true => stream.search_by(&plan, &mut hits, chunk),
+                false => stream.search_by(&plan, &mut Count, chunk),
+            }
+            .unwrap();
+            prop_assert_eq!(hits.0, file_hits);
+            prop_assert_eq!(tally.matches, file_tally.matches);
+            prop_assert_eq!(tally.per_pattern, file_tally.per_pattern);
+            prop_assert_eq!(tally.scanned, file_tally.scanned);
+        }
+    }
 
     impl Sink for Offsets {
         fn wants_hits(&self) -> bool {

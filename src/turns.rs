@@ -133,7 +133,7 @@ impl<'o> Shared<'o> {
 fn report(state: &mut State, error: Option<String>) {
     if let Some(error) = error {
         state.out.flush();
-        eprintln!("mpatch: {error}");
+        crate::say!("{error}");
     }
 }
 

@@ -5,6 +5,7 @@ use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -27,12 +28,67 @@ pub struct WalkOptions {
     pub max_depth: Option<usize>,
 }
 
+/// The longest line of a pattern, pair or list file: an endless input
+/// (`/dev/zero`) is an error, not unbounded memory.
+pub const LINE_LIMIT: usize = 1 << 20;
+
+/// What [`read_line`] read.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line {
+    /// A line, without its separator.
+    Read,
+    /// A line longer than [`LINE_LIMIT`]; the input is left inside it.
+    TooLong,
+    /// The end of the input.
+    End,
+}
+
+/// Reads the next line ending in `separator` (or at the end) into `line`,
+/// reading no more than [`LINE_LIMIT`] bytes past its start.
+pub fn read_line(input: &mut dyn BufRead, separator: u8, line: &mut Vec<u8>) -> io::Result<Line> {
+    line.clear();
+    let mut any = false;
+    loop {
+        let buf = match input.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok(if any { Line::Read } else { Line::End });
+        }
+        any = true;
+        let (take, ends) = match memchr::memchr(separator, buf) {
+            Some(at) => (at, true),
+            None => (buf.len(), false),
+        };
+        if line.len() + take > LINE_LIMIT {
+            return Ok(Line::TooLong);
+        }
+        line.extend_from_slice(&buf[..take]);
+        input.consume(take + usize::from(ends));
+        if ends {
+            return Ok(Line::Read);
+        }
+    }
+}
+
+/// The error of line `number` of the file `name`, past the line limit.
+pub fn too_long(name: &str, number: u64) -> Error {
+    Error::file(
+        format!("{name}:{number}"),
+        "is longer than 1 MiB (the line limit)",
+    )
+}
+
 /// A list of paths, one per line or NUL-terminated.
 pub struct List {
     name: String,
     input: Box<dyn BufRead + Send>,
     separator: u8,
     done: bool,
+    /// Lines read so far, for errors.
+    lines: u64,
 }
 
 impl List {
@@ -53,7 +109,27 @@ impl List {
             input,
             separator: if null { 0 } else { b'\n' },
             done: false,
+            lines: 0,
         })
+    }
+}
+
+/// Why a listed path is refused before it is opened: only what can be
+/// mapped without waiting is worked on, as in a walk (a FIFO would wait
+/// for a writer). A path that cannot be looked at is left to the open,
+/// which says why.
+fn refusal(path: &Path) -> Option<&'static str> {
+    let kind = std::fs::metadata(path).ok()?.file_type();
+    if kind.is_fifo() {
+        Some("is a FIFO (named pipe), not a regular file")
+    } else if kind.is_socket() {
+        Some("is a socket, not a regular file")
+    } else if kind.is_char_device() {
+        Some("is a character device, not a regular file")
+    } else if kind.is_block_device() {
+        Some("is a block device, not a regular file")
+    } else {
+        None
     }
 }
 
@@ -63,20 +139,25 @@ impl Iterator for List {
     fn next(&mut self) -> Option<Self::Item> {
         let mut line = Vec::new();
         while !self.done {
-            line.clear();
-            match self.input.read_until(self.separator, &mut line) {
-                Ok(0) => self.done = true,
-                Ok(_) => {
-                    if line.last() == Some(&self.separator) {
-                        line.pop();
-                    }
+            match read_line(&mut self.input, self.separator, &mut line) {
+                Ok(Line::End) => self.done = true,
+                Ok(Line::TooLong) => {
+                    self.done = true;
+                    return Some(Err(too_long(&self.name, self.lines + 1)));
+                }
+                Ok(Line::Read) => {
+                    self.lines += 1;
                     // An empty name names no file (a list ending in a
                     // blank line, or `find -print0` output with a stray NUL).
-                    if !line.is_empty() {
-                        return Some(Ok(PathBuf::from(OsString::from_vec(line))));
+                    if line.is_empty() {
+                        continue;
                     }
+                    let path = PathBuf::from(OsString::from_vec(std::mem::take(&mut line)));
+                    return Some(match refusal(&path) {
+                        Some(reason) => Err(Error::file(path.display().to_string(), reason)),
+                        None => Ok(path),
+                    });
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     self.done = true;
                     return Some(Err(Error::io(&self.name, e)));
@@ -92,6 +173,8 @@ impl Iterator for List {
 /// follow) come in their place, so the run can report them and go on.
 pub struct Paths {
     roots: std::vec::IntoIter<PathBuf>,
+    /// A sorted list's refused names, reported first.
+    refused: std::vec::IntoIter<Error>,
     list: Option<List>,
     walk: Option<WalkOptions>,
     sorted: bool,
@@ -119,14 +202,22 @@ impl Paths {
             false => roots,
         };
         let mut list = list;
+        let mut refused = Vec::new();
         if sorted && let Some(names) = list.take() {
             // In path order the whole list must be read first.
-            let mut names = names.collect::<Result<Vec<_>, _>>()?;
-            names.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
-            roots.extend(names);
+            let mut paths = Vec::new();
+            for name in names {
+                match name {
+                    Ok(path) => paths.push(path),
+                    Err(error) => refused.push(error),
+                }
+            }
+            paths.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
+            roots.extend(paths);
         }
         Ok(Paths {
             roots: roots.into_iter(),
+            refused: refused.into_iter(),
             list,
             walk,
             sorted,
@@ -137,6 +228,9 @@ impl Paths {
 
     /// The next root, from the command line and then from the list.
     fn next_root(&mut self) -> Option<Result<PathBuf, Error>> {
+        if let Some(error) = self.refused.next() {
+            return Some(Err(error));
+        }
         self.roots
             .next()
             .map(Ok)
@@ -355,6 +449,7 @@ mod tests {
             input: Box::new(io::Cursor::new(bytes.to_vec())),
             separator: if null { 0 } else { b'\n' },
             done: false,
+            lines: 0,
         };
         list.map(|p| p.unwrap().into_os_string().into_vec())
             .collect()
@@ -370,5 +465,27 @@ mod tests {
             list(b"new\nline\0 x\0\0last", true),
             vec![b"new\nline".to_vec(), b" x".to_vec(), b"last".to_vec()]
         );
+    }
+
+    #[test]
+    fn a_line_is_read_up_to_the_limit_and_no_further() {
+        let mut text = vec![b'a'; LINE_LIMIT];
+        text.push(b'\n');
+        text.extend(vec![b'b'; LINE_LIMIT + 1]);
+        // A small buffer, so that lines and separators fall across fills.
+        let mut input = BufReader::with_capacity(7, io::Cursor::new(text));
+        let mut line = Vec::new();
+        assert_eq!(read_line(&mut input, b'\n', &mut line).unwrap(), Line::Read);
+        assert_eq!(line.len(), LINE_LIMIT);
+        assert_eq!(
+            read_line(&mut input, b'\n', &mut line).unwrap(),
+            Line::TooLong
+        );
+        let mut input = BufReader::with_capacity(3, io::Cursor::new(b"ab\ncd\n\nef".to_vec()));
+        let mut lines = Vec::new();
+        while read_line(&mut input, b'\n', &mut line).unwrap() == Line::Read {
+            lines.push(String::from_utf8(line.clone()).unwrap());
+        }
+        assert_eq!(lines, ["ab", "cd", "", "ef"]);
     }
 }

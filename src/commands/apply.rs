@@ -73,7 +73,7 @@ pub fn run(args: &ApplyArgs) -> Result<Outcome, Error> {
             out.json(&bad.json());
         }
         out.flush();
-        crate::error::report(format_args!("mpatch: {}", bad.message(targets.len() > 1)));
+        crate::say!("{}", bad.message(targets.len() > 1));
         return out.finish(Outcome::NothingDone);
     }
     if !args.write.dry_run {

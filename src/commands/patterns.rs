@@ -3,13 +3,14 @@
 //! turned into one matcher and what replaces each match.
 
 use std::ffi::{OsStr, OsString};
-use std::io::Read;
+use std::io::{BufRead, BufReader};
 use std::os::unix::ffi::OsStrExt;
 
 use crate::cli::{FilesArgs, FindArgs, ReplaceArgs, SyntaxArgs};
 use crate::error::Error;
 use crate::matcher::{Matcher, Replacement};
 use crate::pattern::{self, Signature, Syntax};
+use crate::walk::{self, Line};
 
 use super::read_bytes_or_empty;
 
@@ -218,17 +219,30 @@ fn build(patterns: Vec<Signature>, regex: bool, ignore_case: bool) -> Result<Mat
     Matcher::signatures(patterns, ignore_case).map_err(|e| Error::argument("pattern", e))
 }
 
-/// The bytes of a pattern or pair file; `-` is standard input.
+/// The bytes of a pattern or pair file; `-` is standard input. Each line
+/// is read up to the line limit, so an endless input (`/dev/zero`) is an
+/// error naming `FILE:LINE`, not unbounded memory.
 fn read_list(path: &OsStr) -> Result<Vec<u8>, Error> {
     let name = path.to_string_lossy();
-    if path.as_bytes() == b"-" {
-        let mut text = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut text)
-            .map_err(|e| Error::io("-", e))?;
-        return Ok(text);
+    let mut input: Box<dyn BufRead> = if path.as_bytes() == b"-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(name.as_ref(), e))?;
+        Box::new(BufReader::new(file))
+    };
+    let (mut text, mut line, mut number) = (Vec::new(), Vec::new(), 0);
+    loop {
+        number += 1;
+        match walk::read_line(&mut input, b'\n', &mut line) {
+            Ok(Line::Read) => {
+                text.extend_from_slice(&line);
+                text.push(b'\n');
+            }
+            Ok(Line::End) => return Ok(text),
+            Ok(Line::TooLong) => return Err(walk::too_long(&name, number)),
+            Err(e) => return Err(Error::io(name.as_ref(), e)),
+        }
     }
-    std::fs::read(path).map_err(|e| Error::io(name, e))
 }
 
 fn missing_pattern() -> Error {

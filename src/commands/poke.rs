@@ -41,8 +41,8 @@ pub fn run(args: &PokeArgs) -> Result<Outcome, Error> {
     if let Some(expect) = &expect
         && current[..expect.len()] != expect[..]
     {
-        eprintln!(
-            "mpatch: {}: expected {} at offset {at}, found {}; nothing written",
+        crate::say!(
+            "{}: expected {} at offset {at}, found {}; nothing written",
             target.name,
             to_hex(expect),
             to_hex(&current[..expect.len()])

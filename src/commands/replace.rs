@@ -391,7 +391,7 @@ impl Job<'_> {
     fn refusal(&self, searched: &Totals, checked: &[Checked]) -> Option<Outcome> {
         let args = self.args;
         if (args.expect.is_some() || args.expect_total.is_some()) && searched.failed > 0 {
-            eprintln!("mpatch: not every file could be counted; no file written");
+            crate::say!("not every file could be counted; no file written");
             return Some(Outcome::Failed);
         }
         let counts: Vec<(&Path, u64)> = checked
@@ -408,8 +408,8 @@ impl Job<'_> {
         let mut holds = true;
         if let Some(expected) = args.expect {
             for &(path, found) in counts.iter().filter(|&&(_, found)| found != expected) {
-                eprintln!(
-                    "mpatch: {}: {found} matches, --expect {expected}; no file written",
+                crate::say!(
+                    "{}: {found} matches, --expect {expected}; no file written",
                     path.display()
                 );
                 holds = false;
@@ -419,7 +419,7 @@ impl Job<'_> {
         if let Some(expected) = args.expect_total
             && total != expected
         {
-            eprintln!("mpatch: {total} matches in all, --expect-total {expected}; no file written");
+            crate::say!("{total} matches in all, --expect-total {expected}; no file written");
             holds = false;
         }
         holds

@@ -32,9 +32,9 @@ pub fn run(args: &UndoArgs) -> Result<Outcome, Error> {
     };
     let journal = Journal::open(&input.file, input.len()).map_err(corrupt)?;
     if !journal.complete {
-        crate::error::report(format_args!(
-            "mpatch: {name}: note: the run that wrote this journal stopped part-way; restoring what it wrote"
-        ));
+        crate::say!(
+            "{name}: note: the run that wrote this journal stopped part-way; restoring what it wrote"
+        );
     }
 
     // Open, lock and check every file before restoring any. The files of a
@@ -61,7 +61,7 @@ pub fn run(args: &UndoArgs) -> Result<Outcome, Error> {
             Ok(target) => files.push((section, (i < KEEP_OPEN).then_some(target))),
             Err(Checked::Journal(reason)) => return Err(corrupt(reason)),
             Err(Checked::File(error)) if args.force => {
-                crate::error::report(format_args!("mpatch: {error}; not restored"));
+                crate::say!("{error}; not restored");
                 failed += 1;
             }
             Err(Checked::File(error)) => {
@@ -92,10 +92,10 @@ pub fn run(args: &UndoArgs) -> Result<Outcome, Error> {
                 }
                 if skipped > 0 {
                     out.flush();
-                    crate::error::report(format_args!(
-                        "mpatch: {}: {skipped} region(s) lie past the end of the file; not restored",
+                    crate::say!(
+                        "{}: {skipped} region(s) lie past the end of the file; not restored",
                         target.name
-                    ));
+                    );
                     failed += 1;
                 }
             }
@@ -105,7 +105,7 @@ pub fn run(args: &UndoArgs) -> Result<Outcome, Error> {
                 if !args.force {
                     return Err(error);
                 }
-                crate::error::report(format_args!("mpatch: {error}; not restored"));
+                crate::say!("{error}; not restored");
                 failed += 1;
             }
         }
@@ -121,10 +121,10 @@ pub fn run(args: &UndoArgs) -> Result<Outcome, Error> {
         std::fs::remove_file(&args.journal).and_then(|()| journal::sync_parent(&args.journal))
     {
         out.flush();
-        crate::error::report(format_args!(
-            "mpatch: {name}: warning: restored, but the journal could not be removed: {}",
+        crate::say!(
+            "{name}: warning: restored, but the journal could not be removed: {}",
             plain_reason(&error)
-        ));
+        );
     }
     out.finish(Outcome::Done)
 }
