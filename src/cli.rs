@@ -447,7 +447,7 @@ pub struct FilesArgs {
 
 /// The most files worked on at once: each holds up to two mappings, and
 /// the fault guard watches 256 at a time.
-pub const MAX_THREADS: u64 = 64;
+pub const MAX_THREADS: u64 = crate::map::MAX_THREADS as u64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SortKey {

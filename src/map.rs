@@ -1,5 +1,5 @@
-//! Memory mappings of files (read-only views and private copy-on-write
-//! copies) and the SIGBUS guard: the one module allowed `unsafe` code.
+//! Read-only memory mappings of files and the SIGBUS guard that keeps a
+//! fault on one from killing the process: the one module allowed `unsafe`.
 //!
 //! Every `unsafe` block of mpatch lives here, each with its `SAFETY:`
 //! reason; the plain system calls around a file are safe ones, in sys.rs.
@@ -10,7 +10,7 @@ use std::io;
 use std::ops::Range;
 use std::os::fd::AsRawFd;
 use std::sync::Once;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
 use memmap2::{Mmap, MmapOptions};
 use rustix::mm::Advice;
@@ -26,8 +26,10 @@ pub use crate::sys::{
 /// does not kill the process: the guard maps a zero page over the faulting
 /// page and marks the mapping, and [`Mapping::faulted`] tells the pass.
 pub struct Mapping {
+    /// Declared before `map`, so the registration ends before the unmap:
+    /// no slot ever covers addresses the kernel may hand out again.
+    slot: Option<Registration>,
     map: Option<Mmap>,
-    slot: Option<usize>,
     /// A small file's bytes, read rather than mapped (see [`Mapping::read`]).
     read: Vec<u8>,
 }
@@ -48,8 +50,8 @@ impl Mapping {
         install_sigbus_handler();
         if len == 0 {
             return Ok(Mapping {
-                map: None,
                 slot: None,
+                map: None,
                 read: Vec::new(),
             });
         }
@@ -62,10 +64,10 @@ impl Mapping {
         // own fault readahead is fastest; MADV_SEQUENTIAL and MADV_WILLNEED
         // ahead of the scan both made it slower (0.5 s against 0.7–1.1 s
         // for 1 GiB), and rg, which advises nothing, reads at cat's speed.
-        let slot = register(map.as_ptr() as usize, len)?;
+        let slot = Registration::of(&map)?;
         Ok(Mapping {
-            map: Some(map),
             slot: Some(slot),
+            map: Some(map),
             read: Vec::new(),
         })
     }
@@ -74,8 +76,8 @@ impl Mapping {
     /// less than mapping and unmapping it (a tree of thousands of files).
     pub fn read(bytes: Vec<u8>) -> Mapping {
         Mapping {
-            map: None,
             slot: None,
+            map: None,
             read: bytes,
         }
     }
@@ -87,7 +89,8 @@ impl Mapping {
     /// Whether a page of this mapping faulted (and now reads as zeros).
     pub fn faulted(&self) -> bool {
         self.slot
-            .is_some_and(|slot| GUARD[slot].faulted.load(Ordering::SeqCst))
+            .as_ref()
+            .is_some_and(|slot| GUARD[slot.0].faulted.load(Ordering::SeqCst))
     }
 
     /// The share of the pages of `range` that are in the page cache and
@@ -145,14 +148,6 @@ impl Mapping {
     }
 }
 
-impl Drop for Mapping {
-    fn drop(&mut self) {
-        if let Some(slot) = self.slot {
-            unregister(slot);
-        }
-    }
-}
-
 /// The whole pages of `range` (cut to `len`) as (offset, length): rounded
 /// inwards, or outwards with `outward`.
 fn whole_pages(len: usize, range: Range<usize>, outward: bool) -> (usize, usize) {
@@ -203,6 +198,14 @@ struct Slot {
 
 const SLOTS: usize = 256;
 
+/// The most threads a run works with (`--threads`, and the cores a scan
+/// splits across).
+pub const MAX_THREADS: usize = 64;
+
+// Each thread holds at most two mappings at once (diff maps both files),
+// and the main thread two more: the table can never be full.
+const _: () = assert!(SLOTS >= 2 * MAX_THREADS + 2);
+
 #[allow(clippy::declare_interior_mutable_const)]
 const EMPTY: Slot = Slot {
     base: AtomicUsize::new(0),
@@ -212,8 +215,42 @@ const EMPTY: Slot = Slot {
 
 static GUARD: [Slot; SLOTS] = [EMPTY; SLOTS];
 static SLOT_TAKEN: [AtomicBool; SLOTS] = [const { AtomicBool::new(false) }; SLOTS];
+/// The page size, read before the handler is installed: the handler makes
+/// no call to find it.
+static PAGE: AtomicUsize = AtomicUsize::new(0);
+/// The SIGBUS action before ours, to which faults that are not ours go.
+static PREVIOUS: AtomicPtr<libc::sigaction> = AtomicPtr::new(std::ptr::null_mut());
 
-fn register(base: usize, len: usize) -> io::Result<usize> {
+/// A range of addresses entered in the guard's table; it leaves the table
+/// when dropped.
+struct Registration(usize);
+
+impl Registration {
+    /// Enters a live mapping; the registration borrows nothing, so its
+    /// owner keeps it beside the mapping and drops it first.
+    fn of(map: &Mmap) -> io::Result<Registration> {
+        // SAFETY: the range is a live mapping of ours, which its owner
+        // keeps mapped for as long as the registration lives.
+        unsafe { register(map.as_ptr() as usize, map.len()) }
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        GUARD[self.0].len.store(0, Ordering::SeqCst);
+        GUARD[self.0].base.store(0, Ordering::SeqCst);
+        SLOT_TAKEN[self.0].store(false, Ordering::SeqCst);
+    }
+}
+
+/// Enters `[base, base + len)` in the guard's table.
+///
+/// # Safety
+///
+/// The range must be a mapping of this process that stays mapped until
+/// the registration is dropped: a fault in it is answered by mapping a
+/// zero page over the faulting page.
+unsafe fn register(base: usize, len: usize) -> io::Result<Registration> {
     for (i, taken) in SLOT_TAKEN.iter().enumerate() {
         if taken
             .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
@@ -223,16 +260,10 @@ fn register(base: usize, len: usize) -> io::Result<usize> {
             slot.faulted.store(false, Ordering::SeqCst);
             slot.base.store(base, Ordering::SeqCst);
             slot.len.store(len, Ordering::SeqCst);
-            return Ok(i);
+            return Ok(Registration(i));
         }
     }
     Err(io::Error::other("too many files mapped at once"))
-}
-
-fn unregister(i: usize) {
-    GUARD[i].len.store(0, Ordering::SeqCst);
-    GUARD[i].base.store(0, Ordering::SeqCst);
-    SLOT_TAKEN[i].store(false, Ordering::SeqCst);
 }
 
 /// The registered mapping holding `addr`, if any.
@@ -244,10 +275,13 @@ fn slot_of(addr: usize) -> Option<&'static Slot> {
     })
 }
 
-extern "C" fn on_sigbus(signal: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+extern "C" fn on_sigbus(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
+    // SAFETY: errno is this thread's; the handler's own calls may change
+    // it, and the interrupted code must find it as it left it.
+    let errno = unsafe { *libc::__errno_location() };
     // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler.
     let (code, addr) = unsafe { ((*info).si_code, (*info).si_addr() as usize) };
-    let page = page_size();
+    let page = PAGE.load(Ordering::Relaxed).max(1);
     match slot_of(addr).filter(|_| code == libc::BUS_ADRERR) {
         Some(slot) => {
             // SAFETY: the faulting page lies inside a live mapping of ours
@@ -267,14 +301,46 @@ extern "C" fn on_sigbus(signal: libc::c_int, info: *mut libc::siginfo_t, _: *mut
                 )
             };
             slot.faulted.store(true, Ordering::SeqCst);
-            if mapped != libc::MAP_FAILED {
-                return;
+            if mapped == libc::MAP_FAILED {
+                default_action(signal);
             }
-            default_action(signal);
         }
-        // Not ours (a `kill -BUS`, a fault elsewhere): what SIGBUS does
-        // without us.
-        None => default_action(signal),
+        // A SIGBUS sent by another process (`kill -BUS`) is no fault:
+        // it has its default effect.
+        None if code <= 0 => default_action(signal),
+        // A fault that is not ours: what SIGBUS did before us.
+        None => pass_on(signal, info, context),
+    }
+    // SAFETY: as above; restoring the value read on entry.
+    unsafe { *libc::__errno_location() = errno };
+}
+
+/// Hands a SIGBUS that is not ours to the action installed before ours.
+fn pass_on(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
+    let previous = PREVIOUS.load(Ordering::SeqCst);
+    if previous.is_null() {
+        return default_action(signal);
+    }
+    // SAFETY: PREVIOUS points at the action sigaction gave back when ours
+    // was installed, leaked so it lives for ever and never written again.
+    let previous = unsafe { &*previous };
+    match previous.sa_sigaction {
+        libc::SIG_DFL => default_action(signal),
+        // A fault cannot be ignored (returning would fault again).
+        libc::SIG_IGN => default_action(signal),
+        handler if previous.sa_flags & libc::SA_SIGINFO != 0 => {
+            // SAFETY: the previous handler was installed for SIGBUS with
+            // SA_SIGINFO, so it has this signature and takes these values.
+            let handler: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut c_void) =
+                unsafe { std::mem::transmute(handler) };
+            handler(signal, info, context);
+        }
+        handler => {
+            // SAFETY: a handler installed without SA_SIGINFO takes the
+            // signal number only.
+            let handler: extern "C" fn(libc::c_int) = unsafe { std::mem::transmute(handler) };
+            handler(signal);
+        }
     }
 }
 
@@ -292,14 +358,19 @@ fn default_action(signal: libc::c_int) {
 fn install_sigbus_handler() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
+        PAGE.store(page_size(), Ordering::SeqCst);
         // SAFETY: installs a handler that only makes async-signal-safe
-        // calls (and mmap, see above) on static atomics.
+        // calls (and mmap, see above) on static atomics; the action it
+        // replaces is kept, leaked, for faults that are not ours.
         unsafe {
             let mut action: libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = on_sigbus as *const () as usize;
             action.sa_flags = libc::SA_SIGINFO;
             libc::sigemptyset(&mut action.sa_mask);
-            libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+            let previous: &mut libc::sigaction = Box::leak(Box::new(std::mem::zeroed()));
+            if libc::sigaction(libc::SIGBUS, &action, previous) == 0 {
+                PREVIOUS.store(previous, Ordering::SeqCst);
+            }
         }
     });
 }
@@ -323,13 +394,14 @@ mod tests {
 
     #[test]
     fn registry_slots_are_reused() {
-        let a = register(0x1000, 10).unwrap();
-        let b = register(0x9000, 10).unwrap();
-        assert_ne!(a, b);
+        // SAFETY: no access is made to these addresses, so nothing can
+        // fault in them while they are registered.
+        let (a, b) = unsafe { (register(0x1000, 10).unwrap(), register(0x9000, 10).unwrap()) };
+        assert_ne!(a.0, b.0);
         assert!(slot_of(0x1005).is_some());
         assert!(slot_of(0x100a).is_none());
-        unregister(a);
+        drop(a);
         assert!(slot_of(0x1005).is_none());
-        unregister(b);
+        drop(b);
     }
 }
