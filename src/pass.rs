@@ -187,9 +187,9 @@ impl Put for SplitPut<'_> {
     type Error = Error;
 
     fn put(&mut self, found: Match) -> Result<(), Error> {
-        let new = self
-            .matcher
-            .replacement(self.replacement, self.view.bytes(), found, &mut self.with);
+        let new =
+            self.matcher
+                .replacement(self.replacement, self.view.bytes(), found, &mut self.with);
         if new.len() != found.len() {
             return Err(self.target.problem(format!(
                 "the replacement at offset {} is {} bytes but the match is {} bytes",
