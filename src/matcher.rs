@@ -1514,7 +1514,7 @@ mod tests {
         let done = |_: usize, len: usize| {
             done_bytes.fetch_add(len, Ordering::Relaxed);
         };
-        let view = &hay[..];
+        let view = hay;
         let counted = matcher.count_split(&view, start..end, split, &done);
         prop_assert_eq!(counted.matches, expected.len() as u64);
         prop_assert_eq!(&counted.per_pattern, &per_pattern);

@@ -23,7 +23,7 @@ fn data() -> Vec<u8> {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        if state % 97 == 0 {
+        if state.is_multiple_of(97) {
             let run = (state >> 20) as usize % 5000;
             out.extend(std::iter::repeat_n(b'a', run));
             continue;
