@@ -223,7 +223,7 @@ impl Matcher {
         // every match: its search is inlined, the others are not.
         match &self.engine {
             Engine::One(finder) => {
-                let start = from + finder.find(&hay[from..])?;
+                let start = find_one(finder, hay, from, hay.len())?;
                 Some(Match {
                     start,
                     end: start + finder.needle().len(),
@@ -460,7 +460,7 @@ impl Matcher {
         }
         match &self.engine {
             Engine::One(finder) => {
-                let start = from + finder.find(&hay[from..limit])?;
+                let start = find_one(finder, hay, from, limit)?;
                 Some(Match {
                     start,
                     end: start + finder.needle().len(),
@@ -507,12 +507,14 @@ impl Matcher {
             Engine::One(finder) => {
                 let len = finder.needle().len();
                 let mut last_start = None;
-                for start in finder.find_iter(&hay[from..limit]) {
-                    if from + start >= stop {
+                let mut pos = from;
+                while let Some(start) = find_one(finder, hay, pos, limit) {
+                    if start >= stop {
                         break;
                     }
                     n += 1;
-                    last_start = Some(from + start);
+                    last_start = Some(start);
+                    pos = start + len;
                 }
                 last = last_start.map(|start| Match {
                     start,
@@ -1222,6 +1224,19 @@ impl Cursor {
         }
         Step::Scanned(scanned)
     }
+}
+
+/// Where `finder`'s needle first occurs in `hay[from..limit]`. Dense
+/// matches follow each other: the next one is tried right where the last
+/// ended before the searcher is set off (a few bytes against some 20 ns,
+/// measured on `aa` in a run of `a`).
+#[inline(always)]
+fn find_one(finder: &Finder, hay: &[u8], from: usize, limit: usize) -> Option<usize> {
+    let needle = finder.needle();
+    if hay[..limit].get(from..from + needle.len()) == Some(needle) {
+        return Some(from);
+    }
+    Some(from + finder.find(&hay[from..limit])?)
 }
 
 /// A search for `literal` with ASCII letters of either case, as a byte
