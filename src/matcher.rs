@@ -319,6 +319,11 @@ impl View for &[u8] {
 pub trait Put {
     type Error: Send;
     fn put(&mut self, found: Match) -> Result<(), Self::Error>;
+    /// Several matches in ascending order (dense ones, adjacent: a writer
+    /// may write each run of them at once).
+    fn put_all(&mut self, found: &[Match]) -> Result<(), Self::Error> {
+        found.iter().try_for_each(|&m| self.put(m))
+    }
     fn flush(&mut self) -> Result<(), Self::Error>;
 }
 
@@ -350,6 +355,8 @@ pub struct Counted {
 const KEEP: usize = 1024;
 /// The longest pattern (or regex match) a range is split for.
 const SPLIT_MAX_LEN: usize = 4096;
+/// Matches found before they are written, in a segment written again.
+const BATCH: usize = 1024;
 /// `Meet::at` when a scan never meets the segment's own: after all of it.
 const NEVER: usize = usize::MAX;
 
@@ -703,12 +710,16 @@ impl Matcher {
                 let result = (|| {
                     let mut pos = task.from;
                     let mut n = 0;
-                    while let Some(found) =
-                        self.find_within(&view.bytes()[..range.end], pos, task.to)
-                    {
-                        put.put(found)?;
-                        pos = found.end;
-                        n += 1;
+                    let mut batch = Vec::with_capacity(BATCH);
+                    loop {
+                        let hay = &view.bytes()[..range.end];
+                        pos = self.find_many(hay, pos, task.to, &mut batch);
+                        if batch.is_empty() {
+                            break;
+                        }
+                        n += batch.len() as u64;
+                        put.put_all(&batch)?;
+                        batch.clear();
                     }
                     debug_assert_eq!(n, task.count);
                     put.flush()
@@ -735,6 +746,35 @@ impl Matcher {
             Some(error) => Err(error),
             None => Ok(()),
         }
+    }
+
+    /// Adds the matches of a walk from `from` inside `hay[..limit]` to
+    /// `batch`, up to [`BATCH`] of them; returns where the walk is. One
+    /// literal's loop is inlined: a dense file runs it for every few bytes.
+    fn find_many(&self, hay: &[u8], from: usize, limit: usize, batch: &mut Vec<Match>) -> usize {
+        let mut pos = from;
+        if let Engine::One(finder) = &self.engine {
+            let len = finder.needle().len();
+            while batch.len() < BATCH
+                && pos < limit
+                && let Some(start) = find_one(finder, hay, pos, limit)
+            {
+                pos = start + len;
+                batch.push(Match {
+                    start,
+                    end: pos,
+                    pattern: 0,
+                });
+            }
+            return pos;
+        }
+        while batch.len() < BATCH
+            && let Some(found) = self.find_within(hay, pos, limit)
+        {
+            batch.push(found);
+            pos = found.end;
+        }
+        pos
     }
 
     /// The ends of the matches that start before `boundary` (at or after
@@ -1233,8 +1273,15 @@ impl Cursor {
 #[inline(always)]
 fn find_one(finder: &Finder, hay: &[u8], from: usize, limit: usize) -> Option<usize> {
     let needle = finder.needle();
-    if hay[..limit].get(from..from + needle.len()) == Some(needle) {
-        return Some(from);
+    if let Some(here) = hay[..limit].get(from..from + needle.len()) {
+        // A short needle compared in place: a call to memcmp costs more.
+        let equal = match needle.len() <= 16 {
+            true => here.iter().zip(needle).all(|(a, b)| a == b),
+            false => here == needle,
+        };
+        if equal {
+            return Some(from);
+        }
     }
     Some(from + finder.find(&hay[from..limit])?)
 }

@@ -181,6 +181,8 @@ struct SplitPut<'s> {
     view: &'s Mapping,
     target: &'s Target,
     with: Vec<u8>,
+    /// The replacements of a run of adjacent matches, written at once.
+    run: Vec<u8>,
 }
 
 impl Put for SplitPut<'_> {
@@ -199,6 +201,40 @@ impl Put for SplitPut<'_> {
             )));
         }
         self.writer.put(found.start, new)
+    }
+
+    fn put_all(&mut self, found: &[Match]) -> Result<(), Error> {
+        let mut rest = found;
+        while let Some(first) = rest.first() {
+            let adjacent = rest
+                .windows(2)
+                .position(|w| w[1].start != w[0].end)
+                .map_or(rest.len(), |i| i + 1);
+            self.run.clear();
+            for &m in &rest[..adjacent] {
+                let new = match self.replacement {
+                    Replacement::Table(table) => &table[m.pattern],
+                    _ => self.matcher.replacement(
+                        self.replacement,
+                        self.view.bytes(),
+                        m,
+                        &mut self.with,
+                    ),
+                };
+                if new.len() != m.len() {
+                    return Err(self.target.problem(format!(
+                        "the replacement at offset {} is {} bytes but the match is {} bytes",
+                        m.start,
+                        new.len(),
+                        m.len()
+                    )));
+                }
+                self.run.extend_from_slice(new);
+            }
+            self.writer.put(first.start, &self.run)?;
+            rest = &rest[adjacent..];
+        }
+        Ok(())
     }
 
     fn flush(&mut self) -> Result<(), Error> {
@@ -234,6 +270,7 @@ fn split(
                 view,
                 target,
                 with: Vec::new(),
+                run: Vec::new(),
             };
             matcher.split_run(&mapped, start..end, split, Some(&make), &done)?
         }
