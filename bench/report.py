@@ -54,6 +54,19 @@ def spec_checks(results):
             add(state, "cold `find -c` at most 1.1 × `cat F > /dev/null`: find / cat",
                 ratio("find", "cat"), 1.1, True)
         add(state, "`replace --no-sync` / own `find -c`", ratio("replace", "find"), 1.2, True)
+        floor = [median.get((k, state)) for k in ("find", "pwrite_floor")]
+        add(state, "`replace --no-sync` / floor (own `find -c` + one bare `pwrite` per match, "
+            "a C loop)", median.get(("replace", state)) / sum(floor)
+            if all(floor) and median.get(("replace", state)) else None, 1.15, True)
+        add(state, "dry run (`replace --dry-run`) / own `find -c`", ratio("dry_run", "find"),
+            1.2, True)
+        for key, what, limit in (("fold", "`find -c -i`", 1.0),
+                                 ("pairs", "100 literals, `find -c -f`", 0.6),
+                                 ("regex", "regex `id=[0-9a-f]{8}`, `find -c`", 0.3)):
+            add(state, f"cores: {what} one core / all cores",
+                ratio(f"cores_{key}_one", f"cores_{key}"), 1.6, False)
+            add(state, f"cores: {what} / `rg --count-matches`",
+                ratio(f"cores_{key}", f"cores_{key}_rg"), limit, True)
         add(state, "`sed -i` / `replace --no-sync`", ratio("sed", "replace"), 20, False)
         add(state, "`sd -F` / `replace --no-sync`", ratio("sd", "replace"), 20, False)
         add(state, "`replace` (durable) / (`replace --no-sync && sync F`)",
@@ -113,6 +126,13 @@ def row_checks(results, median, add, checks):
             ratio("pairs_replace", "pairs_find"), 1.3, True)
         add("written", "100 literal pairs: `sed -i -f` (100 `s///g`) / `replace --no-sync -f`",
             ratio("pairs_sed", "pairs_replace"), 20, False)
+    if "dense_find" in keys:
+        add("written", "dense `aa` in `a`: `find -c` one core / all cores",
+            ratio("dense_find_one", "dense_find"), 1.6, False)
+        add("written", "dense `aa` in `a`: `find -c` / `rg --count-matches`",
+            ratio("dense_find", "dense_rg"), 0.7, True)
+        add("written", "dense `aa` in `a`: `replace --no-sync` / own `find -c`",
+            ratio("dense_replace", "dense_find"), 1.5, True)
     if "mask" in keys:
         add("written", "regex mask: `replace --no-sync --regex … --mask X` / `rg -c` (same regex)",
             ratio("mask", "mask_rg"), 1.3, True)

@@ -58,6 +58,14 @@ SPARSE_SIZE = 64 << 30
 SPARSE_TIMEOUT = 120         # seconds rg may take on the sparse file (it reads the holes)
 SPARSE_ALLOCATED_LIMIT = 16 << 20   # the sparse file must take at most this on the disk
 
+# Every core against one (issue 17): `taskset -c 0` pins a command to one
+# core; ripgrep counts matches with --count-matches, as `find -c` does.
+CORES_REGEX = "id=[0-9a-f]{8}"   # the fixed-shape regex of the cores rows
+FOLD_PATTERN = "error"           # `-i`: every ERROR, in any case
+DENSE_BYTES = 256 << 20          # the dense file: `a` only (at most a quarter of --size)
+DENSE, DENSE_REPLACEMENT = "aa", "bb"   # matches every 2 bytes, overlapping itself
+FLOOR_SOURCE = BENCH / "floor.c"  # one bare pwrite per match (see floor_tool)
+
 # Page-cache states every timed command meets (see set_state).
 STATES = {
     "written": "just written with large write() calls and synced: in the page cache "
@@ -173,13 +181,68 @@ def ensure_tools(fastmod=True):
             except subprocess.CalledProcessError:
                 print(f"  ({package} not installable here)", flush=True)
     tools.update({"rg": shutil.which("rg"), "sd": sd})
-    for name in ["grep", "sed", "perl", "sync", "sh", "cat", "fincore", "losetup",
+    for name in ["grep", "sed", "perl", "sync", "sh", "cat", "taskset", "fincore", "losetup",
                  "mount", "umount", "mkfs.ext4"]:
         tools[name] = shutil.which(name)
         if not tools[name]:
             sys.exit(f"bench: {name} not found")
     tools["python3"] = sys.executable
     return tools
+
+
+def floor_tool():
+    """Build bench/floor.c (installing a C compiler if missing); return its path."""
+    if not shutil.which("cc"):
+        apt_install("gcc")
+    TOOLS.mkdir(parents=True, exist_ok=True)
+    binary = TOOLS / "pwrite-floor"
+    subprocess.run([shutil.which("cc"), "-O2", "-Wall", "-o", str(binary), str(FLOOR_SOURCE)],
+                   check=True)
+    return str(binary)
+
+
+def match_offsets(log, work, pattern=PATTERN):
+    """The offsets of `pattern` in the log (non-overlapping), as little-endian u64s in a file."""
+    path = work / f"offsets-{pattern}-{log.stat().st_size}.bin"
+    if not path.exists():
+        needle, out = pattern.encode(), bytearray()
+        with open(log, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            i = mm.find(needle)
+            while i >= 0:
+                out += i.to_bytes(8, "little")
+                i = mm.find(needle, i + len(needle))
+        path.write_bytes(out)
+    return path
+
+
+def regex_count(log, work, regex):
+    """Matches of `regex` in the log (Python's re, non-overlapping), cached in work."""
+    key = hashlib.sha256(f"{regex}\0{log.stat().st_size}\0{CONTENT_VERSION}".encode())
+    path = work / f"count-{key.hexdigest()[:16]}.json"
+    if path.exists():
+        return json.loads(path.read_text())["count"]
+    rx, count = re.compile(regex.encode()), 0
+    for _, chunk in log_chunks(log.stat().st_size):
+        count += len(rx.findall(chunk))     # no id spans a chunk: chunks end at lines
+    path.write_text(json.dumps({"regex": regex, "count": count}))
+    return count
+
+
+def dense_source(work, size):
+    """The dense file: `size` bytes of `a`, written with large writes (written state only)."""
+    path = work / f"dense-{size}.txt"
+
+    def fresh(dst):
+        with open(dst, "wb") as out:
+            block = b"a" * (8 << 20)
+            for at in range(0, size, len(block)):
+                out.write(block[:size - at])
+            out.flush()
+            os.fsync(out.fileno())
+
+    fresh(path)
+    return Source("dense", path, work / "dense-scratch.txt", fresh, set_state,
+                  lambda p: (sha256(p), None), lambda p: p.unlink(missing_ok=True), size)
 
 
 def build_mpatch():
@@ -667,6 +730,12 @@ def make_cases(tools, mpatch, counts, pairs=None, tree=None):
         Case("perl", "replace", "perl -pi", [perl, "-pi", "-e", s_cmd, F], writes=True),
         Case("py_replace", "replace", "python mmap slice loop",
              [py, "-c", PY_REPLACE, PATTERN, REPLACEMENT, F], writes=True, expect=n),
+        # The floor: plus `find -c`'s own time, what a replace cannot beat.
+        Case("pwrite_floor", "replace", "floor: C loop, one bare pwrite per match "
+             "(+ find -c)", [tools["floor"], tools["offsets"], F, REPLACEMENT],
+             writes=True, expect=n),
+        Case("dry_run", "search", "mpatch replace --dry-run",
+             [mp, "replace", "--dry-run", PATTERN, REPLACEMENT, F], expect=n),
         Case("replace_durable", "durable", "mpatch replace (durable)",
              [mp, "replace", PATTERN, REPLACEMENT, F], writes=True, expect=n),
         Case("replace_sync", "durable", "mpatch replace --no-sync && sync F",
@@ -690,6 +759,9 @@ def make_cases(tools, mpatch, counts, pairs=None, tree=None):
         Case("one_py", "one", "python mmap slice loop",
              [py, "-c", PY_REPLACE, NEEDLE, NEEDLE_REPLACEMENT, F], writes=True, expect=1),
     ]
+    cached_only = cores_cases(groups, tools, mp, counts, pairs)
+    if tools.get("dense"):
+        written_only += dense_cases(groups, tools, mp)
     if pairs:
         written_only += pair_cases(groups, tools, mp, pairs)
     if tree:
@@ -697,7 +769,8 @@ def make_cases(tools, mpatch, counts, pairs=None, tree=None):
     written_only += rows.binary_cases(Case, groups, mp, PATTERN, n)
     cases = []
     for state in STATES:
-        for case in every_state + (written_only if state == "written" else []):
+        for case in (every_state + (cached_only if state != "cold" else [])
+                     + (written_only if state == "written" else [])):
             cases.append(dataclasses.replace(          # (runs: a new list per state)
                 case, argv=list(case.argv), state=state, runs=[],
                 slow=any(w in SLOW_TOOLS for w in case.key.split("_"))))
@@ -706,6 +779,55 @@ def make_cases(tools, mpatch, counts, pairs=None, tree=None):
             if case.label.startswith("mpatch"):
                 case.failure = "mpatch did not build"
     return groups, cases
+
+
+def cores_cases(groups, tools, mp, counts, pairs):
+    """Every core against one, and ripgrep (which searches a file on one thread), per matcher."""
+    F, rg, one = "{F}", tools["rg"], ["taskset", "-c", "0"]
+    tasks = [("fold", f"`-i {FOLD_PATTERN}` (one literal, any case)", ["-i", FOLD_PATTERN],
+              ["-i", FOLD_PATTERN], counts[PATTERN])]
+    if pairs:
+        patterns = str(pairs["files"]["patterns"])
+        tasks += [("pairs", f"{rows.PAIRS} literals (`-f`)", ["-f", patterns],
+                   ["-F", "-f", patterns], pairs["total"]),
+                  ("regex", f"regex `{CORES_REGEX}`", ["--regex", CORES_REGEX], [CORES_REGEX],
+                   pairs["cores_regex_count"])]
+    cases = []
+    for key, what, mp_args, rg_args, n in tasks:
+        group = f"cores_{key}"
+        groups[group] = f"cores: count {what} ({n:,} matches), all cores against one"
+        cases += [
+            Case(f"cores_{key}", group, "mpatch find -c (all cores)",
+                 [mp, "find", "-c", *mp_args, F], expect=n),
+            Case(f"cores_{key}_one", group, "taskset -c 0 mpatch find -c (one core)",
+                 [*one, mp, "find", "-c", *mp_args, F], expect=n),
+            Case(f"cores_{key}_rg", group, "rg --count-matches",
+                 [rg, "--count-matches", *rg_args, F], expect=n),
+        ]
+    return cases
+
+
+def dense_cases(groups, tools, mp):
+    """Dense self-overlapping matches: `aa` in a file of `a` only (just written)."""
+    F, size, one = "{F}", tools["dense"], ["taskset", "-c", "0"]
+    n = size // 2
+    groups["dense_find"] = (f"dense: count `{DENSE}` in {size >> 20} MiB of `a` "
+                            f"({n:,} matches)")
+    groups["dense_replace"] = f"dense: replace `{DENSE}`→`{DENSE_REPLACEMENT}`, not synced"
+    return [
+        Case("dense_find", "dense_find", "mpatch find -c (all cores)",
+             [mp, "find", "-c", DENSE, F], expect=n, source="dense"),
+        Case("dense_find_one", "dense_find", "taskset -c 0 mpatch find -c (one core)",
+             [*one, mp, "find", "-c", DENSE, F], expect=n, source="dense"),
+        Case("dense_rg", "dense_find", "rg --count-matches",
+             [tools["rg"], "--count-matches", DENSE, F], expect=n, source="dense"),
+        Case("dense_replace", "dense_replace", "mpatch replace --no-sync",
+             [mp, "replace", "--no-sync", DENSE, DENSE_REPLACEMENT, F], writes=True,
+             expect=n, source="dense"),
+        Case("dense_replace_one", "dense_replace", "taskset -c 0 mpatch replace --no-sync",
+             [*one, mp, "replace", "--no-sync", DENSE, DENSE_REPLACEMENT, F], writes=True,
+             expect=n, source="dense"),
+    ]
 
 
 def pair_cases(groups, tools, mp, pairs):
@@ -959,6 +1081,7 @@ def record(case, result, cached):
 
 # Groups of writers that must leave the same bytes (sha256 of the file, or of the whole tree).
 SAME_OUTPUT = [("replace", "durable", "disk"), ("one",), ("pairs_replace",), ("mask",),
+               ("dense_replace",),
                ("tree_replace",)]
 
 
@@ -1452,8 +1575,13 @@ def main():
     if not args.skip_tree:
         root, info = rows.prepare_tree(work, args.size, make_block, log_line)
         tree = {"root": root, "info": info}
+    tools["floor"], tools["offsets"] = floor_tool(), str(match_offsets(log, work))
+    dense_size = min(DENSE_BYTES, args.size // 4)
+    tools["dense"] = dense_size
+    if pairs:
+        pairs["cores_regex_count"] = regex_count(log, work, CORES_REGEX)
     groups, cases = make_cases(tools, mpatch, counts, pairs, tree)
-    sources = {"log": log_source(log, work)}
+    sources = {"log": log_source(log, work), "dense": dense_source(work, dense_size)}
     if tree:
         sources["tree"] = tree_source(tree, work)
     checks = row_checks(tools, mpatch, log, pairs, tree)

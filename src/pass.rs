@@ -8,7 +8,7 @@ use std::ops::Range;
 use crate::bytesink::{ByteSink, FileSink, Writer};
 use crate::error::Error;
 use crate::map::Mapping;
-use crate::matcher::{Holes, Match, Matcher, NoHoles, Replacement, Split, Step};
+use crate::matcher::{Holes, Match, Matcher, NoHoles, Put, Replacement, Split, Step, View};
 use crate::progress::Progress;
 use crate::target::Target;
 
@@ -162,6 +162,90 @@ fn threads_for(view: &Mapping, range: Range<usize>) -> usize {
         .min(8)
 }
 
+/// The mapped file as a split scan sees it: bytes borrowed per search,
+/// and a stop once a page of it faulted (the file was cut short).
+struct MappedView<'a>(&'a Mapping);
+
+impl View for MappedView<'_> {
+    fn bytes(&self) -> &[u8] {
+        self.0.bytes()
+    }
+
+    fn stopped(&self) -> bool {
+        self.0.faulted()
+    }
+}
+
+/// One thread's writes of a split replace: each match's replacement, made
+/// from the view as it is at that write.
+struct SplitPut<'s> {
+    writer: crate::bytesink::FileWriter<'s>,
+    matcher: &'s Matcher,
+    replacement: &'s Replacement,
+    view: &'s Mapping,
+    target: &'s Target,
+    with: Vec<u8>,
+    /// The replacements of a run of adjacent matches, written at once.
+    run: Vec<u8>,
+}
+
+impl Put for SplitPut<'_> {
+    type Error = Error;
+
+    fn put(&mut self, found: Match) -> Result<(), Error> {
+        let new =
+            self.matcher
+                .replacement(self.replacement, self.view.bytes(), found, &mut self.with);
+        if new.len() != found.len() {
+            return Err(self.target.problem(format!(
+                "the replacement at offset {} is {} bytes but the match is {} bytes",
+                found.start,
+                new.len(),
+                found.len()
+            )));
+        }
+        self.writer.put(found.start, new)
+    }
+
+    fn put_all(&mut self, found: &[Match]) -> Result<(), Error> {
+        let mut rest = found;
+        while let Some(first) = rest.first() {
+            let adjacent = rest
+                .windows(2)
+                .position(|w| w[1].start != w[0].end)
+                .map_or(rest.len(), |i| i + 1);
+            self.run.clear();
+            for &m in &rest[..adjacent] {
+                let new = match self.replacement {
+                    Replacement::Table(table) => &table[m.pattern],
+                    _ => self.matcher.replacement(
+                        self.replacement,
+                        self.view.bytes(),
+                        m,
+                        &mut self.with,
+                    ),
+                };
+                if new.len() != m.len() {
+                    return Err(self.target.problem(format!(
+                        "the replacement at offset {} is {} bytes but the match is {} bytes",
+                        m.start,
+                        new.len(),
+                        m.len()
+                    )));
+                }
+                self.run.extend_from_slice(new);
+            }
+            self.writer.put(first.start, &self.run)?;
+            rest = &rest[adjacent..];
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), Error> {
+        self.writer.flush()
+    }
+}
+
 fn split(
     target: &Target,
     view: &Mapping,
@@ -180,45 +264,29 @@ fn split(
         view.release(offset..offset + len);
     };
     let matcher = plan.matcher;
-    let matches = match (file_sink, plan.replacement) {
+    let mapped = MappedView(view);
+    let counted = match (file_sink, plan.replacement) {
         (Some(file_sink), Some(replacement)) => {
-            let write_all = |found: &mut dyn FnMut() -> Option<Match>| -> Result<u64, Error> {
-                let mut writer = file_sink.writer();
-                let mut with = Vec::new();
-                let mut n = 0;
-                while let Some(found) = found() {
-                    writer.put(
-                        found.start,
-                        matcher.replacement(replacement, view.bytes(), found, &mut with),
-                    )?;
-                    n += 1;
-                }
-                writer.flush()?;
-                Ok(n)
+            let make = || SplitPut {
+                writer: file_sink.writer(),
+                matcher,
+                replacement,
+                view,
+                target,
+                with: Vec::new(),
+                run: Vec::new(),
             };
-            let work = |segment: Range<usize>| {
-                let mut pos = segment.start;
-                // Each find borrows the view anew, after the last write.
-                write_all(&mut || {
-                    let found = matcher.find_at(&view.bytes()[..segment.end], pos, segment.end)?;
-                    pos = found.end;
-                    Some(found)
-                })
-            };
-            let (inside, crossing) =
-                matcher.split_run(view.bytes(), start..end, split, work, &done)?;
-            let mut crossing = crossing.into_iter();
-            inside + write_all(&mut || crossing.next())?
+            matcher.split_run(&mapped, start..end, split, Some(&make), &done)?
         }
-        _ => matcher.count_split(view.bytes(), start..end, split, &done),
+        _ => matcher.count_split(&mapped, start..end, split, &done),
     };
     if view.faulted() {
         return Err(target.fault());
     }
     Ok(Tally {
-        matches,
+        matches: counted.matches,
         scanned: (end - start) as u64,
-        per_pattern: vec![matches],
+        per_pattern: counted.per_pattern,
         appended: 0,
     })
 }

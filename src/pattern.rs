@@ -179,22 +179,6 @@ impl Signature {
         self.bytes.iter().zip(&self.mask).any(|(&v, &m)| v & m == 0)
     }
 
-    /// Whether two occurrences can overlap: some shift under which every
-    /// overlapping position could hold one byte that both match.
-    pub fn overlaps_itself(&self, fold: bool) -> bool {
-        let n = self.len();
-        (1..n).any(|shift| {
-            (shift..n).all(|i| {
-                let j = i - shift;
-                compatible(
-                    (self.bytes[i], self.mask[i]),
-                    (self.bytes[j], self.mask[j]),
-                    fold,
-                )
-            })
-        })
-    }
-
     /// This replacement written over `matched`: its given bits, the
     /// match's bits under its wildcards.
     pub fn merge_into(&self, matched: &[u8], out: &mut Vec<u8>) {
@@ -264,20 +248,6 @@ fn byte_matches(b: u8, v: u8, m: u8, fold: bool) -> bool {
     } else {
         (b ^ v) & m == 0
     }
-}
-
-/// Whether some byte matches both `(value, mask)` positions.
-fn compatible((v1, m1): (u8, u8), (v2, m2): (u8, u8), fold: bool) -> bool {
-    let variants = |v: u8, m: u8| {
-        let other = match fold && m == 0xff && v.is_ascii_alphabetic() {
-            true => v ^ 0x20,
-            false => v,
-        };
-        [v, other]
-    };
-    variants(v1, m1)
-        .iter()
-        .any(|&a| variants(v2, m2).iter().any(|&b| (a ^ b) & m1 & m2 == 0))
 }
 
 /// Reads a pattern or replacement that may hold wildcards: with
@@ -507,31 +477,6 @@ mod tests {
         let mut out = Vec::new();
         keep.merge_into(&[1, 2, 0x34, 0x56], &mut out);
         assert_eq!(out, [0x90, 2, 0x54, 0x50]);
-        assert!(
-            parse_signature(b"41 ?? 41", Syntax::Hex)
-                .unwrap()
-                .overlaps_itself(false)
-        );
-        assert!(
-            parse_signature(b"?? 42", Syntax::Hex)
-                .unwrap()
-                .overlaps_itself(false)
-        );
-        assert!(
-            !parse_signature(b"41 42 ?? 43", Syntax::Hex)
-                .unwrap()
-                .overlaps_itself(false)
-        );
-        assert!(
-            parse_signature(b"41 ?? 61", Syntax::Hex)
-                .unwrap()
-                .overlaps_itself(true)
-        );
-        assert!(
-            !parse_signature(b"4? 5?", Syntax::Hex)
-                .unwrap()
-                .overlaps_itself(false)
-        );
         assert!(
             parse_signature(b"00 ?? 0?", Syntax::Hex)
                 .unwrap()
