@@ -7,42 +7,22 @@
 // Every line on stderr goes through `say`, which a closed stderr cannot panic.
 #![deny(clippy::print_stderr)]
 
+// The layers, each importing only those below it: commands, cli, output,
+// engine, io (and error, which all use). The README's code map says more.
 pub mod cli;
-pub mod error;
-pub mod generate;
-
-mod bytesink;
 mod commands;
-mod journal;
-mod json;
-// The one module with `unsafe` code: mapping files and the SIGBUS guard.
-#[allow(unsafe_code)]
-mod map;
-mod matcher;
-mod offset;
+mod engine;
+pub mod error;
+mod io;
 mod output;
-mod pass;
-mod patchfile;
-mod pattern;
-mod progress;
-mod render;
-mod signatures;
-mod stream;
-mod sys;
-mod target;
-mod template;
-mod turns;
-mod walk;
 
-#[cfg(test)]
-mod differential;
-
+pub use cli::generate;
 pub use error::{Error, Outcome, finish};
 
 /// Runs one parsed command line.
 pub fn run(cli: &cli::Cli) -> Result<Outcome, Error> {
     use cli::Command;
-    map::raise_open_file_limit();
+    io::map::raise_open_file_limit();
     match &cli.command {
         Command::Find(args) => commands::find::run(args),
         Command::Replace(args) => commands::replace::run(args),

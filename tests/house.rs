@@ -20,6 +20,16 @@ fn source_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
     }
 }
 
+/// The lines that follow `#[allow(unsafe_code)]` in `text`.
+fn allowed_after(text: &str) -> Vec<&str> {
+    text.lines()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .filter(|pair| pair[0].trim() == "#[allow(unsafe_code)]")
+        .map(|pair| pair[1].trim())
+        .collect()
+}
+
 #[test]
 fn unsafe_code_is_denied_outside_the_mapping_module() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -28,20 +38,22 @@ fn unsafe_code_is_denied_outside_the_mapping_module() {
         lib.contains("#![deny(unsafe_code)]"),
         "lib.rs must deny unsafe_code"
     );
-    let allowed: Vec<&str> = lib
-        .lines()
-        .collect::<Vec<_>>()
-        .windows(2)
-        .filter(|pair| pair[0].trim() == "#[allow(unsafe_code)]")
-        .map(|pair| pair[1].trim())
-        .collect();
-    assert_eq!(allowed, ["mod map;"], "only map.rs may allow unsafe code");
+    let mut allowed: Vec<&str> = Vec::new();
+    let io = fs::read_to_string(root.join("src/io/mod.rs")).unwrap();
+    for text in [&lib, &io] {
+        allowed.extend(allowed_after(text));
+    }
+    assert_eq!(
+        allowed,
+        ["pub mod map;"],
+        "only io/map.rs may allow unsafe code"
+    );
     let mut files = Vec::new();
     source_files(&root.join("src"), &mut files);
     for file in files {
         let text = fs::read_to_string(&file).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        let is_map = file.ends_with("src/map.rs");
+        let is_map = file.ends_with("src/io/map.rs");
         for (n, line) in lines.iter().enumerate() {
             let code = line.split("//").next().unwrap();
             if !code.contains("unsafe {") && !code.contains("unsafe fn") {
@@ -506,4 +518,31 @@ fn ignore_case_with_a_regex_folds_as_the_regex_crate_does() {
     assert_eq!(find(&["--regex", r"\xFF"]), (Some(0), "7\n".into()));
     assert_eq!(find(&["--regex", r"(?-u)\xFF"]), (Some(0), "5\n".into()));
     assert_eq!(find(&["--regex", r"(?-u:\xFF)"]), (Some(0), "5\n".into()));
+}
+
+/// The layers of `src/`, top to bottom: a module names only those below it
+/// (and `error`, which every layer uses).
+#[test]
+fn lower_layers_never_import_higher_ones() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let layers = ["commands", "cli", "output", "engine", "io"];
+    for (i, layer) in layers.iter().enumerate() {
+        let mut files = Vec::new();
+        source_files(&root.join(layer), &mut files);
+        assert!(!files.is_empty(), "src/{layer}/ holds the layer");
+        for file in files {
+            let text = fs::read_to_string(&file).unwrap();
+            for higher in &layers[..i] {
+                for (n, line) in text.lines().enumerate() {
+                    let code = line.split("//").next().unwrap();
+                    assert!(
+                        !code.contains(&format!("crate::{higher}::")),
+                        "{}:{}: {layer} imports the higher layer {higher}",
+                        file.display(),
+                        n + 1
+                    );
+                }
+            }
+        }
+    }
 }

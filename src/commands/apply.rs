@@ -11,14 +11,14 @@ use std::io::BufReader;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileTypeExt;
 
-use crate::bytesink::ByteSink;
 use crate::cli::ApplyArgs;
+use crate::engine::patchfile::{self, Patch, Region};
+use crate::engine::pattern::to_hex;
 use crate::error::{Error, Outcome};
-use crate::json::{self, PathName};
+use crate::io::bytesink::ByteSink;
+use crate::io::target::Target;
 use crate::output::Output;
-use crate::patchfile::{self, Patch, Region};
-use crate::pattern::to_hex;
-use crate::target::Target;
+use crate::output::json::{self, PathName};
 
 use super::{Recorder, open_all, wants_sync};
 

@@ -8,11 +8,11 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::cli::DiffArgs;
+use crate::engine::patchfile::{self, MAX_REGION};
 use crate::error::{Error, Outcome};
-use crate::map::Mapping;
+use crate::io::map::Mapping;
+use crate::io::target::{Access, Target};
 use crate::output::Output;
-use crate::patchfile::{self, MAX_REGION};
-use crate::target::{Access, Target};
 
 /// The bytes of one segment: a multiple of [`MAX_REGION`], so that the
 /// regions of segments are those of the whole file.

@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::cli::{FilesArgs, MAX_THREADS, SortKey};
 use crate::error::{Error, Scope};
-use crate::json;
+use crate::io::walk::{self, List, Paths, WalkOptions};
 use crate::output::Output;
-use crate::turns::{Part, Shared};
-use crate::walk::{self, List, Paths, WalkOptions};
+use crate::output::json;
+use crate::output::turns::{Part, Shared};
 
 /// Where a run's files come from.
 pub enum Files {

@@ -6,13 +6,13 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::cli::{FindArgs, ProgressMode};
+use crate::engine::matcher::Matcher;
+use crate::engine::pass::{self, Plan};
+use crate::engine::stream::Stream;
 use crate::error::{Error, Outcome};
-use crate::matcher::Matcher;
+use crate::io::target::{Access, Target};
+use crate::output::progress::Progress;
 use crate::output::{self, HitStyle, Output, Printer};
-use crate::pass::{self, Plan};
-use crate::progress::Progress;
-use crate::stream::Stream;
-use crate::target::{Access, Target};
 
 use super::files::{self, Files};
 use super::{Selection, patterns};

@@ -17,13 +17,13 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use crate::bytesink::Journalled;
 use crate::cli::{SelectArgs, WriteArgs};
+use crate::engine::offset::{self, RangeSpec};
+use crate::engine::pattern::{self, Syntax};
 use crate::error::{Error, plain_reason};
-use crate::journal;
-use crate::offset::{self, RangeSpec};
-use crate::pattern::{self, Syntax};
-use crate::target::{Access, Target};
+use crate::io::bytesink::Journalled;
+use crate::io::journal;
+use crate::io::target::{Access, Target};
 
 /// Reads a byte argument (`what` names it in errors); empty is refused.
 pub fn read_bytes(what: &str, arg: &OsStr, syntax: Syntax) -> Result<Vec<u8>, Error> {
@@ -97,7 +97,7 @@ pub fn wants_sync(write: &WriteArgs) -> bool {
 
 /// The undo journal of a write command, naming the journal in every
 /// error. Blocks are appended as the byte sinks write (see
-/// [`crate::bytesink::Journalled`]); a journal that records nothing is
+/// [`crate::io::bytesink::Journalled`]); a journal that records nothing is
 /// removed when the run ends.
 pub struct Recorder {
     appender: journal::Appender,

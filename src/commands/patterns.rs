@@ -7,10 +7,10 @@ use std::io::{BufRead, BufReader};
 use std::os::unix::ffi::OsStrExt;
 
 use crate::cli::{FilesArgs, FindArgs, ReplaceArgs, SyntaxArgs};
+use crate::engine::matcher::{Matcher, Replacement};
+use crate::engine::pattern::{self, Signature, Syntax};
 use crate::error::Error;
-use crate::matcher::{Matcher, Replacement};
-use crate::pattern::{self, Signature, Syntax};
-use crate::walk::{self, Line};
+use crate::io::walk::{self, Line};
 
 use super::read_bytes_or_empty;
 
@@ -120,7 +120,7 @@ pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsSt
     if args.matching.regex {
         let template = read_bytes_or_empty("replacement", &replacement_arg, syntax)?;
         let matcher = build(vec![pattern], true, args.matching.ignore_case)?;
-        crate::template::check(&template, &matcher.groups())
+        crate::engine::template::check(&template, &matcher.groups())
             .map_err(|e| Error::argument("replacement", e))?;
         return Ok((matcher, Replacement::Expand(template), positional));
     }

@@ -5,13 +5,13 @@ use std::collections::VecDeque;
 use std::os::unix::fs::FileExt;
 
 use crate::cli::{PeekArgs, PeekFormat};
+use crate::engine::offset::{self, Position};
+use crate::engine::pattern::to_hex;
+use crate::engine::stream::Stream;
 use crate::error::{Error, Outcome};
-use crate::offset::{self, Position};
+use crate::io::target::{Access, Target};
 use crate::output::Output;
-use crate::pattern::to_hex;
-use crate::render;
-use crate::stream::Stream;
-use crate::target::{Access, Target};
+use crate::output::render;
 
 /// Bytes read and printed at a time (a whole number of hexdump rows).
 const CHUNK: usize = 64 << 10;

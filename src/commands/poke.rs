@@ -3,12 +3,12 @@
 
 use std::os::unix::fs::FileExt;
 
-use crate::bytesink::ByteSink;
 use crate::cli::PokeArgs;
+use crate::engine::offset;
+use crate::engine::pattern::to_hex;
 use crate::error::{Error, Outcome};
-use crate::offset;
+use crate::io::bytesink::ByteSink;
 use crate::output::Output;
-use crate::pattern::to_hex;
 
 use super::{Recorder, open_all, read_bytes, wants_sync};
 
@@ -84,7 +84,7 @@ pub fn run(args: &PokeArgs) -> Result<Outcome, Error> {
 
 /// Writes BYTES at `at` through the run's byte sink (journalled first).
 fn write(
-    target: &crate::target::Target,
+    target: &crate::io::target::Target,
     recorder: Option<&Recorder>,
     at: u64,
     bytes: &[u8],

@@ -9,15 +9,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
 
-use crate::bytesink::ByteSink;
 use crate::cli::{ProgressMode, ReplaceArgs};
+use crate::engine::matcher::{Matcher, Replacement};
+use crate::engine::pass::{self, Count, Hit, Plan, Sink, Tally};
 use crate::error::{Error, Outcome};
-use crate::map::Mapping;
-use crate::matcher::{Matcher, Replacement};
+use crate::io::bytesink::ByteSink;
+use crate::io::map::Mapping;
+use crate::io::target::{Access, Identity, Target};
+use crate::output::progress::Progress;
 use crate::output::{self, HitStyle, Output, Printer};
-use crate::pass::{self, Count, Hit, Plan, Sink, Tally};
-use crate::progress::Progress;
-use crate::target::{Access, Identity, Target};
 
 use super::files::{self, Files, Totals, Workers};
 use super::{Recorder, Selection, open_all, patterns, wants_sync};

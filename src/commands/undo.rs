@@ -8,13 +8,13 @@ use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileExt;
 
-use crate::bytesink::ByteSink;
 use crate::cli::UndoArgs;
+use crate::engine::pattern::to_hex;
 use crate::error::{Error, Outcome, plain_reason};
-use crate::journal::{self, Journal, Region, Section};
+use crate::io::bytesink::ByteSink;
+use crate::io::journal::{self, Journal, Region, Section};
+use crate::io::target::{Access, Target};
 use crate::output::Output;
-use crate::pattern::to_hex;
-use crate::target::{Access, Target};
 
 /// Files of a journal held open (and locked) from the check to the restore.
 const KEEP_OPEN: usize = 16;

@@ -73,3 +73,13 @@ impl Drop for Progress {
         }
     }
 }
+
+impl crate::engine::pass::Meter for Progress {
+    fn set(&self, done: u64) {
+        Progress::set(self, done);
+    }
+
+    fn add(&self, done: u64) {
+        Progress::add(self, done);
+    }
+}

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::pattern::to_hex;
+use crate::engine::pattern::to_hex;
 
 /// One match (`"type":"match"`); replace adds the bytes before and after.
 #[derive(Debug, Serialize)]
@@ -183,7 +183,7 @@ mod tests {
     /// The README's JSON table: each key and the objects it says hold it
     /// (`all`, `match`, `replace summary`, `summary patterns`, ...).
     fn readme_table() -> Vec<(String, BTreeSet<String>)> {
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../../README.md");
         let section = readme
             .split("### JSON lines (`--json`)")
             .nth(1)

@@ -3,12 +3,11 @@
 
 use proptest::prelude::*;
 
-use crate::bytesink::{ByteSink, Shape};
+use crate::engine::matcher::{Matcher, Replacement};
+use crate::engine::pass::{self, Hit, Plan, Sink};
 use crate::error::Error;
-use crate::matcher::{Matcher, Replacement};
-use crate::pass::{self, Hit, Plan, Sink};
-use crate::progress::Progress;
-use crate::target::{Access, Target};
+use crate::io::bytesink::{ByteSink, Shape};
+use crate::io::target::{Access, Target};
 
 /// A shown match: offset, the window before the run and after it.
 type Shown = (usize, Vec<u8>, Vec<u8>);
@@ -67,15 +66,7 @@ fn run(
         true => ByteSink::dry_run(&target),
         false => ByteSink::with_shape(&target, None, shape),
     };
-    let tally = pass::run(
-        &target,
-        &view,
-        &plan,
-        &mut sink,
-        Some(&mut out),
-        &Progress::none(),
-    )
-    .unwrap();
+    let tally = pass::run(&target, &view, &plan, &mut sink, Some(&mut out), &()).unwrap();
     out.finish(false).unwrap();
     drop(view);
     Ran {

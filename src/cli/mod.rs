@@ -1,6 +1,8 @@
 //! The command-line definition: one clap derive tree that drives parsing,
 //! `--help`, the shell completions in `completions/` and the man page in `man/`.
 
+pub mod generate;
+
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -352,7 +354,7 @@ impl ReportArgs {
     }
 }
 
-impl From<ProgressMode> for crate::progress::ProgressMode {
+impl From<ProgressMode> for crate::output::progress::ProgressMode {
     fn from(mode: ProgressMode) -> Self {
         match mode {
             ProgressMode::Auto => Self::Auto,
@@ -447,7 +449,7 @@ pub struct FilesArgs {
 
 /// The most files worked on at once: each holds up to two mappings, and
 /// the fault guard watches 256 at a time.
-pub const MAX_THREADS: u64 = crate::map::MAX_THREADS as u64;
+pub const MAX_THREADS: u64 = crate::io::map::MAX_THREADS as u64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SortKey {
@@ -666,7 +668,7 @@ pub struct ApplyArgs {
 /// page or a completion script instead of running a command. It is added here
 /// because it must work without a subcommand, and `Cli` requires one.
 pub fn command() -> clap::Command {
-    let kinds = crate::generate::KINDS;
+    let kinds = crate::cli::generate::KINDS;
     let shells: Vec<&str> = kinds
         .iter()
         .copied()
@@ -707,7 +709,7 @@ pub fn parse() -> Result<Cli, std::process::ExitCode> {
         .try_get_matches_from_mut(help_flags_to_help(std::env::args_os().collect()))
         .map_err(report)?;
     if let Some(kind) = matches.get_one::<String>("generate") {
-        return Err(crate::generate::print(kind));
+        return Err(crate::cli::generate::print(kind));
     }
     // Without --generate clap has already insisted on a subcommand (or shown
     // the help), so this fails only if the two definitions disagree.

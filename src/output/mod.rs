@@ -3,17 +3,21 @@
 //! error is kept and reported when the run ends. Paths are printed as
 //! their own bytes.
 
+pub mod json;
+pub mod progress;
+pub mod render;
+pub mod turns;
+
 use std::io::{self, BufWriter, Stdout, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use serde::Serialize;
 
+use crate::engine::pass::{Hit, Sink, Tally};
+use crate::engine::pattern::to_hex;
 use crate::error::{Error, Outcome};
-use crate::json::{self, PathName, PatternCount};
-use crate::pass::{Hit, Sink, Tally};
-use crate::pattern::to_hex;
-use crate::render;
+use json::{PathName, PatternCount};
 
 /// Buffered stdout (or one file's share of it, see `turns.rs`) that
 /// remembers its first failure and then goes quiet.

@@ -16,7 +16,7 @@ use memmap2::{Mmap, MmapOptions};
 use rustix::mm::Advice;
 
 // The system calls other modules reach through `map::`.
-pub use crate::sys::{
+pub use crate::io::sys::{
     Extent, end_of, file_system_type, lock_exclusive, page_size, raise_open_file_limit, reserve,
     seek,
 };

@@ -16,7 +16,7 @@ use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::target::Identity;
+use crate::io::target::Identity;
 
 pub const MAGIC: &[u8; 8] = b"MPATCHJ\n";
 pub const VERSION: u32 = 2;

@@ -6,8 +6,8 @@ use std::os::unix::fs::FileExt;
 use std::sync::Mutex;
 
 use crate::error::Error;
-use crate::journal::{self, Appender};
-use crate::target::{Identity, Target};
+use crate::io::journal::{self, Appender};
+use crate::io::target::{Identity, Target};
 
 /// How a writer groups the changed bytes into writes.
 #[derive(Debug, Clone, Copy)]

@@ -7,9 +7,9 @@ use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileTypeExt;
 
+use crate::engine::matcher::Match;
+use crate::engine::pass::{Hit, Plan, Sink, Tally};
 use crate::error::Error;
-use crate::matcher::Match;
-use crate::pass::{Hit, Plan, Sink, Tally};
 
 /// Bytes read at a time.
 const CHUNK: usize = 1 << 20;
@@ -200,8 +200,8 @@ fn show(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matcher::Matcher;
-    use crate::pass::Count;
+    use crate::engine::matcher::Matcher;
+    use crate::engine::pass::Count;
 
     /// Hands out its bytes a few at a time, so that matches fall across reads.
     struct Trickle<'a>(&'a [u8], usize);
@@ -262,20 +262,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("file");
         std::fs::write(&path, bytes).unwrap();
-        let target =
-            crate::target::Target::open(path.as_os_str(), crate::target::Access::Read, false)
-                .unwrap();
+        let target = crate::io::target::Target::open(
+            path.as_os_str(),
+            crate::io::target::Access::Read,
+            false,
+        )
+        .unwrap();
         let view = target.view().unwrap();
         let (start, end) = (plan.range.0.min(bytes.len()), plan.range.1.min(bytes.len()));
         let plan = Plan {
             range: (start, end.max(start)),
             ..*plan
         };
-        let progress = crate::progress::Progress::none();
+        let progress = ();
         let mut hits = Hits::default();
         let tally = match shown {
-            true => crate::pass::run(&target, &view, &plan, &mut hits, None, &progress),
-            false => crate::pass::run(&target, &view, &plan, &mut Count, None, &progress),
+            true => crate::engine::pass::run(&target, &view, &plan, &mut hits, None, &progress),
+            false => crate::engine::pass::run(&target, &view, &plan, &mut Count, None, &progress),
         }
         .unwrap();
         (hits.0, tally)
@@ -386,8 +389,8 @@ mod tests {
             Matcher::literals(vec![b"ERROR".to_vec(), b"ERRORab".to_vec()], false).unwrap();
         let mut expected = Vec::new();
         let mut cursor = matcher.cursor(0, bytes.len(), 1 << 20);
-        while let Some(step) = cursor.next(&matcher, &bytes, &mut crate::matcher::NoHoles) {
-            if let crate::matcher::Step::Match(m) = step {
+        while let Some(step) = cursor.next(&matcher, &bytes, &mut crate::engine::matcher::NoHoles) {
+            if let crate::engine::matcher::Step::Match(m) = step {
                 let window = m.start.saturating_sub(3)..(m.end + 3).min(bytes.len());
                 expected.push((m.start, bytes[window].to_vec()));
             }
@@ -420,8 +423,12 @@ mod tests {
             .unwrap();
         let mut cursor = matcher.cursor(start, end, 64);
         let mut expected = 0;
-        while let Some(step) = cursor.next(&matcher, &bytes[..end], &mut crate::matcher::NoHoles) {
-            expected += matches!(step, crate::matcher::Step::Match(_)) as u64;
+        while let Some(step) = cursor.next(
+            &matcher,
+            &bytes[..end],
+            &mut crate::engine::matcher::NoHoles,
+        ) {
+            expected += matches!(step, crate::engine::matcher::Step::Match(_)) as u64;
         }
         assert_eq!((tally.matches, expected), (30, 30));
     }

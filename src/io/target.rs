@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{Error, plain_reason};
-use crate::map::{self, Extent, Mapping};
-use crate::matcher::Holes;
+use crate::io::map::{self, Extent, Mapping};
 
 /// Whether the command only reads the file or also writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,7 +161,7 @@ impl Target {
     /// Takes the exclusive lock that writers hold, waiting up to `timeout`.
     pub fn lock(&self, timeout: Duration) -> Result<(), Error> {
         // A lock this run holds itself is never let go: no use waiting.
-        let holder = || crate::sys::flock_holder(self.identity.dev, self.identity.ino);
+        let holder = || crate::io::sys::flock_holder(self.identity.dev, self.identity.ino);
         let mine = |pid: Option<u32>| pid == Some(std::process::id());
         let locked = match map::lock_exclusive(&self.file, Duration::ZERO) {
             Ok(false) if !mine(holder()) => map::lock_exclusive(&self.file, timeout),
@@ -306,8 +305,9 @@ pub struct FileHoles<'a> {
     len: u64,
 }
 
-impl Holes for FileHoles<'_> {
-    fn next_hole(&mut self, from: usize) -> Option<Range<usize>> {
+impl FileHoles<'_> {
+    /// The first hole that ends after `from` (it may start before it).
+    pub fn next_hole(&mut self, from: usize) -> Option<Range<usize>> {
         // A file system that cannot tell reports no hole; so does an error.
         let start = map::seek(self.file, from as u64, Extent::Hole).ok()??;
         if start >= self.len {

@@ -15,8 +15,8 @@ use memchr::memmem::Finder;
 use regex::bytes::{Regex, RegexBuilder};
 use regex_automata::meta;
 
-use crate::pattern::Signature;
-use crate::signatures::Signatures;
+use crate::engine::pattern::Signature;
+use crate::engine::signatures::Signatures;
 
 /// A match: bytes `[start, end)`, of pattern number `pattern`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1200,6 +1200,12 @@ pub trait Holes {
 }
 
 pub struct NoHoles;
+
+impl Holes for crate::io::target::FileHoles<'_> {
+    fn next_hole(&mut self, from: usize) -> Option<Range<usize>> {
+        crate::io::target::FileHoles::next_hole(self, from)
+    }
+}
 
 impl Holes for NoHoles {
     fn next_hole(&mut self, _: usize) -> Option<Range<usize>> {

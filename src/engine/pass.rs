@@ -5,12 +5,11 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 
-use crate::bytesink::{ByteSink, FileSink, Writer};
+use crate::engine::matcher::{Holes, Match, Matcher, NoHoles, Put, Replacement, Split, Step, View};
 use crate::error::Error;
-use crate::map::Mapping;
-use crate::matcher::{Holes, Match, Matcher, NoHoles, Put, Replacement, Split, Step, View};
-use crate::progress::Progress;
-use crate::target::Target;
+use crate::io::bytesink::{ByteSink, FileSink, Writer};
+use crate::io::map::Mapping;
+use crate::io::target::Target;
 
 /// Walks and releases the file this many bytes at a time.
 pub const SEGMENT: usize = 8 << 20;
@@ -19,6 +18,20 @@ const SPLIT_MIN: usize = 64 << 20;
 /// Bytes behind the scan that a byte sink may still copy (the gap between
 /// two coalesced matches).
 const BEHIND: usize = 4096;
+
+/// Where a pass reports how far it has come (a progress bar, or nothing).
+pub trait Meter: Sync {
+    /// `done` bytes are behind the scan.
+    fn set(&self, done: u64);
+    /// `done` more bytes are behind the scan.
+    fn add(&self, done: u64);
+}
+
+/// No report of progress.
+impl Meter for () {
+    fn set(&self, _: u64) {}
+    fn add(&self, _: u64) {}
+}
 
 /// What a pass looks for and does.
 pub struct Plan<'a> {
@@ -115,7 +128,7 @@ pub fn run(
     plan: &Plan,
     sink: &mut dyn Sink,
     bytes: Option<&mut ByteSink>,
-    progress: &Progress,
+    progress: &dyn Meter,
 ) -> Result<Tally, Error> {
     let (start, end) = plan.range;
     if plan.max == Some(0) || end <= start {
@@ -179,7 +192,7 @@ impl View for MappedView<'_> {
 /// One thread's writes of a split replace: each match's replacement, made
 /// from the view as it is at that write.
 struct SplitPut<'s> {
-    writer: crate::bytesink::FileWriter<'s>,
+    writer: crate::io::bytesink::FileWriter<'s>,
     matcher: &'s Matcher,
     replacement: &'s Replacement,
     view: &'s Mapping,
@@ -252,7 +265,7 @@ fn split(
     plan: &Plan,
     file_sink: Option<&FileSink>,
     threads: usize,
-    progress: &Progress,
+    progress: &dyn Meter,
 ) -> Result<Tally, Error> {
     let (start, end) = plan.range;
     let split = Split {
@@ -435,7 +448,7 @@ fn walk(
     plan: &Plan,
     sink: &mut dyn Sink,
     bytes: Option<&mut ByteSink>,
-    progress: &Progress,
+    progress: &dyn Meter,
 ) -> Result<Tally, Error> {
     let (start, end) = plan.range;
     let matcher = plan.matcher;

@@ -169,7 +169,7 @@ mod tests {
 
     #[test]
     fn a_lock_this_run_holds_is_reported_at_once_as_its_own() {
-        use crate::target::{Access, Target};
+        use crate::io::target::{Access, Target};
         let file = tempfile::NamedTempFile::new().unwrap();
         if !std::path::Path::new("/proc/locks").exists() {
             return;

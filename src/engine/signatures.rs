@@ -18,7 +18,7 @@
 use memchr::memmem::Finder;
 use regex::bytes::{Regex, RegexBuilder};
 
-use crate::pattern::Signature;
+use crate::engine::pattern::Signature;
 
 pub struct Signatures {
     /// One signature's longest run of whole bytes, and where it starts in it.
@@ -130,8 +130,8 @@ fn longest_run(signature: &Signature) -> Option<(usize, usize)> {
 
 #[cfg(test)]
 mod tests {
-    use crate::matcher::{Match, Matcher, NoHoles, Split, Step};
-    use crate::pattern::Signature;
+    use crate::engine::matcher::{Match, Matcher, NoHoles, Split, Step};
+    use crate::engine::pattern::Signature;
     use proptest::prelude::*;
 
     /// The oracle: at each position, the longest signature that matches
@@ -220,7 +220,11 @@ mod tests {
     #[test]
     fn the_longest_signature_wins_then_the_first_given() {
         let parse = |text: &str| {
-            crate::pattern::parse_signature(text.as_bytes(), crate::pattern::Syntax::Hex).unwrap()
+            crate::engine::pattern::parse_signature(
+                text.as_bytes(),
+                crate::engine::pattern::Syntax::Hex,
+            )
+            .unwrap()
         };
         let signatures = vec![
             parse("41 ??"),

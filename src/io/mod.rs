@@ -1,0 +1,13 @@
+//! Files and the system: mappings and the SIGBUS guard (the only `unsafe`),
+//! safe system calls, targets, byte sinks, journal files, walks and lists.
+//! It uses nothing of mpatch but `error`: no command line, no messages.
+
+// The one module with `unsafe` code: mapping files and the SIGBUS guard.
+#[allow(unsafe_code)]
+pub mod map;
+
+pub mod bytesink;
+pub mod journal;
+pub mod sys;
+pub mod target;
+pub mod walk;
