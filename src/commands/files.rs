@@ -105,6 +105,9 @@ pub struct Workers {
     pub stops_when_closed: bool,
     /// Whether the first match ends the run (`find -q`).
     pub stops_at_match: bool,
+    /// Whether the first file that fails ends the run (the files named for
+    /// a replace: all or nothing).
+    pub stops_at_error: bool,
 }
 
 /// What [`each`] did.
@@ -166,6 +169,9 @@ where
                 Err(error) if error.scope() == Scope::File => {
                     failed.fetch_add(1, Ordering::Relaxed);
                     part.finish(Some(error.to_string()));
+                    if workers.stops_at_error {
+                        stop.store(true, Ordering::SeqCst);
+                    }
                 }
                 Err(error) => {
                     part.finish(None);

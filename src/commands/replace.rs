@@ -124,25 +124,31 @@ impl Job<'_> {
         }
         let recorder = self.recorder()?;
         let mut out = Output::stdout();
-        let mut total = 0;
-        for (i, target) in targets.iter().enumerate() {
-            let counted = counts.get(i).map(|&(_, n)| n);
-            match self.patch(target, &mut out, recorder.as_ref(), counted) {
-                Ok(tally) => total += tally.matches,
-                Err(error) => {
-                    out.flush();
-                    // What was written is in the journal, which ends here.
-                    if let Some(recorder) = recorder {
-                        recorder.finish()?;
-                    }
-                    return Err(error);
-                }
-            }
-        }
+        // The write phase is the one loop over files that walks and lists
+        // use too; the all-or-nothing policy of named files is its order
+        // (as named) and its stop at the first file that fails.
+        let workers = Workers {
+            threads: 1,
+            ordered: true,
+            stops_at_error: true,
+            ..Workers::default()
+        };
+        let items = targets
+            .iter()
+            .enumerate()
+            .map(|(i, target)| Ok((target, counts.get(i).map(|&(_, n)| n))));
+        let written = files::each(&mut out, items, workers, |_, (target, counted), out| {
+            self.patch(target, out, recorder.as_ref(), counted)
+                .map(|tally| Some(tally.matches))
+        });
+        // What was written is in the journal, which ends here.
         if let Some(recorder) = recorder {
             recorder.finish()?;
         }
-        out.finish(if total > 0 {
+        let written = written?;
+        out.finish(if written.failed > 0 {
+            Outcome::Failed
+        } else if written.matches > 0 {
             Outcome::Done
         } else {
             Outcome::NothingDone
