@@ -1501,7 +1501,7 @@ def interrupted(signum, _frame):
     sys.exit(128 + signum)
 
 
-PLACEHOLDERS = {"log": "F", "tree": "TREE", "sparse": "SPARSE"}   # {F} in the reports
+PLACEHOLDERS = {"log": "F", "tree": "TREE", "sparse": "SPARSE", "dense": "DENSE"}   # {F} in the reports
 
 
 def case_summary(case, want_cached):
