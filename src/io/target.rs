@@ -69,6 +69,9 @@ pub struct Target {
     pub has_holes: bool,
 }
 
+/// How far back from a taken-back write the zeros a cut left are looked for.
+const ZERO_SCAN: u64 = 64 << 20;
+
 /// Files up to this size are read rather than mapped by [`Target::view`].
 pub const READ_MAX: u64 = 256 << 10;
 
@@ -260,10 +263,33 @@ impl Target {
                 }
             }
         }
+        // The cut left zeros between itself and our bytes, which the file
+        // system may still report as data (a large folio that straddled the
+        // cut): they are cut back too, to the block after the last byte
+        // that is not zero (read back at most ZERO_SCAN bytes).
+        let end = self.last_data_block(end)?.unwrap_or(end);
         if end < offset {
             self.file.set_len(end)?;
         }
         Ok(end)
+    }
+
+    /// The end of the block holding the last non-zero byte before `end`,
+    /// looking back at most [`ZERO_SCAN`] bytes; `None` if all are zeros.
+    fn last_data_block(&self, end: u64) -> io::Result<Option<u64>> {
+        const BLOCK: u64 = 4096;
+        let mut chunk = vec![0u8; 64 << 10];
+        let mut at = end;
+        while at > 0 && end - at < ZERO_SCAN {
+            let n = (chunk.len() as u64).min(at) as usize;
+            at -= n as u64;
+            self.file.read_exact_at(&mut chunk[..n], at)?;
+            if let Some(last) = chunk[..n].iter().rposition(|&b| b != 0) {
+                let data_end = at + last as u64 + 1;
+                return Ok(Some(data_end.next_multiple_of(BLOCK).min(end)));
+            }
+        }
+        Ok(if at == 0 { Some(0) } else { None })
     }
 
     /// Whether the file has a hole before `offset`.
