@@ -15,7 +15,6 @@ use crate::cli::ApplyArgs;
 use crate::engine::patchfile::{self, Patch, Region};
 use crate::engine::pattern::to_hex;
 use crate::error::{Error, Outcome};
-use crate::io::bytesink::ByteSink;
 use crate::io::target::Target;
 use crate::output::Output;
 use crate::output::json::{self, PathName};
@@ -176,11 +175,7 @@ fn write(
     sync: bool,
     dry_run: bool,
 ) -> Result<(), Error> {
-    let mut sink = match (dry_run, recorder) {
-        (true, _) => ByteSink::dry_run(target),
-        (false, None) => ByteSink::file(target, None),
-        (false, Some(recorder)) => ByteSink::file(target, Some(recorder.section(target)?)),
-    };
+    let mut sink = super::byte_sink(target, dry_run, recorder)?;
     let mut writer = sink.writer();
     for region in &patch.regions {
         writer.put(region.offset as usize, &region.new)?;

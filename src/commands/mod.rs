@@ -95,6 +95,22 @@ pub fn wants_sync(write: &WriteArgs) -> bool {
     !write.dry_run && !write.no_sync
 }
 
+/// The byte sink of one file of a write command: the file, journalled
+/// first when the run keeps a journal, or (a dry run) a count. The only
+/// place a real run and a dry run part.
+pub fn byte_sink<'a>(
+    target: &'a Target,
+    dry_run: bool,
+    journal: Option<&'a Recorder>,
+) -> Result<crate::io::bytesink::ByteSink<'a>, Error> {
+    use crate::io::bytesink::ByteSink;
+    Ok(match (dry_run, journal) {
+        (true, _) => ByteSink::dry_run(target),
+        (false, None) => ByteSink::file(target, None),
+        (false, Some(journal)) => ByteSink::file(target, Some(journal.section(target)?)),
+    })
+}
+
 /// The undo journal of a write command, naming the journal in every
 /// error. Blocks are appended as the byte sinks write (see
 /// [`crate::io::bytesink::Journalled`]); a journal that records nothing is

@@ -7,7 +7,6 @@ use crate::cli::PokeArgs;
 use crate::engine::offset;
 use crate::engine::pattern::to_hex;
 use crate::error::{Error, Outcome};
-use crate::io::bytesink::ByteSink;
 use crate::output::Output;
 
 use super::{Recorder, open_all, read_bytes, wants_sync};
@@ -90,11 +89,7 @@ fn write(
     bytes: &[u8],
     args: &PokeArgs,
 ) -> Result<(), Error> {
-    let mut sink = match (args.write.dry_run, recorder) {
-        (true, _) => ByteSink::dry_run(target),
-        (false, None) => ByteSink::file(target, None),
-        (false, Some(recorder)) => ByteSink::file(target, Some(recorder.section(target)?)),
-    };
+    let mut sink = super::byte_sink(target, args.write.dry_run, recorder)?;
     let mut writer = sink.writer();
     writer.put(at as usize, bytes)?;
     writer.flush()?;

@@ -13,7 +13,6 @@ use crate::cli::{ProgressMode, ReplaceArgs};
 use crate::engine::matcher::{Matcher, Replacement};
 use crate::engine::pass::{self, Count, Hit, Plan, Sink, Tally};
 use crate::error::{Error, Outcome};
-use crate::io::bytesink::ByteSink;
 use crate::io::map::Mapping;
 use crate::io::target::{Access, Identity, Target};
 use crate::output::progress::Progress;
@@ -489,11 +488,7 @@ impl Job<'_> {
         let (args, style) = (self.args, self.style);
         let started = Instant::now();
         let view = target.view()?;
-        let mut bytes = match (args.write.dry_run, journal) {
-            (true, _) => ByteSink::dry_run(target),
-            (false, None) => ByteSink::file(target, None),
-            (false, Some(journal)) => ByteSink::file(target, Some(journal.section(target)?)),
-        };
+        let mut bytes = super::byte_sink(target, args.write.dry_run, journal)?;
         let progress = Progress::new(self.progress.into(), target.len(), &target.name);
         let mut printer = Printer {
             out,
