@@ -9,15 +9,23 @@
 
 // The layers, each importing only those below it: commands, cli, output,
 // engine, io (and error, which all use). The README's code map says more.
+mod api;
 pub mod cli;
 mod commands;
 mod engine;
 pub mod error;
 mod io;
 mod output;
+pub mod pool;
 
+pub use api::replace::{FileReport, Replace, Report, Watch};
+pub use api::search::{Matches, Search};
 pub use cli::generate;
-pub use error::{Error, Outcome, finish};
+pub use engine::matcher::{Maker, Match, Matcher, Replacement};
+pub use engine::offset::{Position, RangeSpec};
+pub use engine::pattern::{Signature, Syntax, SyntaxError};
+pub use engine::scan;
+pub use error::{Error, Outcome, Scope, finish};
 
 /// Runs one parsed command line.
 pub fn run(cli: &cli::Cli) -> Result<Outcome, Error> {

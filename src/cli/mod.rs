@@ -449,7 +449,7 @@ pub struct FilesArgs {
 
 /// The most files worked on at once: each holds up to two mappings, and
 /// the fault guard watches 256 at a time.
-pub const MAX_THREADS: u64 = crate::io::map::MAX_THREADS as u64;
+pub const MAX_THREADS: u64 = crate::pool::MAX_THREADS as u64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SortKey {

@@ -166,8 +166,8 @@ fn check_fits(patch: &Patch, target: &Target, any_size: bool) -> Result<(), Erro
     Ok(())
 }
 
-/// Writes every region's new bytes into `target` through the run's byte
-/// sink (journalled first when asked; a dry run: counted), then flushes.
+/// Writes every region's new bytes into `target` through the one writer
+/// (journalled first when asked; a dry run writes nothing), then flushes.
 fn write(
     target: &Target,
     patch: &Patch,
@@ -175,14 +175,11 @@ fn write(
     sync: bool,
     dry_run: bool,
 ) -> Result<(), Error> {
-    let mut sink = super::byte_sink(target, dry_run, recorder)?;
-    let mut writer = sink.writer();
-    for region in &patch.regions {
-        writer.put(region.offset as usize, &region.new)?;
-    }
-    writer.flush()?;
-    drop(writer);
-    sink.finish(sync).map(|_| ())
+    let regions = patch
+        .regions
+        .iter()
+        .map(|region| (region.offset, &region.old[..], &region.new[..]));
+    super::write_regions(target, dry_run, recorder, regions, sync).map(|_| ())
 }
 
 fn report(out: &mut Output, args: &ApplyArgs, target: &Target, patch: &Patch, status: &str) {

@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use crate::cli::{FindArgs, ProgressMode};
 use crate::engine::matcher::Matcher;
-use crate::engine::pass::{self, Plan};
-use crate::engine::stream::Stream;
+use crate::engine::scan::stream::Stream;
+use crate::engine::scan::{self, Plan, Scan, Settings, Sinks};
 use crate::error::{Error, Outcome};
 use crate::io::target::{Access, Target};
 use crate::output::progress::Progress;
@@ -95,15 +95,15 @@ impl Search<'_> {
                 true => Some(self.selection.max.unwrap_or(1).min(1)),
                 false => self.selection.max,
             },
-            context: args.report.context.unwrap_or(0),
         };
-        let printer = |out, path| Printer {
-            out,
-            style,
-            path,
-            each: !(args.count || stop_at_first),
-            stops_when_closed: true,
+        let printer = |out, path| {
+            let mut printer = Printer::new(out, style, path);
+            printer.each = !(args.count || stop_at_first);
+            printer.stops_when_closed = true;
+            printer.context = args.report.context.unwrap_or(0);
+            printer
         };
+        let settings = Settings::new();
         let (path, tally) = match Stream::open(path.as_os_str())? {
             Some(mut stream) => {
                 let (start, end) = self
@@ -116,20 +116,27 @@ impl Search<'_> {
                     true => Path::new(STDIN),
                     false => path,
                 };
-                (path, stream.search(&plan, &mut printer(&mut *out, path))?)
+                let tally = stream.scan(&plan, &mut printer(&mut *out, path), &settings)?;
+                (path, tally)
             }
             None => {
                 let target = Target::open(path.as_os_str(), Access::Read, true)?;
                 let view = target.view()?;
                 let plan = plan(self.selection.range_in(&target));
                 let progress = Progress::new(self.progress.into(), target.len(), &target.name);
-                let tally = pass::run(
-                    &target,
-                    &view,
+                let mut holes = target.holes();
+                let mut printer = printer(&mut *out, path);
+                let tally = scan::file(
                     &plan,
-                    &mut printer(&mut *out, path),
-                    None,
-                    &progress,
+                    &view,
+                    Sinks::One(&mut printer),
+                    Scan {
+                        name: &target.name,
+                        holes: target.has_holes.then_some(&mut holes as _),
+                        settings,
+                        meter: &progress,
+                        fault: &|| target.fault(),
+                    },
                 )?;
                 drop(progress);
                 let mut tally = tally;

@@ -15,14 +15,11 @@ pub mod undo;
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
 
 use crate::cli::{SelectArgs, WriteArgs};
 use crate::engine::offset::{self, RangeSpec};
 use crate::engine::pattern::{self, Syntax};
-use crate::error::{Error, plain_reason};
-use crate::io::bytesink::Journalled;
-use crate::io::journal;
+use crate::error::Error;
 use crate::io::target::{Access, Target};
 
 /// Reads a byte argument (`what` names it in errors); empty is refused.
@@ -95,74 +92,4 @@ pub fn wants_sync(write: &WriteArgs) -> bool {
     !write.dry_run && !write.no_sync
 }
 
-/// The byte sink of one file of a write command: the file, journalled
-/// first when the run keeps a journal, or (a dry run) a count. The only
-/// place a real run and a dry run part.
-pub fn byte_sink<'a>(
-    target: &'a Target,
-    dry_run: bool,
-    journal: Option<&'a Recorder>,
-) -> Result<crate::io::bytesink::ByteSink<'a>, Error> {
-    use crate::io::bytesink::ByteSink;
-    Ok(match (dry_run, journal) {
-        (true, _) => ByteSink::dry_run(target),
-        (false, None) => ByteSink::file(target, None),
-        (false, Some(journal)) => ByteSink::file(target, Some(journal.section(target)?)),
-    })
-}
-
-/// The undo journal of a write command, naming the journal in every
-/// error. Blocks are appended as the byte sinks write (see
-/// [`crate::io::bytesink::Journalled`]); a journal that records nothing is
-/// removed when the run ends.
-pub struct Recorder {
-    appender: journal::Appender,
-    name: String,
-}
-
-impl Recorder {
-    pub fn create(path: &Path) -> Result<Recorder, Error> {
-        let name = path.display().to_string();
-        match journal::Appender::create(path) {
-            Ok(appender) => Ok(Recorder { appender, name }),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Journal {
-                path: name,
-                reason: "already exists; a journal is never overwritten".into(),
-            }),
-            Err(e) => Err(self::journal_error(name, &e)),
-        }
-    }
-
-    /// Where the blocks of `target` go: its section, by its absolute path.
-    pub fn section(&self, target: &Target) -> Result<Journalled<'_>, Error> {
-        let absolute =
-            std::fs::canonicalize(&target.path).map_err(|e| Error::io(&target.name, e))?;
-        Ok(Journalled::new(
-            &self.appender,
-            &self.name,
-            target.identity,
-            absolute.as_os_str().as_bytes(),
-        ))
-    }
-
-    pub fn path(&self) -> &Path {
-        self.appender.path()
-    }
-
-    /// Ends the journal: its trailer, synced, or, if nothing was written,
-    /// no journal at all.
-    pub fn finish(self) -> Result<(), Error> {
-        let name = self.name.clone();
-        self.appender
-            .finish()
-            .map(|_| ())
-            .map_err(|e| journal_error(name, &e))
-    }
-}
-
-fn journal_error(path: String, error: &std::io::Error) -> Error {
-    Error::Journal {
-        path,
-        reason: plain_reason(error),
-    }
-}
+pub use crate::api::journal::{Recorder, write_regions};

@@ -213,10 +213,9 @@ fn build(patterns: Vec<Signature>, regex: bool, ignore_case: bool) -> Result<Mat
         let [expression] = &patterns[..] else {
             return Err(Error::argument("--regex", "takes one PATTERN"));
         };
-        return Matcher::regex(&expression.bytes, ignore_case)
-            .map_err(|e| Error::argument("pattern", e));
+        return Matcher::regex(&expression.bytes, ignore_case);
     }
-    Matcher::signatures(patterns, ignore_case).map_err(|e| Error::argument("pattern", e))
+    Matcher::signatures(patterns, ignore_case)
 }
 
 /// The bytes of a pattern or pair file; `-` is standard input. Each line

@@ -7,7 +7,7 @@ use std::os::unix::fs::FileExt;
 use crate::cli::{PeekArgs, PeekFormat};
 use crate::engine::offset::{self, Position};
 use crate::engine::pattern::to_hex;
-use crate::engine::stream::Stream;
+use crate::engine::scan::stream::Stream;
 use crate::error::{Error, Outcome};
 use crate::io::target::{Access, Target};
 use crate::output::Output;

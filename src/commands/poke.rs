@@ -60,7 +60,8 @@ pub fn run(args: &PokeArgs) -> Result<Outcome, Error> {
             .map(Recorder::create)
             .transpose()?,
     };
-    let written = write(&target, recorder.as_ref(), at, &bytes, args);
+    let old = &current[..bytes.len()];
+    let written = write(&target, recorder.as_ref(), at, old, &bytes, args);
     if let Some(recorder) = recorder {
         recorder.finish()?;
     }
@@ -81,18 +82,22 @@ pub fn run(args: &PokeArgs) -> Result<Outcome, Error> {
     out.finish(Outcome::Done)
 }
 
-/// Writes BYTES at `at` through the run's byte sink (journalled first).
+/// Writes BYTES at `at` over `old` through the one writer (journalled first).
 fn write(
     target: &crate::io::target::Target,
     recorder: Option<&Recorder>,
     at: u64,
+    old: &[u8],
     bytes: &[u8],
     args: &PokeArgs,
 ) -> Result<(), Error> {
-    let mut sink = super::byte_sink(target, args.write.dry_run, recorder)?;
-    let mut writer = sink.writer();
-    writer.put(at as usize, bytes)?;
-    writer.flush()?;
-    drop(writer);
-    sink.finish(wants_sync(&args.write)).map(|_| ())
+    let regions = std::iter::once((at, old, bytes));
+    super::write_regions(
+        target,
+        args.write.dry_run,
+        recorder,
+        regions,
+        wants_sync(&args.write),
+    )
+    .map(|_| ())
 }

@@ -11,7 +11,6 @@ use std::os::unix::fs::FileExt;
 use crate::cli::UndoArgs;
 use crate::engine::pattern::to_hex;
 use crate::error::{Error, Outcome, plain_reason};
-use crate::io::bytesink::ByteSink;
 use crate::io::journal::{self, Journal, Region, Section};
 use crate::io::target::{Access, Target};
 use crate::output::Output;
@@ -215,23 +214,21 @@ fn restore(
     section: &Section,
     no_sync: bool,
 ) -> Result<(u64, u64), Checked> {
-    let mut sink = ByteSink::file(target, None);
-    let mut writer = sink.writer();
+    let mut back = Vec::new();
     let (mut restored, mut skipped) = (0, 0);
     for region in journal.regions(section) {
         let region = region?;
         match now_at(target, &region)? {
             None => skipped += 1,
             Some(now) if now == region.old => {}
-            Some(_) => {
-                writer.put(region.offset as usize, &region.old)?;
+            Some(now) => {
+                back.push((region.offset, now, region.old));
                 restored += 1;
             }
         }
     }
-    writer.flush()?;
-    drop(writer);
-    sink.finish(!no_sync && restored > 0)?;
+    let regions = back.iter().map(|(at, now, old)| (*at, &now[..], &old[..]));
+    super::write_regions(target, false, None, regions, !no_sync && restored > 0)?;
     Ok((restored, skipped))
 }
 

@@ -78,6 +78,18 @@ pub fn parse_range(text: &str) -> Result<RangeSpec, String> {
 }
 
 impl RangeSpec {
+    /// Reads `START:END` (either may be left out; decimal, `0x` hex, or
+    /// negative to count back from the end).
+    ///
+    /// ```
+    /// let range = mpatch::RangeSpec::parse("0x10:-4").unwrap();
+    /// assert_eq!(range.resolve(100), (16, 96));
+    /// assert!(mpatch::RangeSpec::parse("9:3").is_err());
+    /// ```
+    pub fn parse(text: &str) -> Result<RangeSpec, String> {
+        parse_range(text)
+    }
+
     /// The range in a stream, whose length is not known: ends counted
     /// from the end cannot be placed.
     pub fn resolve_stream(&self) -> Result<(u64, u64), String> {

@@ -49,16 +49,6 @@ impl Progress {
         Progress(Some(bar))
     }
 
-    pub fn none() -> Progress {
-        Progress(None)
-    }
-
-    pub fn set(&self, done: u64) {
-        if let Some(bar) = &self.0 {
-            bar.set_position(done);
-        }
-    }
-
     pub fn add(&self, done: u64) {
         if let Some(bar) = &self.0 {
             bar.inc(done);
@@ -74,11 +64,7 @@ impl Drop for Progress {
     }
 }
 
-impl crate::engine::pass::Meter for Progress {
-    fn set(&self, done: u64) {
-        Progress::set(self, done);
-    }
-
+impl crate::engine::scan::Meter for Progress {
     fn add(&self, done: u64) {
         Progress::add(self, done);
     }

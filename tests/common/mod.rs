@@ -3,6 +3,8 @@
 //! another user, or a namespace.
 #![allow(dead_code)]
 
+pub mod oracle;
+
 use std::fs;
 use std::io::Read;
 use std::ops::{Deref, DerefMut};
