@@ -2,6 +2,7 @@
 //! (with the scan's settings), the same code the command line runs.
 
 pub mod journal;
+pub mod patterns;
 pub mod replace;
 pub mod search;
 pub mod sinks;

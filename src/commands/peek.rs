@@ -4,8 +4,8 @@
 use std::collections::VecDeque;
 use std::os::unix::fs::FileExt;
 
-use crate::cli::{PeekArgs, PeekFormat};
-use crate::engine::offset::{self, Position};
+use super::plan::{PeekFormat, PeekPlan};
+use crate::engine::offset::Position;
 use crate::engine::pattern::to_hex;
 use crate::engine::scan::stream::Stream;
 use crate::error::{Error, Outcome};
@@ -19,10 +19,8 @@ const CHUNK: usize = 64 << 10;
 /// bytes are kept until the stream ends.
 const STREAM_BACK: u64 = 64 << 20;
 
-pub fn run(args: &PeekArgs) -> Result<Outcome, Error> {
-    let position =
-        offset::parse_position(&args.offset).map_err(|e| Error::argument("OFFSET", e))?;
-    let length = offset::parse_number(&args.length).map_err(|e| Error::argument("LENGTH", e))?;
+pub fn run(args: &PeekPlan) -> Result<Outcome, Error> {
+    let (position, length) = (args.offset, args.length);
     let mut out = Output::stdout();
     match Stream::open(&args.file)? {
         Some(stream) => peek_stream(stream, position, length, args.format, &mut out)?,
@@ -35,7 +33,7 @@ pub fn run(args: &PeekArgs) -> Result<Outcome, Error> {
 }
 
 fn peek_file(
-    args: &PeekArgs,
+    args: &PeekPlan,
     position: Position,
     length: u64,
     out: &mut Output,

@@ -3,24 +3,15 @@
 
 use std::os::unix::fs::FileExt;
 
-use crate::cli::PokeArgs;
-use crate::engine::offset;
+use super::plan::PokePlan;
 use crate::engine::pattern::to_hex;
 use crate::error::{Error, Outcome};
 use crate::output::Output;
 
-use super::{Recorder, open_all, read_bytes, wants_sync};
+use super::{Recorder, open_all, wants_sync};
 
-pub fn run(args: &PokeArgs) -> Result<Outcome, Error> {
-    let syntax = args.syntax.into();
-    let bytes = read_bytes("BYTES", &args.bytes, syntax)?;
-    let expect = args
-        .expect
-        .as_ref()
-        .map(|e| read_bytes("--expect", e, syntax))
-        .transpose()?;
-    let position =
-        offset::parse_position(&args.offset).map_err(|e| Error::argument("OFFSET", e))?;
+pub fn run(args: &PokePlan) -> Result<Outcome, Error> {
+    let (bytes, expect, position) = (&args.bytes, &args.expect, args.offset);
     let target = open_all(std::slice::from_ref(&args.file), &args.write)?.remove(0);
     let at = position
         .resolve(target.len())
@@ -61,7 +52,7 @@ pub fn run(args: &PokeArgs) -> Result<Outcome, Error> {
             .transpose()?,
     };
     let old = &current[..bytes.len()];
-    let written = write(&target, recorder.as_ref(), at, old, &bytes, args);
+    let written = write(&target, recorder.as_ref(), at, old, bytes, args);
     if let Some(recorder) = recorder {
         recorder.finish()?;
     }
@@ -89,7 +80,7 @@ fn write(
     at: u64,
     old: &[u8],
     bytes: &[u8],
-    args: &PokeArgs,
+    args: &PokePlan,
 ) -> Result<(), Error> {
     let regions = std::iter::once((at, old, bytes));
     super::write_regions(

@@ -11,7 +11,6 @@ use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
 
 use crate::api::replace::{Replace, Watch};
-use crate::cli::{ProgressMode, ReplaceArgs};
 use crate::engine::matcher::Matcher;
 use crate::engine::scan::{Meter, Sink, Tally};
 use crate::error::{Error, Outcome};
@@ -21,15 +20,15 @@ use crate::output::{self, HitStyle, Output, Printer};
 use crate::pool::lock;
 
 use super::files::{self, Files, Totals, Workers};
-use super::{Recorder, Selection, patterns, wants_sync};
+use super::plan::{ProgressMode, ReplacePlan};
+use super::{Recorder, wants_sync};
 
-pub fn run(args: &ReplaceArgs) -> Result<Outcome, Error> {
+pub fn run(args: &ReplacePlan) -> Result<Outcome, Error> {
     let started = Instant::now();
-    let (matcher, replacement, files) = patterns::for_replace(args)?;
-    let selection = Selection::parse(&args.select)?;
-    let files = Files::new(files, &args.files_in)?;
+    let (matcher, replacement, selection) = (&args.matcher, &args.replacement, &args.select);
+    let files = Files::new(args.files.clone(), &args.files_in)?;
     let workers = files.workers(&args.files_in);
-    let mut replace = Replace::new(&matcher, &replacement)
+    let mut replace = Replace::new(matcher, replacement)
         .range(selection.range)
         .dry_run(args.write.dry_run)
         .sync(wants_sync(&args.write))
@@ -42,14 +41,14 @@ pub fn run(args: &ReplaceArgs) -> Result<Outcome, Error> {
     let job = Job {
         args,
         replace,
-        matcher: &matcher,
+        matcher,
         style: HitStyle {
             show_name: files.several(),
             hex_offsets: args.report.hex_offsets,
             json: args.report.json,
             context: args.report.context.is_some(),
             null: args.files_in.null,
-            color: args.report.colored(),
+            color: args.report.color,
         },
         many: files.is_many(),
         // Bars of files worked on at once would draw over each other.
@@ -66,7 +65,7 @@ pub fn run(args: &ReplaceArgs) -> Result<Outcome, Error> {
 
 /// What every file of a replace gets, and how it is shown.
 struct Job<'a> {
-    args: &'a ReplaceArgs,
+    args: &'a ReplacePlan,
     replace: Replace<'a>,
     matcher: &'a Matcher,
     style: HitStyle,
@@ -109,7 +108,7 @@ impl Watch for Shown<'_, '_> {
 
     fn meter(&self, path: &Path, len: u64) -> Box<dyn Meter> {
         let label = path.display().to_string();
-        Box::new(Progress::new(self.job.progress.into(), len, &label))
+        Box::new(Progress::new(self.job.progress, len, &label))
     }
 
     fn done(&mut self, path: &Path, tally: &Tally) {
@@ -448,7 +447,7 @@ impl Job<'_> {
         counted: Option<u64>,
     ) -> Result<Tally, Error> {
         let started = Instant::now();
-        let progress = Progress::new(self.progress.into(), target.len(), &target.name);
+        let progress = Progress::new(self.progress, target.len(), &target.name);
         let mut printer = self.printer(out, &target.path);
         let edits = printer.each.then_some(&mut printer as &mut dyn Sink);
         let tally = self

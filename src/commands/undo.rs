@@ -8,7 +8,7 @@ use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileExt;
 
-use crate::cli::UndoArgs;
+use super::plan::UndoPlan;
 use crate::engine::pattern::to_hex;
 use crate::error::{Error, Outcome, plain_reason};
 use crate::io::journal::{self, Journal, Region, Section};
@@ -18,7 +18,7 @@ use crate::output::Output;
 /// Files of a journal held open (and locked) from the check to the restore.
 const KEEP_OPEN: usize = 16;
 
-pub fn run(args: &UndoArgs) -> Result<Outcome, Error> {
+pub fn run(args: &UndoPlan) -> Result<Outcome, Error> {
     let name = args.journal.display().to_string();
     // Opened like any input: a FIFO or a directory is refused, not waited on.
     let input = Target::open(args.journal.as_os_str(), Access::Read, false)?;

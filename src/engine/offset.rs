@@ -30,6 +30,18 @@ pub fn parse_position(text: &str) -> Result<Position, String> {
 }
 
 impl Position {
+    /// Reads an OFFSET: decimal or `0x` hex, or `-N` to count back from
+    /// the end (`-0` is the start, as Python's `-0` is 0).
+    ///
+    /// ```
+    /// use mpatch::Position;
+    /// assert_eq!(Position::parse("0x10"), Ok(Position::FromStart(16)));
+    /// assert_eq!(Position::parse("-4").unwrap().resolve(100), Ok(96));
+    /// ```
+    pub fn parse(text: &str) -> Result<Position, String> {
+        parse_position(text)
+    }
+
     /// The absolute offset in a file of `len` bytes; it may lie past the end,
     /// which callers report in their own words.
     pub fn resolve(self, len: u64) -> Result<u64, String> {

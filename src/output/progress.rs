@@ -6,11 +6,14 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// When the bar is drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProgressMode {
     /// For large files, when stderr is a terminal.
+    #[default]
     Auto,
+    /// Always, on stderr.
     Always,
+    /// Never.
     Never,
 }
 
