@@ -20,8 +20,10 @@ mod output;
 pub mod pool;
 
 pub use api::patterns::{self as patterns, PatternArgs};
+pub use api::poke::{Poke, Poked, peek};
 pub use api::replace::{FileReport, Replace, Report, Watch};
 pub use api::search::{Matches, Search};
+pub use api::undo::{FileUndone, Undo, Undone};
 pub use engine::matcher::{Maker, Match, Matcher, Replacement};
 pub use engine::offset::{Position, RangeSpec};
 pub use engine::pattern::{Signature, Syntax, SyntaxError};

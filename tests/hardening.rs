@@ -191,7 +191,7 @@ fn replace_and_undo_of_three_thousand_files_into_a_closed_pipe_do_every_file() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
     let first = fs::canonicalize(dir.join(&names[0])).unwrap();
-    assert_eq!(line, format!("{}: 1 regions restored\n", first.display()));
+    assert_eq!(line, format!("{}: 1 region restored\n", first.display()));
     for name in &names {
         assert_eq!(fs::read(dir.join(name)).unwrap(), b"a ERROR b\n", "{name}");
     }

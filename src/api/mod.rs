@@ -3,6 +3,8 @@
 
 pub mod journal;
 pub mod patterns;
+pub mod poke;
 pub mod replace;
 pub mod search;
 pub mod sinks;
+pub mod undo;

@@ -224,9 +224,10 @@ fn read_pair(
         } else {
             ("NEW is", "OLD is")
         };
-        return Err(Error::argument(
-            subject,
-            format!(
+        return Err(Error::Length {
+            what: subject.to_string(),
+            scope: crate::error::Scope::Run,
+            reason: format!(
                 "{new_is} {} bytes but {old_is} {} bytes; they must be the same length{}",
                 new.len(),
                 old.len(),
@@ -236,7 +237,7 @@ fn read_pair(
                     ""
                 }
             ),
-        ));
+        });
     }
     Ok((old, new))
 }

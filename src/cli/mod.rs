@@ -232,7 +232,7 @@ pub enum Command {
     /// Revert a change recorded with --journal
     ///
     /// Checks that the journal is intact, that each file in it is the same
-    /// file (device, inode, size) and that every region still holds what the
+    /// file (device, inode, birth time) and that every region still holds what the
     /// patch left there; then restores the old bytes, flushes, and removes
     /// the journal. If any region has changed since, nothing is restored and
     /// the exit status is 2, unless --force.
@@ -598,6 +598,9 @@ pub struct UndoArgs {
     /// Restore even regions that changed since the journal was written
     #[arg(long)]
     pub force: bool,
+    /// Use a journal that another user owns or that others can write (it names the files undo writes)
+    #[arg(long)]
+    pub trust_journal: bool,
     /// Seconds to wait for another process's lock on the file
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
     pub lock_timeout: Duration,

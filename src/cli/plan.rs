@@ -201,6 +201,7 @@ fn poke(args: PokeArgs) -> Result<PokePlan, Error> {
 fn undo(args: UndoArgs) -> UndoPlan {
     UndoPlan {
         force: args.force,
+        trust: args.trust_journal,
         lock_timeout: args.lock_timeout,
         no_sync: args.no_sync,
         journal: args.journal,

@@ -2,9 +2,9 @@
 //! text or raw bytes, read and printed a chunk at a time, from a file or a stream.
 
 use std::collections::VecDeque;
-use std::os::unix::fs::FileExt;
 
 use super::plan::{PeekFormat, PeekPlan};
+use crate::api::poke::{past_end, peek_range, read_at};
 use crate::engine::offset::Position;
 use crate::engine::pattern::to_hex;
 use crate::engine::scan::stream::Stream;
@@ -39,26 +39,13 @@ fn peek_file(
     out: &mut Output,
 ) -> Result<(), Error> {
     let target = Target::open(&args.file, Access::Read, true)?;
-    let start = position
-        .resolve(target.len())
-        .map_err(|e| target.problem(e))?;
-    check_start(&target.name, start, length, target.len())?;
-    let end = start.saturating_add(length).min(target.len());
+    let (start, end) = peek_range(&target, position, length)?;
     let mut chunk = vec![0; CHUNK.min((end - start) as usize)];
     let mut at = start;
     while at < end && out.is_open() {
         let n = CHUNK.min((end - at) as usize);
         let bytes = &mut chunk[..n];
-        target
-            .file
-            .read_exact_at(bytes, at)
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::UnexpectedEof => Error::Resized {
-                    path: target.name.clone(),
-                    now: target.current_len().unwrap_or(0),
-                },
-                _ => Error::io(&target.name, e),
-            })?;
+        read_at(&target, bytes, at)?;
         show(out, args.format, bytes, at);
         at += n as u64;
     }
@@ -96,7 +83,7 @@ fn peek_stream(
                 read += n as u64;
             }
             if read <= start {
-                return check_start(&stream.name, start, length, read);
+                return past_end(&stream.name, start, length, read);
             }
             rows.finish(out);
         }
@@ -123,24 +110,12 @@ fn peek_stream(
             let start = Position::FromEnd(back)
                 .resolve(read)
                 .map_err(|e| Error::file(&stream.name, e))?;
-            check_start(&stream.name, start, length, read)?;
+            past_end(&stream.name, start, length, read)?;
             let (bytes, _) = tail.make_contiguous().split_at(length.min(back) as usize);
             for (i, piece) in bytes.chunks(CHUNK).enumerate() {
                 show(out, format, piece, start + (i * CHUNK) as u64);
             }
         }
-    }
-    Ok(())
-}
-
-/// An OFFSET at or past the end is an error (but for `0` of an empty file
-/// with LENGTH 0).
-fn check_start(name: &str, start: u64, length: u64, len: u64) -> Result<(), Error> {
-    if start >= len && !(start == 0 && length == 0) {
-        return Err(Error::file(
-            name,
-            format!("offset {start} is past the end of the file ({len} bytes)"),
-        ));
     }
     Ok(())
 }

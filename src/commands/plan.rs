@@ -183,6 +183,8 @@ pub struct PokePlan {
 pub struct UndoPlan {
     /// Restore every region it can, naming the others.
     pub force: bool,
+    /// Read a journal another user owns, or others may write.
+    pub trust: bool,
     /// How long to wait for another process's lock.
     pub lock_timeout: Duration,
     /// Leave the writing to the kernel.

@@ -448,15 +448,16 @@ pub(crate) fn checked<'n>(
     if new.len() == found.len() {
         return Ok(new);
     }
-    Err(Error::file(
-        name,
-        format!(
+    Err(Error::Length {
+        what: name.to_string(),
+        reason: format!(
             "the replacement at offset {} is {} bytes but the match is {} bytes; they must be the same length; nothing written",
             base + found.start,
             new.len(),
             found.len()
         ),
-    ))
+        scope: crate::error::Scope::File,
+    })
 }
 
 /// The bytes a scan reads, borrowed anew for every search (so that no
