@@ -2,24 +2,25 @@
 //! one key read from `/dev/tty` for it, and what the answers so far settle.
 //!
 //! ```text
-//! let mut keys = Keys::open()?;                 // NoTerminal: exit 2, nothing written
+//! let mut keys = Keys::open()?;           // NoTerminal: exit 2, nothing written
 //! let mut review = Review::new();
-//! for change in changes {                       // in file order
-//!     let decision = match review.decide(change.is_first_of_its_file) {
-//!         Decision::Ask => {
-//!             show(keys.terminal(), &change, color)?;
-//!             review.answer(keys.ask()?)
-//!         }
-//!         settled => settled,
-//!     };
+//! for change in changes {                 // in file order, offsets ascending
+//!     let mut decision = review.decide(change.path != previous_path);
+//!     while decision == Decision::Ask {
+//!         show(keys.terminal(), &change, color)?;
+//!         decision = review.answer(keys.ask()?);
+//!     }
 //!     match decision {
 //!         Decision::Write => { /* through the usual writer, lock and journal */ }
+//!         Decision::Stop => break,        // `q`: flush what was accepted
 //!         Decision::Skip | Decision::Ask => {}
-//!         Decision::Stop => break,              // `q`: flush what was accepted
 //!     }
 //! }
-//! eprintln!("{}", review.summary());            // "3 accepted, 2 skipped"
+//! eprintln!("{}", review.summary());      // "3 accepted, 2 skipped"
 //! ```
+//!
+//! examples/review.rs runs exactly this; tests/review.rs drives it on a
+//! pseudo-terminal.
 
 use std::fmt;
 use std::fs::File;
@@ -328,11 +329,11 @@ const MAX_ROWS: usize = 8;
 /// `color`: the caller's choice (`--color`, `NO_COLOR`); `out` is normally
 /// [`Keys::terminal`], a terminal by definition.
 pub fn show(out: &mut impl Write, change: &Change, color: bool) -> io::Result<()> {
-    let mut header = Vec::new();
-    header.extend_from_slice(change.path.as_os_str().as_bytes());
+    let mut header = change.path.as_os_str().as_bytes().to_vec();
     let at = change.offset;
-    writeln!(header, ": offset {at} (0x{at:x})")?;
+    write!(header, ": offset {at} (0x{at:x})")?;
     paint(out, color, BOLD, &header)?;
+    out.write_all(b"\n")?;
     let text = TextView::new(change);
     if is_text(&change.file[text.from..text.to]) && is_text(change.new) {
         text.show(out, change, color)
@@ -383,7 +384,7 @@ impl TextView {
             context_line(out, line)?;
         }
         let before = shown_end(&file[self.line_start..change.offset]);
-        let after = shown_start(trim_newline(&file[end..self.line_end]));
+        let after = shown_start(trim_newline(&file[end..self.line_end]), LINE_CUT / 2);
         for (mark, bytes, code) in [(b'-', change.old, RED), (b'+', change.new, GREEN)] {
             paint(out, color, code, &[mark])?;
             out.write_all(&before)?;
@@ -393,7 +394,7 @@ impl TextView {
                     out.write_all(b"\n")?;
                     paint(out, color, code, &[mark])?;
                 }
-                paint(out, color, code, &shown_start(piece))?;
+                paint(out, color, code, &shown_start(piece, LINE_CUT))?;
             }
             out.write_all(&after)?;
             out.write_all(b"\n")?;
@@ -407,7 +408,7 @@ impl TextView {
 
 fn context_line(out: &mut impl Write, line: &[u8]) -> io::Result<()> {
     out.write_all(b" ")?;
-    out.write_all(&shown_start(trim_newline(line)))?;
+    out.write_all(&shown_start(trim_newline(line), LINE_CUT))?;
     out.write_all(b"\n")
 }
 
@@ -417,11 +418,11 @@ fn trim_newline(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
-/// The first [`LINE_CUT`] bytes of `bytes` as shown, `…` after them when
-/// there were more.
-fn shown_start(bytes: &[u8]) -> Vec<u8> {
-    let mut shown = visible(&bytes[..bytes.len().min(LINE_CUT)]);
-    if bytes.len() > LINE_CUT {
+/// The first `limit` bytes of `bytes` as shown, `…` after them when there
+/// were more.
+fn shown_start(bytes: &[u8], limit: usize) -> Vec<u8> {
+    let mut shown = visible(&bytes[..bytes.len().min(limit)]);
+    if bytes.len() > limit {
         shown.extend_from_slice("…".as_bytes());
     }
     shown
@@ -529,5 +530,192 @@ fn paint(out: &mut impl Write, color: bool, code: &[u8], bytes: &[u8]) -> io::Re
         out.write_all(RESET)
     } else {
         out.write_all(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(file: &[u8], offset: usize, new: &[u8], color: bool) -> String {
+        let change = Change {
+            path: Path::new("dir/x.txt"),
+            file,
+            offset,
+            old: &file[offset..offset + new.len()],
+            new,
+        };
+        let mut out = Vec::new();
+        show(&mut out, &change, color).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn keys_mean_what_the_help_says() {
+        let key = |bytes: &[u8]| Answer::from_key(bytes);
+        assert_eq!(key(b"y"), Some(Answer::Yes));
+        assert_eq!(key(b"n"), Some(Answer::No));
+        assert_eq!(key(b"a"), Some(Answer::RestOfFile));
+        assert_eq!(key(b"d"), Some(Answer::SkipFile));
+        assert_eq!(key(b"A"), Some(Answer::All));
+        assert_eq!(key(b"?"), Some(Answer::Help));
+        for quit in [&b"q"[..], b"\x03", b"\x04", b"\x1c"] {
+            assert_eq!(key(quit), Some(Answer::Quit), "{quit:?}");
+        }
+        // Enter, other keys, escape sequences, pastes, UTF-8: no answer.
+        for other in [
+            &b"\r"[..],
+            b"\n",
+            b"Y",
+            b"x",
+            b"",
+            b"\x1b",
+            b"\x1b[A",
+            b"yy",
+            "é".as_bytes(),
+        ] {
+            assert_eq!(key(other), None, "{other:?}");
+        }
+        for line in KEY_HELP.lines() {
+            let first = line.as_bytes()[0];
+            assert!(key(&[first]).is_some(), "{line}");
+        }
+    }
+
+    #[test]
+    fn answers_settle_the_rest_of_a_file_or_of_the_run() {
+        let mut review = Review::new();
+        assert_eq!(review.decide(true), Decision::Ask);
+        assert_eq!(review.answer(Answer::Help), Decision::Ask);
+        assert_eq!(review.answer(Answer::Yes), Decision::Write);
+        assert_eq!(review.decide(false), Decision::Ask);
+        assert_eq!(review.answer(Answer::No), Decision::Skip);
+        assert_eq!(review.decide(false), Decision::Ask);
+        assert_eq!(review.answer(Answer::RestOfFile), Decision::Write);
+        assert_eq!(review.decide(false), Decision::Write);
+        // `a` ends with its file.
+        assert_eq!(review.decide(true), Decision::Ask);
+        assert_eq!(review.answer(Answer::SkipFile), Decision::Skip);
+        assert_eq!(review.decide(false), Decision::Skip);
+        assert_eq!(review.decide(true), Decision::Ask);
+        assert_eq!(review.answer(Answer::All), Decision::Write);
+        // `A` goes on into other files.
+        assert_eq!(review.decide(false), Decision::Write);
+        assert_eq!(review.decide(true), Decision::Write);
+        assert_eq!((review.accepted(), review.skipped()), (6, 3));
+        assert_eq!(review.summary(), "6 accepted, 3 skipped");
+    }
+
+    #[test]
+    fn quit_stops_everything_after_it() {
+        let mut review = Review::new();
+        assert_eq!(review.decide(true), Decision::Ask);
+        assert_eq!(review.answer(Answer::Yes), Decision::Write);
+        assert_eq!(review.decide(false), Decision::Ask);
+        assert_eq!(review.answer(Answer::Quit), Decision::Stop);
+        assert_eq!(review.decide(false), Decision::Stop);
+        assert_eq!(review.decide(true), Decision::Stop);
+        assert_eq!(review.summary(), "1 accepted, 0 skipped");
+    }
+
+    #[test]
+    fn text_shows_three_lines_either_side_and_the_old_and_new_line() {
+        let lines = b"one\ntwo\nthree\nfour five\nsix\nseven\neight\nnine\n";
+        assert_eq!(
+            shown(lines, 19, b"FIVE", false),
+            "dir/x.txt: offset 19 (0x13)\n one\n two\n three\n-four five\n+four FIVE\n six\n seven\n eight\n"
+        );
+        assert_eq!(
+            shown(lines, 19, b"FIVE", true),
+            "\x1b[1mdir/x.txt: offset 19 (0x13)\x1b[m\n one\n two\n three\n\
+             \x1b[31m-\x1b[mfour \x1b[31mfive\x1b[m\n\
+             \x1b[32m+\x1b[mfour \x1b[32mFIVE\x1b[m\n six\n seven\n eight\n"
+        );
+        // The first line, and a last line without newline.
+        assert_eq!(
+            shown(b"ab\ncd", 0, b"X", false),
+            "dir/x.txt: offset 0 (0x0)\n-ab\n+Xb\n cd\n"
+        );
+        assert_eq!(
+            shown(b"ab\ncd", 4, b"X", false),
+            "dir/x.txt: offset 4 (0x4)\n ab\n-cd\n+cX\n"
+        );
+    }
+
+    #[test]
+    fn a_change_across_lines_and_carriage_returns_are_shown_plainly() {
+        assert_eq!(
+            shown(b"top\nab\ncd\nend", 5, b"X\nY", false),
+            "dir/x.txt: offset 5 (0x5)\n top\n-ab\n-cd\n+aX\n+Yd\n end\n"
+        );
+        // Line ends of CRLF files are left out, a lone \r is written out.
+        assert_eq!(
+            shown(b"a\r\nb\rc\r\nd\r\n", 3, b"B", false),
+            "dir/x.txt: offset 3 (0x3)\n a\n-b\\rc\n+B\\rc\n d\n"
+        );
+    }
+
+    #[test]
+    fn a_long_line_is_cut_to_about_a_kib_around_the_change() {
+        let mut long = vec![b'x'; 5000];
+        long.extend(b"\nnext\n");
+        let text = shown(&long, 2500, b"Y", false);
+        let lines: Vec<&str> = text.lines().collect();
+        let cut = format!("…{}Y{}…", "x".repeat(512), "x".repeat(512));
+        assert_eq!(
+            lines[1..],
+            [
+                format!("-{}", cut.replacen('Y', "x", 1)),
+                format!("+{cut}"),
+                " next".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn binary_bytes_show_as_xxd_rows_old_then_new() {
+        let mut file = b"\x7fELF\x02\x01\x01\x00".to_vec();
+        file.extend(0u8..40);
+        assert_eq!(
+            shown(&file, 18, b"\xff\xfe", false),
+            "dir/x.txt: offset 18 (0x12)\n\
+             -00000010: 0809 0a0b 0c0d 0e0f 1011 1213 1415 1617  ................\n\
+             +00000010: 0809 fffe 0c0d 0e0f 1011 1213 1415 1617  ................\n"
+        );
+        let lit = shown(&file, 18, b"\xff\xfe", true);
+        assert!(
+            lit.contains("-00000010: 0809 \x1b[31m0a\x1b[m\x1b[31m0b\x1b[m 0c0d"),
+            "{lit:?}"
+        );
+        assert!(
+            lit.contains("+00000010: 0809 \x1b[32mff\x1b[m\x1b[32mfe\x1b[m 0c0d"),
+            "{lit:?}"
+        );
+        // A short last row, and at most eight rows a side.
+        // Checked against xxd.
+        let text = shown(&file[..44], 40, b"AB", false);
+        let old = "-00000020: 1819 1a1b 1c1d 1e1f 2021 2223            ........ !\"#\n";
+        let new = "+00000020: 1819 1a1b 1c1d 1e1f 4142 2223            ........AB\"#\n";
+        assert!(text.ends_with(&format!("{old}{new}")), "{text}");
+        let big = vec![0u8; 1000];
+        let text = shown(&big, 0, &[1; 500], false);
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with('-')).count(),
+            MAX_ROWS
+        );
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with('+')).count(),
+            MAX_ROWS
+        );
+        assert!(text.ends_with("… 24 more rows\n"), "{text}");
+    }
+
+    #[test]
+    fn without_a_terminal_the_message_says_what_minus_i_needs() {
+        let error = NoTerminal(io::Error::from_raw_os_error(6));
+        assert_eq!(
+            error.to_string(),
+            "-I needs a terminal (/dev/tty): cannot open it: No such device or address (os error 6)"
+        );
     }
 }
