@@ -329,7 +329,14 @@ const MAX_ROWS: usize = 8;
 /// `color`: the caller's choice (`--color`, `NO_COLOR`); `out` is normally
 /// [`Keys::terminal`], a terminal by definition.
 pub fn show(out: &mut impl Write, change: &Change, color: bool) -> io::Result<()> {
-    let mut header = change.path.as_os_str().as_bytes().to_vec();
+    // A name is shown as it is, but for control bytes a terminal would act on.
+    let mut header = Vec::new();
+    for &byte in change.path.as_os_str().as_bytes() {
+        match byte {
+            0..0x20 | 0x7f => write!(header, "\\x{byte:02x}")?,
+            _ => header.push(byte),
+        }
+    }
     let at = change.offset;
     write!(header, ": offset {at} (0x{at:x})")?;
     paint(out, color, BOLD, &header)?;
@@ -708,6 +715,20 @@ mod tests {
             MAX_ROWS
         );
         assert!(text.ends_with("… 24 more rows\n"), "{text}");
+    }
+
+    #[test]
+    fn control_bytes_in_a_name_are_escaped() {
+        let change = Change {
+            path: Path::new("evil\x1b[2Jname\n"),
+            file: b"a\n",
+            offset: 0,
+            old: b"a",
+            new: b"b",
+        };
+        let mut out = Vec::new();
+        show(&mut out, &change, false).unwrap();
+        assert!(out.starts_with(b"evil\\x1b[2Jname\\x0a: offset 0 (0x0)\n-a\n+b\n"));
     }
 
     #[test]

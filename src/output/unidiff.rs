@@ -260,8 +260,10 @@ impl<'a, W: Write> FileDiff<'a, W> {
             last.end = end;
             return Ok(end);
         }
-        let gap = newlines(&self.old[last.end..start]);
-        if gap > 2 * self.options.context {
+        // Enough unchanged lines between them for both contexts to end?
+        let joins = 2 * self.options.context;
+        let gap = memchr::memchr_iter(b'\n', &self.old[last.end..start]).take(joins + 1);
+        if gap.count() > joins {
             self.close_hunk()?;
         }
         self.hunk.blocks.push(Block { start, end });
