@@ -7,6 +7,14 @@ pub mod json;
 pub mod progress;
 pub mod render;
 pub mod turns;
+// Review before writing (--diff, -I): not used until replace and apply are
+// wired to them.
+#[allow(dead_code)]
+pub mod prompt;
+#[allow(dead_code)]
+pub mod sniff;
+#[allow(dead_code)]
+pub mod unidiff;
 
 use std::io::{self, BufWriter, Stdout, Write};
 use std::os::unix::ffi::OsStrExt;
