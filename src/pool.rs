@@ -44,7 +44,7 @@ pub fn run<E: Send>(threads: usize, work: impl Fn(&Stop) -> Result<(), E> + Sync
         }
         worker();
     });
-    match first.into_inner().unwrap_or_else(|e| e.into_inner()) {
+    match unpoison(first.into_inner()) {
         Some(error) => Err(error),
         None => Ok(()),
     }
@@ -52,8 +52,15 @@ pub fn run<E: Send>(threads: usize, work: impl Fn(&Stop) -> Result<(), E> + Sync
 
 /// Locks `mutex`, whose holder may have panicked: what it guards is kept
 /// whole by every holder (no update is left half made), so it is used on.
+/// The one place mpatch decides what a poisoned lock means.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
+    unpoison(mutex.lock())
+}
+
+/// What a lock (or a wait on it, or its end) gives, poisoned or not: see
+/// [`lock`].
+pub fn unpoison<T>(result: std::sync::LockResult<T>) -> T {
+    result.unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -238,7 +238,7 @@ impl<'m> Replace<'m> {
             })
         };
         let tally = self.scan(hay, Sinks::PerThread(make))?;
-        Ok((out.into_inner().unwrap_or_else(|e| e.into_inner()), tally))
+        Ok((crate::pool::unpoison(out.into_inner()), tally))
     }
 
     /// Shows every edit of this replace in `hay` to `sinks` (one sink in
