@@ -28,6 +28,22 @@ impl Stop {
 /// thread is one of them). Each worker calls `work` once, which pulls its
 /// tasks until none is left or `stop` is set. The first error sets `stop`
 /// and is returned once every worker has finished.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let (next, sum) = (AtomicUsize::new(0), AtomicUsize::new(0));
+/// let done = mpatch::pool::run(2, |stop| {
+///     while !stop.is_set() {
+///         let task = next.fetch_add(1, Ordering::SeqCst);
+///         if task >= 10 {
+///             break;
+///         }
+///         sum.fetch_add(task, Ordering::SeqCst);
+///     }
+///     Ok::<(), String>(())
+/// });
+/// assert_eq!((done, sum.into_inner()), (Ok(()), 45));
+/// ```
 pub fn run<E: Send>(threads: usize, work: impl Fn(&Stop) -> Result<(), E> + Sync) -> Result<(), E> {
     let stop = Stop::default();
     let first = Mutex::new(None);

@@ -556,12 +556,20 @@ fn long_functions(text: &str, max: usize) -> Vec<(usize, String, usize)> {
     let mut long = Vec::new();
     for (n, line) in lines.iter().enumerate() {
         let code = line.split("//").next().unwrap().trim_start();
-        let code = code.trim_start_matches("pub(crate) ").trim_start_matches("pub(super) ");
-        let code = code.trim_start_matches("pub ").trim_start_matches("const ").trim_start_matches("unsafe ");
+        let code = code
+            .trim_start_matches("pub(crate) ")
+            .trim_start_matches("pub(super) ");
+        let code = code
+            .trim_start_matches("pub ")
+            .trim_start_matches("const ")
+            .trim_start_matches("unsafe ");
         let Some(rest) = code.strip_prefix("fn ") else {
             continue;
         };
-        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
         let (mut depth, mut opened) = (0i64, false);
         for (m, body) in lines[n..].iter().enumerate() {
             let body = body.split("//").next().unwrap();

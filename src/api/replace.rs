@@ -141,7 +141,7 @@ impl<'m> Replace<'m> {
 
     /// Before the first byte changes, record every changed region in the
     /// journal at `path` (created; never overwritten) that
-    /// [`crate::undo`] reverts.
+    /// [`crate::Undo`] reverts.
     pub fn journal(mut self, path: impl Into<PathBuf>) -> Replace<'m> {
         self.journal = Some(path.into());
         self

@@ -278,13 +278,15 @@ fn read_block(
 ) -> Result<Block, String> {
     let left = len - at;
     let mut tag = [0u8; 1];
-    file.read_exact_at(&mut tag, at).map_err(|e| read_error(&e))?;
+    file.read_exact_at(&mut tag, at)
+        .map_err(|e| read_error(&e))?;
     match (tag[0], left.cmp(&(TRAILER_LEN as u64))) {
         // A trailer cut short: the run ended as it was written.
         (b'E', std::cmp::Ordering::Less) => return Ok(Block::End { torn: false }),
         (b'E', std::cmp::Ordering::Equal) => {
             let mut tail = [0u8; TRAILER_LEN];
-            file.read_exact_at(&mut tail, at).map_err(|e| read_error(&e))?;
+            file.read_exact_at(&mut tail, at)
+                .map_err(|e| read_error(&e))?;
             hasher.update(&tail[..9]);
             let count = u64::from_le_bytes(tail[1..9].try_into().unwrap_or_default());
             if hasher.clone().finalize().to_le_bytes() != tail[9..] || count != blocks {
@@ -302,7 +304,8 @@ fn read_block(
     if left < BLOCK_HEAD as u64 {
         return Ok(Block::End { torn: true });
     }
-    file.read_exact_at(&mut head, at).map_err(|e| read_error(&e))?;
+    file.read_exact_at(&mut head, at)
+        .map_err(|e| read_error(&e))?;
     let size = le32(&head[1..5]);
     if le32(&head[5..9]) != !size {
         return Err("journal is corrupt (a block's length is damaged)".into());
@@ -312,7 +315,8 @@ fn read_block(
         return Ok(Block::End { torn: true });
     }
     payload.resize(size as usize, 0);
-    file.read_exact_at(payload, body).map_err(|e| read_error(&e))?;
+    file.read_exact_at(payload, body)
+        .map_err(|e| read_error(&e))?;
     if crc32fast::hash(payload).to_le_bytes() != head[9..13] {
         if body + size as u64 == len {
             return Ok(Block::End { torn: true });
@@ -451,7 +455,6 @@ struct AppendState {
     hasher: crc32fast::Hasher,
     buffer: Vec<u8>,
 }
-
 
 impl Appender {
     /// Creates `path`; an existing file is never overwritten, since it may

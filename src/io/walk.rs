@@ -252,9 +252,10 @@ impl Paths {
     fn next_walked(&mut self) -> Option<Result<PathBuf, Error>> {
         while let Some(level) = self.walks.last_mut() {
             let entry = level.held.take().or_else(|| level.walk.next());
-            let found = level.nested.as_ref().map(|nested| {
-                std::mem::take(&mut *crate::pool::lock(nested))
-            });
+            let found = level
+                .nested
+                .as_ref()
+                .map(|nested| std::mem::take(&mut *crate::pool::lock(nested)));
             if let Some(found) = found.filter(|found| !found.is_empty()) {
                 // The repositories skipped come before `entry` in the walk.
                 match entry {
