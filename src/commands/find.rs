@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use crate::engine::matcher::Matcher;
 use crate::engine::scan::stream::Stream;
-use crate::engine::scan::{self, Plan, Scan, Settings, Sinks};
+use crate::engine::scan::{self, Plan, Scan, Settings, Sinks, Tally};
 use crate::error::{Error, Outcome};
-use crate::io::target::{Access, Target};
+use crate::io::target::{Opened, Target};
 use crate::output::progress::Progress;
 use crate::output::{self, HitStyle, Output, Printer};
 
@@ -103,8 +103,9 @@ impl Search<'_> {
             printer
         };
         let settings = Settings::new();
-        let (path, tally) = match Stream::open(path.as_os_str())? {
-            Some(mut stream) => {
+        let (target, stream) = open(path)?;
+        let (path, tally) = match (target, stream) {
+            (_, Some(mut stream)) => {
                 let (start, end) = self
                     .selection
                     .range
@@ -118,8 +119,13 @@ impl Search<'_> {
                 let tally = stream.scan(&plan, &mut printer(&mut *out, path), &settings)?;
                 (path, tally)
             }
-            None => {
-                let target = Target::open(path.as_os_str(), Access::Read, true)?;
+            (target, None) => {
+                let Some(target) = target else {
+                    return Err(Error::file(
+                        path.display().to_string(),
+                        "is no longer a FIFO",
+                    ));
+                };
                 let view = target.view()?;
                 let plan = plan(self.selection.range_in(&target));
                 let progress = Progress::new(self.progress, target.len(), &target.name);
@@ -143,8 +149,15 @@ impl Search<'_> {
                 (path, tally)
             }
         };
+        self.report(out, path, &tally, started);
+        Ok(tally.matches)
+    }
+
+    /// The line (or JSON summary) of one file.
+    fn report<W: Write>(&self, out: &mut Output<W>, path: &Path, tally: &Tally, started: Instant) {
+        let (args, style) = (self.args, self.style);
         if args.report.quiet || (self.many && tally.matches == 0) {
-            return Ok(tally.matches);
+            return;
         }
         if args.count {
             if style.show_name {
@@ -158,11 +171,22 @@ impl Search<'_> {
         } else if args.report.json {
             out.json(&output::summary(
                 path,
-                &tally,
+                tally,
                 self.matcher.patterns(),
                 started.elapsed().as_millis(),
             ));
         }
-        Ok(tally.matches)
+    }
+}
+
+/// Opens `path` to search it: a file, or a stream (`-`, a FIFO, read from
+/// the descriptor that found it, waiting for a writer as grep does).
+fn open(path: &Path) -> Result<(Option<Target>, Option<Stream>), Error> {
+    if path == Path::new("-") {
+        return Ok((None, Stream::open(path.as_os_str())?));
+    }
+    match Target::open_to_search(path.as_os_str())? {
+        Opened::File(target) => Ok((Some(target), None)),
+        Opened::Fifo(file) => Ok((None, Some(Stream::fifo(path.display().to_string(), file)))),
     }
 }
