@@ -320,7 +320,8 @@ fn pull(
 /// order: an iterator of ints that holds at most a few thousand at a time,
 /// whatever their number (and gives back the pages of a file behind it).
 ///
-/// SOURCE and the keywords are find()'s. The file is opened and mapped
+/// SOURCE and the keywords are find()'s: regex, ignore_case, hex,
+/// escapes, start, end, nth, max_count. The file is opened and mapped
 /// now; the search runs as the iterator is advanced, with the GIL released
 /// for each batch. A buffer is held (a bytearray cannot be resized, an
 /// mmap not closed) until the iterator ends or is dropped. An error during
