@@ -37,3 +37,9 @@ class ChangedError(Error):
 class JournalError(Error):
     """The undo journal cannot be created, written, read or trusted (it
     exists already, it is damaged, or it names files that changed)."""
+
+
+# Shown as mpatch.LengthError, where they are meant to be caught from.
+for _class in (Error, LengthError, ExpectError, ChangedError, JournalError):
+    _class.__module__ = "mpatch"
+del _class

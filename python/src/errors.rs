@@ -35,7 +35,14 @@ fn filename(py: Python<'_>, name: &str, paths: &[&PathArg]) -> Py<PyAny> {
 /// An `OSError` (the subclass its errno names, such as `FileNotFoundError`)
 /// with `errno`, `strerror` and `filename`; `doing` comes before the reason.
 fn os_error(source: &io::Error, doing: Option<&str>, file: Py<PyAny>) -> PyErr {
-    let reason = mpatch::error::plain_reason(source);
+    // Python's own words (os.strerror), as its OSErrors have them.
+    let reason = match source.raw_os_error() {
+        Some(errno) => {
+            let text = io::Error::from_raw_os_error(errno).to_string();
+            text.rfind(" (os error ").map_or(text.clone(), |cut| text[..cut].to_owned())
+        }
+        None => mpatch::error::plain_reason(source),
+    };
     let reason = match doing {
         Some(doing) => format!("{doing}: {reason}"),
         None => reason,
@@ -50,7 +57,7 @@ fn os_error(source: &io::Error, doing: Option<&str>, file: Py<PyAny>) -> PyErr {
 /// the `filename` of the exception.
 pub fn to_py(py: Python<'_>, error: mpatch::Error, paths: &[&PathArg]) -> PyErr {
     use mpatch::Error as E;
-    let message = error.to_string();
+    let message = pythonic(error.to_string());
     match error {
         E::Length { what, .. } => {
             let file = paths
@@ -88,4 +95,17 @@ pub fn to_py(py: Python<'_>, error: mpatch::Error, paths: &[&PathArg]) -> PyErr 
         | E::Unreadable { path } => own(py, "Error", message, Some(filename(py, &path, paths))),
         E::Stdout(source) => os_error(&source, None, py.None()),
     }
+}
+
+/// A library message with the command line's options named as keywords.
+fn pythonic(message: String) -> String {
+    [
+        ("--pad BYTE", "pad=BYTE"),
+        ("--mask BYTE", "mask=BYTE"),
+        ("--regex", "regex=True"),
+        ("--force", "force=True"),
+        ("--trust-journal", "trust_journal=True"),
+    ]
+    .iter()
+    .fold(message, |text, (option, keyword)| text.replace(option, keyword))
 }

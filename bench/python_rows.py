@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""The Python module's rows: mpatch.replace, mpatch.count against the seed's
+mmap loops, re.finditer and the command line, on the benchmark's log.
+
+    python3 -m venv /tmp/v && /tmp/v/bin/pip install ./python
+    /tmp/v/bin/python bench/python_rows.py [--size 1G] [--reps 3]
+
+The log (bench/work/log-SIZE.log, made as bench/run.py makes it) is read
+into the page cache first; each timed run is a fresh Python process (or the
+binary) on a file in the page cache; a replace runs on a fresh copy made
+with large writes. Reported: the median of the time inside the process
+(the loop, or the one call: interpreter start-up excluded), the binary's
+wall time, and each process's peak resident memory (ru_maxrss, which counts
+mapped file pages as they are touched), with and less a bare interpreter's.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import run  # bench/run.py: the log, its copies and the build of the binary
+
+PATTERN, REPLACEMENT = b"ERROR", b"FIXED"
+REGEX = rb"ERROR +[a-z-]+-[0-9]+ [a-z]+"
+
+# Each snippet prints "MATCHES SECONDS": the count and the time of the work.
+SNIPPETS = {
+    "bare": "import mpatch, mmap, re, time; print(0, 0.0)",
+    "loop_count": """
+import mmap, sys, time
+pat = sys.argv[1].encode()
+with open(sys.argv[2], "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+    t = time.perf_counter()
+    n, i = 0, mm.find(pat)
+    while i >= 0:
+        n += 1
+        i = mm.find(pat, i + len(pat))
+    print(n, time.perf_counter() - t)
+""",
+    "loop_replace": """
+import mmap, sys, time
+pat, rep = sys.argv[1].encode(), sys.argv[2].encode()
+with open(sys.argv[3], "r+b") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_WRITE) as mm:
+    t = time.perf_counter()
+    n, i = 0, mm.find(pat)
+    while i >= 0:
+        mm[i:i + len(pat)] = rep
+        n += 1
+        i = mm.find(pat, i + len(pat))
+    if sys.argv[4:] == ["flush"]:
+        mm.flush()
+    print(n, time.perf_counter() - t)
+""",
+    "re_finditer": """
+import mmap, re, sys, time
+regex = re.compile(sys.argv[1].encode())
+with open(sys.argv[2], "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+    t = time.perf_counter()
+    n = sum(1 for _ in regex.finditer(mm))
+    print(n, time.perf_counter() - t)
+""",
+    "mpatch_count": """
+import mpatch, sys, time
+t = time.perf_counter()
+n = mpatch.count(sys.argv[2], sys.argv[1].encode(), regex=sys.argv[3:] == ["regex"])
+print(n, time.perf_counter() - t)
+""",
+    "mpatch_replace": """
+import mpatch, sys, time
+t = time.perf_counter()
+n = mpatch.replace(sys.argv[3], sys.argv[1].encode(), sys.argv[2].encode(), no_sync=True)
+print(n, time.perf_counter() - t)
+""",
+}
+
+
+def timed(argv):
+    """Runs argv; returns (stdout, wall seconds, peak resident bytes)."""
+    began = time.perf_counter()
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    out = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - began
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {argv}")
+    child.stdout.close()
+    child.returncode = 0
+    return out, wall, usage.ru_maxrss * 1024
+
+
+def python_row(snippet, *args):
+    """One run of a snippet: (matches, seconds of the work, peak bytes)."""
+    out, _, peak = timed([sys.executable, "-c", SNIPPETS[snippet], *map(str, args)])
+    n, seconds = out.split()
+    return int(n), float(seconds), peak
+
+
+def cli_row(binary, *args):
+    """One run of the binary: (matches, wall seconds, peak bytes)."""
+    out, wall, peak = timed([binary, *map(str, args)])
+    last = out.strip().splitlines()[-1]
+    # "N" (find -c) or "PATH: N replaced" (replace).
+    return int(last.rsplit(":", 1)[-1].split()[0]), wall, peak
+
+
+def rows(binary, log, scratch):
+    """Every row: name -> (how to run it once, whether it writes the scratch copy)."""
+    p, r, rx = PATTERN.decode(), REPLACEMENT.decode(), REGEX.decode()
+    return {
+        "replace: seed loop (mm.find + slice, no flush)": (
+            lambda: python_row("loop_replace", p, r, scratch), True),
+        "replace: seed loop + mm.flush()": (
+            lambda: python_row("loop_replace", p, r, scratch, "flush"), True),
+        "replace: mpatch.replace(no_sync=True)": (
+            lambda: python_row("mpatch_replace", p, r, scratch), True),
+        "replace: mpatch replace --no-sync (CLI)": (
+            lambda: cli_row(binary, "replace", "--no-sync", p, r, scratch), True),
+        "count: loop of mm.find": (lambda: python_row("loop_count", p, log), False),
+        "count: mpatch.count": (lambda: python_row("mpatch_count", p, log), False),
+        "count: mpatch find -c (CLI)": (lambda: cli_row(binary, "find", "-c", p, log), False),
+        "regex: re.finditer over mmap": (lambda: python_row("re_finditer", rx, log), False),
+        "regex: mpatch.count(regex=True)": (
+            lambda: python_row("mpatch_count", rx, log, "regex"), False),
+        "regex: mpatch find -c --regex (CLI)": (
+            lambda: cli_row(binary, "find", "-c", "--regex", rx, log), False),
+    }
+
+
+def measure(table, reps, log, scratch):
+    """Runs every row `reps` times, round-robin; returns name -> (n, [s], [peak])."""
+    results = {name: (None, [], []) for name in table}
+    for rep in range(reps):
+        for name, (once, writes) in table.items():
+            if writes:
+                run.write_copy(log, scratch)
+            else:
+                run.read_through(log)
+            n, seconds, peak = once()
+            known = results[name][0]
+            if known is not None and known != n:
+                sys.exit(f"{name}: {n} matches, then {known}")
+            results[name] = (n, results[name][1] + [seconds], results[name][2] + [peak])
+            print(f"  rep {rep + 1} {name}: {n} matches, {seconds:.3f} s", flush=True)
+    return results
+
+
+def report(results, bare_peak):
+    med = {name: statistics.median(times) for name, (_, times, _) in results.items()}
+    print("\n| row | matches | median s | peak RSS MiB | less bare python MiB |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name, (n, _, peaks) in results.items():
+        peak = max(peaks)
+        extra = (peak - bare_peak) / 2**20 if "CLI" not in name else float("nan")
+        print(f"| {name} | {n} | {med[name]:.3f} | {peak / 2**20:.1f} | {extra:.1f} |")
+    names = list(results)
+    ratio = lambda a, b: med[names[a]] / med[names[b]]
+    print()
+    print(f"mpatch.replace vs the loop without flush: {ratio(0, 2):.1f}x faster (target 5x)")
+    print(f"mpatch.replace vs the loop with flush:    {ratio(1, 2):.1f}x faster")
+    print(f"mpatch.replace vs the CLI:                {ratio(3, 2):.2f} (>= 1: not slower)")
+    print(f"mpatch.count vs a loop of mm.find:        {ratio(4, 5):.1f}x faster (target 8x)")
+    print(f"mpatch.count vs the CLI:                  {ratio(6, 5):.2f} (>= 1: not slower)")
+    print(f"mpatch.count(regex) vs re.finditer:       {ratio(7, 8):.1f}x faster")
+    print(f"mpatch.count(regex) vs the CLI:           {ratio(9, 8):.2f} (>= 1: not slower)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="1G", type=run.parse_size)
+    parser.add_argument("--reps", default=3, type=int)
+    parser.add_argument("--work", default=run.BENCH / "work", type=Path)
+    args = parser.parse_args()
+    try:
+        import mpatch  # noqa: F401
+    except ImportError:
+        sys.exit("run with a Python that has the module: pip install ./python")
+    args.work.mkdir(parents=True, exist_ok=True)
+    binary = run.build_mpatch()
+    if binary is None:
+        sys.exit("the binary did not build")
+    log, counts = run.prepare_log(args.work, args.size)
+    scratch = args.work / "python-scratch.log"
+    _, _, bare_peak = python_row("bare")
+    results = measure(rows(binary, log, scratch), args.reps, log, scratch)
+    scratch.unlink(missing_ok=True)
+    if results["count: mpatch.count"][0] != counts[PATTERN.decode()]:
+        sys.exit(f"mpatch.count disagrees with the generator: {counts}")
+    report(results, bare_peak)
+
+
+if __name__ == "__main__":
+    main()
