@@ -1,7 +1,7 @@
 """Type stubs of mpatch: same-length, in-place byte patching of files of any size."""
 
 import os
-from typing import Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Union, overload
 
 from typing_extensions import Buffer
 
@@ -45,7 +45,9 @@ def count(
     end: Optional[int] = None,
     nth: Optional[int] = None,
     max_count: Optional[int] = None,
+    recursive: bool = False,
 ) -> int: ...
+@overload
 def find(
     source: Source,
     pattern: Union[Pattern, Sequence[Pattern]],
@@ -59,6 +61,23 @@ def find(
     end: Optional[int] = None,
     nth: Optional[int] = None,
     max_count: Optional[int] = None,
+    recursive: Literal[True],
+) -> List[Tuple[str, int]]: ...
+@overload
+def find(
+    source: Source,
+    pattern: Union[Pattern, Sequence[Pattern]],
+    *,
+    regex: bool = False,
+    ignore_case: bool = False,
+    hex: bool = False,
+    escapes: bool = False,
+    encoding: Optional[str] = None,
+    start: Optional[int] = None,
+    end: Optional[int] = None,
+    nth: Optional[int] = None,
+    max_count: Optional[int] = None,
+    recursive: Literal[False] = False,
 ) -> List[int]: ...
 def finditer(
     source: Source,
@@ -94,6 +113,7 @@ def replace(
     expect: Optional[int] = None,
     journal: Optional[StrPath] = None,
     no_sync: bool = False,
+    recursive: bool = False,
 ) -> int: ...
 def peek(path: StrPath, offset: int, length: int) -> bytes: ...
 def poke(

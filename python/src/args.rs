@@ -203,3 +203,10 @@ impl Options {
         self.hex || self.escapes
     }
 }
+
+/// The files under `roots` (directories walked, files as named), as
+/// `mpatch -r` walks them: ignore files honoured, hidden entries skipped,
+/// in path order.
+pub fn walk(roots: &[PathArg]) -> Result<Vec<std::path::PathBuf>, mpatch::Error> {
+    mpatch::walk(roots.iter().map(|root| root.path.clone()))?.collect()
+}

@@ -36,10 +36,12 @@ fn filename(py: Python<'_>, name: &str, paths: &[&PathArg]) -> Py<PyAny> {
 /// with `errno`, `strerror` and `filename`; `doing` comes before the reason.
 fn os_error(source: &io::Error, doing: Option<&str>, file: Py<PyAny>) -> PyErr {
     // Python's own words (os.strerror), as its OSErrors have them.
-    let reason = match source.raw_os_error() {
+    let errno = errno_of(source);
+    let reason = match errno {
         Some(errno) => {
             let text = io::Error::from_raw_os_error(errno).to_string();
-            text.rfind(" (os error ").map_or(text.clone(), |cut| text[..cut].to_owned())
+            text.rfind(" (os error ")
+                .map_or(text.clone(), |cut| text[..cut].to_owned())
         }
         None => mpatch::error::plain_reason(source),
     };
@@ -47,10 +49,29 @@ fn os_error(source: &io::Error, doing: Option<&str>, file: Py<PyAny>) -> PyErr {
         Some(doing) => format!("{doing}: {reason}"),
         None => reason,
     };
-    match source.raw_os_error() {
+    match errno {
         Some(errno) => PyOSError::new_err((errno, reason, file)),
         None => PyOSError::new_err((0, reason, file)),
     }
+}
+
+/// The errno of `error`, or of the error it wraps (a walk's errors come
+/// wrapped with words of their own).
+fn errno_of(error: &io::Error) -> Option<i32> {
+    if let Some(errno) = error.raw_os_error() {
+        return Some(errno);
+    }
+    let mut inner: Option<&(dyn std::error::Error + 'static)> = error.get_ref().map(|e| e as _);
+    while let Some(cause) = inner {
+        if let Some(errno) = cause
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::raw_os_error)
+        {
+            return Some(errno);
+        }
+        inner = cause.source();
+    }
+    None
 }
 
 /// `error` as a Python exception; `paths` are the paths of the call, for
@@ -107,5 +128,7 @@ fn pythonic(message: String) -> String {
         ("--trust-journal", "trust_journal=True"),
     ]
     .iter()
-    .fold(message, |text, (option, keyword)| text.replace(option, keyword))
+    .fold(message, |text, (option, keyword)| {
+        text.replace(option, keyword)
+    })
 }

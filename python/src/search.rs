@@ -71,7 +71,10 @@ fn paths_of(source: &Source) -> Vec<&args::PathArg> {
 /// text, `??` any byte, `4?` any low nibble), escapes (\n, \t, \xHH),
 /// start and end (match only inside [start:end), negative from the end,
 /// as a slice), nth (only the Nth match, from 1), max_count (at most so
-/// many). encoding is not supported yet (ValueError).
+/// many), recursive (SOURCE is a folder, or a list of paths, walked as
+/// `mpatch find -r` walks them: ignore files honoured, hidden entries
+/// skipped; the count is that of every file). encoding is not supported
+/// yet (ValueError).
 ///
 /// Returns the number of matches. Raises FileNotFoundError,
 /// PermissionError and other OSError with errno and filename; ValueError
@@ -79,7 +82,8 @@ fn paths_of(source: &Source) -> Vec<&args::PathArg> {
 /// under the scan.
 #[pyfunction]
 #[pyo3(signature = (source, pattern, *, regex=false, ignore_case=false, hex=false,
-    escapes=false, encoding=None, start=None, end=None, nth=None, max_count=None))]
+    escapes=false, encoding=None, start=None, end=None, nth=None, max_count=None,
+    recursive=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn count(
     py: Python<'_>,
@@ -94,6 +98,7 @@ pub fn count(
     end: Option<i64>,
     nth: Option<u64>,
     max_count: Option<u64>,
+    recursive: bool,
 ) -> PyResult<u64> {
     let options = Options {
         regex,
@@ -107,6 +112,16 @@ pub fn count(
         max_count,
     };
     let matcher = matcher(py, pattern, &options)?;
+    if recursive {
+        let roots = args::paths(source)?;
+        let counted = py.detach(|| {
+            let search = search(&matcher, &options);
+            args::walk(&roots)?.iter().try_fold(0, |total, path| {
+                Ok(total + search.count_file(path)?.matches)
+            })
+        });
+        return counted.map_err(|e| to_py(py, e, &roots.iter().collect::<Vec<_>>()));
+    }
     let source = buffer::source(source)?;
     let counted = py.detach(|| {
         let search = search(&matcher, &options);
@@ -154,20 +169,23 @@ impl Drop for Offsets<'_> {
 ///
 /// Keywords are count()'s: regex, ignore_case, hex, escapes, start, end
 /// (a slice of SOURCE: matches must lie inside it), nth, max_count.
-/// Offsets are from the start of SOURCE. For millions of matches, use
-/// finditer(), which holds a few thousand at a time.
+/// Offsets are from the start of SOURCE. With recursive=True, SOURCE is
+/// a folder (or a list of paths) walked as `mpatch find -r` walks it, and
+/// the result is a list of (path, offset) in path order. For millions of
+/// matches, use finditer(), which holds a few thousand at a time.
 ///
 /// Raises OSError (FileNotFoundError, ...) with errno and filename,
 /// ValueError for an empty or invalid pattern, mpatch.Error if the file
 /// is cut short under the scan.
 #[pyfunction]
 #[pyo3(signature = (source, pattern, *, regex=false, ignore_case=false, hex=false,
-    escapes=false, encoding=None, start=None, end=None, nth=None, max_count=None))]
+    escapes=false, encoding=None, start=None, end=None, nth=None, max_count=None,
+    recursive=false))]
 #[allow(clippy::too_many_arguments)]
-pub fn find(
-    py: Python<'_>,
-    source: &Bound<'_, PyAny>,
-    pattern: &Bound<'_, PyAny>,
+pub fn find<'py>(
+    py: Python<'py>,
+    source: &Bound<'py, PyAny>,
+    pattern: &Bound<'py, PyAny>,
     regex: bool,
     ignore_case: bool,
     hex: bool,
@@ -177,7 +195,8 @@ pub fn find(
     end: Option<i64>,
     nth: Option<u64>,
     max_count: Option<u64>,
-) -> PyResult<Vec<u64>> {
+    recursive: bool,
+) -> PyResult<Bound<'py, PyAny>> {
     let options = Options {
         regex,
         ignore_case,
@@ -190,36 +209,76 @@ pub fn find(
         max_count,
     };
     let matcher = matcher(py, pattern, &options)?;
+    if recursive {
+        return find_walked(py, source, &matcher, &options);
+    }
     let source = buffer::source(source)?;
     let found = py.detach(|| {
         let search = search(&matcher, &options);
-        let all = Mutex::new(Vec::new());
-        let scanned = match &source {
-            Source::Path(path) => {
-                let make: &MakeSink = &|| {
-                    Box::new(Offsets {
-                        found: Vec::new(),
-                        all: &all,
-                    })
-                };
-                search.scan_file(Path::new(&path.path), Sinks::PerThread(make))
-            }
+        match &source {
+            Source::Path(path) => offsets_in_file(&search, Path::new(&path.path)),
             Source::Buffer(held) => {
+                let all = Mutex::new(Vec::new());
                 let mut sink = Offsets {
                     found: Vec::new(),
                     all: &all,
                 };
-                search.scan(held.bytes(), &mut sink)
+                search.scan(held.bytes(), &mut sink)?;
+                drop(sink);
+                Ok(all.into_inner().unwrap_or_else(|e| e.into_inner()))
             }
-        };
-        scanned.map(|_| {
-            let mut all = all.into_inner().unwrap_or_else(|e| e.into_inner());
-            // Each thread's offsets ascend; the threads' come in any order.
-            all.sort_unstable();
-            all
-        })
+        }
     });
-    found.map_err(|e| to_py(py, e, &paths_of(&source)))
+    let found = found.map_err(|e| to_py(py, e, &paths_of(&source)))?;
+    Ok(found.into_pyobject(py)?.into_any())
+}
+
+/// The offsets of the matches in the file at `path`, ascending (a large
+/// file's scan split across cores).
+fn offsets_in_file(search: &Search, path: &Path) -> Result<Vec<u64>, mpatch::Error> {
+    let all = Mutex::new(Vec::new());
+    let make: &MakeSink = &|| {
+        Box::new(Offsets {
+            found: Vec::new(),
+            all: &all,
+        })
+    };
+    search.scan_file(path, Sinks::PerThread(make))?;
+    let mut all = all.into_inner().unwrap_or_else(|e| e.into_inner());
+    // Each thread's offsets ascend; the threads' come in any order.
+    all.sort_unstable();
+    Ok(all)
+}
+
+/// find(recursive=True): (path, offset) for every match of every file
+/// under the roots, in path order.
+fn find_walked<'py>(
+    py: Python<'py>,
+    source: &Bound<'py, PyAny>,
+    matcher: &Matcher,
+    options: &Options,
+) -> PyResult<Bound<'py, PyAny>> {
+    let roots = args::paths(source)?;
+    let found = py.detach(|| {
+        let search = search(matcher, options);
+        let mut found = Vec::new();
+        for path in args::walk(&roots)? {
+            let offsets = offsets_in_file(&search, &path)?;
+            if !offsets.is_empty() {
+                found.push((path, offsets));
+            }
+        }
+        Ok(found)
+    });
+    let found = found.map_err(|e| to_py(py, e, &roots.iter().collect::<Vec<_>>()))?;
+    let list = PyList::empty(py);
+    for (path, offsets) in found {
+        let name = path.as_os_str().into_pyobject(py)?;
+        for offset in offsets {
+            list.append((&name, offset))?;
+        }
+    }
+    Ok(list.into_any())
 }
 
 /// The matches of a lazy search, borrowing what they search.

@@ -110,7 +110,11 @@ fn expect_error(
 /// file has exactly N matches, else ExpectError and nothing is written);
 /// journal=PATH (record every changed region first, for undo(); the
 /// journal is created, never overwritten); no_sync (do not wait for the
-/// disk, as sed -i). encoding is not supported yet (ValueError).
+/// disk, as sed -i); recursive (TARGET names folders, walked as `mpatch
+/// replace -r` walks them: ignore files honoured, hidden entries skipped;
+/// then each file is all or nothing on its own, and an expect that fails
+/// in some files leaves the others written). encoding is not supported
+/// yet (ValueError).
 ///
 /// Raises OSError (FileNotFoundError, PermissionError, IsADirectoryError,
 /// ...) with errno and filename, LengthError, ExpectError, JournalError,
@@ -119,7 +123,8 @@ fn expect_error(
 #[pyfunction]
 #[pyo3(signature = (target, pattern, replacement=None, *, regex=false, ignore_case=false,
     hex=false, escapes=false, encoding=None, start=None, end=None, nth=None, max_count=None,
-    pad=None, mask=None, dry_run=false, expect=None, journal=None, no_sync=false))]
+    pad=None, mask=None, dry_run=false, expect=None, journal=None, no_sync=false,
+    recursive=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn replace(
     py: Python<'_>,
@@ -141,6 +146,7 @@ pub fn replace(
     expect: Option<u64>,
     journal: Option<&Bound<'_, PyAny>>,
     no_sync: bool,
+    recursive: bool,
 ) -> PyResult<u64> {
     let options = Options {
         regex,
@@ -179,7 +185,17 @@ pub fn replace(
         if let Some(journal) = &journal {
             run = run.journal(&journal.path);
         }
-        run.files(&files)
+        if !recursive {
+            return run.files(&files);
+        }
+        // A walk: each file on its own, as `mpatch replace -r`.
+        let mut total = mpatch::Report::default();
+        for path in args::walk(&paths)? {
+            let report = run.files(&[path])?;
+            total.matches += report.matches;
+            total.refused.extend(report.refused);
+        }
+        Ok(total)
     });
     let report = report.map_err(|e| to_py(py, e, &named))?;
     if let Some(expected) = expect
