@@ -325,7 +325,18 @@ impl Finder {
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<u64>> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        // Never wait for the lock while holding the GIL: its holder may be
+        // waiting for the GIL to come back from a batch (as a generator,
+        // an iterator advanced by two threads at once is an error).
+        let mut state = match self.state.try_lock() {
+            Ok(state) => state,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                    "finditer: already being advanced by another thread",
+                ));
+            }
+        };
         if state.ready.is_empty() && state.error.is_none() {
             let state = &mut *state;
             if let Some(lazy) = state.lazy.as_mut() {

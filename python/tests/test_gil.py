@@ -100,3 +100,30 @@ def test_threads_can_search_at_once(big_log):
     for thread in threads:
         thread.join()
     assert results == [data.count(b"ERROR")] * 4
+
+
+def test_a_finditer_advanced_by_two_threads_at_once_is_an_error_not_a_deadlock(big_log):
+    path, data = big_log
+    last = data[data.rindex(b"\n", 0, len(data) - 1) + 1 :]
+    found = mpatch.finditer(path, last)
+    outcome = []
+
+    def advance():
+        try:
+            outcome.append(next(found))
+        except StopIteration:
+            outcome.append("end")
+        except RuntimeError as error:
+            outcome.append(str(error))
+
+    threads = [threading.Thread(target=advance, daemon=True) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "deadlocked"
+    # Either the two calls did not overlap (one offset, then the end), or
+    # the second saw the first still advancing.
+    other = [o for o in outcome if o != len(data) - len(last)]
+    assert len(outcome) == 2 and len(other) == 1
+    assert other[0] in ("end", "finditer: already being advanced by another thread")
