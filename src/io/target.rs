@@ -135,12 +135,14 @@ impl Target {
             .write(access == Access::Write)
             .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
             .open(&path)
-            .map_err(|error| Error::file(&name, open_failure(&path, &error)))?;
+            .map_err(|error| open_failure(&name, &path, error))?;
         let meta = file.metadata().map_err(|e| Error::io(&name, e))?;
         let kind = meta.file_type();
         let refuse = |reason: &str| Err(Error::file(&name, reason));
         let len = if kind.is_dir() {
-            return refuse("is a directory");
+            // Kept as the OS error it is (EISDIR), for callers that map errno.
+            let error = io::Error::from_raw_os_error(libc::EISDIR);
+            return Err(Error::io(&name, error));
         } else if kind.is_fifo() && fifo_is_ok {
             return Ok(Opened::Fifo(file));
         } else if kind.is_fifo() {
@@ -410,13 +412,14 @@ fn check_mappable(file: &File, len: u64) -> Result<(), String> {
     Ok(())
 }
 
-/// The reason an open failed, in plain words; a socket only tells what it
+/// The error of a failed open, its errno kept; a socket only tells what it
 /// is after the fact (ENXIO), so that one case looks at the path again.
-fn open_failure(path: &Path, error: &io::Error) -> String {
+fn open_failure(name: &str, path: &Path, error: io::Error) -> Error {
     if error.raw_os_error() == Some(libc::ENXIO)
         && std::fs::metadata(path).is_ok_and(|m| m.file_type().is_socket())
     {
-        return "is a socket, which cannot be mapped".into();
+        return Error::file(name, "is a socket, which cannot be mapped");
     }
-    crate::error::plain_reason(error)
+    // The OS error kept (its errno), read as the same words.
+    Error::io(name, error)
 }
