@@ -3,6 +3,8 @@
 //! patch format. Pure logic on bytes, plus the pass over a file's view; it
 //! may use `io` (views, targets, byte sinks) and `error`, nothing above.
 
+pub mod encoding;
+pub mod formats;
 pub mod matcher;
 pub mod offset;
 pub mod pass;
