@@ -25,6 +25,8 @@
 
 mod bps;
 mod dif;
+#[cfg(test)]
+mod hostile;
 mod input;
 mod ips;
 mod ppf;
