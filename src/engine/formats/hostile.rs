@@ -142,7 +142,7 @@ impl Read for Endless<'_> {
 /// regions come out without the end ever being reached.
 #[test]
 fn endless_patches_of_valid_records_are_read_as_they_come() {
-    let file = vec![0u8; 64];
+    let file = [0u8; 64];
     let source = &file[..];
     let ppf_header = [&b"PPF30\x02"[..], &[b' '; 50], &[0, 0, 0, 0]].concat();
     let ppf_record = [&3u64.to_le_bytes()[..], &[1, b'z']].concat();
@@ -173,7 +173,7 @@ fn endless_patches_of_valid_records_are_read_as_they_come() {
 /// all the memory.
 #[test]
 fn endless_nonsense_ends_in_an_error() {
-    let file = vec![0u8; 64];
+    let file = [0u8; 64];
     let source = &file[..];
     let cases: [(&[u8], &[u8], &str); 7] = [
         (b"mpatch patch 1 size 64\n", b"0", "longer than 1024 KiB"),
