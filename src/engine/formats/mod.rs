@@ -29,6 +29,8 @@ mod dif;
 mod hostile;
 mod input;
 mod ips;
+#[cfg(test)]
+mod peers;
 mod ppf;
 mod sequential;
 #[cfg(test)]
