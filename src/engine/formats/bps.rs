@@ -1,14 +1,5 @@
 //! BPS (byuu's `BPS1`): reading all four actions, with all three CRC32s
 //! checked, in memory bounded by the bytes that change; and writing.
-//!
-//! Layout: magic, source size, target size, metadata size (varints) and the
-//! metadata, then actions until the target is complete: a varint of
-//! `(length - 1) << 2 | action`; SourceRead (the source's bytes at the
-//! same offset), TargetRead (bytes in the patch), SourceCopy and TargetCopy
-//! (a varint signed move, `delta << 1 | negative`, of a cursor that each
-//! copy then advances). Then the source's, target's and patch's CRC32.
-//! Source copies read the source as it was; target copies read the target
-//! produced so far, which may overlap what they write (a run).
 
 use std::collections::VecDeque;
 use std::io::Write;
@@ -30,6 +21,14 @@ enum Action {
     TargetCopy { from: u64, left: u64 },
 }
 
+/// Reads BPS: magic, source size, target size, metadata size (varints) and
+/// the metadata, then actions until the target is complete: a varint of
+/// `(length - 1) << 2 | action`; SourceRead (the source's bytes at the
+/// same offset), TargetRead (bytes in the patch), SourceCopy and TargetCopy
+/// (a varint signed move, `delta << 1 | negative`, of a cursor that each
+/// copy then advances). Then the source's, target's and patch's CRC32.
+/// Source copies read the source as it was; target copies read the target
+/// produced so far, which may overlap what they write (a run).
 pub(crate) struct Decoder {
     target: Sequential,
     size: u64,

@@ -1,7 +1,5 @@
-//! IPS (`PATCH` ... `EOF`): reading and writing. Records are a 24-bit
-//! big-endian offset and a 16-bit length, then the bytes; length 0 marks a
-//! run (16-bit count, one byte). An optional 24-bit size after `EOF`
-//! truncates the file: refused unless it is the file's size.
+//! IPS (`PATCH` ... `EOF`): reading and writing; a truncation size after
+//! `EOF` is refused unless it is the file's own size.
 
 use std::collections::VecDeque;
 use std::io::Write;
@@ -17,6 +15,9 @@ const MAX_OFFSET: u64 = 0xFF_FFFF;
 /// The most bytes one plain record holds.
 const MAX_LEN: usize = 0xFFFF;
 
+/// Reads IPS: records of a 24-bit big-endian offset and a 16-bit length,
+/// then the bytes; length 0 marks a run (16-bit count, one byte). An
+/// optional 24-bit size after `EOF` truncates the file.
 pub(crate) struct Decoder;
 
 impl Decoder {

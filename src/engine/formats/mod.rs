@@ -1,23 +1,5 @@
 //! Patch formats behind one streaming reader and one writer: mpatch's own,
 //! `cmp -l`, IPS, UPS, BPS, PPF 3.0, x64dbg's `.1337` and IDA's `.dif`.
-//!
-//! Reading: [`open`] sniffs the format (or takes the one forced), reads the
-//! header, and gives a [`Reader`], an iterator of [`Region`]s read from the
-//! patch as they are used, in bounded memory. Every region is checked
-//! against the file (the [`Source`]) as it comes: a record past the end is
-//! an error before anything else. Checksums the format carries are checked
-//! by the reader: the patch's own before the last region is given, the
-//! file's (UPS, BPS) and the result's (BPS's target CRC) at the end.
-//! Apply is all-or-nothing: the caller writes nothing until the iterator has
-//! ended without an error.
-//!
-//! Writing: [`write`] turns the changed regions of an old file (ascending,
-//! not overlapping) into a patch of any format.
-//!
-//! Overlapping records: IPS and PPF without undo data are applied in their
-//! order, the last write winning, so their regions come in patch order and
-//! may overlap; the formats that carry old bytes (a compare-and-swap) refuse
-//! two records for one byte. UPS and BPS regions are ascending by nature.
 
 // The commands call this once the main line's rewrite of apply and diff
 // wires it in; until then only the tests do.
@@ -331,8 +313,19 @@ pub struct Header {
     pub name: Option<String>,
 }
 
-/// A patch being read: an iterator of its regions. Stop at the first
-/// error; write nothing unless it ends without one.
+/// A patch being read: an iterator of its regions, read from the patch as
+/// they are used, in bounded memory. Stop at the first error; write
+/// nothing unless the iterator ends without one (apply is all-or-nothing).
+///
+/// Every region lies inside the file, checked as it comes. Checksums the
+/// format carries are checked here: the patch's own before the last region
+/// is given, the file's (UPS, BPS) and the result's at the end.
+///
+/// Order and overlap: IPS and PPF without undo data are applied in their
+/// order, the last write winning, so their regions come in patch order and
+/// may overlap; the formats that carry old bytes (a compare-and-swap)
+/// refuse a second write to a byte; UPS and BPS regions are ascending and
+/// hold only bytes that differ from the file.
 pub struct Reader<'a> {
     format: Format,
     header: Header,

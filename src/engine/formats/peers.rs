@@ -1,9 +1,8 @@
 //! IPS and BPS checked against independent implementations (Python's
 //! ips-util, python-ips and python-bps-continued, from tests/peers/setup.sh).
-//!
-//! They live here, not in tests/, because the engine is not public yet.
-//! Without the venv each test says SKIPPED on stderr, and fails under CI.
 
+// They live here, not in tests/, because the engine is not public yet.
+// Without the venv each test says SKIPPED on stderr, and fails under CI.
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,14 +1,5 @@
 //! PPF 3.0 (`PPF30`): reading, with the block check, undo data and the
 //! FILE_ID.DIZ note; and writing (with undo data, no block check).
-//!
-//! Layout, as Icarus/Paradox's ApplyPPF 3.0 reads it: `PPF30`, the
-//! encoding method (2), a 50-byte description, the image type (0 BIN,
-//! 1 GI) at 56, the block check flag at 57, the undo flag at 58, an unused
-//! byte; with the block check, 1024 bytes that the file must hold at
-//! 0x9320 (BIN) or 0x80A0 (GI). Then records: a 64-bit little-endian
-//! offset, a count byte, the new bytes and (with undo) the old ones. A note
-//! may end the patch: `@BEGIN_FILE_ID.DIZ`, text, `@END_FILE_ID.DIZ`, its
-//! length (16 bits); it is looked for where a record would start.
 
 use std::collections::VecDeque;
 use std::io::Write;
@@ -29,6 +20,14 @@ const DIZ_END: &[u8] = b"@END_FILE_ID.DIZ";
 /// allows 3072 bytes of text; some tools wrote theirs more than once).
 const DIZ_MAX: usize = 64 << 10;
 
+/// Reads PPF 3.0 as Icarus/Paradox's ApplyPPF 3.0 does: `PPF30`, the
+/// encoding method (2), a 50-byte description, the image type (0 BIN,
+/// 1 GI) at 56, the block check flag at 57, the undo flag at 58, an unused
+/// byte; with the block check, 1024 bytes that the file must hold at
+/// 0x9320 (BIN) or 0x80A0 (GI). Then records: a 64-bit little-endian
+/// offset, a count byte, the new bytes and (with undo) the old ones. A note
+/// may end the patch: `@BEGIN_FILE_ID.DIZ`, text, `@END_FILE_ID.DIZ`, its
+/// length (16 bits); it is looked for where a record would start.
 pub(crate) struct Decoder {
     undo: bool,
     reverse: bool,

@@ -1,6 +1,5 @@
-//! mpatch's own format and `cmp -l` through the formats interface (each
-//! line read by patchfile.rs's parser), and what the text formats share:
-//! joining single bytes into regions, and refusing a byte written twice.
+//! mpatch's own format and `cmp -l` through the formats interface, each line
+//! read by patchfile.rs; and the text formats' joining of bytes into regions.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::Write;

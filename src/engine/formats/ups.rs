@@ -1,7 +1,5 @@
-//! UPS (byuu's `UPS1`): reading, with all three CRC32s checked, and writing.
-//! Layout: magic, source and target size (varints), then records (a varint
-//! count of bytes to skip, XOR bytes up to a 0 that itself covers one
-//! unchanged byte), then the source's, the target's and the patch's CRC32.
+//! UPS (byuu's `UPS1`): reading, with all three CRC32s checked, and writing,
+//! over the changed bytes of a file that keeps its size.
 
 use std::collections::VecDeque;
 use std::io::Write;
@@ -13,6 +11,10 @@ use super::{Checksums, Context, ErrorKind, FormatError, Header, Region, read_sou
 
 pub(crate) const MAGIC: &[u8] = b"UPS1";
 
+/// Reads UPS: magic, source and target size (varints), then records (a
+/// varint count of bytes to skip, XOR bytes up to a 0 that itself covers
+/// one unchanged byte), then the source's, the target's and the patch's
+/// CRC32.
 pub(crate) struct Decoder {
     target: Sequential,
     size: u64,

@@ -1,10 +1,5 @@
 //! x64dbg's `.1337` patches: `>module` on the first line, then one
 //! `OFFSET:OLD->NEW` line (hex) per byte; reading and writing.
-//!
-//! x64dbg writes the offset as an address relative to the module's base;
-//! mpatch reads and writes it as an offset in the file, which it is for
-//! the file's headers and for files whose sections lie as they load (the
-//! old bytes make a mismatch an error, never a wrong write).
 
 use std::collections::VecDeque;
 use std::io::Write;
@@ -16,6 +11,11 @@ use super::{Context, ErrorKind, FormatError, Header, Region};
 /// The longest line read.
 const MAX_LINE: usize = 4096;
 
+/// Reads `.1337` lines. x64dbg writes the offset as an address relative
+/// to the module's base; mpatch reads and writes it as an offset in the
+/// file, which it is for the file's headers and for files whose sections
+/// lie as they load (the old bytes make a mismatch an error, never a wrong
+/// write).
 pub(crate) struct Decoder {
     module: String,
     line: u64,
