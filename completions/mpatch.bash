@@ -507,7 +507,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__undo)
-            opts="-h --force --lock-timeout --no-sync --help"
+            opts="-h --force --trust-journal --lock-timeout --no-sync --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

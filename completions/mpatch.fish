@@ -137,6 +137,7 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s q -l quiet -d 'Pr
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l lock-timeout -d 'Seconds to wait for another process\'s lock on the file' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l force -d 'Restore even regions that changed since the journal was written'
+complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l trust-journal -d 'Use a journal that another user owns or that others can write (it names the files undo writes)'
 complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l no-sync -d 'Leave writing the restored bytes to the kernel'
 complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mpatch -n "__fish_mpatch_using_subcommand diff" -s j -l threads -d 'Compare on N threads (default: one per core)' -r

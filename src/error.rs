@@ -73,6 +73,26 @@ pub enum Error {
     /// The journal cannot be written, read or trusted.
     #[error("{path}: {reason}")]
     Journal { path: String, reason: String },
+    /// A replacement that is not as long as its match (a pair, a pad, a
+    /// regex expansion): nothing is written. `what` is the argument or the
+    /// file; `scope` what it ends.
+    #[error("{what}: {reason}")]
+    Length {
+        what: String,
+        reason: String,
+        scope: Scope,
+    },
+    /// A compare-and-swap that did not hold (poke's `--expect`): the bytes
+    /// at `offset` are not the expected ones; nothing is written.
+    #[error("{path}: expected {expected} at offset {offset}, found {found}; nothing written")]
+    Changed {
+        path: String,
+        offset: u64,
+        /// The bytes expected, in hex.
+        expected: String,
+        /// The bytes found, in hex.
+        found: String,
+    },
     /// Writing to standard output failed for a reason other than a closed
     /// pipe.
     #[error("stdout: {}", plain_reason(.0))]
@@ -112,7 +132,11 @@ impl Error {
 
     pub fn scope(&self) -> Scope {
         match self {
-            Error::Argument { .. } | Error::Journal { .. } | Error::Stdout(_) => Scope::Run,
+            Error::Argument { .. }
+            | Error::Journal { .. }
+            | Error::Stdout(_)
+            | Error::Changed { .. } => Scope::Run,
+            Error::Length { scope, .. } => *scope,
             Error::Io { .. }
             | Error::Failed { .. }
             | Error::File { .. }

@@ -1,5 +1,6 @@
-//! mpatch: same-length, in-place byte patching of files of any size.
-//! `main.rs` parses the command line and calls [`run`]; the rest is private.
+//! mpatch: same-length, in-place byte patching of files of any size, as a
+//! library: find with a [`Search`], patch with a [`Replace`]; the binary's
+//! commands ([`commands`]) are the same code with printing.
 
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -7,29 +8,24 @@
 // Every line on stderr goes through `say`, which a closed stderr cannot panic.
 #![deny(clippy::print_stderr)]
 
-// The layers, each importing only those below it: commands, cli, output,
-// engine, io (and error, which all use). The README's code map says more.
-pub mod cli;
-mod commands;
+// The layers, each importing only those below it: commands, api, output,
+// engine, io (and error and pool, which all use). The README's code map
+// says more. The command line (clap) is the binary's, in src/cli/.
+mod api;
+pub mod commands;
 mod engine;
 pub mod error;
 mod io;
 mod output;
+pub mod pool;
 
-pub use cli::generate;
-pub use error::{Error, Outcome, finish};
-
-/// Runs one parsed command line.
-pub fn run(cli: &cli::Cli) -> Result<Outcome, Error> {
-    use cli::Command;
-    io::map::raise_open_file_limit();
-    match &cli.command {
-        Command::Find(args) => commands::find::run(args),
-        Command::Replace(args) => commands::replace::run(args),
-        Command::Peek(args) => commands::peek::run(args),
-        Command::Poke(args) => commands::poke::run(args),
-        Command::Undo(args) => commands::undo::run(args),
-        Command::Diff(args) => commands::diff::run(args),
-        Command::Apply(args) => commands::apply::run(args),
-    }
-}
+pub use api::patterns::{self as patterns, PatternArgs};
+pub use api::poke::{Poke, Poked, peek};
+pub use api::replace::{FileReport, Replace, Report, Watch};
+pub use api::search::{Matches, Search};
+pub use api::undo::{FileUndone, Undo, Undone};
+pub use engine::matcher::{Maker, Match, Matcher, Replacement};
+pub use engine::offset::{Position, RangeSpec};
+pub use engine::pattern::{Signature, Syntax, SyntaxError};
+pub use engine::scan;
+pub use error::{Error, Outcome, Scope, finish};

@@ -712,7 +712,11 @@ fn undo(journal: &Path, force: bool) -> Output {
 
 fn restored_line(f: &Path, regions: u64) -> String {
     let absolute = fs::canonicalize(f).unwrap();
-    format!("{}: {regions} regions restored\n", absolute.display())
+    let plural = if regions == 1 { "" } else { "s" };
+    format!(
+        "{}: {regions} region{plural} restored\n",
+        absolute.display()
+    )
 }
 
 #[test]

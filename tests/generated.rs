@@ -11,33 +11,89 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use common::{mpatch, root, stderr};
-use mpatch::generate::{self, KINDS};
+
+/// Every kind `--generate` knows, and where the repository keeps its file.
+const KINDS: &[(&str, &str)] = &[
+    ("man", "man/mpatch.1"),
+    ("man-find", "man/mpatch-find.1"),
+    ("man-replace", "man/mpatch-replace.1"),
+    ("man-peek", "man/mpatch-peek.1"),
+    ("man-poke", "man/mpatch-poke.1"),
+    ("man-undo", "man/mpatch-undo.1"),
+    ("man-diff", "man/mpatch-diff.1"),
+    ("man-apply", "man/mpatch-apply.1"),
+    ("bash", "completions/mpatch.bash"),
+    ("zsh", "completions/_mpatch"),
+    ("fish", "completions/mpatch.fish"),
+    ("elvish", "completions/mpatch.elv"),
+    ("powershell", "completions/_mpatch.ps1"),
+];
+
+fn kinds() -> impl Iterator<Item = &'static str> {
+    KINDS.iter().map(|(kind, _)| *kind)
+}
+
+fn path_of(kind: &str) -> PathBuf {
+    let (_, path) = KINDS.iter().find(|(k, _)| *k == kind).unwrap();
+    PathBuf::from(path)
+}
 
 fn committed(kind: &str) -> Vec<u8> {
-    let path = root().join(generate::path(kind).unwrap());
+    let path = root().join(path_of(kind));
     fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn page(kind: &str) -> String {
-    String::from_utf8(generate::generate(kind).unwrap()).unwrap()
+/// What `mpatch --generate KIND` prints.
+fn generated(kind: &str) -> Vec<u8> {
+    let out = mpatch().args(["--generate", kind]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{kind}: {}", stderr(&out));
+    assert_eq!(stderr(&out), "", "{kind}");
+    out.stdout
 }
 
+fn page(kind: &str) -> String {
+    String::from_utf8(generated(kind)).unwrap()
+}
+
+/// The commands `mpatch --help` lists.
 fn commands() -> Vec<String> {
-    mpatch::cli::command()
-        .get_subcommands()
-        .map(|sub| sub.get_name().to_owned())
-        .filter(|name| name != "help")
+    let help = help(&["--help"]);
+    let list = help.split("Commands:\n").nth(1).unwrap();
+    list.lines()
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_owned)
         .collect()
+}
+
+#[test]
+fn generate_knows_exactly_these_kinds() {
+    let help = help(&["--help"])
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let listed = help.split("KIND is one of: ").nth(1).unwrap();
+    let listed: Vec<&str> = listed
+        .split_whitespace()
+        .take(KINDS.len() + 1)
+        .map(|k| k.trim_end_matches([',', '.']))
+        .collect();
+    assert_eq!(
+        &listed[..KINDS.len()],
+        &kinds().collect::<Vec<_>>()[..],
+        "{help}"
+    );
 }
 
 #[test]
 fn completions_and_man_pages_are_current() {
     let regenerate = std::env::var_os("MPATCH_REGENERATE").is_some();
     let mut stale = Vec::new();
-    for kind in KINDS {
-        let relative = generate::path(kind).unwrap();
+    for kind in kinds() {
+        let relative = path_of(kind);
         let path = root().join(&relative);
-        let content = generate::generate(kind).unwrap();
+        let content = generated(kind);
         if regenerate {
             fs::create_dir_all(path.parent().unwrap()).unwrap();
             fs::write(&path, &content).unwrap();
@@ -54,7 +110,7 @@ fn completions_and_man_pages_are_current() {
 
 #[test]
 fn every_shipped_file_has_a_kind_and_every_command_a_page() {
-    let named: BTreeSet<PathBuf> = KINDS.iter().map(|k| generate::path(k).unwrap()).collect();
+    let named: BTreeSet<PathBuf> = kinds().map(path_of).collect();
     for dir in ["man", "completions"] {
         for entry in fs::read_dir(root().join(dir)).unwrap() {
             let relative = Path::new(dir).join(entry.unwrap().file_name());
@@ -67,7 +123,7 @@ fn every_shipped_file_has_a_kind_and_every_command_a_page() {
     }
     for command in commands() {
         let kind = format!("man-{command}");
-        assert!(KINDS.contains(&kind.as_str()), "no {kind} in KINDS");
+        assert!(kinds().any(|k| k == kind), "no {kind} in KINDS");
     }
 }
 
@@ -75,18 +131,18 @@ fn every_shipped_file_has_a_kind_and_every_command_a_page() {
 fn generate_prints_each_committed_file() {
     // While regenerating, the committed files are being rewritten by the
     // test above; the library's output is what they will hold.
-    let expected = |kind: &str| match std::env::var_os("MPATCH_REGENERATE") {
-        Some(_) => generate::generate(kind).unwrap(),
-        None => committed(kind),
-    };
-    for kind in KINDS {
+    if std::env::var_os("MPATCH_REGENERATE").is_some() {
+        return;
+    }
+    let expected = committed;
+    for kind in kinds() {
         let out = mpatch().args(["--generate", kind]).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{kind}: {}", stderr(&out));
         assert_eq!(stderr(&out), "", "{kind}");
         assert!(
             out.stdout == expected(kind),
             "mpatch --generate {kind} differs from {}",
-            generate::path(kind).unwrap().display()
+            path_of(kind).display()
         );
     }
 }
@@ -122,13 +178,15 @@ fn generate_needs_no_command_and_takes_none() {
 #[test]
 fn every_man_page_has_version_date_and_sections() {
     let version = env!("CARGO_PKG_VERSION");
-    for kind in KINDS.iter().filter(|k| k.starts_with("man")) {
+    let mut dates = BTreeSet::new();
+    for kind in kinds().filter(|k| k.starts_with("man")) {
         let page = page(kind);
         let title = page.lines().find(|l| l.starts_with(".TH ")).unwrap();
         assert!(
-            title.contains(&format!("\"mpatch {version}\"")) && title.contains(generate::MAN_DATE),
+            title.contains(&format!("\"mpatch {version}\"")),
             "{kind}: {title}"
         );
+        dates.insert(date_of(title));
         for section in [
             ".SH NAME",
             ".SH SYNOPSIS",
@@ -140,12 +198,23 @@ fn every_man_page_has_version_date_and_sections() {
             assert!(page.contains(section), "{kind} has no {section}:\n{page}");
         }
     }
+    assert_eq!(dates.len(), 1, "every page has the one date: {dates:?}");
+}
+
+/// The date of a man page's `.TH` line, which the test wants ISO and fixed.
+fn date_of(title: &str) -> String {
+    title
+        .split_whitespace()
+        .nth(3)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[test]
 fn the_date_is_a_fixed_iso_date() {
-    let date = generate::MAN_DATE.as_bytes();
-    assert_eq!(date.len(), 10);
+    let date = date_of(page("man").lines().find(|l| l.starts_with(".TH ")).unwrap());
+    let date = date.as_bytes();
+    assert_eq!(date.len(), 10, "{:?}", String::from_utf8_lossy(date));
     assert!(date.iter().enumerate().all(|(i, b)| match i {
         4 | 7 => *b == b'-',
         _ => b.is_ascii_digit(),

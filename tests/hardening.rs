@@ -191,7 +191,7 @@ fn replace_and_undo_of_three_thousand_files_into_a_closed_pipe_do_every_file() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
     let first = fs::canonicalize(dir.join(&names[0])).unwrap();
-    assert_eq!(line, format!("{}: 1 regions restored\n", first.display()));
+    assert_eq!(line, format!("{}: 1 region restored\n", first.display()));
     for name in &names {
         assert_eq!(fs::read(dir.join(name)).unwrap(), b"a ERROR b\n", "{name}");
     }
@@ -874,8 +874,13 @@ fn replace_under_a_truncation_loop(runs: usize) -> Vec<CutRun> {
         &["replace", "ERROR", "FIXED"],
         &["replace", "--no-sync", "ERROR", "FIXED"],
     ];
+    // The quickest of several undisturbed runs: a run may well be twice as
+    // quick as one measured while the disk still wrote an earlier file, and
+    // a first cut that came after its last check would be no test at all.
     let quickest = variants
         .iter()
+        .cycle()
+        .take(6)
         .map(|args| undisturbed_replace(&path, &original, args))
         .min()
         .unwrap();
@@ -893,7 +898,7 @@ fn replace_under_a_truncation_loop(runs: usize) -> Vec<CutRun> {
             &path,
         );
         let pid = child.id();
-        let delay = Duration::from_micros(rng.below(quickest.as_micros() as u64 / 2 + 1));
+        let delay = Duration::from_micros(rng.below(quickest.as_micros() as u64 / 3 + 1));
         let seed = rng.next();
         let largest = Arc::new(AtomicU64::new(len));
         let stop = Arc::new(AtomicBool::new(false));

@@ -594,7 +594,7 @@ fn paths_of_named_files_print_as_their_own_bytes() {
     assert_eq!(out.stdout, b"n\xff: 1 bytes written at offset 0\n");
     let out = s.run(&["undo", "j"]);
     assert!(
-        out.stdout.ends_with(b"/n\xff: 1 regions restored\n"),
+        out.stdout.ends_with(b"/n\xff: 1 region restored\n"),
         "{:?}",
         String::from_utf8_lossy(&out.stdout)
     );

@@ -2,7 +2,6 @@
 //! from the command-line definition; `mpatch --generate KIND` prints one.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap_complete::Shell;
@@ -33,20 +32,6 @@ pub const KINDS: &[&str] = &[
     "powershell",
 ];
 
-/// Where the repository keeps the file that `kind` prints.
-pub fn path(kind: &str) -> Option<PathBuf> {
-    let name = match kind {
-        "man" => "man/mpatch.1".to_owned(),
-        "bash" => "completions/mpatch.bash".to_owned(),
-        "zsh" => "completions/_mpatch".to_owned(),
-        "fish" => "completions/mpatch.fish".to_owned(),
-        "elvish" => "completions/mpatch.elv".to_owned(),
-        "powershell" => "completions/_mpatch.ps1".to_owned(),
-        _ => format!("man/mpatch-{}.1", kind.strip_prefix("man-")?),
-    };
-    KINDS.contains(&kind).then(|| PathBuf::from(name))
-}
-
 /// The bytes of the file that `kind` names, or `None` for an unknown kind.
 pub fn generate(kind: &str) -> Option<Vec<u8>> {
     let shell = match kind {
@@ -67,7 +52,7 @@ pub fn generate(kind: &str) -> Option<Vec<u8>> {
 /// the run quietly, as it does for find.
 pub fn print(kind: &str) -> ExitCode {
     let Some(bytes) = generate(kind) else {
-        crate::say!("--generate: unknown kind {kind:?}");
+        mpatch::say!("--generate: unknown kind {kind:?}");
         return ExitCode::from(2);
     };
     let mut stdout = std::io::stdout().lock();
@@ -75,7 +60,7 @@ pub fn print(kind: &str) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
-            crate::say!("stdout: {}", crate::error::plain_reason(&error));
+            mpatch::say!("stdout: {}", mpatch::error::plain_reason(&error));
             ExitCode::from(2)
         }
     }

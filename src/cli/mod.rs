@@ -2,6 +2,9 @@
 //! `--help`, the shell completions in `completions/` and the man page in `man/`.
 
 pub mod generate;
+mod plan;
+
+pub use plan::plan;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -229,7 +232,7 @@ pub enum Command {
     /// Revert a change recorded with --journal
     ///
     /// Checks that the journal is intact, that each file in it is the same
-    /// file (device, inode, size) and that every region still holds what the
+    /// file (device, inode, birth time) and that every region still holds what the
     /// patch left there; then restores the old bytes, flushes, and removes
     /// the journal. If any region has changed since, nothing is restored and
     /// the exit status is 2, unless --force.
@@ -338,23 +341,7 @@ pub enum ColorMode {
     Never,
 }
 
-impl ReportArgs {
-    /// Whether text output is coloured; JSON never is.
-    pub fn colored(&self) -> bool {
-        use std::io::IsTerminal;
-        !self.json
-            && match self.color {
-                ColorMode::Always => true,
-                ColorMode::Never => false,
-                ColorMode::Auto => {
-                    std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                }
-            }
-    }
-}
-
-impl From<ProgressMode> for crate::output::progress::ProgressMode {
+impl From<ProgressMode> for mpatch::commands::plan::ProgressMode {
     fn from(mode: ProgressMode) -> Self {
         match mode {
             ProgressMode::Auto => Self::Auto,
@@ -449,7 +436,7 @@ pub struct FilesArgs {
 
 /// The most files worked on at once: each holds up to two mappings, and
 /// the fault guard watches 256 at a time.
-pub const MAX_THREADS: u64 = crate::io::map::MAX_THREADS as u64;
+pub const MAX_THREADS: u64 = mpatch::pool::MAX_THREADS as u64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SortKey {
@@ -611,6 +598,9 @@ pub struct UndoArgs {
     /// Restore even regions that changed since the journal was written
     #[arg(long)]
     pub force: bool,
+    /// Use a journal that another user owns or that others can write (it names the files undo writes)
+    #[arg(long)]
+    pub trust_journal: bool,
     /// Seconds to wait for another process's lock on the file
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
     pub lock_timeout: Duration,
@@ -728,7 +718,7 @@ fn report(error: clap::Error) -> std::process::ExitCode {
             std::process::ExitCode::from(if error.use_stderr() { 2 } else { 0 })
         }
         _ => {
-            crate::say!(
+            mpatch::say!(
                 "{} (see mpatch --help)",
                 one_line(&error.render().to_string())
             );

@@ -11,7 +11,7 @@ use std::io::BufReader;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileTypeExt;
 
-use crate::cli::ApplyArgs;
+use super::plan::ApplyPlan;
 use crate::engine::patchfile::{self, Patch, Region};
 use crate::engine::pattern::to_hex;
 use crate::error::{Error, Outcome};
@@ -24,7 +24,7 @@ use super::{Recorder, open_all, wants_sync};
 /// How many bytes of a region a message shows.
 const SHOWN: usize = 32;
 
-pub fn run(args: &ApplyArgs) -> Result<Outcome, Error> {
+pub fn run(args: &ApplyPlan) -> Result<Outcome, Error> {
     let patch = read_patch(&args.patch)?;
     let patch = match args.reverse {
         true => patch.reversed(),
@@ -166,8 +166,8 @@ fn check_fits(patch: &Patch, target: &Target, any_size: bool) -> Result<(), Erro
     Ok(())
 }
 
-/// Writes every region's new bytes into `target` through the run's byte
-/// sink (journalled first when asked; a dry run: counted), then flushes.
+/// Writes every region's new bytes into `target` through the one writer
+/// (journalled first when asked; a dry run writes nothing), then flushes.
 fn write(
     target: &Target,
     patch: &Patch,
@@ -175,17 +175,14 @@ fn write(
     sync: bool,
     dry_run: bool,
 ) -> Result<(), Error> {
-    let mut sink = super::byte_sink(target, dry_run, recorder)?;
-    let mut writer = sink.writer();
-    for region in &patch.regions {
-        writer.put(region.offset as usize, &region.new)?;
-    }
-    writer.flush()?;
-    drop(writer);
-    sink.finish(sync).map(|_| ())
+    let regions = patch
+        .regions
+        .iter()
+        .map(|region| (region.offset, &region.old[..], &region.new[..]));
+    super::write_regions(target, dry_run, recorder, regions, sync).map(|_| ())
 }
 
-fn report(out: &mut Output, args: &ApplyArgs, target: &Target, patch: &Patch, status: &str) {
+fn report(out: &mut Output, args: &ApplyPlan, target: &Target, patch: &Patch, status: &str) {
     let bytes: usize = patch.regions.iter().map(|r| r.old.len()).sum();
     if args.json {
         let applied = status != "already applied";

@@ -7,7 +7,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::cli::DiffArgs;
+use super::plan::DiffPlan;
 use crate::engine::patchfile::{self, MAX_REGION};
 use crate::error::{Error, Outcome};
 use crate::io::map::Mapping;
@@ -24,7 +24,7 @@ const REGIONS_HELD: usize = 1 << 14;
 /// A segment's regions, and where its worker stopped.
 type Found = (Vec<(usize, usize)>, usize);
 
-pub fn run(args: &DiffArgs) -> Result<Outcome, Error> {
+pub fn run(args: &DiffPlan) -> Result<Outcome, Error> {
     let old = Target::open(&args.old, Access::Read, false)?;
     let new = Target::open(&args.new, Access::Read, false)?;
     if old.len() != new.len() {

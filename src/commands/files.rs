@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::cli::{FilesArgs, MAX_THREADS, SortKey};
+use super::plan::FileOptions;
 use crate::error::{Error, Scope};
 use crate::io::walk::{self, List, Paths, WalkOptions};
 use crate::output::Output;
 use crate::output::json;
 use crate::output::turns::{Part, Shared};
+use crate::pool::MAX_THREADS;
 
 /// Where a run's files come from.
 pub enum Files {
@@ -23,7 +24,7 @@ pub enum Files {
 }
 
 impl Files {
-    pub fn new(named: Vec<OsString>, args: &FilesArgs) -> Result<Files, Error> {
+    pub fn new(named: Vec<OsString>, args: &FileOptions) -> Result<Files, Error> {
         if !args.recursive && args.files_from.is_none() {
             return Ok(Files::Named(named));
         }
@@ -47,7 +48,7 @@ impl Files {
             roots,
             list,
             walk,
-            args.sort == Some(SortKey::Path),
+            args.sort_by_path,
         )?)))
     }
 
@@ -64,11 +65,11 @@ impl Files {
     }
 
     /// The loop over these files: named files print in the order named.
-    pub fn workers(&self, args: &FilesArgs) -> Workers {
+    pub fn workers(&self, args: &FileOptions) -> Workers {
         let threads = args.threads.unwrap_or_else(|| {
             std::thread::available_parallelism()
                 .map_or(1, |n| n.get())
-                .min(MAX_THREADS as usize)
+                .min(MAX_THREADS)
         });
         match self {
             Files::Named(files) => Workers {
@@ -78,7 +79,7 @@ impl Files {
             },
             Files::Many(_) => Workers {
                 threads,
-                ordered: args.sort.is_some(),
+                ordered: args.sort_by_path,
                 ..Workers::default()
             },
         }

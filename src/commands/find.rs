@@ -5,38 +5,37 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-use crate::cli::{FindArgs, ProgressMode};
 use crate::engine::matcher::Matcher;
-use crate::engine::pass::{self, Plan};
-use crate::engine::stream::Stream;
+use crate::engine::scan::stream::Stream;
+use crate::engine::scan::{self, Plan, Scan, Settings, Sinks};
 use crate::error::{Error, Outcome};
 use crate::io::target::{Access, Target};
 use crate::output::progress::Progress;
 use crate::output::{self, HitStyle, Output, Printer};
 
+use super::Selection;
 use super::files::{self, Files};
-use super::{Selection, patterns};
+use super::plan::{FindPlan, ProgressMode};
 
-pub fn run(args: &FindArgs) -> Result<Outcome, Error> {
+pub fn run(args: &FindPlan) -> Result<Outcome, Error> {
     let started = Instant::now();
-    let (matcher, files) = patterns::for_find(args)?;
-    let selection = Selection::parse(&args.select)?;
-    let files = Files::new(files, &args.files_in)?;
+    let (matcher, selection) = (&args.matcher, &args.select);
+    let files = Files::new(args.files.clone(), &args.files_in)?;
     let many = files.is_many();
     let mut workers = files.workers(&args.files_in);
     workers.stops_when_closed = true;
     workers.stops_at_match = args.report.quiet;
     let search = Search {
         args,
-        matcher: &matcher,
-        selection: &selection,
+        matcher,
+        selection,
         style: HitStyle {
             show_name: (files.several() || args.with_filename) && !args.no_filename,
             hex_offsets: args.report.hex_offsets,
             json: args.report.json,
             context: args.report.context.is_some(),
             null: args.files_in.null,
-            color: args.report.colored(),
+            color: args.report.color,
         },
         many,
         // Bars of files worked on at once would draw over each other.
@@ -71,7 +70,7 @@ const STDIN: &str = "(standard input)";
 
 /// What every file of a find is searched for, and how it is shown.
 struct Search<'a> {
-    args: &'a FindArgs,
+    args: &'a FindPlan,
     matcher: &'a Matcher,
     selection: &'a Selection,
     style: HitStyle,
@@ -95,15 +94,15 @@ impl Search<'_> {
                 true => Some(self.selection.max.unwrap_or(1).min(1)),
                 false => self.selection.max,
             },
-            context: args.report.context.unwrap_or(0),
         };
-        let printer = |out, path| Printer {
-            out,
-            style,
-            path,
-            each: !(args.count || stop_at_first),
-            stops_when_closed: true,
+        let printer = |out, path| {
+            let mut printer = Printer::new(out, style, path);
+            printer.each = !(args.count || stop_at_first);
+            printer.stops_when_closed = true;
+            printer.context = args.report.context.unwrap_or(0);
+            printer
         };
+        let settings = Settings::new();
         let (path, tally) = match Stream::open(path.as_os_str())? {
             Some(mut stream) => {
                 let (start, end) = self
@@ -116,20 +115,27 @@ impl Search<'_> {
                     true => Path::new(STDIN),
                     false => path,
                 };
-                (path, stream.search(&plan, &mut printer(&mut *out, path))?)
+                let tally = stream.scan(&plan, &mut printer(&mut *out, path), &settings)?;
+                (path, tally)
             }
             None => {
                 let target = Target::open(path.as_os_str(), Access::Read, true)?;
                 let view = target.view()?;
                 let plan = plan(self.selection.range_in(&target));
-                let progress = Progress::new(self.progress.into(), target.len(), &target.name);
-                let tally = pass::run(
-                    &target,
-                    &view,
+                let progress = Progress::new(self.progress, target.len(), &target.name);
+                let mut holes = target.holes();
+                let mut printer = printer(&mut *out, path);
+                let tally = scan::file(
                     &plan,
-                    &mut printer(&mut *out, path),
-                    None,
-                    &progress,
+                    &view,
+                    Sinks::One(&mut printer),
+                    Scan {
+                        name: &target.name,
+                        holes: target.has_holes.then_some(&mut holes as _),
+                        settings,
+                        meter: &progress,
+                        fault: &|| target.fault(),
+                    },
                 )?;
                 drop(progress);
                 let mut tally = tally;

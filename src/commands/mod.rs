@@ -6,59 +6,23 @@ pub mod apply;
 pub mod diff;
 pub mod files;
 pub mod find;
-pub mod patterns;
 pub mod peek;
+pub mod plan;
 pub mod poke;
 pub mod replace;
 pub mod undo;
 
 use std::collections::HashSet;
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
 
-use crate::cli::{SelectArgs, WriteArgs};
-use crate::engine::offset::{self, RangeSpec};
-use crate::engine::pattern::{self, Syntax};
-use crate::error::{Error, plain_reason};
-use crate::io::bytesink::Journalled;
-use crate::io::journal;
+use crate::error::Error;
 use crate::io::target::{Access, Target};
 
-/// Reads a byte argument (`what` names it in errors); empty is refused.
-pub fn read_bytes(what: &str, arg: &OsStr, syntax: Syntax) -> Result<Vec<u8>, Error> {
-    let bytes = read_bytes_or_empty(what, arg, syntax)?;
-    if bytes.is_empty() {
-        return Err(Error::argument(what, "is empty"));
-    }
-    Ok(bytes)
-}
+pub use crate::engine::offset::parse_number;
+pub use plan::{Command, Selection, WriteOptions};
 
-/// Reads a byte argument that may be empty.
-pub fn read_bytes_or_empty(what: &str, arg: &OsStr, syntax: Syntax) -> Result<Vec<u8>, Error> {
-    pattern::parse(arg.as_bytes(), syntax).map_err(|e| Error::argument(what, e.to_string()))
-}
-
-/// `--range`, `--nth` and `-m`, read once for all files.
-pub struct Selection {
-    pub range: RangeSpec,
-    pub nth: Option<u64>,
-    pub max: Option<u64>,
-}
+pub use crate::api::patterns::{read_bytes, read_bytes_or_empty};
 
 impl Selection {
-    pub fn parse(args: &SelectArgs) -> Result<Selection, Error> {
-        let range = match &args.range {
-            Some(text) => offset::parse_range(text).map_err(|e| Error::argument("--range", e))?,
-            None => RangeSpec::default(),
-        };
-        Ok(Selection {
-            range,
-            nth: args.nth,
-            max: args.max_count,
-        })
-    }
-
     /// The byte range to scan in `target`.
     pub fn range_in(&self, target: &Target) -> (usize, usize) {
         let (start, end) = self.range.resolve(target.len());
@@ -69,7 +33,7 @@ impl Selection {
 /// Opens every file a write command names, checks each and (for a real
 /// run) locks it, all before any byte is written: one unusable file stops
 /// the run with nothing changed.
-pub fn open_all(files: &[std::ffi::OsString], write: &WriteArgs) -> Result<Vec<Target>, Error> {
+pub fn open_all(files: &[std::ffi::OsString], write: &WriteOptions) -> Result<Vec<Target>, Error> {
     let access = if write.dry_run {
         Access::Read
     } else {
@@ -91,78 +55,22 @@ pub fn open_all(files: &[std::ffi::OsString], write: &WriteArgs) -> Result<Vec<T
 }
 
 /// Whether a write command waits for the disk.
-pub fn wants_sync(write: &WriteArgs) -> bool {
-    !write.dry_run && !write.no_sync
+pub fn wants_sync(write: &WriteOptions) -> bool {
+    write.sync()
 }
 
-/// The byte sink of one file of a write command: the file, journalled
-/// first when the run keeps a journal, or (a dry run) a count. The only
-/// place a real run and a dry run part.
-pub fn byte_sink<'a>(
-    target: &'a Target,
-    dry_run: bool,
-    journal: Option<&'a Recorder>,
-) -> Result<crate::io::bytesink::ByteSink<'a>, Error> {
-    use crate::io::bytesink::ByteSink;
-    Ok(match (dry_run, journal) {
-        (true, _) => ByteSink::dry_run(target),
-        (false, None) => ByteSink::file(target, None),
-        (false, Some(journal)) => ByteSink::file(target, Some(journal.section(target)?)),
-    })
-}
-
-/// The undo journal of a write command, naming the journal in every
-/// error. Blocks are appended as the byte sinks write (see
-/// [`crate::io::bytesink::Journalled`]); a journal that records nothing is
-/// removed when the run ends.
-pub struct Recorder {
-    appender: journal::Appender,
-    name: String,
-}
-
-impl Recorder {
-    pub fn create(path: &Path) -> Result<Recorder, Error> {
-        let name = path.display().to_string();
-        match journal::Appender::create(path) {
-            Ok(appender) => Ok(Recorder { appender, name }),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Journal {
-                path: name,
-                reason: "already exists; a journal is never overwritten".into(),
-            }),
-            Err(e) => Err(self::journal_error(name, &e)),
-        }
-    }
-
-    /// Where the blocks of `target` go: its section, by its absolute path.
-    pub fn section(&self, target: &Target) -> Result<Journalled<'_>, Error> {
-        let absolute =
-            std::fs::canonicalize(&target.path).map_err(|e| Error::io(&target.name, e))?;
-        Ok(Journalled::new(
-            &self.appender,
-            &self.name,
-            target.identity,
-            absolute.as_os_str().as_bytes(),
-        ))
-    }
-
-    pub fn path(&self) -> &Path {
-        self.appender.path()
-    }
-
-    /// Ends the journal: its trailer, synced, or, if nothing was written,
-    /// no journal at all.
-    pub fn finish(self) -> Result<(), Error> {
-        let name = self.name.clone();
-        self.appender
-            .finish()
-            .map(|_| ())
-            .map_err(|e| journal_error(name, &e))
+/// Runs one planned command.
+pub fn run(command: &Command) -> Result<crate::error::Outcome, Error> {
+    crate::io::map::raise_open_file_limit();
+    match command {
+        Command::Find(plan) => find::run(plan),
+        Command::Replace(plan) => replace::run(plan),
+        Command::Peek(plan) => peek::run(plan),
+        Command::Poke(plan) => poke::run(plan),
+        Command::Undo(plan) => undo::run(plan),
+        Command::Diff(plan) => diff::run(plan),
+        Command::Apply(plan) => apply::run(plan),
     }
 }
 
-fn journal_error(path: String, error: &std::io::Error) -> Error {
-    Error::Journal {
-        path,
-        reason: plain_reason(error),
-    }
-}
+pub use crate::api::journal::{Recorder, write_regions};

@@ -2,12 +2,12 @@
 //! text or raw bytes, read and printed a chunk at a time, from a file or a stream.
 
 use std::collections::VecDeque;
-use std::os::unix::fs::FileExt;
 
-use crate::cli::{PeekArgs, PeekFormat};
-use crate::engine::offset::{self, Position};
+use super::plan::{PeekFormat, PeekPlan};
+use crate::api::poke::{past_end, peek_range, read_at};
+use crate::engine::offset::Position;
 use crate::engine::pattern::to_hex;
-use crate::engine::stream::Stream;
+use crate::engine::scan::stream::Stream;
 use crate::error::{Error, Outcome};
 use crate::io::target::{Access, Target};
 use crate::output::Output;
@@ -19,10 +19,8 @@ const CHUNK: usize = 64 << 10;
 /// bytes are kept until the stream ends.
 const STREAM_BACK: u64 = 64 << 20;
 
-pub fn run(args: &PeekArgs) -> Result<Outcome, Error> {
-    let position =
-        offset::parse_position(&args.offset).map_err(|e| Error::argument("OFFSET", e))?;
-    let length = offset::parse_number(&args.length).map_err(|e| Error::argument("LENGTH", e))?;
+pub fn run(args: &PeekPlan) -> Result<Outcome, Error> {
+    let (position, length) = (args.offset, args.length);
     let mut out = Output::stdout();
     match Stream::open(&args.file)? {
         Some(stream) => peek_stream(stream, position, length, args.format, &mut out)?,
@@ -35,32 +33,19 @@ pub fn run(args: &PeekArgs) -> Result<Outcome, Error> {
 }
 
 fn peek_file(
-    args: &PeekArgs,
+    args: &PeekPlan,
     position: Position,
     length: u64,
     out: &mut Output,
 ) -> Result<(), Error> {
     let target = Target::open(&args.file, Access::Read, true)?;
-    let start = position
-        .resolve(target.len())
-        .map_err(|e| target.problem(e))?;
-    check_start(&target.name, start, length, target.len())?;
-    let end = start.saturating_add(length).min(target.len());
+    let (start, end) = peek_range(&target, position, length)?;
     let mut chunk = vec![0; CHUNK.min((end - start) as usize)];
     let mut at = start;
     while at < end && out.is_open() {
         let n = CHUNK.min((end - at) as usize);
         let bytes = &mut chunk[..n];
-        target
-            .file
-            .read_exact_at(bytes, at)
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::UnexpectedEof => Error::Resized {
-                    path: target.name.clone(),
-                    now: target.current_len().unwrap_or(0),
-                },
-                _ => Error::io(&target.name, e),
-            })?;
+        read_at(&target, bytes, at)?;
         show(out, args.format, bytes, at);
         at += n as u64;
     }
@@ -98,7 +83,7 @@ fn peek_stream(
                 read += n as u64;
             }
             if read <= start {
-                return check_start(&stream.name, start, length, read);
+                return past_end(&stream.name, start, length, read);
             }
             rows.finish(out);
         }
@@ -125,24 +110,12 @@ fn peek_stream(
             let start = Position::FromEnd(back)
                 .resolve(read)
                 .map_err(|e| Error::file(&stream.name, e))?;
-            check_start(&stream.name, start, length, read)?;
+            past_end(&stream.name, start, length, read)?;
             let (bytes, _) = tail.make_contiguous().split_at(length.min(back) as usize);
             for (i, piece) in bytes.chunks(CHUNK).enumerate() {
                 show(out, format, piece, start + (i * CHUNK) as u64);
             }
         }
-    }
-    Ok(())
-}
-
-/// An OFFSET at or past the end is an error (but for `0` of an empty file
-/// with LENGTH 0).
-fn check_start(name: &str, start: u64, length: u64, len: u64) -> Result<(), Error> {
-    if start >= len && !(start == 0 && length == 0) {
-        return Err(Error::file(
-            name,
-            format!("offset {start} is past the end of the file ({len} bytes)"),
-        ));
     }
     Ok(())
 }

@@ -1,98 +1,46 @@
 //! `mpatch poke`: write BYTES at OFFSET in place, never past the end,
-//! optionally only if the bytes there are the expected ones.
+//! optionally only if the bytes there are the expected ones (the library's
+//! [`crate::Poke`], printed).
 
-use std::os::unix::fs::FileExt;
-
-use crate::cli::PokeArgs;
-use crate::engine::offset;
-use crate::engine::pattern::to_hex;
+use crate::api::poke::Poke;
 use crate::error::{Error, Outcome};
 use crate::output::Output;
 
-use super::{Recorder, open_all, read_bytes, wants_sync};
+use super::plan::PokePlan;
 
-pub fn run(args: &PokeArgs) -> Result<Outcome, Error> {
-    let syntax = args.syntax.into();
-    let bytes = read_bytes("BYTES", &args.bytes, syntax)?;
-    let expect = args
-        .expect
-        .as_ref()
-        .map(|e| read_bytes("--expect", e, syntax))
-        .transpose()?;
-    let position =
-        offset::parse_position(&args.offset).map_err(|e| Error::argument("OFFSET", e))?;
-    let target = open_all(std::slice::from_ref(&args.file), &args.write)?.remove(0);
-    let at = position
-        .resolve(target.len())
-        .map_err(|e| target.problem(e))?;
-    let longest = bytes.len().max(expect.as_ref().map_or(0, Vec::len)) as u64;
-    if at.checked_add(longest).is_none_or(|end| end > target.len()) {
-        return Err(target.problem(format!(
-            "{longest} bytes at offset {at} run past the end of the file ({} bytes); poke never changes a file's length",
-            target.len()
-        )));
+pub fn run(args: &PokePlan) -> Result<Outcome, Error> {
+    let mut poke = Poke::new(&args.file, args.offset, &args.bytes)
+        .dry_run(args.write.dry_run)
+        .sync(args.write.sync())
+        .lock_timeout(args.write.lock_timeout)
+        .allow_device(args.write.allow_device);
+    if let Some(expect) = &args.expect {
+        poke = poke.expect(expect);
     }
-    let mut current = vec![0; longest as usize];
-    target
-        .file
-        .read_exact_at(&mut current, at)
-        .map_err(|e| Error::io(&target.name, e))?;
-    if let Some(expect) = &expect
-        && current[..expect.len()] != expect[..]
-    {
-        crate::say!(
-            "{}: expected {} at offset {at}, found {}; nothing written",
-            target.name,
-            to_hex(expect),
-            to_hex(&current[..expect.len()])
-        );
-        return Ok(Outcome::NothingDone);
+    if let Some(journal) = &args.write.journal {
+        poke = poke.journal(journal);
     }
-    if !args.write.dry_run {
-        target.reserve(at, bytes.len() as u64)?;
-    }
-    let recorder = match args.write.dry_run {
-        true => None,
-        false => args
-            .write
-            .journal
-            .as_deref()
-            .map(Recorder::create)
-            .transpose()?,
+    let poked = match poke.run() {
+        Ok(poked) => poked,
+        // A compare-and-swap that did not hold: what is there, exit 1.
+        Err(error @ Error::Changed { .. }) => {
+            crate::say!("{error}");
+            return Ok(Outcome::NothingDone);
+        }
+        Err(error) => return Err(error),
     };
-    let written = write(&target, recorder.as_ref(), at, &bytes, args);
-    if let Some(recorder) = recorder {
-        recorder.finish()?;
-    }
-    written?;
     let mut out = Output::stdout();
     if !args.quiet {
-        let verb = if args.write.dry_run {
-            "would be written"
-        } else {
-            "written"
+        let verb = match args.write.dry_run {
+            true => "would be written",
+            false => "written",
         };
-        out.path(&target.path);
+        out.path(std::path::Path::new(&args.file));
         out.line(format_args!(
-            ": {} bytes {verb} at offset {at}",
-            bytes.len()
+            ": {} bytes {verb} at offset {}",
+            args.bytes.len(),
+            poked.offset
         ));
     }
     out.finish(Outcome::Done)
-}
-
-/// Writes BYTES at `at` through the run's byte sink (journalled first).
-fn write(
-    target: &crate::io::target::Target,
-    recorder: Option<&Recorder>,
-    at: u64,
-    bytes: &[u8],
-    args: &PokeArgs,
-) -> Result<(), Error> {
-    let mut sink = super::byte_sink(target, args.write.dry_run, recorder)?;
-    let mut writer = sink.writer();
-    writer.put(at as usize, bytes)?;
-    writer.flush()?;
-    drop(writer);
-    sink.finish(wants_sync(&args.write)).map(|_| ())
 }

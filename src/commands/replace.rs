@@ -1,6 +1,7 @@
-//! `mpatch replace`: same-length replacement of every match, in place, or
-//! on a private copy-on-write mapping for a dry run; guarded by `--expect`
-//! and recorded by `--journal` before the first byte changes.
+//! `mpatch replace`: same-length replacement of every match, in place (a dry
+//! run: counted), guarded by `--expect` and recorded by `--journal` before
+//! the first byte changes. The work is the library's [`Replace`]; this
+//! module prints it, and walks trees and lists.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -9,38 +10,46 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
 
-use crate::cli::{ProgressMode, ReplaceArgs};
-use crate::engine::matcher::{Matcher, Replacement};
-use crate::engine::pass::{self, Count, Hit, Plan, Sink, Tally};
+use crate::api::replace::{Replace, Watch};
+use crate::engine::matcher::Matcher;
+use crate::engine::scan::{Meter, Sink, Tally};
 use crate::error::{Error, Outcome};
-use crate::io::map::Mapping;
 use crate::io::target::{Access, Identity, Target};
 use crate::output::progress::Progress;
 use crate::output::{self, HitStyle, Output, Printer};
+use crate::pool::lock;
 
 use super::files::{self, Files, Totals, Workers};
-use super::{Recorder, Selection, open_all, patterns, wants_sync};
+use super::plan::{ProgressMode, ReplacePlan};
+use super::{Recorder, wants_sync};
 
-pub fn run(args: &ReplaceArgs) -> Result<Outcome, Error> {
+pub fn run(args: &ReplacePlan) -> Result<Outcome, Error> {
     let started = Instant::now();
-    let (matcher, replacement, files) = patterns::for_replace(args)?;
-    let selection = Selection::parse(&args.select)?;
-    let files = Files::new(files, &args.files_in)?;
+    let (matcher, replacement, selection) = (&args.matcher, &args.replacement, &args.select);
+    let files = Files::new(args.files.clone(), &args.files_in)?;
     let workers = files.workers(&args.files_in);
+    let mut replace = Replace::new(matcher, replacement)
+        .range(selection.range)
+        .dry_run(args.write.dry_run)
+        .sync(wants_sync(&args.write))
+        .lock_timeout(args.write.lock_timeout)
+        .allow_device(args.write.allow_device);
+    replace.nth = selection.nth;
+    replace.max = selection.max;
+    replace.expect = args.expect;
+    replace.journal = args.write.journal.clone();
     let job = Job {
         args,
-        matcher: &matcher,
-        replacement: &replacement,
-        selection: &selection,
+        replace,
+        matcher,
         style: HitStyle {
             show_name: files.several(),
             hex_offsets: args.report.hex_offsets,
             json: args.report.json,
             context: args.report.context.is_some(),
             null: args.files_in.null,
-            color: args.report.colored(),
+            color: args.report.color,
         },
-        check_lengths: !matcher.same_length(&replacement),
         many: files.is_many(),
         // Bars of files worked on at once would draw over each other.
         progress: match (&files, workers.threads) {
@@ -56,13 +65,10 @@ pub fn run(args: &ReplaceArgs) -> Result<Outcome, Error> {
 
 /// What every file of a replace gets, and how it is shown.
 struct Job<'a> {
-    args: &'a ReplaceArgs,
+    args: &'a ReplacePlan,
+    replace: Replace<'a>,
     matcher: &'a Matcher,
-    replacement: &'a Replacement,
-    selection: &'a Selection,
     style: HitStyle,
-    /// Whether a regex replacement's expansions must be checked for length.
-    check_lengths: bool,
     /// A walk or a list: files without a match print nothing.
     many: bool,
     progress: ProgressMode,
@@ -79,90 +85,76 @@ struct Checked {
     matches: u64,
 }
 
-/// A lock whose holder may have panicked: what it guards is whole.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 fn modified(target: &Target) -> Option<SystemTime> {
     target.file.metadata().and_then(|m| m.modified()).ok()
 }
 
+/// The command line's view of a replace of named files: each change as the
+/// printer shows it, a bar for a large file, a line for each file.
+struct Shown<'j, 'o> {
+    job: &'j Job<'j>,
+    out: &'o mut Output,
+    started: Instant,
+}
+
+impl Watch for Shown<'_, '_> {
+    fn edits<'w>(&'w mut self, path: &'w Path) -> Option<Box<dyn Sink + 'w>> {
+        let printer = self.job.printer(self.out, path);
+        self.started = Instant::now();
+        printer
+            .each
+            .then(|| Box::new(printer) as Box<dyn Sink + 'w>)
+    }
+
+    fn meter(&self, path: &Path, len: u64) -> Box<dyn Meter> {
+        let label = path.display().to_string();
+        Box::new(Progress::new(self.job.progress, len, &label))
+    }
+
+    fn done(&mut self, path: &Path, tally: &Tally) {
+        self.job.report(self.out, path, tally, self.started);
+    }
+}
+
 impl Job<'_> {
-    fn plan(&self, target: &Target) -> Plan<'_> {
-        Plan {
-            matcher: self.matcher,
-            replacement: Some(self.replacement),
-            range: self.selection.range_in(target),
-            nth: self.selection.nth,
-            max: self.selection.max,
-            context: self.args.report.context.unwrap_or(0),
-        }
+    fn printer<'o, W: Write>(&self, out: &'o mut Output<W>, path: &'o Path) -> Printer<'o, W> {
+        let mut printer = Printer::new(out, self.style, path);
+        printer.each = !self.args.report.quiet && (self.style.json || self.style.context);
+        printer.context = self.args.report.context.unwrap_or(0);
+        printer
     }
 
     /// Files named on the command line: every file is opened, checked and
     /// locked before any is written, so one unusable file stops the run
     /// with nothing changed.
     fn named(&self, files: &[std::ffi::OsString]) -> Result<Outcome, Error> {
-        let args = self.args;
-        let targets = open_all(files, &args.write)?;
-        // The check phase: nothing is written until every file has passed
-        // it. A guard needs the counts; a match that may lie in a hole
-        // needs its blocks provided now, so that a full disk stops the run
-        // here; a regex replacement's every expansion must be as long as
-        // its match.
-        let guarded = args.expect.is_some() || args.expect_total.is_some();
-        let mut counts = Vec::with_capacity(targets.len());
-        if guarded || self.check_lengths || targets.iter().any(|target| self.reserves(target)) {
-            for target in &targets {
-                counts.push((target.path.as_path(), self.check(target)?));
-            }
-            if !self.guards_hold(&counts) {
-                return Ok(Outcome::NothingDone);
-            }
-        }
-        let recorder = self.recorder()?;
         let mut out = Output::stdout();
-        // The write phase is the one loop over files that walks and lists
-        // use too; the all-or-nothing policy of named files is its order
-        // (as named) and its stop at the first file that fails.
-        let workers = Workers {
-            threads: 1,
-            ordered: true,
-            stops_at_error: true,
-            ..Workers::default()
+        let mut shown = Shown {
+            job: self,
+            out: &mut out,
+            started: Instant::now(),
         };
-        let items = targets
-            .iter()
-            .enumerate()
-            .map(|(i, target)| Ok((target, counts.get(i).map(|&(_, n)| n))));
-        let written = files::each(&mut out, items, workers, |_, (target, counted), out| {
-            self.patch(target, out, recorder.as_ref(), counted)
-                .map(|tally| Some(tally.matches))
-        });
-        // What was written is in the journal, which ends here.
-        if let Some(recorder) = recorder {
-            recorder.finish()?;
+        let report = self.replace.files_watched(files, &mut shown);
+        let report = match report {
+            Ok(report) => report,
+            Err(error) => {
+                out.flush();
+                return Err(error);
+            }
+        };
+        if let Some(expected) = self.args.expect {
+            for (path, found) in &report.refused {
+                crate::say!(
+                    "{}: {found} matches, --expect {expected}; no file written",
+                    path.display()
+                );
+            }
         }
-        let written = written?;
-        out.finish(if written.failed > 0 {
-            Outcome::Failed
-        } else if written.matches > 0 {
+        out.finish(if report.refused.is_empty() && report.matches > 0 {
             Outcome::Done
         } else {
             Outcome::NothingDone
         })
-    }
-
-    /// The run's journal, if one is asked for (never for a dry run).
-    fn recorder(&self) -> Result<Option<Recorder>, Error> {
-        let write = &self.args.write;
-        write
-            .journal
-            .as_ref()
-            .filter(|_| !write.dry_run)
-            .map(|path| Recorder::create(path))
-            .transpose()
     }
 
     /// A walk or a list: each file is checked, locked and patched on its
@@ -175,7 +167,7 @@ impl Job<'_> {
         let mut out = Output::stdout();
         let seen = Mutex::new(HashSet::new());
         let guarded = args.expect.is_some() || args.expect_total.is_some();
-        let recorder = self.recorder()?;
+        let recorder = self.replace.recorder()?;
         if let Some(recorder) = &recorder
             && let Ok(meta) = std::fs::metadata(recorder.path())
         {
@@ -256,7 +248,7 @@ impl Job<'_> {
             if let Some(error) = cannot_write {
                 // A file that cannot be written is no error unless there
                 // is something to write.
-                return match self.check(&target)? {
+                return match self.replace.check(&target)? {
                     0 => Ok(Some(0)),
                     _ => Err(error),
                 };
@@ -283,7 +275,7 @@ impl Job<'_> {
             let Some((target, cannot_write)) = self.open(seen, &path)? else {
                 return Ok(None);
             };
-            let matches = self.check(&target)?;
+            let matches = self.replace.check(&target)?;
             if matches == 0 {
                 return Ok(Some(0));
             }
@@ -430,35 +422,6 @@ impl Job<'_> {
         holds
     }
 
-    /// Whether the check pass provides blocks in `target`: a match may lie
-    /// in a hole (it may hold a zero byte) and will be written.
-    fn reserves(&self, target: &Target) -> bool {
-        target.has_holes && self.matcher.may_match_zeros() && !self.args.write.dry_run
-    }
-
-    /// The check pass of one file (see `named`); returns its matches.
-    fn check(&self, target: &Target) -> Result<u64, Error> {
-        let view = target.view()?;
-        let reserve = self.reserves(target);
-        let mut check = Check {
-            target,
-            reserve,
-            lengths: self
-                .check_lengths
-                .then_some((self.matcher, self.replacement, &view)),
-            with: Vec::new(),
-        };
-        let sink: &mut dyn Sink = match reserve || self.check_lengths {
-            true => &mut check,
-            false => &mut Count,
-        };
-        let read_only = Plan {
-            context: 0,
-            ..self.plan(target)
-        };
-        Ok(pass::run(target, &view, &read_only, sink, None, &Progress::none())?.matches)
-    }
-
     /// Checks (when a hole or a regex needs it) and patches one locked
     /// file of a walk or list.
     fn patch_locked<W: Write>(
@@ -468,16 +431,14 @@ impl Job<'_> {
         journal: Option<&Recorder>,
         counted: Option<u64>,
     ) -> Result<Tally, Error> {
-        let counted = match self.check_lengths || self.reserves(target) {
-            true => Some(self.check(target)?),
+        let counted = match self.replace.checks_lengths() || self.replace.reserves(target) {
+            true => Some(self.replace.check(target)?),
             false => counted,
         };
         self.patch(target, out, journal, counted)
     }
 
-    /// Writes every replacement into `target` (a dry run: counts them),
-    /// reporting each match and then the file's line. `counted`: the
-    /// matches a check pass found, which this pass must find again.
+    /// Patches one file of a walk or list, printing it.
     fn patch<W: Write>(
         &self,
         target: &Target,
@@ -485,98 +446,47 @@ impl Job<'_> {
         journal: Option<&Recorder>,
         counted: Option<u64>,
     ) -> Result<Tally, Error> {
-        let (args, style) = (self.args, self.style);
         let started = Instant::now();
-        let view = target.view()?;
-        let mut bytes = super::byte_sink(target, args.write.dry_run, journal)?;
-        let progress = Progress::new(self.progress.into(), target.len(), &target.name);
-        let mut printer = Printer {
-            out,
-            style,
-            path: &target.path,
-            each: !args.report.quiet && (style.json || style.context),
-            stops_when_closed: false,
-        };
-        let tally = pass::run(
-            target,
-            &view,
-            &self.plan(target),
-            &mut printer,
-            Some(&mut bytes),
-            &progress,
-        )?;
-        // A file with nothing written has nothing to wait for.
-        let mut tally = tally;
-        tally.appended = bytes.finish(wants_sync(&args.write) && tally.matches > 0)?;
+        let progress = Progress::new(self.progress, target.len(), &target.name);
+        let mut printer = self.printer(out, &target.path);
+        let edits = printer.each.then_some(&mut printer as &mut dyn Sink);
+        let tally = self
+            .replace
+            .patch(target, journal, counted, edits, &progress)?;
+        drop(printer);
         drop(progress);
-        if let Some(counted) = counted
-            && counted != tally.matches
-        {
-            return Err(target.problem(format!(
-                "changed while being patched: {counted} matches counted, {} found when writing",
-                tally.matches
-            )));
-        }
+        self.report(out, &target.path, &tally, started);
+        Ok(tally)
+    }
+
+    /// The line (or JSON summary) of one file.
+    fn report<W: Write>(&self, out: &mut Output<W>, path: &Path, tally: &Tally, started: Instant) {
+        let (args, style) = (self.args, self.style);
         if args.report.quiet || (self.many && tally.matches == 0) {
-            return Ok(tally);
+            return;
         }
         if style.json {
             let mut summary = output::summary(
-                &target.path,
-                &tally,
+                path,
+                tally,
                 self.matcher.patterns(),
                 started.elapsed().as_millis(),
             );
             summary.dry_run = Some(args.write.dry_run);
             out.json(&summary);
-        } else {
-            let verb = match args.write.dry_run {
-                true => "would be replaced",
-                false => "replaced",
-            };
-            style.name(out, &target.path);
-            match tally.appended {
-                0 => out.line(format_args!(" {} {verb}", tally.matches)),
-                n => out.line(format_args!(
-                    " {} {verb} ({n} bytes appended during the run, not searched)",
-                    tally.matches
-                )),
-            }
+            return;
         }
-        Ok(tally)
-    }
-}
-
-/// The sink of the check pass: provides the blocks of every match that
-/// lies in a hole of a sparse file, and checks that every expansion of a
-/// regex replacement is as long as its match.
-struct Check<'a> {
-    target: &'a Target,
-    reserve: bool,
-    lengths: Option<(&'a Matcher, &'a Replacement, &'a Mapping)>,
-    with: Vec<u8>,
-}
-
-impl Sink for Check<'_> {
-    fn wants_hits(&self) -> bool {
-        true
-    }
-
-    fn hit(&mut self, hit: &Hit) -> Result<bool, Error> {
-        if let Some((matcher, replacement, view)) = self.lengths {
-            let new = matcher.replacement(replacement, view.bytes(), hit.found(), &mut self.with);
-            if new.len() != hit.len {
-                return Err(self.target.problem(format!(
-                    "the replacement at offset {} is {} bytes but the match is {} bytes; they must be the same length; nothing written",
-                    hit.offset,
-                    new.len(),
-                    hit.len
-                )));
-            }
+        let verb = match args.write.dry_run {
+            true => "would be replaced",
+            false => "replaced",
+        };
+        style.name(out, path);
+        match tally.appended {
+            0 => out.line(format_args!(" {} {verb}", tally.matches)),
+            n => out.line(format_args!(
+                " {} {verb} ({n} bytes appended during the run, not searched)",
+                tally.matches
+            )),
         }
-        if self.reserve {
-            self.target.reserve(hit.offset as u64, hit.len as u64)?;
-        }
-        Ok(true)
     }
 }

@@ -30,6 +30,18 @@ pub fn parse_position(text: &str) -> Result<Position, String> {
 }
 
 impl Position {
+    /// Reads an OFFSET: decimal or `0x` hex, or `-N` to count back from
+    /// the end (`-0` is the start, as Python's `-0` is 0).
+    ///
+    /// ```
+    /// use mpatch::Position;
+    /// assert_eq!(Position::parse("0x10"), Ok(Position::FromStart(16)));
+    /// assert_eq!(Position::parse("-4").unwrap().resolve(100), Ok(96));
+    /// ```
+    pub fn parse(text: &str) -> Result<Position, String> {
+        parse_position(text)
+    }
+
     /// The absolute offset in a file of `len` bytes; it may lie past the end,
     /// which callers report in their own words.
     pub fn resolve(self, len: u64) -> Result<u64, String> {
@@ -78,6 +90,18 @@ pub fn parse_range(text: &str) -> Result<RangeSpec, String> {
 }
 
 impl RangeSpec {
+    /// Reads `START:END` (either may be left out; decimal, `0x` hex, or
+    /// negative to count back from the end).
+    ///
+    /// ```
+    /// let range = mpatch::RangeSpec::parse("0x10:-4").unwrap();
+    /// assert_eq!(range.resolve(100), (16, 96));
+    /// assert!(mpatch::RangeSpec::parse("9:3").is_err());
+    /// ```
+    pub fn parse(text: &str) -> Result<RangeSpec, String> {
+        parse_range(text)
+    }
+
     /// The range in a stream, whose length is not known: ends counted
     /// from the end cannot be placed.
     pub fn resolve_stream(&self) -> Result<(u64, u64), String> {

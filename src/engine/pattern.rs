@@ -135,6 +135,20 @@ pub struct Signature {
 }
 
 impl Signature {
+    /// Reads a pattern or replacement as the command line does: with
+    /// [`Syntax::Hex`], `??` is any byte and `4?` / `?4` any value of a
+    /// nibble.
+    ///
+    /// ```
+    /// use mpatch::{Signature, Syntax};
+    /// let signature = Signature::parse(b"e8 ?? 4?", Syntax::Hex).unwrap();
+    /// assert_eq!(signature.mask, [0xff, 0x00, 0xf0]);
+    /// assert!(Signature::parse(b"e8 ?", Syntax::Hex).is_err());
+    /// ```
+    pub fn parse(arg: &[u8], syntax: Syntax) -> Result<Signature, SyntaxError> {
+        parse_signature(arg, syntax)
+    }
+
     /// Bytes without wildcards.
     pub fn literal(bytes: Vec<u8>) -> Signature {
         let mask = vec![0xff; bytes.len()];

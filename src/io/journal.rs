@@ -205,6 +205,10 @@ pub struct Journal<F> {
     sections: Vec<Section>,
     /// Whether the run that wrote it ended (the journal has its trailer).
     pub complete: bool,
+    /// Whether its last block is cut short: a stopped run was writing it
+    /// (then none of its regions were written), or the journal itself was
+    /// cut (then they were): its regions cannot be restored either way.
+    pub torn: bool,
 }
 
 /// One file of a journal: its identity, its path, and the blocks that
@@ -248,6 +252,7 @@ impl<F: ReadAt> Journal<F> {
         let mut blocks = 0u64;
         let mut payload = Vec::new();
         let mut complete = false;
+        let mut torn = false;
         while at < len {
             let mut head = [0u8; BLOCK_HEAD];
             let left = len - at;
@@ -279,6 +284,7 @@ impl<F: ReadAt> Journal<F> {
             // A block cut short at the end is the one a stopped run was
             // writing when it stopped; none of its bytes were written.
             if left < BLOCK_HEAD as u64 {
+                torn = true;
                 break;
             }
             file.read_exact_at(&mut head, at)
@@ -289,6 +295,7 @@ impl<F: ReadAt> Journal<F> {
             }
             let body = at + BLOCK_HEAD as u64;
             if len - body < size as u64 {
+                torn = true;
                 break;
             }
             payload.resize(size as usize, 0);
@@ -296,6 +303,7 @@ impl<F: ReadAt> Journal<F> {
                 .map_err(|e| read_error(&e))?;
             if crc32fast::hash(&payload).to_le_bytes() != head[9..13] {
                 if body + size as u64 == len {
+                    torn = true;
                     break;
                 }
                 return Err("journal is corrupt (checksum mismatch)".into());
@@ -332,6 +340,7 @@ impl<F: ReadAt> Journal<F> {
             file,
             sections,
             complete,
+            torn,
         })
     }
 

@@ -42,8 +42,8 @@ impl Mapping {
     /// that, as ripgrep and every mmap-based search does (a search then
     /// sees old or new bytes, never anything else). Within this process
     /// nothing changes a file's bytes under a borrow of its view: writes go
-    /// through `bytesink.rs`, which writes only bytes the pass has finished
-    /// reading (see pass.rs), with `pwrite`, never through a mapping.
+    /// through `writer.rs`, which writes only bytes the scan has settled (see
+    /// engine/scan), with `pwrite`, never through a mapping.
     pub fn new(file: &File, len: u64) -> io::Result<Mapping> {
         let len = usize::try_from(len)
             .map_err(|_| io::Error::new(io::ErrorKind::FileTooLarge, "too large to map"))?;
@@ -198,9 +198,7 @@ struct Slot {
 
 const SLOTS: usize = 256;
 
-/// The most threads a run works with (`--threads`, and the cores a scan
-/// splits across).
-pub const MAX_THREADS: usize = 64;
+use crate::pool::MAX_THREADS;
 
 // Each thread holds at most two mappings at once (diff maps both files),
 // and the main thread two more: the table can never be full.

@@ -6,8 +6,8 @@
 #[allow(unsafe_code)]
 pub mod map;
 
-pub mod bytesink;
 pub mod journal;
 pub mod sys;
 pub mod target;
 pub mod walk;
+pub mod writer;

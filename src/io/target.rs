@@ -194,7 +194,12 @@ impl Target {
     /// bytes is read at once (in a tree of small files, mapping and
     /// unmapping each costs more than reading it), a larger one mapped.
     pub fn view(&self) -> Result<Mapping, Error> {
-        if self.is_device || self.len() > READ_MAX {
+        self.view_reading(READ_MAX)
+    }
+
+    /// [`Target::view`], reading files of up to `read_max` bytes.
+    pub fn view_reading(&self, read_max: u64) -> Result<Mapping, Error> {
+        if self.is_device || self.len() > read_max {
             return self.map();
         }
         let mut bytes = vec![0; self.len() as usize];

@@ -7,6 +7,14 @@ pub mod json;
 pub mod progress;
 pub mod render;
 pub mod turns;
+// Review before writing (--diff, -I): not used until replace and apply are
+// wired to them.
+#[allow(dead_code)]
+pub mod prompt;
+#[allow(dead_code)]
+pub mod sniff;
+#[allow(dead_code)]
+pub mod unidiff;
 
 use std::io::{self, BufWriter, Stdout, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -14,8 +22,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::engine::pass::{Hit, Sink, Tally};
+use std::collections::VecDeque;
+
 use crate::engine::pattern::to_hex;
+use crate::engine::scan::{At, Edit, Flow, Run, Sink, Tally, Wants};
 use crate::error::{Error, Outcome};
 use json::{PathName, PatternCount};
 
@@ -171,14 +181,13 @@ impl HitStyle {
     pub fn hit<W: Write>(&self, out: &mut Output<W>, path: &Path, hit: &Hit) {
         let offset = hit.offset as u64;
         if self.json {
-            let replaced = hit.replaced();
             return out.json(&json::Match {
                 kind: "match",
                 path: PathName::of(path),
                 offset,
-                bytes: to_hex(hit.old()),
-                old: replaced.map(|_| to_hex(hit.old())),
-                new: replaced.map(to_hex),
+                bytes: to_hex(hit.old),
+                old: hit.new.map(|_| to_hex(hit.old)),
+                new: hit.new.map(to_hex),
             });
         }
         let label = self.paint(OFFSET, &self.offset(offset));
@@ -208,7 +217,29 @@ impl HitStyle {
     }
 }
 
-/// The sink through which find and replace print each match of one file.
+/// A match as printed: `before` is the window `[offset - lead, offset +
+/// len + trail)` as the file held it before the run, `after` the same
+/// window once every replacement of the run inside it is made (replace).
+pub struct Hit<'a> {
+    pub offset: usize,
+    pub lead: usize,
+    pub len: usize,
+    pub old: &'a [u8],
+    pub new: Option<&'a [u8]>,
+    pub before: &'a [u8],
+    pub after: Option<&'a [u8]>,
+}
+
+/// A match waiting for the scan to pass the end of its window.
+struct Waiting {
+    start: usize,
+    old: Vec<u8>,
+    new: Option<Vec<u8>>,
+}
+
+/// The sink through which find and replace print each match of one file:
+/// offsets and JSON at once; with context, each match once the scan has
+/// passed its window, so that the window after shows every change in it.
 pub struct Printer<'a, W: Write = BufWriter<Stdout>> {
     pub out: &'a mut Output<W>,
     pub style: HitStyle,
@@ -218,16 +249,160 @@ pub struct Printer<'a, W: Write = BufWriter<Stdout>> {
     /// Whether a closed stdout ends the search (find) or not (replace:
     /// the patch is never cut short by its output).
     pub stops_when_closed: bool,
+    /// Bytes either side of a match shown (with `style.context`).
+    pub context: usize,
+    waiting: VecDeque<Waiting>,
+    /// Where the scan was last: a match found later starts at or after it,
+    /// and its window reaches back `context` bytes before that.
+    frontier: usize,
+    /// The replacements made inside windows still to show.
+    edits: VecDeque<(usize, Vec<u8>)>,
+    before: Vec<u8>,
+    after: Vec<u8>,
+}
+
+impl<'a, W: Write> Printer<'a, W> {
+    pub fn new(out: &'a mut Output<W>, style: HitStyle, path: &'a Path) -> Printer<'a, W> {
+        Printer {
+            out,
+            style,
+            path,
+            each: false,
+            stops_when_closed: false,
+            context: 0,
+            waiting: VecDeque::new(),
+            frontier: 0,
+            edits: VecDeque::new(),
+            before: Vec::new(),
+            after: Vec::new(),
+        }
+    }
+
+    fn window(&self, waiting: &Waiting) -> std::ops::Range<usize> {
+        waiting.start.saturating_sub(self.context)
+            ..(waiting.start + waiting.old.len()).saturating_add(self.context)
+    }
+
+    fn flow(&self) -> Flow {
+        match self.out.is_open() || !self.stops_when_closed {
+            true => Flow::Go,
+            false => Flow::Stop,
+        }
+    }
+
+    /// Shows every waiting match whose window the scan has passed.
+    fn show_ready(&mut self, at: &At) {
+        self.frontier = at.frontier;
+        while let Some(first) = self.waiting.front() {
+            let window = self.window(first);
+            if window.end > at.frontier {
+                break;
+            }
+            let first = self.waiting.pop_front().expect("a waiting match");
+            self.before.clear();
+            self.before.extend_from_slice(at.window.get(window.clone()));
+            let from = window.start.max(at.window.base);
+            if first.new.is_some() {
+                self.after.clear();
+                self.after.extend_from_slice(&self.before);
+                for (start, new) in &self.edits {
+                    let (a, b) = (
+                        *start.max(&from),
+                        (start + new.len()).min(from + self.after.len()),
+                    );
+                    if a < b {
+                        self.after[a - from..b - from].copy_from_slice(&new[a - start..b - start]);
+                    }
+                }
+            }
+            let hit = Hit {
+                offset: first.start,
+                lead: first.start - from,
+                len: first.old.len(),
+                old: &first.old,
+                new: first.new.as_deref(),
+                before: &self.before,
+                after: first.new.as_ref().map(|_| &self.after[..]),
+            };
+            self.style.hit(self.out, self.path, &hit);
+            // Replacements no waiting window holds are let go.
+            let keep_from = self.needs_from();
+            while self
+                .edits
+                .front()
+                .is_some_and(|(s, n)| s + n.len() <= keep_from)
+            {
+                self.edits.pop_front();
+            }
+        }
+    }
 }
 
 impl<W: Write> Sink for Printer<'_, W> {
-    fn wants_hits(&self) -> bool {
-        self.each
+    fn wants(&self) -> Wants {
+        match self.each {
+            true => Wants::Ordered,
+            false => Wants::Count,
+        }
     }
 
-    fn hit(&mut self, hit: &Hit) -> Result<bool, Error> {
-        self.style.hit(self.out, self.path, hit);
-        Ok(self.out.is_open() || !self.stops_when_closed)
+    fn edit(&mut self, edit: &Edit, at: &At) -> Result<Flow, Error> {
+        if !self.each {
+            return Ok(Flow::Go);
+        }
+        if !self.style.context {
+            let hit = Hit {
+                offset: edit.start,
+                lead: 0,
+                len: edit.old.len(),
+                old: edit.old,
+                new: edit.new,
+                before: edit.old,
+                after: edit.new,
+            };
+            self.style.hit(self.out, self.path, &hit);
+            return Ok(self.flow());
+        }
+        if let Some(new) = edit.new {
+            self.edits.push_back((edit.start, new.to_vec()));
+        }
+        self.waiting.push_back(Waiting {
+            start: edit.start,
+            old: edit.old.to_vec(),
+            new: edit.new.map(<[u8]>::to_vec),
+        });
+        self.show_ready(at);
+        Ok(self.flow())
+    }
+
+    fn run(&mut self, run: &Run, at: &At) -> Result<Flow, Error> {
+        if !self.each {
+            return Ok(Flow::Go);
+        }
+        for i in 0..run.count {
+            if self.edit(&run.edit(i), at)? == Flow::Stop {
+                return Ok(Flow::Stop);
+            }
+        }
+        Ok(Flow::Go)
+    }
+
+    fn progress(&mut self, at: &At) -> Result<Flow, Error> {
+        self.show_ready(at);
+        Ok(self.flow())
+    }
+
+    fn needs_from(&self) -> usize {
+        if !self.each || !self.style.context {
+            return usize::MAX;
+        }
+        let next = match self.frontier {
+            usize::MAX => usize::MAX,
+            frontier => frontier.saturating_sub(self.context),
+        };
+        self.waiting
+            .front()
+            .map_or(next, |first| self.window(first).start.min(next))
     }
 }
 

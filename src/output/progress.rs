@@ -6,11 +6,14 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// When the bar is drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProgressMode {
     /// For large files, when stderr is a terminal.
+    #[default]
     Auto,
+    /// Always, on stderr.
     Always,
+    /// Never.
     Never,
 }
 
@@ -49,16 +52,6 @@ impl Progress {
         Progress(Some(bar))
     }
 
-    pub fn none() -> Progress {
-        Progress(None)
-    }
-
-    pub fn set(&self, done: u64) {
-        if let Some(bar) = &self.0 {
-            bar.set_position(done);
-        }
-    }
-
     pub fn add(&self, done: u64) {
         if let Some(bar) = &self.0 {
             bar.inc(done);
@@ -74,11 +67,7 @@ impl Drop for Progress {
     }
 }
 
-impl crate::engine::pass::Meter for Progress {
-    fn set(&self, done: u64) {
-        Progress::set(self, done);
-    }
-
+impl crate::engine::scan::Meter for Progress {
     fn add(&self, done: u64) {
         Progress::add(self, done);
     }

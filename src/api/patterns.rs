@@ -1,30 +1,70 @@
-//! The patterns of a find and the pairs of a replace, from the command line
-//! (`PATTERN`, `-p`, `--pair`, `--regex`, `--mask`) or from a file (`-f`),
-//! turned into one matcher and what replaces each match.
+//! The patterns of a find and the pairs of a replace, as the command line
+//! and Python give them (`PATTERN`, `-p`, `--pair`, `--regex`, `--mask`, or a
+//! file with `-f`), turned into one matcher and what replaces each match.
 
 use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, BufReader};
 use std::os::unix::ffi::OsStrExt;
 
-use crate::cli::{FilesArgs, FindArgs, ReplaceArgs, SyntaxArgs};
 use crate::engine::matcher::{Matcher, Replacement};
 use crate::engine::pattern::{self, Signature, Syntax};
 use crate::error::Error;
 use crate::io::walk::{self, Line};
 
-use super::read_bytes_or_empty;
+/// The patterns (and replacements) of a find or replace as given: the
+/// positional arguments, the repeated options and the lists, with how they
+/// are read. Positional arguments after the patterns are files.
+#[derive(Debug, Clone, Default)]
+pub struct PatternArgs {
+    /// How each value is read: as typed, with escapes, or as hex.
+    pub syntax: Syntax,
+    /// PATTERN is a regular expression.
+    pub regex: bool,
+    /// ASCII letters match either case.
+    pub ignore_case: bool,
+    /// The positional arguments: PATTERN [REPLACEMENT] FILE...
+    pub positional: Vec<OsString>,
+    /// Patterns given with `-p` (find).
+    pub patterns: Vec<OsString>,
+    /// A file of patterns, one a line (find); `-` is standard input.
+    pub patterns_from: Option<OsString>,
+    /// OLD and NEW, in turn, given with `--pair` (replace).
+    pub pairs: Vec<OsString>,
+    /// A file of `OLD<TAB>NEW` lines (replace); `-` is standard input.
+    pub pairs_from: Option<OsString>,
+    /// Overwrite each match with this byte instead of a REPLACEMENT.
+    pub mask: Option<String>,
+    /// Pad a shorter replacement with this byte.
+    pub pad: Option<String>,
+    /// Whether files come from elsewhere too (`-r`, `--files-from`), so
+    /// that none need be named.
+    pub other_files: bool,
+    /// Whether the file list is read from standard input.
+    pub files_on_stdin: bool,
+}
+
+/// Reads a byte argument that may be empty.
+pub fn read_bytes_or_empty(what: &str, arg: &OsStr, syntax: Syntax) -> Result<Vec<u8>, Error> {
+    pattern::parse(arg.as_bytes(), syntax).map_err(|e| Error::argument(what, e.to_string()))
+}
+
+/// Reads a byte argument (`what` names it in errors); empty is refused.
+pub fn read_bytes(what: &str, arg: &OsStr, syntax: Syntax) -> Result<Vec<u8>, Error> {
+    let bytes = read_bytes_or_empty(what, arg, syntax)?;
+    if bytes.is_empty() {
+        return Err(Error::argument(what, "is empty"));
+    }
+    Ok(bytes)
+}
 
 /// The matcher of a find, and its files.
-pub fn for_find(args: &FindArgs) -> Result<(Matcher, Vec<OsString>), Error> {
-    one_stdin(&args.files_in, args.patterns_from.as_deref())?;
-    let syntax = Syntax::from(args.syntax);
-    let mut files = args.files.clone();
+pub fn for_find(args: &PatternArgs) -> Result<(Matcher, Vec<OsString>), Error> {
+    one_stdin(args, args.patterns_from.as_deref())?;
+    let syntax = args.syntax;
+    let mut files = args.positional.clone();
     let listed = !args.patterns.is_empty() || args.patterns_from.is_some();
     let mut patterns = Vec::new();
     if listed {
-        if let Some(first) = &args.pattern {
-            files.insert(0, first.clone());
-        }
         for arg in &args.patterns {
             patterns.push(read_signature("pattern", arg, syntax)?);
         }
@@ -36,33 +76,30 @@ pub fn for_find(args: &FindArgs) -> Result<(Matcher, Vec<OsString>), Error> {
             }
         }
     } else {
-        let pattern = args.pattern.as_ref().ok_or_else(missing_pattern)?;
-        patterns.push(read_signature("pattern", pattern, syntax)?);
+        if files.is_empty() {
+            return Err(missing_pattern());
+        }
+        let pattern = files.remove(0);
+        patterns.push(read_signature("pattern", &pattern, syntax)?);
     }
-    if files.is_empty() && !args.files_in.recursive && args.files_in.files_from.is_none() {
+    if files.is_empty() && !args.other_files {
         // Like grep: no file, standard input.
         files.push("-".into());
     }
-    let matcher = build(patterns, args.matching.regex, args.matching.ignore_case)?;
+    let matcher = build(patterns, args.regex, args.ignore_case)?;
     Ok((matcher, files))
 }
 
 /// The matcher of a replace, what replaces each match, and its files.
-pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsString>), Error> {
-    one_stdin(&args.files_in, args.pairs_from.as_deref())?;
-    let syntax = Syntax::from(args.syntax);
+pub fn for_replace(args: &PatternArgs) -> Result<(Matcher, Replacement, Vec<OsString>), Error> {
+    one_stdin(args, args.pairs_from.as_deref())?;
+    let syntax = args.syntax;
     let pad = args
         .pad
         .as_deref()
         .map(|pad| pattern::parse_pad(pad).map_err(|e| Error::argument("--pad", e)))
         .transpose()?;
-    let mut positional: Vec<OsString> = args
-        .pattern
-        .iter()
-        .chain(&args.replacement)
-        .cloned()
-        .collect();
-    positional.extend(args.files.iter().cloned());
+    let mut positional = args.positional.clone();
     let listed = !args.pairs.is_empty() || args.pairs_from.is_some();
     if listed {
         let mut olds = Vec::new();
@@ -90,8 +127,8 @@ pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsSt
                 news.push(new);
             }
         }
-        require_files(&positional, &args.files_in)?;
-        let matcher = build(olds, false, args.matching.ignore_case)?;
+        require_files(&positional, args)?;
+        let matcher = build(olds, false, args.ignore_case)?;
         return Ok((matcher, replacement_of(news), positional));
     }
     if positional.is_empty() {
@@ -101,12 +138,8 @@ pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsSt
     let pattern = read_signature("pattern", &pattern_arg, syntax)?;
     if let Some(mask) = &args.mask {
         let byte = pattern::parse_pad(mask).map_err(|e| Error::argument("--mask", e))?;
-        require_files(&positional, &args.files_in)?;
-        let matcher = build(
-            vec![pattern],
-            args.matching.regex,
-            args.matching.ignore_case,
-        )?;
+        require_files(&positional, args)?;
+        let matcher = build(vec![pattern], args.regex, args.ignore_case)?;
         return Ok((matcher, Replacement::Mask(byte), positional));
     }
     if positional.is_empty() {
@@ -116,17 +149,17 @@ pub fn for_replace(args: &ReplaceArgs) -> Result<(Matcher, Replacement, Vec<OsSt
         ));
     }
     let replacement_arg = positional.remove(0);
-    require_files(&positional, &args.files_in)?;
-    if args.matching.regex {
+    require_files(&positional, args)?;
+    if args.regex {
         let template = read_bytes_or_empty("replacement", &replacement_arg, syntax)?;
-        let matcher = build(vec![pattern], true, args.matching.ignore_case)?;
+        let matcher = build(vec![pattern], true, args.ignore_case)?;
         crate::engine::template::check(&template, &matcher.groups())
             .map_err(|e| Error::argument("replacement", e))?;
         return Ok((matcher, Replacement::Expand(template), positional));
     }
     let (old, new) = read_pair("replacement", &pattern_arg, &replacement_arg, syntax, pad)
         .map(|(_, new)| (pattern, new))?;
-    let matcher = build(vec![old], false, args.matching.ignore_case)?;
+    let matcher = build(vec![old], false, args.ignore_case)?;
     Ok((matcher, replacement_of(vec![new]), positional))
 }
 
@@ -191,9 +224,10 @@ fn read_pair(
         } else {
             ("NEW is", "OLD is")
         };
-        return Err(Error::argument(
-            subject,
-            format!(
+        return Err(Error::Length {
+            what: subject.to_string(),
+            scope: crate::error::Scope::Run,
+            reason: format!(
                 "{new_is} {} bytes but {old_is} {} bytes; they must be the same length{}",
                 new.len(),
                 old.len(),
@@ -203,7 +237,7 @@ fn read_pair(
                     ""
                 }
             ),
-        ));
+        });
     }
     Ok((old, new))
 }
@@ -213,10 +247,9 @@ fn build(patterns: Vec<Signature>, regex: bool, ignore_case: bool) -> Result<Mat
         let [expression] = &patterns[..] else {
             return Err(Error::argument("--regex", "takes one PATTERN"));
         };
-        return Matcher::regex(&expression.bytes, ignore_case)
-            .map_err(|e| Error::argument("pattern", e));
+        return Matcher::regex(&expression.bytes, ignore_case);
     }
-    Matcher::signatures(patterns, ignore_case).map_err(|e| Error::argument("pattern", e))
+    Matcher::signatures(patterns, ignore_case)
 }
 
 /// The bytes of a pattern or pair file; `-` is standard input. Each line
@@ -251,9 +284,9 @@ fn missing_pattern() -> Error {
 
 /// Standard input can give the patterns (`list`) or the file names, not
 /// both.
-fn one_stdin(args: &FilesArgs, list: Option<&OsStr>) -> Result<(), Error> {
+fn one_stdin(args: &PatternArgs, list: Option<&OsStr>) -> Result<(), Error> {
     let stdin = |path: Option<&OsStr>| path.is_some_and(|path| path.as_bytes() == b"-");
-    match stdin(args.files_from.as_deref()) && stdin(list) {
+    match args.files_on_stdin && stdin(list) {
         true => Err(Error::argument(
             "--files-from",
             "reads standard input, and so does -f; only one of them can",
@@ -264,24 +297,12 @@ fn one_stdin(args: &FilesArgs, list: Option<&OsStr>) -> Result<(), Error> {
 
 /// Fails unless the run has files: named, walked (`-r` walks the current
 /// directory when none is named) or listed.
-fn require_files(files: &[OsString], args: &FilesArgs) -> Result<(), Error> {
-    match files.is_empty() && !args.recursive && args.files_from.is_none() {
+fn require_files(files: &[OsString], args: &PatternArgs) -> Result<(), Error> {
+    match files.is_empty() && !args.other_files {
         true => Err(Error::argument(
             "FILE",
             "is missing: name at least one file",
         )),
         false => Ok(()),
-    }
-}
-
-impl From<SyntaxArgs> for Syntax {
-    fn from(args: SyntaxArgs) -> Syntax {
-        if args.hex {
-            Syntax::Hex
-        } else if args.escapes {
-            Syntax::Escapes
-        } else {
-            Syntax::Literal
-        }
     }
 }

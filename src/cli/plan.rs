@@ -1,0 +1,230 @@
+//! The command line turned into a plan, once, as ripgrep's HiArgs: patterns
+//! compiled, offsets and ranges read, colour decided. Nothing below sees clap.
+
+use std::io::IsTerminal;
+
+use mpatch::commands::plan::{
+    ApplyPlan, Command, DiffPlan, FileOptions, FindPlan, PeekFormat, PeekPlan, PokePlan,
+    ReplacePlan, Report, Selection, UndoPlan, WriteOptions,
+};
+use mpatch::patterns::{self, PatternArgs};
+use mpatch::{Error, Position, RangeSpec, Syntax};
+
+use super::{
+    ApplyArgs, Cli, ColorMode, DiffArgs, FilesArgs, FindArgs, PeekArgs, PokeArgs, ReplaceArgs,
+    ReportArgs, SelectArgs, SyntaxArgs, UndoArgs, WriteArgs,
+};
+
+/// The plan of a parsed command line.
+pub fn plan(cli: Cli) -> Result<Command, Error> {
+    Ok(match cli.command {
+        super::Command::Find(args) => Command::Find(find(args)?),
+        super::Command::Replace(args) => Command::Replace(replace(args)?),
+        super::Command::Peek(args) => Command::Peek(peek(args)?),
+        super::Command::Poke(args) => Command::Poke(poke(args)?),
+        super::Command::Undo(args) => Command::Undo(undo(args)),
+        super::Command::Diff(args) => Command::Diff(diff(args)),
+        super::Command::Apply(args) => Command::Apply(apply(args)),
+    })
+}
+
+fn syntax(args: SyntaxArgs) -> Syntax {
+    if args.hex {
+        Syntax::Hex
+    } else if args.escapes {
+        Syntax::Escapes
+    } else {
+        Syntax::Literal
+    }
+}
+
+fn select(args: &SelectArgs) -> Result<Selection, Error> {
+    let range = match &args.range {
+        Some(text) => RangeSpec::parse(text).map_err(|e| Error::argument("--range", e))?,
+        None => RangeSpec::default(),
+    };
+    Ok(Selection {
+        range,
+        nth: args.nth,
+        max: args.max_count,
+    })
+}
+
+fn report(args: &ReportArgs) -> Report {
+    // Text on a terminal is coloured, unless NO_COLOR; JSON never is.
+    let color = !args.json
+        && match args.color {
+            ColorMode::Always => true,
+            ColorMode::Never => false,
+            ColorMode::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
+    Report {
+        quiet: args.quiet,
+        context: args.context,
+        hex_offsets: args.hex_offsets,
+        json: args.json,
+        color,
+        progress: args.progress.into(),
+    }
+}
+
+fn write(args: WriteArgs) -> WriteOptions {
+    WriteOptions {
+        dry_run: args.dry_run,
+        journal: args.journal,
+        no_sync: args.no_sync,
+        lock_timeout: args.lock_timeout,
+        allow_device: args.allow_device,
+    }
+}
+
+fn files(args: FilesArgs) -> FileOptions {
+    FileOptions {
+        recursive: args.recursive,
+        hidden: args.hidden,
+        no_ignore: args.no_ignore,
+        follow: args.follow,
+        globs: args.globs,
+        max_depth: args.max_depth,
+        files_from: args.files_from,
+        null: args.null,
+        sort_by_path: args.sort.is_some(),
+        threads: args.threads,
+    }
+}
+
+/// What the pattern builders need to know of the files.
+fn pattern_args(syntax: Syntax, files_in: &FilesArgs) -> PatternArgs {
+    PatternArgs {
+        syntax,
+        other_files: files_in.recursive || files_in.files_from.is_some(),
+        files_on_stdin: files_in.files_from.as_deref().is_some_and(|f| f == "-"),
+        ..PatternArgs::default()
+    }
+}
+
+fn find(args: FindArgs) -> Result<FindPlan, Error> {
+    let patterns = PatternArgs {
+        regex: args.matching.regex,
+        ignore_case: args.matching.ignore_case,
+        positional: args.pattern.into_iter().chain(args.files).collect(),
+        patterns: args.patterns,
+        patterns_from: args.patterns_from,
+        ..pattern_args(syntax(args.syntax), &args.files_in)
+    };
+    let (matcher, files) = patterns::for_find(&patterns)?;
+    Ok(FindPlan {
+        matcher,
+        files,
+        select: select(&args.select)?,
+        report: report(&args.report),
+        files_in: self::files(args.files_in),
+        count: args.count,
+        files_with_matches: args.files_with_matches,
+        with_filename: args.with_filename,
+        no_filename: args.no_filename,
+    })
+}
+
+fn replace(args: ReplaceArgs) -> Result<ReplacePlan, Error> {
+    let patterns = PatternArgs {
+        regex: args.matching.regex,
+        ignore_case: args.matching.ignore_case,
+        positional: args
+            .pattern
+            .into_iter()
+            .chain(args.replacement)
+            .chain(args.files)
+            .collect(),
+        pairs: args.pairs,
+        pairs_from: args.pairs_from,
+        mask: args.mask,
+        pad: args.pad,
+        ..pattern_args(syntax(args.syntax), &args.files_in)
+    };
+    let (matcher, replacement, files) = patterns::for_replace(&patterns)?;
+    Ok(ReplacePlan {
+        matcher,
+        replacement,
+        files,
+        select: select(&args.select)?,
+        report: report(&args.report),
+        files_in: self::files(args.files_in),
+        write: write(args.write),
+        expect: args.expect,
+        expect_total: args.expect_total,
+    })
+}
+
+fn offset(text: &str) -> Result<Position, Error> {
+    Position::parse(text).map_err(|e| Error::argument("OFFSET", e))
+}
+
+fn peek(args: PeekArgs) -> Result<PeekPlan, Error> {
+    let length =
+        mpatch::commands::parse_number(&args.length).map_err(|e| Error::argument("LENGTH", e))?;
+    Ok(PeekPlan {
+        format: match args.format {
+            super::PeekFormat::Hexdump => PeekFormat::Hexdump,
+            super::PeekFormat::Hex => PeekFormat::Hex,
+            super::PeekFormat::Text => PeekFormat::Text,
+            super::PeekFormat::Raw => PeekFormat::Raw,
+        },
+        offset: offset(&args.offset)?,
+        file: args.file,
+        length,
+    })
+}
+
+fn poke(args: PokeArgs) -> Result<PokePlan, Error> {
+    let syntax = syntax(args.syntax);
+    let bytes = patterns::read_bytes("BYTES", &args.bytes, syntax)?;
+    let expect = args
+        .expect
+        .as_ref()
+        .map(|e| patterns::read_bytes("--expect", e, syntax))
+        .transpose()?;
+    Ok(PokePlan {
+        offset: offset(&args.offset)?,
+        offset_text: args.offset,
+        write: write(args.write),
+        expect,
+        quiet: args.quiet,
+        file: args.file,
+        bytes,
+    })
+}
+
+fn undo(args: UndoArgs) -> UndoPlan {
+    UndoPlan {
+        force: args.force,
+        trust: args.trust_journal,
+        lock_timeout: args.lock_timeout,
+        no_sync: args.no_sync,
+        journal: args.journal,
+    }
+}
+
+fn diff(args: DiffArgs) -> DiffPlan {
+    DiffPlan {
+        quiet: args.quiet,
+        threads: args.threads,
+        old: args.old,
+        new: args.new,
+    }
+}
+
+fn apply(args: ApplyArgs) -> ApplyPlan {
+    ApplyPlan {
+        write: write(args.write),
+        reverse: args.reverse,
+        any_size: args.any_size,
+        json: args.json,
+        quiet: args.quiet,
+        patch: args.patch,
+        files: args.files,
+    }
+}

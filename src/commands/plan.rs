@@ -1,0 +1,244 @@
+//! What each command is asked to do, resolved once from the command line
+//! (patterns compiled, offsets and ranges read, colour decided): the binary
+//! makes a plan, the commands read nothing else.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::engine::matcher::{Matcher, Replacement};
+use crate::engine::offset::{Position, RangeSpec};
+
+pub use crate::output::progress::ProgressMode;
+
+/// Which matches a command acts on: `--range`, `--nth`, `-m`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Only matches inside this range.
+    pub range: RangeSpec,
+    /// Only the Nth match (1-based) of each file.
+    pub nth: Option<u64>,
+    /// At most this many matches of each file.
+    pub max: Option<u64>,
+}
+
+/// How matches and files are printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Print nothing; the exit status tells.
+    pub quiet: bool,
+    /// Bytes of context either side of each match.
+    pub context: Option<usize>,
+    /// Offsets as `0x`-prefixed hex.
+    pub hex_offsets: bool,
+    /// One JSON object per line.
+    pub json: bool,
+    /// Whether text output is coloured (decided once: the terminal,
+    /// `NO_COLOR`, `--color`).
+    pub color: bool,
+    /// When a progress bar is drawn.
+    pub progress: ProgressMode,
+}
+
+/// How the write commands write.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Work out every change and write nothing.
+    pub dry_run: bool,
+    /// Record each changed region in an undo journal here.
+    pub journal: Option<PathBuf>,
+    /// Leave the writing to the kernel instead of waiting for the disk.
+    pub no_sync: bool,
+    /// How long to wait for another process's lock on a file.
+    pub lock_timeout: Duration,
+    /// Whether block devices may be written.
+    pub allow_device: bool,
+}
+
+impl WriteOptions {
+    /// Whether a real run waits for the disk.
+    pub fn sync(&self) -> bool {
+        !self.dry_run && !self.no_sync
+    }
+}
+
+/// Which files find and replace work on besides those named: trees walked
+/// as ripgrep walks them, and lists of names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileOptions {
+    /// Walk directories (`-r`).
+    pub recursive: bool,
+    /// Walk hidden entries too.
+    pub hidden: bool,
+    /// Do not honour ignore files.
+    pub no_ignore: bool,
+    /// Follow symbolic links.
+    pub follow: bool,
+    /// Only files matching these globs (`!GLOB` excludes).
+    pub globs: Vec<String>,
+    /// Descend at most this many levels.
+    pub max_depth: Option<usize>,
+    /// Also the files named in this list (`-`: standard input).
+    pub files_from: Option<OsString>,
+    /// Names end with a NUL byte, in lists and in output.
+    pub null: bool,
+    /// Print files in path order.
+    pub sort_by_path: bool,
+    /// Files worked on at once (default: one per core).
+    pub threads: Option<usize>,
+}
+
+/// `mpatch find`.
+pub struct FindPlan {
+    /// The patterns.
+    pub matcher: Matcher,
+    /// The files named (`-`: standard input).
+    pub files: Vec<OsString>,
+    /// Trees and lists.
+    pub files_in: FileOptions,
+    /// Which matches.
+    pub select: Selection,
+    /// How they are printed.
+    pub report: Report,
+    /// One line per file: the number of matches.
+    pub count: bool,
+    /// Only the names of files with a match.
+    pub files_with_matches: bool,
+    /// Always print the file name.
+    pub with_filename: bool,
+    /// Never print the file name.
+    pub no_filename: bool,
+}
+
+/// `mpatch replace`.
+pub struct ReplacePlan {
+    /// The patterns.
+    pub matcher: Matcher,
+    /// What replaces each match.
+    pub replacement: Replacement,
+    /// The files named.
+    pub files: Vec<OsString>,
+    /// Trees and lists.
+    pub files_in: FileOptions,
+    /// Which matches.
+    pub select: Selection,
+    /// How they are printed.
+    pub report: Report,
+    /// How files are written.
+    pub write: WriteOptions,
+    /// Write only if each file has exactly this many matches.
+    pub expect: Option<u64>,
+    /// Write only if all files together have exactly this many matches.
+    pub expect_total: Option<u64>,
+}
+
+/// How `mpatch peek` shows bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PeekFormat {
+    /// xxd-style lines.
+    #[default]
+    Hexdump,
+    /// One line of hex digits.
+    Hex,
+    /// The bytes with escapes.
+    Text,
+    /// The bytes themselves.
+    Raw,
+}
+
+/// `mpatch peek`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeekPlan {
+    /// How the bytes are shown.
+    pub format: PeekFormat,
+    /// The file (or stream) to read.
+    pub file: OsString,
+    /// Where to start.
+    pub offset: Position,
+    /// How many bytes.
+    pub length: u64,
+}
+
+/// `mpatch poke`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PokePlan {
+    /// How the file is written.
+    pub write: WriteOptions,
+    /// Write only if these bytes are there now.
+    pub expect: Option<Vec<u8>>,
+    /// Print nothing on success.
+    pub quiet: bool,
+    /// The file.
+    pub file: OsString,
+    /// Where to write.
+    pub offset: Position,
+    /// The offset as typed, echoed in messages (hex stays hex).
+    pub offset_text: String,
+    /// The bytes to write.
+    pub bytes: Vec<u8>,
+}
+
+/// `mpatch undo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoPlan {
+    /// Restore every region it can, naming the others.
+    pub force: bool,
+    /// Read a journal another user owns, or others may write.
+    pub trust: bool,
+    /// How long to wait for another process's lock.
+    pub lock_timeout: Duration,
+    /// Leave the writing to the kernel.
+    pub no_sync: bool,
+    /// The journal.
+    pub journal: PathBuf,
+}
+
+/// `mpatch diff`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffPlan {
+    /// Print nothing.
+    pub quiet: bool,
+    /// Threads to compare on.
+    pub threads: Option<usize>,
+    /// The file as it was.
+    pub old: OsString,
+    /// The file as it is to be.
+    pub new: OsString,
+}
+
+/// `mpatch apply`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyPlan {
+    /// How files are written.
+    pub write: WriteOptions,
+    /// New to old.
+    pub reverse: bool,
+    /// Apply whatever the file's size.
+    pub any_size: bool,
+    /// One JSON object per line.
+    pub json: bool,
+    /// Print nothing on success.
+    pub quiet: bool,
+    /// The patch (`-`: standard input).
+    pub patch: OsString,
+    /// The files to patch.
+    pub files: Vec<OsString>,
+}
+
+/// A command, planned.
+pub enum Command {
+    /// `mpatch find`.
+    Find(FindPlan),
+    /// `mpatch replace`.
+    Replace(ReplacePlan),
+    /// `mpatch peek`.
+    Peek(PeekPlan),
+    /// `mpatch poke`.
+    Poke(PokePlan),
+    /// `mpatch undo`.
+    Undo(UndoPlan),
+    /// `mpatch diff`.
+    Diff(DiffPlan),
+    /// `mpatch apply`.
+    Apply(ApplyPlan),
+}

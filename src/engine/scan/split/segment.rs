@@ -1,0 +1,223 @@
+//! One segment's scan from its first byte, with the walks from the ends of
+//! the matches crossing its start, until they run into its own.
+
+use super::{Alt, BATCH, Hand, KEEP, Kept, Meet, NEVER, RUNS_MAX, RunRec, Scanned, Splitter};
+use crate::engine::matcher::{Maker, Match};
+use crate::error::Error;
+use std::ops::Range;
+
+/// A walk's position, for the segment's own scan.
+pub(super) struct Walk {
+    pub pos: usize,
+    pub done: bool,
+}
+
+impl Splitter<'_> {
+    /// The next match of a walk, starting before `stop`.
+    pub(super) fn step(&self, walk: &mut Walk, stop: usize, limit: usize) -> Option<Match> {
+        if walk.done {
+            return None;
+        }
+        let found = self
+            .matcher
+            .find_within(self.hay(), walk.pos, limit)
+            .filter(|m| m.start < stop);
+        match found {
+            Some(found) => walk.pos = found.end,
+            None => walk.done = true,
+        }
+        found
+    }
+
+    /// Where a walk from `from` runs into `S` (whose first matches are in
+    /// `first`, extended from `s` as needed, up to [`KEEP`]).
+    fn meet(
+        &self,
+        from: usize,
+        seg: &Range<usize>,
+        first: &mut Vec<Kept>,
+        s: &mut Walk,
+        mut maker: Option<&mut Maker>,
+    ) -> Result<Option<Meet>, Error> {
+        let limit = self.limit(seg);
+        let mut before = Vec::new();
+        let mut walk = Walk {
+            pos: from,
+            done: from >= seg.end,
+        };
+        let mut i = 0;
+        loop {
+            let Some(found) = self.step(&mut walk, seg.end, limit) else {
+                return Ok(Some(Meet { before, at: NEVER }));
+            };
+            while !s.done && first.last().is_none_or(|m| m.found.start < found.start) {
+                if first.len() >= KEEP {
+                    return Ok(None);
+                }
+                if let Some(m) = self.step(s, seg.end, limit) {
+                    first.push(self.keep(maker.as_deref_mut(), m)?);
+                }
+            }
+            while i < first.len() && first[i].found.start < found.start {
+                i += 1;
+            }
+            if i < first.len() && first[i].found.start == found.start {
+                return Ok(Some(Meet { before, at: i }));
+            }
+            if before.len() >= KEEP {
+                return Ok(None);
+            }
+            before.push(self.keep(maker.as_deref_mut(), found)?);
+        }
+    }
+
+    /// One segment's scan from its first byte (see the module's docs).
+    pub(super) fn scan_segment(
+        &self,
+        seg: Range<usize>,
+        hand: &mut Hand,
+    ) -> Result<Scanned, Error> {
+        let limit = self.limit(&seg);
+        let mut first = Vec::new();
+        let mut s = Walk {
+            pos: seg.start,
+            done: false,
+        };
+        let mut alts = Vec::new();
+        if seg.start > self.range.start {
+            for from in self.crossing_ends(seg.start) {
+                let meets = self.meet(from, &seg, &mut first, &mut s, hand.maker.as_mut())?;
+                alts.push(Alt { from, meets });
+            }
+        }
+        let agreed = alts
+            .iter()
+            .map(|alt| alt.meets.as_ref().map_or(NEVER, |meet| meet.at))
+            .max()
+            .unwrap_or(0);
+        let mut scanned = Scanned {
+            count: first.len() as u64,
+            per_pattern: vec![0; self.matcher.patterns().len()],
+            last_end: first.last().map(|m| m.found.end),
+            first,
+            tail: Vec::new(),
+            alts,
+            wrote: false,
+            runs: None,
+        };
+        for m in &scanned.first {
+            scanned.per_pattern[m.found.pattern] += 1;
+        }
+        if hand.sink.is_some() && agreed != NEVER {
+            self.hand_on(&seg, agreed, &mut s, hand, &mut scanned)?;
+        } else if self.runs && hand.sink.is_some() && !s.done {
+            scanned.runs = self.record(&seg, &mut s, &mut scanned);
+        }
+        if !s.done {
+            let hay = self.hay();
+            let (n, found) =
+                self.matcher
+                    .count_within(hay, s.pos, seg.end, limit, &mut scanned.per_pattern);
+            scanned.count += n;
+            scanned.last_end = found.map(|m| m.end).or(scanned.last_end);
+        }
+        Ok(scanned)
+    }
+
+    /// Walks the rest of `S`, handing the thread's sink every edit from
+    /// index `agreed` on that no other scan can read; keeping the ones
+    /// before, and those near the segment's edges.
+    fn hand_on(
+        &self,
+        seg: &Range<usize>,
+        agreed: usize,
+        s: &mut Walk,
+        hand: &mut Hand,
+        scanned: &mut Scanned,
+    ) -> Result<(), Error> {
+        let limit = self.limit(seg);
+        let inner = seg.start + self.margin()..seg.end.saturating_sub(self.margin());
+        let place =
+            |i: usize, m: Kept, hand: &mut Hand, scanned: &mut Scanned| -> Result<(), Error> {
+                if i < agreed || m.found.start < inner.start {
+                    scanned.first.push(m);
+                } else if m.found.end <= inner.end && scanned.tail.is_empty() {
+                    let sink = hand.sink.as_deref_mut().expect("a sink");
+                    let settled = m.found.end.saturating_sub(self.look);
+                    self.give(sink, hand.maker.as_mut(), &m, settled)?;
+                } else {
+                    scanned.tail.push(m);
+                }
+                Ok(())
+            };
+        let first = std::mem::take(&mut scanned.first);
+        let mut i = 0;
+        for m in first {
+            place(i, m, hand, scanned)?;
+            i += 1;
+        }
+        let mut batch = Vec::with_capacity(BATCH);
+        while !s.done {
+            batch.clear();
+            s.pos = self
+                .matcher
+                .find_many(self.hay(), s.pos, seg.end, limit, &mut batch, BATCH);
+            s.done = batch.len() < BATCH;
+            for &m in &batch {
+                scanned.count += 1;
+                scanned.per_pattern[m.pattern] += 1;
+                scanned.last_end = Some(m.end);
+                let kept = self.keep(hand.maker.as_mut(), m)?;
+                place(i, kept, hand, scanned)?;
+                i += 1;
+            }
+        }
+        scanned.wrote = true;
+        Ok(())
+    }
+
+    /// Records all of `S` as runs of matches back to back, up to
+    /// [`RUNS_MAX`] of them; `None` (and `S` counted on from `s`) past that.
+    fn record(
+        &self,
+        seg: &Range<usize>,
+        s: &mut Walk,
+        scanned: &mut Scanned,
+    ) -> Option<Vec<RunRec>> {
+        let limit = self.limit(seg);
+        let mut runs: Vec<RunRec> = Vec::new();
+        let push = |runs: &mut Vec<RunRec>, m: Match| match runs.last_mut() {
+            Some(run)
+                if run.pattern == m.pattern
+                    && run.len == m.len()
+                    && run.start + run.len * run.count as usize == m.start =>
+            {
+                run.count += 1;
+            }
+            _ => runs.push(RunRec {
+                start: m.start,
+                len: m.len(),
+                count: 1,
+                pattern: m.pattern,
+            }),
+        };
+        for m in &scanned.first {
+            push(&mut runs, m.found);
+        }
+        let mut batch = Vec::with_capacity(BATCH);
+        while !s.done && runs.len() <= RUNS_MAX {
+            batch.clear();
+            s.pos = self
+                .matcher
+                .find_many(self.hay(), s.pos, seg.end, limit, &mut batch, BATCH);
+            s.done = batch.len() < BATCH;
+            for &m in &batch {
+                scanned.count += 1;
+                scanned.per_pattern[m.pattern] += 1;
+                scanned.last_end = Some(m.end);
+                push(&mut runs, m);
+            }
+        }
+        (s.done && runs.len() <= RUNS_MAX).then_some(runs)
+    }
+}

@@ -1,0 +1,371 @@
+//! Where a patch's bytes go: the file itself, by positioned writes of the
+//! changed bytes only (journalled first when asked), never longer than it was.
+//!
+//! A writer holds the changes it is given in a bounded buffer and writes
+//! each run of adjacent changes with one `pwrite`; the bytes between two
+//! changes are never written, so a byte another process wrote there is
+//! kept, and no write fills a hole that no change lies in. It writes only
+//! below the point its caller says the scan has settled: the scan never
+//! reads a byte this run wrote.
+
+use std::os::unix::fs::FileExt;
+use std::sync::Mutex;
+
+use crate::error::Error;
+use crate::io::journal::{self, Appender};
+use crate::io::target::{Identity, Target};
+use crate::pool::lock;
+
+/// Bytes (old and new) a writer holds at most before it writes; the
+/// library's tests make it small.
+pub const BUFFER: usize = 1 << 20;
+/// Changes a writer holds at most, whatever their size: bounds the memory
+/// of a dense patch and the regions of a journal block.
+const MAX_PIECES: usize = 64 << 10;
+
+/// The journal section of one file: each batch of changes is appended as
+/// a block, and synced, before any of its bytes is written.
+pub struct Journalled<'a> {
+    appender: &'a Appender,
+    name: &'a str,
+    /// The block's file record, which starts each block.
+    head: Vec<u8>,
+}
+
+impl<'a> Journalled<'a> {
+    /// The section of the file `identity`, recorded under `path`.
+    pub fn new(
+        appender: &'a Appender,
+        name: &'a str,
+        identity: Identity,
+        path: &[u8],
+    ) -> Journalled<'a> {
+        let mut head = Vec::new();
+        journal::encode_file(&mut head, identity, path);
+        Journalled {
+            appender,
+            name,
+            head,
+        }
+    }
+
+    fn record<'r>(
+        &self,
+        regions: impl Iterator<Item = (u64, &'r [u8], &'r [u8])>,
+    ) -> Result<(), Error> {
+        let mut payload = self.head.clone();
+        for (offset, old, new) in regions {
+            journal::encode_region(&mut payload, offset, old, new);
+        }
+        self.appender
+            .append(&payload)
+            .map_err(|error| Error::Journal {
+                path: self.name.to_string(),
+                reason: crate::error::plain_reason(&error),
+            })
+    }
+}
+
+/// Why a file's writes stopped, kept by the owner of its size so that
+/// every thread stops on the first.
+#[derive(Debug, Clone)]
+struct Stopped {
+    now: u64,
+    undone: &'static str,
+}
+
+/// The file of a real run: the one owner of its size for every thread that
+/// writes it, and its journal section. Each thread writes through a
+/// [`Writer`] of its own.
+pub struct FileSink<'a> {
+    target: &'a Target,
+    /// Held across each write and the size checks around it, so that no
+    /// two threads guess the file's size at once.
+    size: Mutex<Option<Stopped>>,
+    journal: Option<Journalled<'a>>,
+    buffer: usize,
+}
+
+impl<'a> FileSink<'a> {
+    /// The sink of `target`, journalled when `journal` is given; each writer
+    /// holds at most `buffer` bytes.
+    pub fn new(target: &'a Target, journal: Option<Journalled<'a>>, buffer: usize) -> FileSink<'a> {
+        FileSink {
+            target,
+            size: Mutex::new(None),
+            journal,
+            buffer: buffer.max(1),
+        }
+    }
+
+    /// A writer for one thread's changes, given in ascending order.
+    pub fn writer(&self) -> Writer<'_> {
+        Writer {
+            sink: self,
+            pieces: Vec::new(),
+            news: Vec::new(),
+            olds: Vec::new(),
+        }
+    }
+
+    /// Ends the writes: waits for the disk when `sync` is set (a failed
+    /// flush is an error) and checks that the file did not shrink; returns
+    /// the bytes appended to it meanwhile, which were not searched.
+    pub fn finish(&self, sync: bool) -> Result<u64, Error> {
+        if sync {
+            self.sync()?;
+        }
+        let stopped = lock(&self.size).clone();
+        if let Some(stopped) = stopped {
+            return Err(self.stopped(self.stop_error(&stopped)));
+        }
+        self.target.check_unchanged()
+    }
+
+    /// Why the writes stopped, if they did, with the size the file has now
+    /// (every thread having stopped): the one owner of the file's size
+    /// words the error of a file cut under a run.
+    pub fn stopped(&self, error: Error) -> Error {
+        let now = self.target.current_len().ok();
+        let error = match lock(&self.size).as_ref() {
+            Some(stopped) => self.stop_error(stopped),
+            None => error,
+        };
+        match (error, now) {
+            (Error::Resized { path, .. }, Some(now)) => Error::Resized { path, now },
+            (Error::WrittenPastEnd { path, undone, .. }, Some(now)) => {
+                Error::WrittenPastEnd { path, now, undone }
+            }
+            (error, _) => error,
+        }
+    }
+
+    /// Waits for what was written to reach the disk.
+    pub fn sync(&self) -> Result<(), Error> {
+        self.target
+            .file
+            .sync_data()
+            .map_err(|source| Error::Failed {
+                path: self.target.name.clone(),
+                doing: "flush failed",
+                source,
+            })
+    }
+
+    fn stop_error(&self, stopped: &Stopped) -> Error {
+        match stopped.undone {
+            "" => Error::Resized {
+                path: self.target.name.clone(),
+                now: stopped.now,
+            },
+            undone => Error::WrittenPastEnd {
+                path: self.target.name.clone(),
+                now: stopped.now,
+                undone,
+            },
+        }
+    }
+
+    /// Writes one run at `offset`, never making the file longer: the size
+    /// is checked before the write, and a write that landed past a
+    /// truncation made in between is detected after it, reported (with the
+    /// size the file then has) and taken back. The size lock makes this
+    /// the only write in flight, so one write at most can land past a cut.
+    fn write_run(&self, offset: u64, bytes: &[u8]) -> Result<(), Error> {
+        let target = self.target;
+        let mut state = lock(&self.size);
+        if let Some(stopped) = &*state {
+            return Err(self.stop_error(stopped));
+        }
+        if target.is_device {
+            return write_at(target, bytes, offset);
+        }
+        let before = target.current_len()?;
+        if before < target.len() {
+            let stopped = state.insert(Stopped {
+                now: before,
+                undone: "",
+            });
+            return Err(self.stop_error(stopped));
+        }
+        write_at(target, bytes, offset)?;
+        let after = target.current_len()?;
+        let end = offset + bytes.len() as u64;
+        // A write that ends where the file ends may have regrown a file cut
+        // in the instant before it to exactly its old size; in a file that
+        // had no holes, the hole the cut leaves before our bytes tells.
+        let regrown =
+            after == end && after == before && !target.has_holes && target.hole_before(offset);
+        if after >= before && !regrown {
+            return Ok(());
+        }
+        let stopped = if after == end {
+            // Our bytes are past the cut: taken back, with the zeros the
+            // regrowth left between the cut and them.
+            match target.cut_back(offset) {
+                Ok(now) => Stopped {
+                    now,
+                    undone: "; the write past the end was taken back",
+                },
+                Err(_) => Stopped {
+                    now: target.current_len().unwrap_or(after),
+                    undone: "; a write landed past the new end",
+                },
+            }
+        } else {
+            Stopped {
+                now: after,
+                undone: "",
+            }
+        };
+        let stopped = state.insert(stopped);
+        Err(self.stop_error(stopped))
+    }
+}
+
+fn write_at(target: &Target, bytes: &[u8], offset: u64) -> Result<(), Error> {
+    target
+        .file
+        .write_all_at(bytes, offset)
+        .map_err(|source| match source.raw_os_error() {
+            Some(libc::ENOSPC) => Error::NoSpace {
+                path: target.name.clone(),
+            },
+            _ => Error::Failed {
+                path: target.name.clone(),
+                doing: "cannot write",
+                source,
+            },
+        })
+}
+
+/// Adjacent changes held by a writer: their offset and where their bytes
+/// lie in the writer's buffers.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    offset: u64,
+    len: usize,
+    /// Where the bytes start in `news` (and `olds`, when journalled).
+    at: usize,
+}
+
+impl Piece {
+    fn end(&self) -> u64 {
+        self.offset + self.len as u64
+    }
+}
+
+/// One thread's writer into the file: changes held in a bounded buffer,
+/// then (journalled and) written, one `pwrite` for each run of adjacent
+/// changes. Gap bytes are never written.
+pub struct Writer<'s> {
+    sink: &'s FileSink<'s>,
+    /// Runs of adjacent changes, in ascending order.
+    pieces: Vec<Piece>,
+    news: Vec<u8>,
+    /// The old bytes, as the scan saw them (only when journalled).
+    olds: Vec<u8>,
+}
+
+impl Writer<'_> {
+    /// Holds a change: `new` replaces `old` (as long as each other) at
+    /// `offset`, after every earlier change. The scan has settled up to
+    /// `settled`: when the buffer is full, what lies below it is written.
+    pub fn put(
+        &mut self,
+        offset: usize,
+        old: &[u8],
+        new: &[u8],
+        settled: usize,
+    ) -> Result<(), Error> {
+        self.put_run(offset, old, new, 1, settled)
+    }
+
+    /// Holds `count` changes back to back from `offset`, each `new` over
+    /// `old` (a run of dense matches, zeros in a hole).
+    pub fn put_run(
+        &mut self,
+        offset: usize,
+        old: &[u8],
+        new: &[u8],
+        count: u64,
+        settled: usize,
+    ) -> Result<(), Error> {
+        debug_assert_eq!(old.len(), new.len());
+        let journalled = self.sink.journal.is_some();
+        let unit = new.len().max(1);
+        let mut offset = offset as u64;
+        let mut left = count;
+        while left > 0 {
+            let room = self.sink.buffer.saturating_sub(self.news.len()) / unit;
+            let take = left.min(room.max(1) as u64);
+            let len = take as usize * new.len();
+            match self.pieces.last_mut() {
+                Some(last) if last.end() == offset => last.len += len,
+                _ => self.pieces.push(Piece {
+                    offset,
+                    len,
+                    at: self.news.len(),
+                }),
+            }
+            for _ in 0..take {
+                self.news.extend_from_slice(new);
+                if journalled {
+                    self.olds.extend_from_slice(old);
+                }
+            }
+            offset += len as u64;
+            left -= take;
+            if self.news.len() >= self.sink.buffer || self.pieces.len() >= MAX_PIECES {
+                self.settle(settled)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes every held change that ends at or below `settled` (every
+    /// one, with `usize::MAX`).
+    pub fn settle(&mut self, settled: usize) -> Result<(), Error> {
+        let ready = self.pieces.partition_point(|p| p.end() <= settled as u64);
+        if ready == 0 {
+            return Ok(());
+        }
+        let result = self.write(ready);
+        let kept_from = self.pieces.get(ready).map_or(self.news.len(), |p| p.at);
+        self.pieces.drain(..ready);
+        for piece in &mut self.pieces {
+            piece.at -= kept_from;
+        }
+        self.news.drain(..kept_from);
+        if self.sink.journal.is_some() {
+            self.olds.drain(..kept_from);
+        }
+        if self.news.capacity() > 4 * self.sink.buffer.max(1 << 16) {
+            self.news.shrink_to(self.sink.buffer);
+            self.olds.shrink_to(self.sink.buffer);
+        }
+        result
+    }
+
+    /// Journals, then writes, the first `ready` runs, one `pwrite` each.
+    fn write(&self, ready: usize) -> Result<(), Error> {
+        let sink = self.sink;
+        let pieces = &self.pieces[..ready];
+        fn bytes<'b>(from: &'b [u8], piece: &Piece) -> &'b [u8] {
+            &from[piece.at..piece.at + piece.len]
+        }
+        if let Some(journal) = &sink.journal {
+            // A region for each run: exactly what is written, the old bytes
+            // as the scan saw them.
+            journal.record(
+                pieces
+                    .iter()
+                    .map(|p| (p.offset, bytes(&self.olds, p), bytes(&self.news, p))),
+            )?;
+        }
+        for piece in pieces {
+            sink.write_run(piece.offset, bytes(&self.news, piece))?;
+        }
+        Ok(())
+    }
+}

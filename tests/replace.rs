@@ -1,0 +1,439 @@
+//! The differential test of the one scan: for literals, several literals,
+//! `-i`, signatures and regexes (`\b`, `^`, `$`, captures), with ranges,
+//! `--nth` and `-m`, every driver (a walk, a split into segments of a few
+//! bytes, a stream read a few bytes at a time, a real file written through
+//! a tiny buffer) gives exactly the naive oracle's edits and bytes; and each
+//! run says which driver ran, so a test that asked for a split fails when
+//! none happened.
+
+mod common;
+
+use std::io::Read;
+use std::sync::Mutex;
+
+use common::oracle::{self, Pattern};
+use mpatch::scan::{At, Driver, Edit, Flow, MakeSink, Settings, Sink, Sinks, Tally, Wants};
+use mpatch::{Error, Matcher, RangeSpec, Replace, Replacement, Signature, Watch};
+use proptest::prelude::*;
+
+/// The edits a sink was shown: offset, old bytes, new bytes.
+type Edits = Vec<(usize, Vec<u8>, Vec<u8>)>;
+
+/// Every edit shown to it, collected (per thread, joined at the end).
+struct Collect<'a> {
+    all: &'a Mutex<Edits>,
+    mine: Edits,
+    wants: Wants,
+}
+
+impl Sink for Collect<'_> {
+    fn wants(&self) -> Wants {
+        self.wants
+    }
+    fn edit(&mut self, edit: &Edit, _: &At) -> Result<Flow, Error> {
+        if let Some(last) = self.mine.last() {
+            assert!(last.0 + last.1.len() <= edit.start, "edits out of order");
+        }
+        let new = edit.new.expect("a replace's edit").to_vec();
+        self.mine.push((edit.start, edit.old.to_vec(), new));
+        Ok(Flow::Go)
+    }
+    fn finish(&mut self, _: &Tally) -> Result<(), Error> {
+        self.all.lock().unwrap().append(&mut self.mine);
+        Ok(())
+    }
+}
+
+/// A case: the patterns, what replaces each match, the selection.
+#[derive(Debug, Clone)]
+struct Case {
+    kind: Kind,
+    range: (Option<i64>, Option<i64>),
+    nth: Option<u64>,
+    max: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    /// Literals (`fold`: `-i`), replaced by the pattern's own index letter.
+    Literals {
+        patterns: Vec<Vec<u8>>,
+        fold: bool,
+        mask: bool,
+    },
+    /// One signature with wildcards; its replacement keeps the match's
+    /// bytes under wildcards.
+    Signature { pattern: Pattern, keep: Pattern },
+    /// A regex and its template.
+    Regex {
+        expression: &'static str,
+        template: &'static [u8],
+        bounded: bool,
+    },
+}
+
+/// The regexes tried: assertions that look around a match, captures, and
+/// ones without a longest match (never split, never streamed).
+const REGEXES: &[(&str, &[u8], bool)] = &[
+    (r"\b([a-z])(-)", b"$2$1", true),
+    (r"([a-z])b\b", b"${1}#", true),
+    (r"(?m)^a{1,2}", b"${0}", true),
+    (r"b$", b"X", true),
+    (r"^a", b"Y", true),
+    (r"(?m)(a)$", b"${1}", true),
+    (r"\Bab", b"BA", true),
+    (r"(é)\b", b"E!", true),
+    (r"a(b|-)a", b"$1$1$1", true),
+    (r"(\w)\w\b", b"${1}#", true),
+    (r"a+b", b"", false),
+];
+
+fn case() -> impl Strategy<Value = Case> {
+    let pattern =
+        || proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(b'-')], 1..4);
+    let literals = (
+        proptest::collection::vec(pattern(), 1..4),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(patterns, fold, mask)| Kind::Literals {
+            patterns,
+            fold,
+            mask,
+        });
+    let signature = proptest::collection::vec((prop_oneof![Just(b'a'), Just(b'b')], 0u8..3), 2..5)
+        .prop_map(|cells| {
+            let mut pattern = Pattern {
+                bytes: Vec::new(),
+                mask: Vec::new(),
+            };
+            let mut keep = Pattern {
+                bytes: Vec::new(),
+                mask: Vec::new(),
+            };
+            for (i, (byte, wild)) in cells.iter().enumerate() {
+                // Never only wildcards: the first cell is a whole byte.
+                let (b, m) = match (*wild, i) {
+                    (0, _) | (_, 0) => (*byte, 0xff),
+                    (1, _) => (0, 0),
+                    _ => (*byte & 0xf0, 0xf0),
+                };
+                pattern.bytes.push(b);
+                pattern.mask.push(m);
+                keep.bytes.push(if m == 0 { 0 } else { b'Z' });
+                keep.mask.push(if m == 0 { 0 } else { 0xff });
+            }
+            Kind::Signature { pattern, keep }
+        });
+    let regex = (0..REGEXES.len()).prop_map(|i| Kind::Regex {
+        expression: REGEXES[i].0,
+        template: REGEXES[i].1,
+        bounded: REGEXES[i].2,
+    });
+    let end = || prop_oneof![3 => Just(None), 1 => (-20i64..400).prop_map(Some)];
+    (
+        prop_oneof![2 => literals, 1 => signature, 2 => regex],
+        (end(), end()),
+        prop_oneof![4 => Just(None), 1 => (1u64..6).prop_map(Some)],
+        prop_oneof![4 => Just(None), 1 => (0u64..6).prop_map(Some)],
+    )
+        .prop_map(|(kind, (start, end), nth, max)| {
+            // Ends counted the same way are kept in order.
+            let range = match (start, end) {
+                (Some(a), Some(b)) if (a >= 0) == (b >= 0) && a > b => (Some(b), Some(a)),
+                other => other,
+            };
+            Case {
+                kind,
+                range,
+                nth,
+                max,
+            }
+        })
+}
+
+fn haystack() -> impl Strategy<Value = Vec<u8>> {
+    let token = prop_oneof![
+        4 => Just(&b"a"[..]), 3 => Just(&b"b"[..]), 2 => Just(&b"-"[..]), 1 => Just(&b"A"[..]),
+        1 => Just(&b" "[..]), 1 => Just(&b"\n"[..]), 1 => Just("é".as_bytes()), 1 => Just(&b"\x00"[..]),
+        // Runs where one match's end is the next one's look-behind.
+        3 => Just(&b"a-"[..]), 2 => Just(&b"b-"[..]), 1 => Just(&b"ab "[..]),
+    ];
+    prop_oneof![
+        4 => proptest::collection::vec(token.clone(), 0..160),
+        1 => proptest::collection::vec(token, 600..1500),
+    ]
+    .prop_map(|tokens| tokens.concat())
+}
+
+/// The matcher and replacement of a case.
+fn build(kind: &Kind) -> (Matcher, Replacement) {
+    match kind {
+        Kind::Literals {
+            patterns,
+            fold,
+            mask,
+        } => {
+            let matcher = Matcher::literals(patterns.clone(), *fold).unwrap();
+            let replacement = match mask {
+                true => Replacement::Mask(b'#'),
+                false => Replacement::Table(
+                    patterns
+                        .iter()
+                        .enumerate()
+                        .map(|(n, p)| vec![b'0' + n as u8; p.len()])
+                        .collect(),
+                ),
+            };
+            (matcher, replacement)
+        }
+        Kind::Signature { pattern, keep } => {
+            let signature = Signature {
+                bytes: pattern.bytes.clone(),
+                mask: pattern.mask.clone(),
+            };
+            let keep = Signature {
+                bytes: keep.bytes.clone(),
+                mask: keep.mask.clone(),
+            };
+            (
+                Matcher::signatures(vec![signature], false).unwrap(),
+                Replacement::Keep(vec![keep]),
+            )
+        }
+        Kind::Regex {
+            expression,
+            template,
+            ..
+        } => (
+            Matcher::regex(expression.as_bytes(), false).unwrap(),
+            Replacement::Expand(template.to_vec()),
+        ),
+    }
+}
+
+/// The oracle's edits for a case, or `None` when a regex's expansion is
+/// not as long as its match (then every driver must refuse).
+fn expected(hay: &[u8], case: &Case, start: usize, end: usize) -> Option<Edits> {
+    let all: Vec<(usize, usize, Vec<u8>)> = match &case.kind {
+        Kind::Literals {
+            patterns,
+            fold,
+            mask,
+        } => {
+            let patterns: Vec<Pattern> = patterns.iter().map(|p| Pattern::literal(p)).collect();
+            oracle::literals(hay, &patterns, *fold, start, end)
+                .into_iter()
+                .map(|(s, e, n)| {
+                    let new = match mask {
+                        true => vec![b'#'; e - s],
+                        false => vec![b'0' + n as u8; e - s],
+                    };
+                    (s, e, new)
+                })
+                .collect()
+        }
+        Kind::Signature { pattern, keep } => {
+            oracle::literals(hay, std::slice::from_ref(pattern), false, start, end)
+                .into_iter()
+                .map(|(s, e, _)| {
+                    let new = hay[s..e]
+                        .iter()
+                        .zip(keep.bytes.iter().zip(&keep.mask))
+                        .map(|(&b, (&v, &m))| v & m | b & !m)
+                        .collect();
+                    (s, e, new)
+                })
+                .collect()
+        }
+        Kind::Regex {
+            expression,
+            template,
+            ..
+        } => oracle::regex(hay, expression, start, end, Some(template))
+            .into_iter()
+            .map(|((s, e, _), new)| (s, e, new))
+            .collect(),
+    };
+    let selected = oracle::select(&all, case.nth, case.max);
+    if selected.iter().any(|(s, e, new)| new.len() != e - s) {
+        return None;
+    }
+    Some(
+        selected
+            .into_iter()
+            .map(|(s, e, new)| (s, hay[s..e].to_vec(), new))
+            .collect(),
+    )
+}
+
+fn range_spec(case: &Case) -> RangeSpec {
+    let text = |end: Option<i64>| end.map_or(String::new(), |n| n.to_string());
+    RangeSpec::parse(&format!("{}:{}", text(case.range.0), text(case.range.1))).unwrap()
+}
+
+fn plan<'m>(
+    matcher: &'m Matcher,
+    replacement: &'m Replacement,
+    case: &Case,
+    settings: Settings,
+) -> Replace<'m> {
+    let mut replace = Replace::new(matcher, replacement)
+        .range(range_spec(case))
+        .settings(settings)
+        .sync(false);
+    if let Some(nth) = case.nth {
+        replace = replace.nth(nth);
+    }
+    if let Some(max) = case.max {
+        replace = replace.max(max);
+    }
+    replace
+}
+
+/// Hands out its bytes in reads of the sizes `sizes` cycles through.
+struct Uneven {
+    bytes: Vec<u8>,
+    at: usize,
+    sizes: Vec<usize>,
+    turn: usize,
+}
+
+impl Read for Uneven {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let size = self.sizes[self.turn % self.sizes.len()];
+        self.turn += 1;
+        let n = size.min(buf.len()).min(self.bytes.len() - self.at);
+        buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// Runs `case` through the bytes drivers; the edits each gave, sorted.
+fn edits_of(replace: &Replace, hay: &[u8], per_thread: bool) -> Result<(Edits, Tally), Error> {
+    let all = Mutex::new(Vec::new());
+    let tally = if per_thread {
+        let make: &MakeSink = &|| {
+            Box::new(Collect {
+                all: &all,
+                mine: Vec::new(),
+                wants: Wants::Edits,
+            })
+        };
+        replace.scan(hay, Sinks::PerThread(make))?
+    } else {
+        let mut one = Collect {
+            all: &all,
+            mine: Vec::new(),
+            wants: Wants::Ordered,
+        };
+        replace.scan(hay, Sinks::One(&mut one))?
+    };
+    let mut edits = all.into_inner().unwrap();
+    edits.sort();
+    Ok((edits, tally))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_driver_gives_the_oracle_s_edits(
+        hay in haystack(),
+        case in case(),
+        segment in prop_oneof![1usize..8, 8usize..64],
+        threads in 2usize..4,
+        chunk in 1usize..16,
+        sizes in proptest::collection::vec(1usize..9, 1..4),
+        buffer in 1usize..64,
+    ) {
+        let (matcher, replacement) = build(&case.kind);
+        let (start, end) = range_spec(&case).resolve(hay.len() as u64);
+        let expected = expected(&hay, &case, start as usize, end as usize);
+        let selects_all = case.nth.is_none() && case.max.is_none();
+        let bounded = !matches!(case.kind, Kind::Regex { bounded: false, .. });
+
+        // The walk: one thread.
+        let walk = Settings { threads: 1, segment, read_max: 0, ..Settings::new() };
+        let walked = edits_of(&plan(&matcher, &replacement, &case, walk), &hay, false);
+        // The split: segments of a few bytes on several threads, whenever
+        // every match is selected and matches have a longest length.
+        let split = Settings { threads, segment, split_min: 0, split_cold: true, read_max: 0, ..Settings::new() };
+        let splitted = edits_of(&plan(&matcher, &replacement, &case, split), &hay, true);
+        match &expected {
+            None => {
+                prop_assert!(walked.is_err(), "a bad expansion must be refused");
+                prop_assert!(splitted.is_err(), "a bad expansion must be refused");
+                return Ok(());
+            }
+            Some(expected) => {
+                let (edits, tally) = walked.unwrap();
+                prop_assert_eq!(&edits, expected, "walk");
+                prop_assert_eq!(tally.driver, Driver::Walk);
+                prop_assert_eq!(tally.matches, expected.len() as u64);
+                let (edits, tally) = splitted.unwrap();
+                prop_assert_eq!(&edits, expected, "split");
+                let wanted = if selects_all && bounded && end > start { Driver::Split } else { Driver::Walk };
+                prop_assert_eq!(tally.driver, wanted, "the driver asked for");
+                prop_assert_eq!(tally.matches, expected.len() as u64);
+            }
+        }
+        let expected = expected.unwrap();
+        let patched = oracle::apply(&hay, &expected.iter().map(|(s, _, n)| (*s, n.clone())).collect::<Vec<_>>());
+        let (bytes, _) = plan(&matcher, &replacement, &case, split).bytes(&hay).unwrap();
+        prop_assert_eq!(&bytes, &patched, "bytes");
+
+        // The stream: reads of a few bytes, a buffer of a few bytes. A
+        // range counted from the end needs a file.
+        let from_end = matches!(case.range, (Some(a), _) if a < 0) || matches!(case.range, (_, Some(b)) if b < 0);
+        if bounded && !from_end {
+            let stream = Settings { chunk, ..Settings::new() };
+            let all = Mutex::new(Vec::new());
+            let mut one = Collect { all: &all, mine: Vec::new(), wants: Wants::Ordered };
+            let input = Uneven { bytes: hay.clone(), at: 0, sizes, turn: 0 };
+            let tally = plan(&matcher, &replacement, &case, stream).scan_stream(input, &mut one).unwrap();
+            prop_assert_eq!(tally.driver, Driver::Stream);
+            prop_assert_eq!(all.into_inner().unwrap(), expected.clone(), "stream");
+        }
+
+        // A real file, written through a writer of a few bytes (split when
+        // it can be), and its dry run.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("file");
+        std::fs::write(&path, &hay).unwrap();
+        let dry = plan(&matcher, &replacement, &case, split).dry_run(true).files(&[&path]).unwrap();
+        prop_assert_eq!(dry.matches, expected.len() as u64);
+        prop_assert_eq!(&std::fs::read(&path).unwrap(), &hay, "a dry run writes nothing");
+        let real = plan(&matcher, &replacement, &case, split).buffer(buffer).files(&[&path]).unwrap();
+        prop_assert_eq!(real.matches, expected.len() as u64);
+        prop_assert_eq!(&std::fs::read(&path).unwrap(), &patched, "the real run");
+        // Shown to a sink of one's own (as the printer is), the same edits.
+        std::fs::write(&path, &hay).unwrap();
+        let mut watch = Watched(Vec::new());
+        let run = plan(&matcher, &replacement, &case, split).buffer(buffer);
+        run.files_watched(&[path.clone().into_os_string()], &mut watch).unwrap();
+        prop_assert_eq!(watch.0, expected, "watched");
+        prop_assert_eq!(&std::fs::read(&path).unwrap(), &patched, "the watched run");
+    }
+}
+
+/// A watch that keeps every edit, as a printer sees them.
+struct Watched(Edits);
+
+impl Watch for Watched {
+    fn edits<'w>(&'w mut self, _: &'w std::path::Path) -> Option<Box<dyn Sink + 'w>> {
+        struct Into<'v>(&'v mut Edits);
+        impl Sink for Into<'_> {
+            fn wants(&self) -> Wants {
+                Wants::Ordered
+            }
+            fn edit(&mut self, edit: &Edit, _: &At) -> Result<Flow, Error> {
+                let new = edit.new.expect("a replace's edit").to_vec();
+                self.0.push((edit.start, edit.old.to_vec(), new));
+                Ok(Flow::Go)
+            }
+        }
+        Some(Box::new(Into(&mut self.0)))
+    }
+}
