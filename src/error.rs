@@ -82,8 +82,9 @@ pub enum Error {
         reason: String,
         scope: Scope,
     },
-    /// A compare-and-swap that did not hold (poke's `--expect`): the bytes
-    /// at `offset` are not the expected ones; nothing is written.
+    /// A compare-and-swap that did not hold (poke's `--expect`, a region
+    /// of a patch): the bytes at `offset` are not the expected ones;
+    /// nothing is written.
     #[error("{path}: expected {expected} at offset {offset}, found {found}; nothing written")]
     Changed {
         path: String,
@@ -92,7 +93,21 @@ pub enum Error {
         expected: String,
         /// The bytes found, in hex.
         found: String,
+        /// Whether the bytes found are those a patch writes there: this
+        /// file is patched already, and another file (or region) is not.
+        found_new: bool,
     },
+    /// A file that is not the one a patch is for: its CRC32 (UPS, BPS) or
+    /// the block PPF checks says so; a compare-and-swap of the whole file
+    /// that did not hold. Nothing is written.
+    #[error("{path}: {reason}; nothing written")]
+    WrongFile { path: String, reason: String },
+    /// A patch that cannot be used: damaged, truncated, not of its format,
+    /// failing its own checksum, or asking what its format cannot do
+    /// (`--reverse` of IPS or BPS). `patch` names it (`PATCH:LINE` for a
+    /// line of a text patch). Nothing is written.
+    #[error("{patch}: {reason}")]
+    Patch { patch: String, reason: String },
     /// Writing to standard output failed for a reason other than a closed
     /// pipe.
     #[error("stdout: {}", plain_reason(.0))]
@@ -135,7 +150,9 @@ impl Error {
             Error::Argument { .. }
             | Error::Journal { .. }
             | Error::Stdout(_)
-            | Error::Changed { .. } => Scope::Run,
+            | Error::Changed { .. }
+            | Error::WrongFile { .. }
+            | Error::Patch { .. } => Scope::Run,
             Error::Length { scope, .. } => *scope,
             Error::Io { .. }
             | Error::Failed { .. }

@@ -483,7 +483,7 @@ pub struct FindArgs {
 }
 
 /// How patterns match.
-#[derive(Debug, Args, Clone, Copy, Default)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct MatchArgs {
     /// ASCII letters match either case
     #[arg(short = 'i', long)]
@@ -491,6 +491,9 @@ pub struct MatchArgs {
     /// PATTERN is a regular expression over bytes (the regex crate's syntax)
     #[arg(long, conflicts_with_all = ["hex", "escapes"])]
     pub regex: bool,
+    /// Encode the text of every pattern and replacement in ENC before matching: utf-16le, utf-16be, or a WHATWG label (latin1, windows-1252, shift_jis, ...); -x values are bytes and are not encoded
+    #[arg(short = 'E', long, value_name = "ENC", conflicts_with_all = ["hex", "regex"])]
+    pub encoding: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -612,11 +615,54 @@ pub struct UndoArgs {
     pub journal: PathBuf,
 }
 
+/// The patch formats diff writes and apply reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PatchFormat {
+    /// mpatch's own text: a header with the size, then OFFSET OLD-HEX NEW-HEX lines
+    Mpatch,
+    /// cmp -l output: 1-based decimal offsets, octal old and new bytes
+    Cmp,
+    /// IPS: new bytes only, offsets in the first 16 MiB
+    Ips,
+    /// UPS: XOR with the file, CRC32s of both files and the patch
+    Ups,
+    /// BPS: source and target copies, CRC32s of both files and the patch
+    Bps,
+    /// PPF 3.0, with undo data (the old bytes)
+    Ppf,
+    /// x64dbg's .1337: >MODULE, then OFFSET:OLD->NEW a byte
+    #[value(name = "1337")]
+    X64dbg,
+    /// IDA's .dif: a file name, then OFFSET: OLD NEW a byte
+    Dif,
+}
+
+impl From<PatchFormat> for mpatch::Format {
+    fn from(format: PatchFormat) -> Self {
+        match format {
+            PatchFormat::Mpatch => Self::Mpatch,
+            PatchFormat::Cmp => Self::CmpList,
+            PatchFormat::Ips => Self::Ips,
+            PatchFormat::Ups => Self::Ups,
+            PatchFormat::Bps => Self::Bps,
+            PatchFormat::Ppf => Self::Ppf,
+            PatchFormat::X64dbg => Self::X64dbg,
+            PatchFormat::Dif => Self::IdaDif,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// Print nothing; the exit status tells whether the files differ
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Write the patch in this format (IPS reaches the first 16 MiB only)
+    #[arg(short = 'F', long, value_enum, value_name = "NAME", default_value_t = PatchFormat::Mpatch)]
+    pub format: PatchFormat,
+    /// The name the patch gives the file: x64dbg's module, IDA's file name, PPF's description (default: OLD's file name)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// Compare on N threads (default: one per core)
     #[arg(short = 'j', long, value_name = "N",
           value_parser = clap::builder::TypedValueParser::map(
@@ -637,16 +683,19 @@ pub struct ApplyArgs {
     /// Apply the patch backwards: write each region's old bytes where its new ones are
     #[arg(short = 'R', long)]
     pub reverse: bool,
-    /// Apply even if a file's size is not the one in the patch's header
+    /// Apply even if a file's size is not the one in an mpatch patch's header
     #[arg(long)]
     pub any_size: bool,
+    /// Read the patch as this format instead of recognising it by its magic
+    #[arg(short = 'F', long, value_enum, value_name = "NAME")]
+    pub format: Option<PatchFormat>,
     /// One JSON object per line: a "region" per region and a "summary" per file
     #[arg(long)]
     pub json: bool,
     /// Print nothing on success
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// The patch: made by mpatch diff, or cmp -l output ("-" for stdin)
+    /// The patch: mpatch's, cmp -l output, IPS, UPS, BPS, PPF 3.0, x64dbg .1337 or IDA .dif ("-" for stdin)
     #[arg(value_name = "PATCH")]
     pub patch: OsString,
     /// Files to patch (each gets the whole patch)

@@ -12,10 +12,8 @@ pub mod poke;
 pub mod replace;
 pub mod undo;
 
-use std::collections::HashSet;
-
 use crate::error::Error;
-use crate::io::target::{Access, Target};
+use crate::io::target::Target;
 
 pub use crate::engine::offset::parse_number;
 pub use plan::{Command, Selection, WriteOptions};
@@ -31,27 +29,9 @@ impl Selection {
 }
 
 /// Opens every file a write command names, checks each and (for a real
-/// run) locks it, all before any byte is written: one unusable file stops
-/// the run with nothing changed.
+/// run) locks it, all before any byte is written.
 pub fn open_all(files: &[std::ffi::OsString], write: &WriteOptions) -> Result<Vec<Target>, Error> {
-    let access = if write.dry_run {
-        Access::Read
-    } else {
-        Access::Write
-    };
-    let mut seen = HashSet::new();
-    let mut targets = Vec::with_capacity(files.len());
-    for file in files {
-        let target = Target::open(file, access, write.allow_device)?;
-        if !seen.insert((target.identity.dev, target.identity.ino)) {
-            return Err(target.problem("is named twice (the same file under two names)"));
-        }
-        if !write.dry_run {
-            target.lock(write.lock_timeout)?;
-        }
-        targets.push(target);
-    }
-    Ok(targets)
+    crate::api::open_all(files, write.dry_run, write.allow_device, write.lock_timeout)
 }
 
 /// Whether a write command waits for the disk.

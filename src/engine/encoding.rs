@@ -1,10 +1,6 @@
 //! Text encodings for patterns (`-E, --encoding`): UTF-8 text turned into
 //! the bytes of UTF-16 or of any WHATWG encoding before matching.
 
-// The commands call this once the main line's rewrite wires `-E` in;
-// until then only the tests do.
-#![cfg_attr(not(test), allow(dead_code))]
-
 use std::fmt;
 
 use encoding_rs::{EncoderResult, Encoding, REPLACEMENT, UTF_8, UTF_16BE, UTF_16LE};

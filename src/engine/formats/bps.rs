@@ -81,6 +81,7 @@ impl Decoder {
             Header {
                 size: Some(size),
                 name,
+                ..Header::default()
             },
         ))
     }

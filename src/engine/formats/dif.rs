@@ -44,6 +44,7 @@ impl Decoder {
         let header = Header {
             size: None,
             name: Some(name),
+            ..Header::default()
         };
         Ok((decoder, header))
     }

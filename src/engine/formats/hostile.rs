@@ -176,7 +176,7 @@ fn endless_nonsense_ends_in_an_error() {
     let file = [0u8; 64];
     let source = &file[..];
     let cases: [(&[u8], &[u8], &str); 7] = [
-        (b"mpatch patch 1 size 64\n", b"0", "longer than 1024 KiB"),
+        (b"mpatch patch 1 size 64\n", b"0", "longer than 1 MiB"),
         (b"", b"1 0 1\n", "ascending order"),
         (b">a.exe\n", b"1", "longer than 4 KiB"),
         (b"UPS1\xc0\xc0", b"\xff", "runs past the end"),

@@ -231,7 +231,7 @@ impl<'a> Input<'a> {
             if out.len() + n > max + 1 {
                 return Err(self.error(
                     ErrorKind::Corrupt,
-                    format!("a line is longer than {} KiB", max >> 10),
+                    format!("a line is longer than {}", kib_or_mib(max)),
                 ));
             }
             out.extend_from_slice(&chunk[..n]);
@@ -244,6 +244,14 @@ impl<'a> Input<'a> {
                 return Ok(true);
             }
         }
+    }
+}
+
+/// `bytes` in whole MiB if it is some, else in KiB.
+fn kib_or_mib(bytes: usize) -> String {
+    match bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        true => format!("{} MiB", bytes >> 20),
+        false => format!("{} KiB", bytes >> 10),
     }
 }
 

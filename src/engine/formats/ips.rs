@@ -18,9 +18,16 @@ const MAX_LEN: usize = 0xFFFF;
 /// Reads IPS: records of a 24-bit big-endian offset and a 16-bit length,
 /// then the bytes; length 0 marks a run (16-bit count, one byte). An
 /// optional 24-bit size after `EOF` truncates the file.
-pub(crate) struct Decoder;
+pub(crate) struct Decoder {
+    /// The size after `EOF`, if the patch has one.
+    truncation: Option<u64>,
+}
 
 impl Decoder {
+    pub fn truncation(&self) -> Option<u64> {
+        self.truncation
+    }
+
     pub fn open(cx: &mut Context) -> Result<Decoder, FormatError> {
         let mut magic = [0; 5];
         let read = cx.input.read_exact(&mut magic);
@@ -31,7 +38,7 @@ impl Decoder {
                 "is not an IPS patch (it does not start with PATCH)",
             ));
         }
-        Ok(Decoder)
+        Ok(Decoder { truncation: None })
     }
 
     /// Reads one record (its region goes to `out`), or the end.
@@ -89,6 +96,7 @@ impl Decoder {
             3 => {
                 cx.input.start_record();
                 let truncated = cx.input.be::<3>()?;
+                self.truncation = Some(truncated);
                 match truncated == size {
                     true => Ok(()),
                     false => Err(size_change(cx.input.record, size, truncated)),
@@ -192,7 +200,7 @@ mod tests {
         let past = b"PATCH\x00\x00\x0f\x00\x02abEOF";
         assert_eq!(
             regions(past, &file).unwrap_err(),
-            "a record at offset 0xf (2 bytes) runs past the end of the 16-byte file"
+            "a record at offset 0xf (2 bytes) runs past the end of the 16-byte file (it would make the file 17 bytes)"
         );
         let junk = b"PATCH\x00\x00\x02\x00\x01aEOFjunk";
         assert!(regions(junk, &file).unwrap_err().contains("goes on after"));

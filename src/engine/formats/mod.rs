@@ -1,12 +1,9 @@
 //! Patch formats behind one streaming reader and one writer: mpatch's own,
 //! `cmp -l`, IPS, UPS, BPS, PPF 3.0, x64dbg's `.1337` and IDA's `.dif`.
 
-// The commands call this once the main line's rewrite of apply and diff
-// wires it in; until then only the tests do.
-#![cfg_attr(not(test), allow(dead_code, unused_imports))]
-
 mod bps;
 mod dif;
+mod held;
 #[cfg(test)]
 mod hostile;
 mod input;
@@ -28,6 +25,7 @@ use std::io::Read;
 
 use input::Input;
 
+pub use held::Held;
 pub use write::{FileCrcs, WriteError, WriteOptions, write};
 
 /// The most bytes one [`Region`] holds: longer changes come as several.
@@ -132,7 +130,7 @@ impl Format {
     pub fn reverse_refusal(self) -> Option<String> {
         match self {
             Format::Ips | Format::Bps => Some(format!(
-                "{} patches carry no old bytes, so cannot be reversed",
+                "{} patches carry no old bytes, so cannot be reversed (make the patch the other way: mpatch diff NEW OLD)",
                 self.title()
             )),
             _ => None,
@@ -251,8 +249,10 @@ pub enum ErrorKind {
     /// It cannot be done with this patch (reversing IPS or BPS, a PPF
     /// without undo data, PPF 1.0 or 2.0).
     Unsupported,
-    /// The patch or the file could not be read.
+    /// The patch could not be read.
     Io,
+    /// The file could not be read (it shrank, or an I/O error).
+    Source,
 }
 
 /// Why a patch cannot be read or applied, in one line of plain words.
@@ -311,6 +311,8 @@ pub struct Header {
     pub size: Option<u64>,
     /// x64dbg's module, IDA's file name, PPF's description, BPS metadata.
     pub name: Option<String>,
+    /// PPF's block check: the bytes the file must hold at this offset.
+    pub block: Option<(u64, Vec<u8>)>,
 }
 
 /// A patch being read: an iterator of its regions, read from the patch as
@@ -444,6 +446,15 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The size an IPS patch truncates the file to (which must be the
+    /// file's own), once the iterator has ended.
+    pub fn truncation(&self) -> Option<u64> {
+        match &self.decoder {
+            Decoder::Ips(d) => d.truncation(),
+            _ => None,
+        }
+    }
+
     /// Decodes until a region is ready, or the patch is done.
     fn step(&mut self) -> Result<bool, FormatError> {
         let mut cx = Context {
@@ -496,7 +507,7 @@ pub(crate) fn read_source(
 ) -> Result<(), FormatError> {
     source.read_at(offset, buf).map_err(|e| {
         FormatError::new(
-            ErrorKind::Io,
+            ErrorKind::Source,
             0,
             format!(
                 "the file cannot be read at offset {offset}: {}",
@@ -506,13 +517,18 @@ pub(crate) fn read_source(
     })
 }
 
-/// The error for a record that does not fit in the file.
+/// The error for a record that does not fit in the file: both sizes named.
 pub(crate) fn past_end(at: u64, offset: u64, len: u64, size: u64) -> FormatError {
+    let grown = match offset.checked_add(len) {
+        Some(end) => format!("{end} bytes"),
+        None => "more than 2^64 bytes".into(),
+    };
     FormatError::new(
         ErrorKind::SizeChange,
         at,
         format!(
-            "a record at offset {offset:#x} ({len} bytes) runs past the end of the {size}-byte file"
+            "a record at offset {offset:#x} ({len} byte{}) runs past the end of the {size}-byte file (it would make the file {grown})",
+            if len == 1 { "" } else { "s" }
         ),
     )
 }

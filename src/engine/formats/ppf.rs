@@ -74,14 +74,16 @@ impl Decoder {
                 "the PPF patch has no undo data, so cannot be reversed",
             ));
         }
-        if check {
-            block_check(cx, image)?;
-        }
+        let block = match check {
+            true => Some(block_check(cx, image)?),
+            false => None,
+        };
         let description = String::from_utf8_lossy(&head[6..56]);
         let description = description.trim_end_matches(['\0', ' ']).trim_start();
         let header = Header {
             size: None,
             name: (!description.is_empty()).then(|| description.to_string()),
+            block,
         };
         let decoder = Decoder {
             undo,
@@ -138,8 +140,9 @@ impl Decoder {
     }
 }
 
-/// Compares the 1024 bytes after the header with the file's.
-fn block_check(cx: &mut Context, image: u8) -> Result<(), FormatError> {
+/// Compares the 1024 bytes after the header with the file's; returns
+/// where they are and what they are, for the other files of a run.
+fn block_check(cx: &mut Context, image: u8) -> Result<(u64, Vec<u8>), FormatError> {
     let at = match image {
         0 => BLOCK_BIN,
         1 => BLOCK_GI,
@@ -175,7 +178,7 @@ fn block_check(cx: &mut Context, image: u8) -> Result<(), FormatError> {
             ),
         ));
     }
-    Ok(())
+    Ok((at, block))
 }
 
 /// Reads the FILE_ID.DIZ note to the end of the patch: it must close.

@@ -165,7 +165,7 @@ fn names_and_magic() {
     assert!(!Format::Ips.reversible());
     assert_eq!(
         Format::Ips.reverse_refusal().unwrap(),
-        "IPS patches carry no old bytes, so cannot be reversed"
+        "IPS patches carry no old bytes, so cannot be reversed (make the patch the other way: mpatch diff NEW OLD)"
     );
     let reverse = ReadOptions {
         reverse: true,

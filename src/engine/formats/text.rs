@@ -129,8 +129,8 @@ impl Joiner {
 
 /// Reads mpatch patches and `cmp -l` output a line at a time.
 pub(crate) struct Decoder {
-    /// The header line (mpatch), which each region line is parsed after.
-    header: Option<String>,
+    /// Whether the patch is mpatch's (it had the header), not `cmp -l`.
+    mpatch: bool,
     line: u64,
     buf: Vec<u8>,
     /// A line read while sniffing, still to be used.
@@ -142,7 +142,7 @@ pub(crate) struct Decoder {
 impl Decoder {
     pub fn open(cx: &mut Context, format: Format) -> Result<(Decoder, Header), FormatError> {
         let mut decoder = Decoder {
-            header: None,
+            mpatch: false,
             line: 0,
             buf: Vec::new(),
             first: None,
@@ -187,8 +187,14 @@ impl Decoder {
                 ),
             ));
         }
-        decoder.header = Some(text);
-        Ok((decoder, Header { size, name: None }))
+        decoder.mpatch = true;
+        Ok((
+            decoder,
+            Header {
+                size,
+                ..Header::default()
+            },
+        ))
     }
 
     /// The next line that is not blank or a comment, trimmed.
@@ -227,46 +233,38 @@ impl Decoder {
             self.joiner.flush(out);
             return Ok(false);
         };
-        let Some(header) = &self.header else {
-            let patch = patchfile::parse(text.as_bytes()).map_err(|e| corrupt(line, e.reason))?;
-            match patch.regions.as_slice() {
-                [region] if patch.format == patchfile::Format::CmpList => {
-                    let (old, new) = (region.old[0], region.new[0]);
-                    self.joiner.push(cx, line, region.offset, old, new, out)?;
-                }
-                _ => return Err(corrupt(line, "is not a cmp -l line".into())),
-            }
+        if !self.mpatch {
+            let (offset, old, new) =
+                patchfile::parse_cmp_line(&text).map_err(|reason| corrupt(line, reason))?;
+            self.joiner.push(cx, line, offset, old, new, out)?;
             return Ok(true);
+        }
+        let region = patchfile::parse_region(&text).map_err(|reason| corrupt(line, reason))?;
+        let size = cx.source.len();
+        if region.end() > size {
+            return Err(past_end(line, region.offset, region.old.len() as u64, size));
+        }
+        if region.offset < self.last_end {
+            return Err(corrupt(
+                line,
+                format!(
+                    "the region at offset {} overlaps or comes before the one ending at {}; regions must be in ascending order",
+                    region.offset, self.last_end
+                ),
+            ));
+        }
+        self.last_end = region.end();
+        let (old, new) = match cx.options.reverse {
+            true => (region.new, region.old),
+            false => (region.old, region.new),
         };
-        let patch = patchfile::parse(format!("{header}\n{text}\n").as_bytes())
-            .map_err(|e| corrupt(line, e.reason))?;
-        for region in patch.regions {
-            let size = cx.source.len();
-            if region.end() > size {
-                return Err(past_end(line, region.offset, region.old.len() as u64, size));
-            }
-            if region.offset < self.last_end {
-                return Err(corrupt(
-                    line,
-                    format!(
-                        "the region at offset {} overlaps or comes before the one ending at {}; regions must be in ascending order",
-                        region.offset, self.last_end
-                    ),
-                ));
-            }
-            self.last_end = region.end();
-            let (old, new) = match cx.options.reverse {
-                true => (region.new, region.old),
-                false => (region.old, region.new),
-            };
-            let pieces = old.chunks(MAX_REGION).zip(new.chunks(MAX_REGION));
-            for (i, (old, new)) in pieces.enumerate() {
-                out.push_back(Region {
-                    offset: region.offset + (i * MAX_REGION) as u64,
-                    old: Some(old.to_vec()),
-                    new: new.to_vec(),
-                });
-            }
+        let pieces = old.chunks(MAX_REGION).zip(new.chunks(MAX_REGION));
+        for (i, (old, new)) in pieces.enumerate() {
+            out.push_back(Region {
+                offset: region.offset + (i * MAX_REGION) as u64,
+                old: Some(old.to_vec()),
+                new: new.to_vec(),
+            });
         }
         Ok(true)
     }

@@ -61,6 +61,7 @@ impl Decoder {
         let header = Header {
             size: Some(from),
             name: None,
+            ..Header::default()
         };
         Ok((decoder, header))
     }

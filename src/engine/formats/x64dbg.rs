@@ -46,6 +46,7 @@ impl Decoder {
         let header = Header {
             size: None,
             name: Some(decoder.module.clone()),
+            ..Header::default()
         };
         Ok((decoder, header))
     }
@@ -183,7 +184,7 @@ mod tests {
             ),
             (
                 b">a.exe\n8:00->01\n",
-                "offset 0x8 (1 bytes) runs past the end",
+                "offset 0x8 (1 byte) runs past the end",
             ),
         ];
         for (patch, reason) in cases {
