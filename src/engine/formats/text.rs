@@ -87,10 +87,13 @@ impl Joiner {
         }
         let error = |reason: String| FormatError::new(ErrorKind::Corrupt, line, reason);
         if self.ascending && offset < self.last_end {
+            let how = match offset + 1 == self.last_end {
+                true => "is listed twice".to_string(),
+                false => format!("comes after byte {}", self.last_end),
+            };
             return Err(error(format!(
-                "line {line}: byte {} comes before byte {}; {} lines must be in ascending order",
+                "line {line}: byte {} {how}; {} lines must be in ascending order",
                 offset + 1,
-                self.last_end,
                 self.what
             )));
         }
