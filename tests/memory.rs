@@ -133,7 +133,8 @@ fn endless_patches_past_the_end_stop_at_their_first_region() {
         "yes '1 101 102'".to_string(),
         // Ascending, until past the end at line 19.
         "awk 'BEGIN { for (i = 1; ; i++) print i, 101, 102 }'".to_string(),
-        "(echo 'mpatch patch 1 size 18'; yes '100 61 62')".to_string(),
+        "(echo 'mpatch patch 1 size 18'; awk 'BEGIN { for (i = 100; ; i++) print i, 61, 62 }')"
+            .to_string(),
         endless_ips(0x100),
     ];
     for feeder in feeders {

@@ -15,6 +15,20 @@ use crate::io::walk::{self, Line};
 /// The patterns (and replacements) of a find or replace as given: the
 /// positional arguments, the repeated options and the lists, with how they
 /// are read. Positional arguments after the patterns are files.
+///
+/// ```
+/// use mpatch::{PatternArgs, Search, patterns};
+/// // `mpatch find -E utf-16le Trial app.exe`
+/// let args = PatternArgs {
+///     encoding: Some("utf-16le".into()),
+///     positional: vec!["Trial".into(), "app.exe".into()],
+///     ..PatternArgs::default()
+/// };
+/// let (matcher, files) = patterns::for_find(&args).unwrap();
+/// assert_eq!(files, ["app.exe"]);
+/// let strings = b"Trial\0\0T\0r\0i\0a\0l\0";
+/// assert_eq!(Search::new(&matcher).count(strings), 1);
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct PatternArgs {
     /// How each value is read: as typed, with escapes, or as hex.

@@ -32,6 +32,13 @@ fn error(reason: String) -> EncodingError {
 /// and surrounding spaces ignored; as there, `latin1` is windows-1252).
 /// A character the encoding cannot hold is an error naming it and its
 /// position (counted in characters from 1), never a substitute.
+///
+/// ```
+/// assert_eq!(mpatch::encode(b"Trial", "utf-16le").unwrap(), b"T\0r\0i\0a\0l\0");
+/// assert_eq!(mpatch::encode("café".as_bytes(), "latin1").unwrap(), b"caf\xe9");
+/// let error = mpatch::encode("5€".as_bytes(), "shift_jis").unwrap_err();
+/// assert_eq!(error.reason, "'€' (U+20AC) at character 2 cannot be encoded in shift_jis");
+/// ```
 pub fn encode(text: &[u8], label: &str) -> Result<Vec<u8>, EncodingError> {
     let label = label.trim();
     let encoding = Encoding::for_label_no_replacement(label.as_bytes()).ok_or_else(|| {

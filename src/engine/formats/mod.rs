@@ -33,17 +33,28 @@ pub const MAX_REGION: usize = crate::engine::patchfile::MAX_REGION;
 /// How many bytes [`Format::detect`] looks at.
 pub const SNIFF: usize = 4096;
 
-/// A patch format.
+/// A patch format: what [`crate::Diff`] writes and [`crate::Apply`] reads.
+///
+/// ```
+/// use mpatch::Format;
+/// assert_eq!(Format::from_name("ips"), Some(Format::Ips));
+/// assert_eq!(Format::detect(b"UPS1\x8c\x8c"), Format::Ups);
+/// assert_eq!(Format::detect(b"   1 141 142\n"), Format::CmpList);
+/// assert!(Format::Ups.reversible() && !Format::Bps.reversible());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     /// mpatch's own text format (`mpatch patch 1 size N`).
     Mpatch,
     /// `cmp -l` output: 1-based decimal offsets, octal old and new bytes.
     CmpList,
+    /// IPS (`PATCH` ... `EOF`): new bytes only, 24-bit offsets.
     Ips,
+    /// UPS (`UPS1`): the XOR of old and new, with both files' CRC32s.
     Ups,
+    /// BPS (`BPS1`): source and target copies, with both files' CRC32s.
     Bps,
-    /// PPF 3.0.
+    /// PPF 3.0 (`PPF30`), with or without undo data (the old bytes).
     Ppf,
     /// x64dbg's `.1337`.
     X64dbg,
@@ -52,6 +63,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format.
     pub const ALL: [Format; 8] = [
         Format::Mpatch,
         Format::CmpList,
