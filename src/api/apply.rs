@@ -20,7 +20,7 @@ use std::time::Duration;
 use super::journal::{Recorder, write_with};
 use super::poke::read_at;
 use crate::engine::formats::{
-    self, Checksums, ErrorKind, Format, FormatError, Header, Held, ReadOptions, Source,
+    self, Checksums, ErrorKind, Format, FormatError, Header, Held, HeldRegion, ReadOptions, Source,
 };
 use crate::engine::pattern::to_hex;
 use crate::error::Error;
@@ -284,7 +284,13 @@ impl Apply {
             files: Vec::new(),
         };
         if already {
-            report.files = targets.iter().map(|t| counts(t, &read.held)).collect();
+            // Regions read against a file that holds the result already
+            // are not the patch's: none is counted.
+            let held = match read.first_applied {
+                true => &Held::default(),
+                false => &read.held,
+            };
+            report.files = targets.iter().map(|t| counts(t, held)).collect();
             return Ok(report);
         }
         self.write(&read.held, &targets, each)?;
@@ -455,19 +461,25 @@ impl Apply {
         let sync = self.sync && !self.dry_run;
         let mut old = Vec::new();
         let written = targets.iter().try_for_each(|target| {
+            // The old bytes come from a view: a region's are copied out
+            // before it is handed to the writer, and no two overlap.
+            let view = target.view()?;
             write_with(target, self.dry_run, recorder.as_ref(), sync, &mut |put| {
                 for region in held.iter() {
-                    old.resize(region.new.len(), 0);
-                    read_at(target, &mut old, region.offset)?;
-                    each(&target.path, region.offset, &old, &region.new);
-                    for (start, end) in changed_runs(&old, &region.new) {
+                    old.clear();
+                    old.extend_from_slice(bytes_of(view.bytes(), &region));
+                    each(&target.path, region.offset, &old, region.new);
+                    for (start, end) in changed_runs(&old, region.new) {
                         let at = region.offset + start as u64;
                         put(at, &old[start..end], &region.new[start..end])?;
                     }
                 }
                 Ok(())
-            })
-            .map(|_| ())
+            })?;
+            match view.faulted() {
+                true => Err(target.fault()),
+                false => Ok(()),
+            }
         });
         // The journal holds what was written, whatever happened after.
         if let Some(recorder) = recorder {
@@ -545,21 +557,20 @@ fn check_crc(read: &Patch, crcs: Checksums, first: &Target, target: &Target) -> 
 fn status(held: &Held, targets: &[Target]) -> Result<bool, Error> {
     let mut all_new = !held.is_empty();
     let mut first_bad = None;
-    let mut found = Vec::new();
     for target in targets {
+        let view = target.view()?;
         for region in held.iter() {
-            found.resize(region.new.len(), 0);
-            read_at(target, &mut found, region.offset)?;
+            let found = bytes_of(view.bytes(), &region);
             let is_new = found == region.new;
             all_new &= is_new;
-            if let Some(old) = region.old.as_ref().filter(|old| **old != found)
+            if let Some(old) = region.old.filter(|old| *old != found)
                 && first_bad.is_none()
             {
                 first_bad = Some(Error::Changed {
                     path: target.name.clone(),
                     offset: region.offset,
                     expected: to_hex(old),
-                    found: to_hex(&found),
+                    found: to_hex(found),
                     found_new: is_new,
                 });
             }
@@ -567,12 +578,21 @@ fn status(held: &Held, targets: &[Target]) -> Result<bool, Error> {
                 return Err(error);
             }
         }
+        if view.faulted() {
+            return Err(target.fault());
+        }
     }
     match (all_new, first_bad) {
         (true, _) => Ok(true),
         (false, Some(error)) => Err(error),
         (false, None) => Ok(false),
     }
+}
+
+/// The bytes of a file's view where `region` lies (inside the file: the
+/// reader and the other files' checks made sure).
+fn bytes_of<'v>(view: &'v [u8], region: &HeldRegion) -> &'v [u8] {
+    &view[region.offset as usize..region.end() as usize]
 }
 
 fn counts(target: &Target, held: &Held) -> FileApplied {
