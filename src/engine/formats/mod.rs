@@ -97,7 +97,7 @@ impl Format {
     }
 
     /// The format of a patch that starts with `first` (its first
-    /// [`SNIFF`] bytes, or all of it if shorter), by its magic. Text that
+    /// 4096 bytes, or all of it if shorter), by its magic. Text that
     /// is none of the others is `cmp -l` output, unless its first line
     /// that is not blank or a `#` comment is mpatch's header.
     pub fn detect(first: &[u8]) -> Format {
