@@ -3,6 +3,8 @@
 //! patches of any format with [`Diff`] and [`Apply`]; the binary's commands
 //! ([`commands`]) are the same code with printing.
 
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -31,6 +33,11 @@ pub use engine::encoding::{EncodingError, encode};
 pub use engine::formats::Format;
 pub use engine::matcher::{Maker, Match, Matcher, Replacement};
 pub use engine::offset::{Position, RangeSpec};
-pub use engine::pattern::{Signature, Syntax, SyntaxError};
+pub use engine::pattern::{Signature, Syntax, SyntaxError, parse as parse_bytes};
 pub use engine::scan;
 pub use error::{Error, Outcome, Scope, finish};
+
+// The README's Rust examples compile with every `cargo test`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

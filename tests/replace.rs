@@ -513,3 +513,53 @@ fn a_range_is_the_haystack_its_expansions_come_from() {
         );
     }
 }
+
+/// The bytes a process passed to write calls (`wchar`), read from its
+/// `/proc` entry once it has exited but before it is reaped.
+fn bytes_written_by(mut child: std::process::Child) -> (std::process::ExitStatus, u64) {
+    let pid = child.id();
+    let stat = format!("/proc/{pid}/stat");
+    let start = std::time::Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&stat).unwrap();
+        let state = text.rsplit(") ").next().unwrap().split_whitespace().next();
+        if state == Some("Z") {
+            break;
+        }
+        assert!(start.elapsed().as_secs() < 60, "mpatch did not end");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap();
+    let wchar = io
+        .lines()
+        .find_map(|line| line.strip_prefix("wchar: "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    (child.wait().unwrap(), wchar)
+}
+
+#[test]
+fn a_write_carries_only_the_bytes_the_run_changes() {
+    // A match every 100 bytes: writes that joined nearby matches would
+    // carry the gap bytes between them too.
+    let mut line = [b'.'; 100];
+    line[..5].copy_from_slice(b"ERROR");
+    let lines = (16 << 20) / line.len();
+    let s = common::Sandbox::new();
+    let file = s.file("big.log", line.repeat(lines));
+    let child = std::process::Command::new(common::BIN)
+        .args(["replace", "-q", "--no-sync", "ERROR", "FIXED"])
+        .arg(&file)
+        .spawn()
+        .unwrap();
+    let (status, written) = bytes_written_by(child);
+    assert!(status.success());
+    assert_eq!(written, 5 * lines as u64, "bytes passed to write calls");
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(
+        bytes
+            .chunks(100)
+            .all(|l| &l[..5] == b"FIXED" && l[5..].iter().all(|&b| b == b'.'))
+    );
+}

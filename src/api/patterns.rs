@@ -42,7 +42,7 @@ pub struct PatternArgs {
     /// after its escapes are decoded; [`Syntax::Hex`] values are bytes and
     /// are not encoded. Not with `regex`.
     pub encoding: Option<String>,
-    /// The positional arguments: PATTERN [REPLACEMENT] FILE...
+    /// The positional arguments: `PATTERN [REPLACEMENT] FILE...`
     pub positional: Vec<OsString>,
     /// Patterns given with `-p` (find).
     pub patterns: Vec<OsString>,

@@ -12,6 +12,7 @@ const SOME_LABELS: &str =
 /// Why text cannot be encoded, in one line of plain words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncodingError {
+    /// Why, in words: the character and its position, or the label.
     pub reason: String,
 }
 

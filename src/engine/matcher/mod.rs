@@ -51,7 +51,7 @@ impl Match {
 ///
 /// Build one with [`Matcher::literal`], [`Matcher::literals`],
 /// [`Matcher::signatures`] or [`Matcher::regex`] (or from command-line text
-/// with [`crate::Patterns`]). Matches are non-overlapping, left to right;
+/// with [`crate::patterns`]). Matches are non-overlapping, left to right;
 /// where several patterns match at one position the longest wins, then the
 /// first given (leftmost-longest, as `grep -F -f`).
 ///
@@ -427,4 +427,21 @@ fn find_one(finder: &Finder, hay: &[u8], from: usize, limit: usize) -> Option<us
         }
     }
     Some(from + finder.find(&hay[from..limit])?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{guarded, take_upset};
+
+    #[test]
+    fn a_search_that_panics_is_no_match_and_is_remembered() {
+        // What the regex crate does when the bytes change between its
+        // forward and reverse searches ("reverse search must match").
+        let found: Option<usize> = guarded(|| panic!("reverse search must match"));
+        assert_eq!(found, None);
+        assert!(take_upset(), "the panic is remembered");
+        assert!(!take_upset(), "and forgotten once taken");
+        assert_eq!(guarded(|| Some(7)), Some(7));
+        assert!(!take_upset());
+    }
 }
