@@ -110,6 +110,7 @@ fn find(args: FindArgs) -> Result<FindPlan, Error> {
     let patterns = PatternArgs {
         regex: args.matching.regex,
         ignore_case: args.matching.ignore_case,
+        encoding: args.matching.encoding,
         positional: args.pattern.into_iter().chain(args.files).collect(),
         patterns: args.patterns,
         patterns_from: args.patterns_from,
@@ -133,6 +134,7 @@ fn replace(args: ReplaceArgs) -> Result<ReplacePlan, Error> {
     let patterns = PatternArgs {
         regex: args.matching.regex,
         ignore_case: args.matching.ignore_case,
+        encoding: args.matching.encoding,
         positional: args
             .pattern
             .into_iter()
@@ -212,6 +214,8 @@ fn diff(args: DiffArgs) -> DiffPlan {
     DiffPlan {
         quiet: args.quiet,
         threads: args.threads,
+        format: args.format.into(),
+        name: args.name,
         old: args.old,
         new: args.new,
     }
@@ -222,6 +226,7 @@ fn apply(args: ApplyArgs) -> ApplyPlan {
         write: write(args.write),
         reverse: args.reverse,
         any_size: args.any_size,
+        format: args.format.map(Into::into),
         json: args.json,
         quiet: args.quiet,
         patch: args.patch,

@@ -12,10 +12,8 @@ mod poke;
 mod replace;
 mod undo;
 
-use std::collections::HashSet;
-
 use crate::error::Error;
-use crate::io::target::{Access, Target};
+use crate::io::target::Target;
 
 pub use crate::engine::offset::parse_number;
 pub use plan::{Command, Selection, WriteOptions};
@@ -26,33 +24,6 @@ impl Selection {
         let (start, end) = self.range.resolve(target.len());
         (start as usize, end as usize)
     }
-}
-
-/// Opens every file a write command names, checks each and (for a real
-/// run) locks it, all before any byte is written: one unusable file stops
-/// the run with nothing changed.
-pub(crate) fn open_all(
-    files: &[std::ffi::OsString],
-    write: &WriteOptions,
-) -> Result<Vec<Target>, Error> {
-    let access = if write.dry_run {
-        Access::Read
-    } else {
-        Access::Write
-    };
-    let mut seen = HashSet::new();
-    let mut targets = Vec::with_capacity(files.len());
-    for file in files {
-        let target = Target::open(file, access, write.allow_device)?;
-        if !seen.insert((target.identity.dev, target.identity.ino)) {
-            return Err(target.problem("is named twice (the same file under two names)"));
-        }
-        if !write.dry_run {
-            target.lock(write.lock_timeout)?;
-        }
-        targets.push(target);
-    }
-    Ok(targets)
 }
 
 /// Whether a write command waits for the disk.
@@ -96,4 +67,4 @@ pub fn run(command: &Command) -> Result<crate::error::Outcome, Error> {
     }
 }
 
-pub(crate) use crate::api::journal::{Recorder, write_regions};
+pub(crate) use crate::api::journal::Recorder;
