@@ -10,25 +10,16 @@ use std::process::Stdio;
 
 use common::*;
 
-/// Naive leftmost-longest, non-overlapping matches: (offset, pattern).
+/// The one oracle's leftmost-longest matches: (offset, pattern).
 fn oracle(hay: &[u8], patterns: &[&[u8]]) -> Vec<(usize, usize)> {
-    let mut found = Vec::new();
-    let mut i = 0;
-    while i < hay.len() {
-        let best = patterns
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| hay[i..].starts_with(p))
-            .max_by_key(|(n, p)| (p.len(), std::cmp::Reverse(*n)));
-        match best {
-            Some((n, p)) => {
-                found.push((i, n));
-                i += p.len();
-            }
-            None => i += 1,
-        }
-    }
-    found
+    let patterns: Vec<common::oracle::Pattern> = patterns
+        .iter()
+        .map(|p| common::oracle::Pattern::literal(p))
+        .collect();
+    common::oracle::literals(hay, &patterns, false, 0, hay.len())
+        .into_iter()
+        .map(|(at, _, n)| (at, n))
+        .collect()
 }
 
 #[test]
