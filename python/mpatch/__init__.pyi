@@ -19,7 +19,8 @@ StrPath = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 # object with the buffer protocol (bytes, bytearray, memoryview, mmap.mmap),
 # searched in place.
 Source = Union[str, "os.PathLike[str]", "os.PathLike[bytes]", Buffer]
-# A pattern: bytes-like (a str only with hex=True or escapes=True).
+# A pattern: bytes-like (a str only with hex=True, escapes=True or encoding=,
+# as its text; with encoding=, bytes are read as UTF-8 text).
 Pattern = Union[Buffer, str]
 # A byte option (pad, mask): an int 0-255, one byte, or "c" / "0xHH".
 Byte = Union[int, bytes, str]

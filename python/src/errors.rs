@@ -131,6 +131,7 @@ fn pythonic(message: String) -> String {
         ("--regex", "regex=True"),
         ("--force", "force=True"),
         ("--trust-journal", "trust_journal=True"),
+        ("--encoding", "encoding"),
     ]
     .iter()
     .fold(message, |text, (option, keyword)| {
