@@ -124,7 +124,7 @@ pub fn to_py(py: Python<'_>, error: mpatch::Error, paths: &[&PathArg]) -> PyErr 
 }
 
 /// A library message with the command line's options named as keywords.
-fn pythonic(message: String) -> String {
+pub fn pythonic(message: String) -> String {
     [
         ("--pad BYTE", "pad=BYTE"),
         ("--mask BYTE", "mask=BYTE"),
