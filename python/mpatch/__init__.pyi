@@ -33,6 +33,36 @@ class Finder(Iterator[int]):
     def __iter__(self) -> "Finder": ...
     def __next__(self) -> int: ...
 
+class DiffResult:
+    """What diff() found and wrote; true when the files differ."""
+
+    @property
+    def size(self) -> int: ...
+    @property
+    def regions(self) -> int: ...
+    @property
+    def changed(self) -> int: ...
+    @property
+    def format(self) -> str: ...
+    def __bool__(self) -> bool: ...
+
+class ApplyResult:
+    """What apply() did: status "written", "would write" or "already applied"."""
+
+    @property
+    def status(self) -> Literal["written", "would write", "already applied"]: ...
+    @property
+    def regions(self) -> int: ...
+    @property
+    def bytes(self) -> int: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def named(self) -> Optional[str]: ...
+
+# A patch format, as format= names it.
+FormatName = Literal["mpatch", "cmp", "ips", "ups", "bps", "ppf", "1337", "dif"]
+
 def count(
     source: Source,
     pattern: Union[Pattern, Sequence[Pattern]],
@@ -136,3 +166,22 @@ def undo(
     trust_journal: bool = False,
     no_sync: bool = False,
 ) -> int: ...
+def diff(
+    old: StrPath,
+    new: StrPath,
+    patch_path: StrPath,
+    *,
+    format: FormatName = "mpatch",
+    name: Optional[str] = None,
+) -> DiffResult: ...
+def apply(
+    patch_path: StrPath,
+    path_or_paths: Union[StrPath, Sequence[StrPath]],
+    *,
+    reverse: bool = False,
+    dry_run: bool = False,
+    journal: Optional[StrPath] = None,
+    format: Optional[FormatName] = None,
+    any_size: bool = False,
+    no_sync: bool = False,
+) -> ApplyResult: ...
