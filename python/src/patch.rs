@@ -222,8 +222,8 @@ pub fn diff(
     })
 }
 
-/// Apply the patch at PATCH_PATH to the file at PATH, or to each file of a
-/// list of paths, in place: `mpatch apply`. Returns an ApplyResult whose
+/// Apply the patch at PATCH_PATH in place to PATH_OR_PATHS (a path, or a
+/// list of paths: each file gets the whole patch): `mpatch apply`. Returns an ApplyResult whose
 /// status is "written", "would write" (dry_run=True) or "already applied"
 /// (every file holds the patch's result already: nothing is written, and
 /// applying twice is safe).
