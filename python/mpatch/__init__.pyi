@@ -19,7 +19,8 @@ StrPath = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 # object with the buffer protocol (bytes, bytearray, memoryview, mmap.mmap),
 # searched in place.
 Source = Union[str, "os.PathLike[str]", "os.PathLike[bytes]", Buffer]
-# A pattern: bytes-like (a str only with hex=True or escapes=True).
+# A pattern: bytes-like (a str only with hex=True, escapes=True or encoding=,
+# as its text; with encoding=, bytes are read as UTF-8 text).
 Pattern = Union[Buffer, str]
 # A byte option (pad, mask): an int 0-255, one byte, or "c" / "0xHH".
 Byte = Union[int, bytes, str]
@@ -31,6 +32,36 @@ class Finder(Iterator[int]):
 
     def __iter__(self) -> "Finder": ...
     def __next__(self) -> int: ...
+
+class DiffResult:
+    """What diff() found and wrote; true when the files differ."""
+
+    @property
+    def size(self) -> int: ...
+    @property
+    def regions(self) -> int: ...
+    @property
+    def changed(self) -> int: ...
+    @property
+    def format(self) -> str: ...
+    def __bool__(self) -> bool: ...
+
+class ApplyResult:
+    """What apply() did: status "written", "would write" or "already applied"."""
+
+    @property
+    def status(self) -> Literal["written", "would write", "already applied"]: ...
+    @property
+    def regions(self) -> int: ...
+    @property
+    def bytes(self) -> int: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def named(self) -> Optional[str]: ...
+
+# A patch format, as format= names it.
+FormatName = Literal["mpatch", "cmp", "ips", "ups", "bps", "ppf", "1337", "dif"]
 
 def count(
     source: Source,
@@ -135,3 +166,22 @@ def undo(
     trust_journal: bool = False,
     no_sync: bool = False,
 ) -> int: ...
+def diff(
+    old: StrPath,
+    new: StrPath,
+    patch_path: StrPath,
+    *,
+    format: FormatName = "mpatch",
+    name: Optional[str] = None,
+) -> DiffResult: ...
+def apply(
+    patch_path: StrPath,
+    path_or_paths: Union[StrPath, Sequence[StrPath]],
+    *,
+    reverse: bool = False,
+    dry_run: bool = False,
+    journal: Optional[StrPath] = None,
+    format: Optional[FormatName] = None,
+    any_size: bool = False,
+    no_sync: bool = False,
+) -> ApplyResult: ...

@@ -65,7 +65,8 @@ pub fn paths(object: &Bound<'_, PyAny>) -> PyResult<Vec<PathArg>> {
 }
 
 /// The bytes of a bytes-like argument (copied: patterns are small); a
-/// `str` only where its syntax is text (`hex`, `escapes`).
+/// `str` only where its syntax is text (`hex`, `escapes`, `encoding`), as
+/// its UTF-8.
 pub fn bytes(object: &Bound<'_, PyAny>, what: &str, text_ok: bool) -> PyResult<OsString> {
     if let Ok(bytes) = object.cast::<PyBytes>() {
         return Ok(OsString::from_vec(bytes.as_bytes().to_vec()));
@@ -75,7 +76,7 @@ pub fn bytes(object: &Bound<'_, PyAny>, what: &str, text_ok: bool) -> PyResult<O
             return Ok(OsString::from(text.to_str()?));
         }
         return Err(PyTypeError::new_err(format!(
-            "{what}: expected bytes-like, not str (a str is read only with hex=True or escapes=True)"
+            "{what}: expected bytes-like, not str (a str is read only with hex=True, escapes=True or encoding=)"
         )));
     }
     // Any buffer (bytearray, memoryview, array), as its raw bytes.
@@ -157,11 +158,6 @@ impl Options {
     /// The syntax the patterns are read in; the options that cannot be
     /// honoured are refused here, before anything is opened.
     pub fn syntax(&self) -> PyResult<Syntax> {
-        if let Some(encoding) = &self.encoding {
-            return Err(PyValueError::new_err(format!(
-                "encoding={encoding:?}: text encodings are not supported yet (the mpatch library has none); give the encoded bytes"
-            )));
-        }
         if self.nth == Some(0) {
             return Err(PyValueError::new_err("nth: counts from 1"));
         }
@@ -181,6 +177,7 @@ impl Options {
             syntax: self.syntax()?,
             regex: self.regex,
             ignore_case: self.ignore_case,
+            encoding: self.encoding.clone(),
             other_files: true,
             ..PatternArgs::default()
         })
@@ -198,9 +195,11 @@ impl Options {
         }
     }
 
-    /// Whether a text `str` pattern can be read in this syntax.
+    /// Whether a text `str` pattern can be read in this syntax: hex text,
+    /// escapes, or text to encode (a `str` is its text; bytes are read as
+    /// UTF-8 text).
     pub fn text_ok(&self) -> bool {
-        self.hex || self.escapes
+        self.hex || self.escapes || self.encoding.is_some()
     }
 }
 

@@ -95,9 +95,12 @@ pub fn to_py(py: Python<'_>, error: mpatch::Error, paths: &[&PathArg]) -> PyErr 
             message,
             Some(filename(py, &path, paths)),
         ),
-        // A patch that cannot be used: named as its path (a text format's
-        // line too).
-        E::Patch { patch, .. } => own(py, "Error", message, Some(filename(py, &patch, paths))),
+        // A patch that cannot be used: the message names its line (a text
+        // format's), the filename is the patch as given.
+        E::Patch { patch, .. } => {
+            let file = without_line(&patch, paths);
+            own(py, "Error", message, Some(filename(py, file, paths)))
+        }
         E::Argument { .. } => PyValueError::new_err(message),
         E::Io { path, source } => os_error(&source, None, filename(py, &path, paths)),
         E::Failed {
@@ -123,14 +126,33 @@ pub fn to_py(py: Python<'_>, error: mpatch::Error, paths: &[&PathArg]) -> PyErr 
     }
 }
 
+/// A patch's name without the `:LINE` a text patch's errors add, when the
+/// name without it is one of `paths`.
+fn without_line<'n>(patch: &'n str, paths: &[&PathArg]) -> &'n str {
+    let named = |name: &str| paths.iter().any(|arg| arg.name() == name);
+    let Some((name, line)) = patch.rsplit_once(':').filter(|_| !named(patch)) else {
+        return patch;
+    };
+    let numbered = !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit());
+    match numbered && named(name) {
+        true => name,
+        false => patch,
+    }
+}
+
 /// A library message with the command line's options named as keywords.
-fn pythonic(message: String) -> String {
+pub fn pythonic(message: String) -> String {
     [
         ("--pad BYTE", "pad=BYTE"),
         ("--mask BYTE", "mask=BYTE"),
         ("--regex", "regex=True"),
         ("--force", "force=True"),
         ("--trust-journal", "trust_journal=True"),
+        ("--reverse", "reverse=True"),
+        ("--any-size", "any_size=True"),
+        ("--encoding", "encoding"),
+        ("--format ", "format="),
+        ("mpatch diff NEW OLD", "mpatch.diff(new, old, ...)"),
     ]
     .iter()
     .fold(message, |text, (option, keyword)| {

@@ -4,6 +4,7 @@
 mod args;
 mod buffer;
 mod errors;
+mod patch;
 mod poke;
 mod search;
 mod write;
@@ -20,5 +21,9 @@ fn _mpatch(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(poke::peek, module)?)?;
     module.add_function(wrap_pyfunction!(poke::poke, module)?)?;
     module.add_function(wrap_pyfunction!(poke::undo, module)?)?;
+    module.add_function(wrap_pyfunction!(patch::diff, module)?)?;
+    module.add_function(wrap_pyfunction!(patch::apply, module)?)?;
+    module.add_class::<patch::DiffResult>()?;
+    module.add_class::<patch::ApplyResult>()?;
     Ok(())
 }

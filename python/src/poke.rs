@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::args::{self, PathArg};
-use crate::errors::{own, to_py};
+use crate::errors::{own, pythonic, to_py};
 
 /// An offset as Python indexes: negative counts back from the end.
 fn position(offset: i64) -> Position {
@@ -177,13 +177,24 @@ pub fn undo(
 }
 
 /// An undo's error: a file whose regions changed since the journal was
-/// written is a ChangedError (nothing was restored).
+/// written is a ChangedError (nothing was restored), its filename the
+/// file. The library gives it as a plain `Error::File` whose path is the
+/// file's own error, `FILE: N region(s) changed since the journal was
+/// written (...)`, so it is recognised by those words.
 fn undo_error(py: Python<'_>, error: mpatch::Error, journal: &PathArg) -> PyErr {
-    let message = error.to_string();
-    match &error {
-        mpatch::Error::File { .. } if message.contains("changed since the journal was written") => {
-            own(py, "ChangedError", message, None)
-        }
-        _ => to_py(py, error, &[journal]),
+    const CHANGED: &str = " region(s) changed since the journal was written";
+    if let mpatch::Error::File { path, .. } = &error
+        && let Some(at) = path.find(CHANGED)
+    {
+        let file = path[..at].rfind(": ").map(|cut| &path[..cut]);
+        let filename = file.and_then(|file| file.into_pyobject(py).ok());
+        let message = pythonic(error.to_string());
+        return own(
+            py,
+            "ChangedError",
+            message,
+            filename.map(|f| f.into_any().unbind()),
+        );
     }
+    to_py(py, error, &[journal])
 }

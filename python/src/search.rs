@@ -73,8 +73,12 @@ fn paths_of(source: &Source) -> Vec<&args::PathArg> {
 /// as a slice), nth (only the Nth match, from 1), max_count (at most so
 /// many), recursive (SOURCE is a folder, or a list of paths, walked as
 /// `mpatch find -r` walks them: ignore files honoured, hidden entries
-/// skipped; the count is that of every file). encoding is not supported
-/// yet (ValueError).
+/// skipped; the count is that of every file), encoding=NAME (PATTERN is
+/// text, encoded in NAME before matching, as `mpatch -E NAME`: "utf-16le",
+/// "utf-16be", or a WHATWG label such as "latin1", "shift_jis"; a str is
+/// its text, bytes are read as UTF-8 text; with hex=True the values are
+/// bytes and are not encoded; not with regex; a character NAME cannot
+/// hold is a ValueError naming it).
 ///
 /// Returns the number of matches. Raises FileNotFoundError,
 /// PermissionError and other OSError with errno and filename; ValueError
@@ -167,8 +171,9 @@ impl Drop for Offsets<'_> {
 /// mmap.mmap), searched in place without a copy. PATTERN is bytes-like, or
 /// a list of them. The GIL is released during the scan.
 ///
-/// Keywords are count()'s: regex, ignore_case, hex, escapes, start, end
-/// (a slice of SOURCE: matches must lie inside it), nth, max_count.
+/// Keywords are count()'s: regex, ignore_case, hex, escapes, encoding
+/// (PATTERN is text to encode: "utf-16le", "latin1", ...), start, end (a
+/// slice of SOURCE: matches must lie inside it), nth, max_count.
 /// Offsets are from the start of SOURCE. With recursive=True, SOURCE is
 /// a folder (or a list of paths) walked as `mpatch find -r` walks it, and
 /// the result is a list of (path, offset) in path order. For millions of
@@ -391,7 +396,7 @@ fn pull(
 /// whatever their number (and gives back the pages of a file behind it).
 ///
 /// SOURCE and the keywords are find()'s: regex, ignore_case, hex,
-/// escapes, start, end, nth, max_count. The file is opened and mapped
+/// escapes, encoding, start, end, nth, max_count. The file is opened and mapped
 /// now; the search runs as the iterator is advanced, with the GIL released
 /// for each batch. A buffer is held (a bytearray cannot be resized, an
 /// mmap not closed) until the iterator ends or is dropped. An error during

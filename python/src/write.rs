@@ -113,8 +113,11 @@ fn expect_error(
 /// disk, as sed -i); recursive (TARGET names folders, walked as `mpatch
 /// replace -r` walks them: ignore files honoured, hidden entries skipped;
 /// then each file is all or nothing on its own, and an expect that fails
-/// in some files leaves the others written). encoding is not supported
-/// yet (ValueError).
+/// in some files leaves the others written); encoding=NAME (PATTERN and
+/// REPLACEMENT, or each pair, are text encoded in NAME, as `mpatch -E`:
+/// "utf-16le", "utf-16be", "latin1", "shift_jis", ...; a str is its text,
+/// bytes are read as UTF-8 text; the encoded lengths must match; a
+/// character NAME cannot hold is a ValueError naming it).
 ///
 /// Raises OSError (FileNotFoundError, PermissionError, IsADirectoryError,
 /// ...) with errno and filename, LengthError, ExpectError, JournalError,

@@ -9,7 +9,7 @@ import pathlib
 import mpatch
 
 STUBS = pathlib.Path(mpatch.__file__).with_name("__init__.pyi")
-FUNCTIONS = ["count", "find", "finditer", "replace", "peek", "poke", "undo"]
+FUNCTIONS = ["count", "find", "finditer", "replace", "peek", "poke", "undo", "diff", "apply"]
 
 
 def stub_functions():
@@ -49,9 +49,10 @@ def test_every_function_has_a_docstring_naming_its_keywords():
         doc = inspect.getdoc(function)
         assert doc and len(doc.splitlines()) >= 8, name
         for parameter in inspect.signature(function).parameters.values():
-            if parameter.kind == parameter.KEYWORD_ONLY and parameter.name != "encoding":
+            if parameter.kind == parameter.KEYWORD_ONLY:
                 assert parameter.name in doc, (name, parameter.name)
-    assert "Finder" in mpatch.__all__ and inspect.getdoc(mpatch.Finder)
+    for name in ["Finder", "DiffResult", "ApplyResult"]:
+        assert name in mpatch.__all__ and inspect.getdoc(getattr(mpatch, name)), name
 
 
 def test_the_errors_are_arranged_as_the_spec_says():

@@ -1,5 +1,6 @@
 """The GIL is released during every scan and write: another Python thread
-keeps running while a large replace, count, find or finditer batch does."""
+keeps running while a large replace, count, find, finditer batch, diff or
+apply does."""
 
 import re
 import threading
@@ -129,3 +130,17 @@ def test_a_finditer_advanced_by_two_threads_at_once_is_an_error_not_a_deadlock(b
     other = [o for o in outcome if o != len(data) - len(last)]
     assert len(outcome) == 2 and len(other) == 1
     assert other[0] in ("end", "finditer: already being advanced by another thread")
+
+
+def test_a_large_diff_and_apply_let_another_thread_run(big_log, big_copy, tmp_path):
+    old, data = big_log
+    new, _ = big_copy
+    changes = mpatch.replace(new, b"ERROR", b"FIXED", no_sync=True)
+    patch = tmp_path / "big.patch"
+    # Tens of thousands of changes: the patch's text takes a few
+    # hundredths of a second to write, and more to read and apply.
+    diffed = check_runs_beside(lambda: mpatch.diff(old, new, patch))
+    assert diffed.regions == changes > 10_000
+    applied = check_runs_beside(lambda: mpatch.apply(patch, new, reverse=True, no_sync=True))
+    assert applied.regions == diffed.regions
+    assert new.read_bytes() == data

@@ -74,10 +74,16 @@ def test_undo_refuses_regions_changed_since(hello, tmp_path):
     journal = tmp_path / "fix.journal"
     mpatch.replace(hello, b"Hello", b"HELLO", journal=journal)
     mpatch.poke(hello, 0, b"Howdy")
-    with pytest.raises(mpatch.ChangedError):
+    os.utime(hello, ns=(10**18, 10**18))
+    # The library says so in a plain file error, recognised by its words.
+    with pytest.raises(mpatch.ChangedError, match="changed since the journal") as raised:
         mpatch.undo(journal)
-    # Nothing restored: the second HELLO is still there.
+    assert raised.value.filename == str(hello)
+    assert "force=True" in str(raised.value) and "--force" not in str(raised.value)
+    # Nothing restored: the second HELLO is still there, the mtime too.
     assert hello.read_bytes() == b"Howdy" + HELLO[5:].replace(b"Hello", b"HELLO")
+    assert os.stat(hello).st_mtime_ns == 10**18
+    assert journal.exists()
     # force puts the old bytes back over the changed ones too.
     assert mpatch.undo(journal, force=True) == 2
     assert hello.read_bytes() == HELLO
