@@ -14,12 +14,11 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::journal::write_regions;
-use super::poke::read_at;
 use crate::engine::pattern::to_hex;
 use crate::error::{Error, plain_reason};
 use crate::io::journal::{self, Journal, Region, Section};
 use crate::io::target::{Access, Target};
+use crate::io::writer::{BUFFER, FileSink};
 
 /// Files of a journal held open (and locked) from the check to the restore.
 const KEEP_OPEN: usize = 16;
@@ -277,9 +276,10 @@ impl Undo {
         section: &Section,
     ) -> Result<(), Checked> {
         let (mut changed, mut first) = (0u64, None);
+        let view = target.view()?;
         for region in journal.regions(section) {
             let region = region?;
-            let now = now_at(target, &region)?;
+            let now = now_at(&view, &region);
             if self.force {
                 continue;
             }
@@ -292,11 +292,14 @@ impl Undo {
                     ))
                     .into());
             };
-            if written_by_us(&now, &region.old, &region.new) {
+            if written_by_us(now, &region.old, &region.new) {
                 continue;
             }
             changed += 1;
-            first.get_or_insert((region.offset, to_hex(&now), to_hex(&region.new)));
+            first.get_or_insert((region.offset, to_hex(now), to_hex(&region.new)));
+        }
+        if view.faulted() {
+            return Err(target.fault().into());
         }
         match first {
             None => Ok(()),
@@ -308,7 +311,8 @@ impl Undo {
         }
     }
 
-    /// Writes the old bytes back where they are not already; returns how
+    /// Writes the old bytes back where they are not already, through the
+    /// one writer (in its bounded buffer, never all at once); returns how
     /// many regions changed, and how many lie past the end and were left.
     fn restore(
         &self,
@@ -316,38 +320,49 @@ impl Undo {
         target: &Target,
         section: &Section,
     ) -> Result<(u64, u64), Checked> {
-        let mut back = Vec::new();
+        let view = target.view()?;
+        let file = FileSink::new(target, None, BUFFER);
+        let mut writer = file.writer();
         let (mut restored, mut skipped) = (0, 0);
+        let mut wrote = Ok(());
         for region in journal.regions(section) {
             let region = region?;
-            match now_at(target, &region)? {
+            match now_at(&view, &region) {
                 None => skipped += 1,
                 Some(now) if now == region.old => {}
                 Some(now) => {
-                    back.push((region.offset, now, region.old));
                     restored += 1;
+                    wrote = writer.put(region.offset as usize, now, &region.old, usize::MAX);
+                    if wrote.is_err() {
+                        break;
+                    }
                 }
             }
         }
-        let regions = back.iter().map(|(at, now, old)| (*at, &now[..], &old[..]));
-        write_regions(target, false, None, regions, self.sync && restored > 0)?;
+        let wrote = wrote.and_then(|()| writer.settle(usize::MAX));
+        drop(writer);
+        if view.faulted() {
+            return Err(target.fault().into());
+        }
+        // What was written is flushed, whatever stopped the rest.
+        let synced = match self.sync && restored > 0 {
+            true => file.sync(),
+            false => Ok(()),
+        };
+        wrote.map_err(|error| file.stopped(error))?;
+        synced?;
+        file.finish(false)?;
         Ok((restored, skipped))
     }
 }
 
-/// The bytes of `region` as the file holds them now; `None` past the end
-/// (a file may have grown since: its regions are where they were).
-fn now_at(target: &Target, region: &Region) -> Result<Option<Vec<u8>>, Error> {
-    let inside = region
-        .offset
-        .checked_add(region.old.len() as u64)
-        .is_some_and(|end| end <= target.len());
-    if !inside {
-        return Ok(None);
-    }
-    let mut now = vec![0; region.old.len()];
-    read_at(target, &mut now, region.offset)?;
-    Ok(Some(now))
+/// The bytes of `region` as the file holds them now (in its view); `None`
+/// past the end (a file may have grown since: its regions are where they
+/// were).
+fn now_at<'v>(view: &'v crate::io::map::Mapping, region: &Region) -> Option<&'v [u8]> {
+    let end = region.offset.checked_add(region.old.len() as u64)?;
+    view.bytes()
+        .get(region.offset as usize..usize::try_from(end).ok()?)
 }
 
 /// Whether a region holds what mpatch left there: the new bytes, the old
