@@ -304,27 +304,6 @@ fn replacement_groups_must_exist_and_be_unambiguous() {
     assert_eq!(fs::read(&path).unwrap(), b"took 21ms");
 }
 
-#[test]
-fn help_and_docs_do_not_describe_writing_through_the_mapping() {
-    let out = mpatch().arg("--help").output().unwrap();
-    let help = stdout(&out);
-    assert!(help.contains("in place"), "{help}");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = vec![root.join("README.md"), root.join("man/mpatch.1")];
-    source_files(&root.join("src"), &mut files);
-    for file in files {
-        let text = fs::read_to_string(&file).unwrap().replace("\\-", "-");
-        for stale in [
-            "straight into the mapping",
-            "MAP_SHARED | PROT_WRITE",
-            "msync(",
-        ] {
-            assert!(!text.contains(stale), "{}: {stale:?}", file.display());
-        }
-    }
-    assert!(!help.contains("straight into the mapping"));
-}
-
 /// Whether a folder above the sandbox is a git repository, which would
 /// make every sandbox one.
 fn sandbox_in_repository(sandbox: &Sandbox) -> bool {

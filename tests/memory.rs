@@ -1,7 +1,6 @@
 //! Memory stays bounded whatever the file's size, the number of matches or
 //! the patch: nothing holds all the matches, finished stretches of the
-//! mapping are unmapped (a dry run's copy-on-write pages included), and an
-//! endless patch is read as it is used.
+//! mapping are given back, and an endless patch is read as it is used.
 
 mod common;
 

@@ -563,3 +563,42 @@ fn a_write_carries_only_the_bytes_the_run_changes() {
             .all(|l| &l[..5] == b"FIXED" && l[5..].iter().all(|&b| b == b'.'))
     );
 }
+
+/// The permissions of the mappings process `pid` holds of inode `ino`.
+fn mapping_permissions(pid: u32, ino: u64) -> Vec<String> {
+    let ino = ino.to_string();
+    std::fs::read_to_string(format!("/proc/{pid}/maps"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.split_whitespace().nth(4) == Some(ino.as_str()))
+        .filter_map(|line| line.split_whitespace().nth(1).map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn a_replace_maps_the_file_read_only_and_writes_with_pwrite() {
+    use std::os::unix::fs::MetadataExt;
+    // Large enough to be mapped (and to be watched while it runs).
+    let mut line = [b'.'; 100];
+    line[..5].copy_from_slice(b"ERROR");
+    let s = common::Sandbox::new();
+    let file = s.file("big.log", line.repeat((64 << 20) / 100));
+    let ino = std::fs::metadata(&file).unwrap().ino();
+    let child = common::spawn_mapped(
+        std::process::Command::new(common::BIN)
+            .args(["replace", "-q", "--no-sync", "ERROR", "FIXED"])
+            .arg(&file),
+        &file,
+    );
+    let seen = mapping_permissions(child.id(), ino);
+    let out = common::output_within(child, std::time::Duration::from_secs(60));
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    // A mapping the writes would go through is writable ("rw-s"): the
+    // scan's is read-only and shared, and every byte reaches the file by
+    // pwrite (whose bytes the test above counts).
+    assert!(!seen.is_empty(), "mpatch ended before its mapping was seen");
+    assert!(
+        seen.iter().all(|perms| perms == "r--s"),
+        "the file is mapped {seen:?}"
+    );
+}

@@ -1,5 +1,5 @@
 //! Files and the system: mappings and the SIGBUS guard (the only `unsafe`),
-//! safe system calls, targets, byte sinks, journal files, walks and lists.
+//! safe system calls, targets, the writer, journal files, walks and lists.
 //! It uses nothing of mpatch but `error`: no command line, no messages.
 
 // The one module with `unsafe` code: mapping files and the SIGBUS guard.
