@@ -14,7 +14,8 @@ STATE_COLORS = {
 }
 PANELS = [("Search", ["search", "scan"]), ("Replace", ["replace", "durable", "one"]),
           ("Many patterns, a regex mask, a tree, a sparse file (just written)",
-           ["pairs_find", "pairs_replace", "mask", "tree_find", "tree_replace", "sparse"])]
+           ["pairs_find", "pairs_replace", "mask", "tree_find", "tree_absent", "tree_replace",
+            "sparse"])]
 MIB = 1 << 20
 
 
@@ -139,6 +140,8 @@ def row_checks(results, median, add, checks):
     if "tree_find" in keys:
         add("written", "tree: `find -c -r` no slower than `rg -c -F`: mpatch / rg",
             ratio("tree_find", "tree_rg"), 1, True)
+        add("written", "tree, pattern absent (the cost of each file): `find -c -r` / `rg -c -F`",
+            ratio("tree_absent", "tree_absent_rg"), 1, True)
         add("written", "tree: (`rg -l -0 -F … | xargs -0 sd -F`) / `replace -r --no-sync`",
             ratio("tree_sd", "tree_replace"), 10, False)
         add("written", "tree: `fastmod -F --accept-all` / `replace -r --no-sync` (mpatch faster)",

@@ -876,8 +876,15 @@ def tree_cases(groups, tools, mp, tree):
                      f".gitignore): count `{PATTERN}` ({n:,} matches)",
         "tree_replace": f"tree: replace `{PATTERN}`→`{REPLACEMENT}` ({n:,} matches in "
                         f"{info['files_with_matches']:,} files), not synced",
+        "tree_absent": f"tree: count `{ABSENT}`, which no file holds (the cost of each file)",
     })
     return [
+        Case("tree_absent", "tree_absent", "mpatch find -c -r",
+             [mp, "find", "-c", "-r", ABSENT, F], expect=0, miss_ok=True, source="tree",
+             count="sum"),
+        Case("tree_absent_rg", "tree_absent", "rg -c -F",
+             [rg, "-c", "-F", ABSENT, F], expect=0, miss_ok=True, source="tree",
+             count="sum"),
         Case("tree_find", "tree_find", "mpatch find -c -r",
              [mp, "find", "-c", "-r", PATTERN, F], expect=n, source="tree", count="sum"),
         # One ERROR a line in the tree: rg's count of lines is the count of matches.
