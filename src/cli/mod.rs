@@ -370,6 +370,22 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// Review before writing: a diff, or a question per change.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ReviewArgs {
+    /// Write nothing; print what would change as a unified diff that git apply and patch -p1 accept
+    #[arg(long, conflicts_with_all = ["interactive", "json", "quiet", "context", "journal"])]
+    pub diff: bool,
+    /// With --diff: N unchanged lines around each change (default 3)
+    #[arg(short = 'U', long = "unified", value_name = "N", requires = "diff",
+          value_parser = clap::builder::TypedValueParser::map(
+              clap::value_parser!(u64).range(0..=MAX_CONTEXT), |n| n as usize))]
+    pub unified: Option<usize>,
+    /// Ask before each change, one key each from the terminal: y n a d A q ?
+    #[arg(short = 'I', long, conflicts_with_all = ["dry_run", "json", "context"])]
+    pub interactive: bool,
+}
+
 /// Options of the commands that write into files.
 #[derive(Debug, Args, Clone, Default)]
 pub struct WriteArgs {
@@ -512,6 +528,8 @@ pub struct ReplaceArgs {
     /// Pad a shorter REPLACEMENT to the pattern's length with BYTE (a character or 0xHH)
     #[arg(long, value_name = "BYTE")]
     pub pad: Option<String>,
+    #[command(flatten)]
+    pub review: ReviewArgs,
     #[command(flatten)]
     pub matching: MatchArgs,
     #[command(flatten)]

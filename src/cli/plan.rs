@@ -5,14 +5,14 @@ use std::io::IsTerminal;
 
 use mpatch::commands::plan::{
     ApplyPlan, Command, DiffPlan, FileOptions, FindPlan, PeekFormat, PeekPlan, PokePlan,
-    ReplacePlan, Report, Selection, UndoPlan, WriteOptions,
+    ReplacePlan, Report, Review, Selection, UndoPlan, WriteOptions,
 };
 use mpatch::patterns::{self, PatternArgs};
 use mpatch::{Error, Position, RangeSpec, Syntax};
 
 use super::{
     ApplyArgs, Cli, ColorMode, DiffArgs, FilesArgs, FindArgs, PeekArgs, PokeArgs, ReplaceArgs,
-    ReportArgs, SelectArgs, SyntaxArgs, UndoArgs, WriteArgs,
+    ReportArgs, ReviewArgs, SelectArgs, SyntaxArgs, UndoArgs, WriteArgs,
 };
 
 /// The plan of a parsed command line.
@@ -69,6 +69,25 @@ fn report(args: &ReportArgs) -> Report {
         color,
         progress: args.progress.into(),
     }
+}
+
+/// How changes are reviewed: a diff is a dry run; the questions of `-I`
+/// go to the terminal, coloured unless `--color never` or `NO_COLOR`.
+fn review(args: &ReviewArgs, report: &ReportArgs) -> Review {
+    if args.diff {
+        return Review::Diff {
+            context: args.unified.unwrap_or(3),
+        };
+    }
+    if args.interactive {
+        let color = match report.color {
+            ColorMode::Always => true,
+            ColorMode::Never => false,
+            ColorMode::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        };
+        return Review::Interactive { color };
+    }
+    Review::None
 }
 
 fn write(args: WriteArgs) -> WriteOptions {
@@ -146,6 +165,9 @@ fn replace(args: ReplaceArgs) -> Result<ReplacePlan, Error> {
         ..pattern_args(syntax(args.syntax), &args.files_in)
     };
     let (matcher, replacement, files) = patterns::for_replace(&patterns)?;
+    let review = review(&args.review, &args.report);
+    let mut write = write(args.write);
+    write.dry_run |= matches!(review, Review::Diff { .. });
     Ok(ReplacePlan {
         matcher,
         replacement,
@@ -153,9 +175,10 @@ fn replace(args: ReplaceArgs) -> Result<ReplacePlan, Error> {
         select: select(&args.select)?,
         report: report(&args.report),
         files_in: self::files(args.files_in),
-        write: write(args.write),
+        write,
         expect: args.expect,
         expect_total: args.expect_total,
+        review,
     })
 }
 

@@ -110,6 +110,24 @@ pub struct FindPlan {
     pub no_filename: bool,
 }
 
+/// How a replace (or apply) is reviewed before it writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Review {
+    /// Written without asking.
+    #[default]
+    None,
+    /// A dry run printed as a unified diff with this many lines of context.
+    Diff {
+        /// Unchanged lines around each change (`-U N`).
+        context: usize,
+    },
+    /// Each change asked about at the terminal (`-I`).
+    Interactive {
+        /// Whether the changes shown there are coloured.
+        color: bool,
+    },
+}
+
 /// `mpatch replace`.
 pub struct ReplacePlan {
     /// The patterns.
@@ -130,6 +148,8 @@ pub struct ReplacePlan {
     pub expect: Option<u64>,
     /// Write only if all files together have exactly this many matches.
     pub expect_total: Option<u64>,
+    /// Shown as a diff, or asked about, before anything is written.
+    pub review: Review,
 }
 
 /// How `mpatch peek` shows bytes.

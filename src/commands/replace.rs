@@ -12,22 +12,32 @@ use std::time::{Instant, SystemTime};
 
 use crate::api::replace::{Replace, Watch};
 use crate::engine::matcher::Matcher;
-use crate::engine::scan::{Meter, Sink, Tally};
+use crate::engine::scan::{Filter, Meter, Sink, Tally};
 use crate::error::{Error, Outcome};
 use crate::io::target::{Access, Identity, Target};
 use crate::output::progress::Progress;
+use crate::output::review::{Asker, DiffPrinter, diff_path};
+use crate::output::unidiff;
 use crate::output::{self, HitStyle, Output, Printer};
 use crate::pool::lock;
 
 use super::files::{self, Files, Totals, Workers};
-use super::plan::{ProgressMode, ReplacePlan};
+use super::plan::{ProgressMode, ReplacePlan, Review};
 use super::{Recorder, wants_sync};
 
 pub fn run(args: &ReplacePlan) -> Result<Outcome, Error> {
     let started = Instant::now();
     let (matcher, replacement, selection) = (&args.matcher, &args.replacement, &args.select);
     let files = Files::new(args.files.clone(), &args.files_in)?;
-    let workers = files.workers(&args.files_in);
+    let mut workers = files.workers(&args.files_in);
+    // One terminal asks about one change at a time, in order.
+    let asker = match args.review {
+        Review::Interactive { color } => {
+            workers.threads = 1;
+            Some(Mutex::new(Asker::open(color)?))
+        }
+        _ => None,
+    };
     let mut replace = Replace::new(matcher, replacement)
         .range(selection.range)
         .dry_run(args.write.dry_run)
@@ -51,11 +61,14 @@ pub fn run(args: &ReplacePlan) -> Result<Outcome, Error> {
             color: args.report.color,
         },
         many: files.is_many(),
-        // Bars of files worked on at once would draw over each other.
+        // Bars of files worked on at once would draw over each other, and
+        // over the questions of a review.
         progress: match (&files, workers.threads) {
+            _ if asker.is_some() => ProgressMode::Never,
             (Files::Named(_), _) | (_, 1) => args.report.progress,
             _ => ProgressMode::Never,
         },
+        asker,
     };
     match files {
         Files::Named(files) => job.named(&files),
@@ -72,6 +85,8 @@ struct Job<'a> {
     /// A walk or a list: files without a match print nothing.
     many: bool,
     progress: ProgressMode,
+    /// `-I`: the terminal and the answers so far.
+    asker: Option<Mutex<Asker>>,
 }
 
 /// A file of a walk or list as the check phase found it: it is written
@@ -95,15 +110,18 @@ struct Shown<'j, 'o> {
     job: &'j Job<'j>,
     out: &'o mut Output,
     started: Instant,
+    asker: Option<std::sync::MutexGuard<'j, Asker>>,
 }
 
 impl Watch for Shown<'_, '_> {
     fn edits<'w>(&'w mut self, path: &'w Path) -> Option<Box<dyn Sink + 'w>> {
-        let printer = self.job.printer(self.out, path);
         self.started = Instant::now();
-        printer
-            .each
-            .then(|| Box::new(printer) as Box<dyn Sink + 'w>)
+        self.job.edits(self.out, path)
+    }
+
+    fn filter<'w>(&'w mut self, path: &'w Path) -> Option<Box<dyn Filter + 'w>> {
+        let asker = self.asker.as_deref_mut()?;
+        Some(Box::new(asker.file(path)))
     }
 
     fn meter(&self, path: &Path, len: u64) -> Box<dyn Meter> {
@@ -112,16 +130,35 @@ impl Watch for Shown<'_, '_> {
     }
 
     fn done(&mut self, path: &Path, tally: &Tally) {
-        self.job.report(self.out, path, tally, self.started);
+        let asked = self
+            .asker
+            .as_deref()
+            .map(|a| (a.file_accepted, a.file_skipped));
+        self.job.report(self.out, path, tally, self.started, asked);
     }
 }
 
 impl Job<'_> {
-    fn printer<'o, W: Write>(&self, out: &'o mut Output<W>, path: &'o Path) -> Printer<'o, W> {
+    /// The sink that shows each change of the file at `path`, if any: the
+    /// printer (context, JSON) or the diff.
+    fn edits<'o, W: Write>(
+        &self,
+        out: &'o mut Output<W>,
+        path: &'o Path,
+    ) -> Option<Box<dyn Sink + 'o>> {
+        if let Review::Diff { context } = self.args.review {
+            let options = unidiff::Options {
+                context,
+                color: self.style.color,
+            };
+            return Some(Box::new(DiffPrinter::new(out, diff_path(path), options)));
+        }
         let mut printer = Printer::new(out, self.style, path);
         printer.each = !self.args.report.quiet && (self.style.json || self.style.context);
         printer.context = self.args.report.context.unwrap_or(0);
         printer
+            .each
+            .then(|| Box::new(printer) as Box<dyn Sink + 'o>)
     }
 
     /// Files named on the command line: every file is opened, checked and
@@ -133,8 +170,11 @@ impl Job<'_> {
             job: self,
             out: &mut out,
             started: Instant::now(),
+            asker: self.asker.as_ref().map(lock),
         };
         let report = self.replace.files_watched(files, &mut shown);
+        let accepted = shown.asker.as_deref().map(Asker::accepted);
+        drop(shown);
         let report = match report {
             Ok(report) => report,
             Err(error) => {
@@ -150,7 +190,8 @@ impl Job<'_> {
                 );
             }
         }
-        out.finish(if report.refused.is_empty() && report.matches > 0 {
+        let written = accepted.unwrap_or(report.matches);
+        out.finish(if report.refused.is_empty() && written > 0 {
             Outcome::Done
         } else {
             Outcome::NothingDone
@@ -207,7 +248,8 @@ impl Job<'_> {
             Err(outcome) => return out.finish(outcome),
         };
         let failed = searched.failed + written.failed;
-        if !args.report.quiet {
+        let diff = matches!(args.review, Review::Diff { .. });
+        if !args.report.quiet && !diff {
             let totals = Totals { failed, ..searched };
             if args.report.json {
                 let mut total = files::total_json(
@@ -242,6 +284,10 @@ impl Job<'_> {
     ) -> Result<Totals, Error> {
         let write = &self.args.write;
         files::each(out, files.paths(), workers, |_, path, out| {
+            // After `q`, nothing more is asked or written.
+            if self.asker.as_ref().is_some_and(|a| lock(a).stopped()) {
+                return Ok(None);
+            }
             let Some((target, cannot_write)) = self.open(seen, &path)? else {
                 return Ok(None);
             };
@@ -256,8 +302,7 @@ impl Job<'_> {
             if !write.dry_run {
                 target.lock(write.lock_timeout)?;
             }
-            self.patch_locked(&target, out, journal, None)
-                .map(|tally| Some(tally.matches))
+            self.patch_locked(&target, out, journal, None).map(Some)
         })
     }
 
@@ -315,7 +360,7 @@ impl Job<'_> {
                 return Err(target.problem("changed since it was counted; not written"));
             }
             self.patch_locked(&target, out, journal, Some(file.matches))
-                .map(|tally| Some(tally.matches))
+                .map(Some)
         })
     }
 
@@ -335,6 +380,9 @@ impl Job<'_> {
             written.matched,
             written.matches
         );
+        if let Some(asker) = &self.asker {
+            line.push_str(&format!(", {} skipped", lock(asker).skipped()));
+        }
         if searched.failed > 0 {
             line.push_str(&format!(", {} failed", searched.failed));
         }
@@ -423,14 +471,15 @@ impl Job<'_> {
     }
 
     /// Checks (when a hole or a regex needs it) and patches one locked
-    /// file of a walk or list.
+    /// file of a walk or list; returns the changes written (or that a dry
+    /// run would write).
     fn patch_locked<W: Write>(
         &self,
         target: &Target,
         out: &mut Output<W>,
         journal: Option<&Recorder>,
         counted: Option<u64>,
-    ) -> Result<Tally, Error> {
+    ) -> Result<u64, Error> {
         let counted = match self.replace.checks_lengths() || self.replace.reserves(target) {
             true => Some(self.replace.check(target)?),
             false => counted,
@@ -438,31 +487,46 @@ impl Job<'_> {
         self.patch(target, out, journal, counted)
     }
 
-    /// Patches one file of a walk or list, printing it.
+    /// Patches one file of a walk or list, printing it; returns the
+    /// changes written.
     fn patch<W: Write>(
         &self,
         target: &Target,
         out: &mut Output<W>,
         journal: Option<&Recorder>,
         counted: Option<u64>,
-    ) -> Result<Tally, Error> {
+    ) -> Result<u64, Error> {
         let started = Instant::now();
         let progress = Progress::new(self.progress, target.len(), &target.name);
-        let mut printer = self.printer(out, &target.path);
-        let edits = printer.each.then_some(&mut printer as &mut dyn Sink);
+        let mut asker = self.asker.as_ref().map(lock);
+        let mut edits = self.edits(out, &target.path);
+        let mut asking = asker.as_deref_mut().map(|a| a.file(&target.path));
+        let sinks = (
+            edits.as_deref_mut(),
+            asking.as_mut().map(|a| a as &mut dyn Filter),
+        );
         let tally = self
             .replace
-            .patch(target, journal, counted, edits, &progress)?;
-        drop(printer);
-        drop(progress);
-        self.report(out, &target.path, &tally, started);
-        Ok(tally)
+            .patch(target, journal, counted, sinks, &progress)?;
+        drop((edits, asking, progress));
+        let asked = asker.as_deref().map(|a| (a.file_accepted, a.file_skipped));
+        self.report(out, &target.path, &tally, started, asked);
+        Ok(asked.map_or(tally.matches, |(accepted, _)| accepted))
     }
 
-    /// The line (or JSON summary) of one file.
-    fn report<W: Write>(&self, out: &mut Output<W>, path: &Path, tally: &Tally, started: Instant) {
+    /// The line (or JSON summary) of one file; `asked`: the changes
+    /// accepted and skipped at the terminal.
+    fn report<W: Write>(
+        &self,
+        out: &mut Output<W>,
+        path: &Path,
+        tally: &Tally,
+        started: Instant,
+        asked: Option<(u64, u64)>,
+    ) {
         let (args, style) = (self.args, self.style);
-        if args.report.quiet || (self.many && tally.matches == 0) {
+        let diff = matches!(args.review, Review::Diff { .. });
+        if args.report.quiet || diff || (self.many && tally.matches == 0) {
             return;
         }
         if style.json {
@@ -481,12 +545,24 @@ impl Job<'_> {
             false => "replaced",
         };
         style.name(out, path);
+        let done = match asked {
+            Some((accepted, skipped)) => format!("{accepted} {verb}, {skipped} skipped"),
+            None => format!("{} {verb}", tally.matches),
+        };
         match tally.appended {
-            0 => out.line(format_args!(" {} {verb}", tally.matches)),
+            0 => out.line(format_args!(" {done}")),
             n => out.line(format_args!(
-                " {} {verb} ({n} bytes appended during the run, not searched)",
-                tally.matches
+                " {done} ({n} {} appended during the run, not searched)",
+                plural(n, "byte", "bytes")
             )),
         }
+    }
+}
+
+/// `n` and the word for one or for several.
+pub fn plural(n: u64, one: &str, several: &str) -> String {
+    match n {
+        1 => one.to_string(),
+        _ => several.to_string(),
     }
 }

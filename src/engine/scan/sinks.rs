@@ -1,5 +1,5 @@
-//! Sinks every command composes: one that only counts, and a tee that
-//! shows each edit to two sinks, the second held behind the first's needs.
+//! Sinks every command composes: one that only counts, a tee that shows each
+//! edit to two sinks, and a filter's chain; what follows is held behind needs.
 
 use std::ops::Range;
 
@@ -76,5 +76,85 @@ impl<A: Sink, B: Sink> Sink for Tee<A, B> {
         let a = self.0.finish(tally);
         let b = self.1.finish(tally);
         a.and(b)
+    }
+}
+
+/// What a [`Filter`] decides for one edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// The sink behind it gets the edit.
+    On,
+    /// The sink behind it does not (it is told the scan moved on).
+    Skip,
+}
+
+/// Decides, edit by edit in file order, which edits go on to the sink
+/// behind it (a review at the terminal in front of the writer). Like a
+/// sink, it says the lowest offset it may still read from the window.
+pub trait Filter {
+    /// Whether `edit` goes on; `Stop` ends the scan after it.
+    fn pass(&mut self, edit: &Edit, at: &At) -> Result<(Pass, Flow), Error>;
+
+    /// The scan moved on without a match.
+    fn progress(&mut self, at: &At) {
+        let _ = at;
+    }
+
+    /// The lowest offset this filter may still read from the window: the
+    /// sink behind it writes nothing at or above it.
+    fn needs_from(&self) -> usize;
+}
+
+impl<F: Filter + ?Sized> Filter for &mut F {
+    fn pass(&mut self, edit: &Edit, at: &At) -> Result<(Pass, Flow), Error> {
+        (**self).pass(edit, at)
+    }
+    fn progress(&mut self, at: &At) {
+        (**self).progress(at)
+    }
+    fn needs_from(&self) -> usize {
+        (**self).needs_from()
+    }
+}
+
+/// A sink that gives the edits a filter passes to the sink behind it, held
+/// (as in a [`Tee`]) so that it never writes what the filter may still read.
+pub struct Filtered<F, S>(pub F, pub S);
+
+impl<F: Filter, S: Sink> Filtered<F, S> {
+    fn held<'a>(&self, at: &At<'a>) -> At<'a> {
+        At {
+            settled: at.settled.min(self.0.needs_from()),
+            ..*at
+        }
+    }
+}
+
+impl<F: Filter, S: Sink> Sink for Filtered<F, S> {
+    fn wants(&self) -> Wants {
+        // Every edit in file order, one at a time.
+        Wants::Ordered
+    }
+    fn begin(&mut self, range: Range<usize>) -> Result<Flow, Error> {
+        self.1.begin(range)
+    }
+    fn edit(&mut self, edit: &Edit, at: &At) -> Result<Flow, Error> {
+        let (pass, flow) = self.0.pass(edit, at)?;
+        let held = self.held(at);
+        let next = match pass {
+            Pass::On => self.1.edit(edit, &held)?,
+            Pass::Skip => self.1.progress(&held)?,
+        };
+        Ok(both(flow, next))
+    }
+    fn progress(&mut self, at: &At) -> Result<Flow, Error> {
+        self.0.progress(at);
+        self.1.progress(&self.held(at))
+    }
+    fn needs_from(&self) -> usize {
+        self.0.needs_from().min(self.1.needs_from())
+    }
+    fn finish(&mut self, tally: &Tally) -> Result<(), Error> {
+        self.1.finish(tally)
     }
 }
