@@ -158,3 +158,71 @@ impl<F: Filter, S: Sink> Sink for Filtered<F, S> {
         self.1.finish(tally)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Window;
+    use super::*;
+
+    /// Passes every other edit and reads 10 bytes back from the frontier.
+    struct EveryOther(usize, usize);
+
+    impl Filter for EveryOther {
+        fn pass(&mut self, _: &Edit, at: &At) -> Result<(Pass, Flow), Error> {
+            self.0 += 1;
+            self.1 = at.frontier;
+            let pass = if self.0 % 2 == 1 { Pass::On } else { Pass::Skip };
+            Ok((pass, Flow::Go))
+        }
+        fn needs_from(&self) -> usize {
+            self.1.saturating_sub(10)
+        }
+    }
+
+    /// Records what it is given: edits, and the settled offsets it saw.
+    #[derive(Default)]
+    struct Seen(Vec<usize>, Vec<usize>);
+
+    impl Sink for Seen {
+        fn wants(&self) -> Wants {
+            Wants::Edits
+        }
+        fn edit(&mut self, edit: &Edit, at: &At) -> Result<Flow, Error> {
+            self.0.push(edit.start);
+            self.1.push(at.settled);
+            Ok(Flow::Go)
+        }
+        fn progress(&mut self, at: &At) -> Result<Flow, Error> {
+            self.1.push(at.settled);
+            Ok(Flow::Go)
+        }
+    }
+
+    #[test]
+    fn a_filter_passes_what_it_accepts_and_holds_the_sink_behind_what_it_reads() {
+        let bytes = [b'x'; 100];
+        let mut chain = Filtered(EveryOther(0, 0), Seen::default());
+        assert_eq!(chain.wants(), Wants::Ordered);
+        for start in [20, 40, 60, 80] {
+            let edit = Edit {
+                start,
+                pattern: 0,
+                old: b"x",
+                new: Some(b"y"),
+            };
+            let at = At {
+                frontier: start + 1,
+                settled: start + 1,
+                window: Window {
+                    base: 0,
+                    bytes: &bytes,
+                },
+            };
+            chain.edit(&edit, &at).unwrap();
+        }
+        let Filtered(_, seen) = chain;
+        assert_eq!(seen.0, [20, 60]);
+        // Each edit settled no further than 10 bytes before the frontier.
+        assert_eq!(seen.1, [11, 31, 51, 71]);
+    }
+}
