@@ -304,11 +304,27 @@ pub struct ReportArgs {
     /// Print nothing; the exit status tells
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Show N bytes either side of each match (at most 65536), the match in [brackets]
+    /// Show N lines before and after each match, as grep: each line whole, after the offset where it starts
     #[arg(short = 'C', long = "context", value_name = "N",
           value_parser = clap::builder::TypedValueParser::map(
-              clap::value_parser!(u64).range(0..=MAX_CONTEXT), |n| n as usize))]
+              clap::value_parser!(u64).range(0..=MAX_LINES), |n| n as usize))]
     pub context: Option<usize>,
+    /// Show N lines after each match
+    #[arg(short = 'A', long = "after-context", value_name = "N",
+          value_parser = clap::builder::TypedValueParser::map(
+              clap::value_parser!(u64).range(0..=MAX_LINES), |n| n as usize))]
+    pub after_context: Option<usize>,
+    /// Show N lines before each match
+    #[arg(short = 'B', long = "before-context", value_name = "N",
+          value_parser = clap::builder::TypedValueParser::map(
+              clap::value_parser!(u64).range(0..=MAX_LINES), |n| n as usize))]
+    pub before_context: Option<usize>,
+    /// Show N bytes either side of each match instead of lines (at most 65536), the match in [brackets]
+    #[arg(long = "byte-context", value_name = "N",
+          conflicts_with_all = ["context", "after_context", "before_context"],
+          value_parser = clap::builder::TypedValueParser::map(
+              clap::value_parser!(u64).range(0..=MAX_CONTEXT), |n| n as usize))]
+    pub byte_context: Option<usize>,
     /// Print offsets as 0x-prefixed hex
     #[arg(long)]
     pub hex_offsets: bool,
@@ -353,6 +369,9 @@ impl From<ProgressMode> for mpatch::commands::plan::ProgressMode {
 
 /// The most bytes of context a preview shows either side of a match.
 pub const MAX_CONTEXT: u64 = 1 << 16;
+/// The most lines of context either side of a match (a stream keeps about
+/// a KiB for each).
+pub const MAX_LINES: u64 = 10_000;
 
 /// Reads `--lock-timeout`: seconds, a whole or decimal number from 0 up to
 /// about 136 years (u32 seconds); `inf`, `nan` and negatives are refused.
@@ -374,7 +393,8 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 #[derive(Debug, Args, Clone, Default)]
 pub struct ReviewArgs {
     /// Write nothing; print what would change as a unified diff that git apply and patch -p1 accept
-    #[arg(long, conflicts_with_all = ["interactive", "json", "quiet", "context", "journal"])]
+    #[arg(long, conflicts_with_all = ["interactive", "json", "quiet", "context", "after_context",
+                                      "before_context", "byte_context", "journal"])]
     pub diff: bool,
     /// With --diff: N unchanged lines around each change (default 3)
     #[arg(short = 'U', long = "unified", value_name = "N", requires = "diff",
@@ -382,7 +402,8 @@ pub struct ReviewArgs {
               clap::value_parser!(u64).range(0..=MAX_CONTEXT), |n| n as usize))]
     pub unified: Option<usize>,
     /// Ask before each change, one key each from the terminal: y n a d A q ?
-    #[arg(short = 'I', long, conflicts_with_all = ["dry_run", "json", "context"])]
+    #[arg(short = 'I', long, conflicts_with_all = ["dry_run", "json", "context", "after_context",
+                                                 "before_context", "byte_context"])]
     pub interactive: bool,
 }
 

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 
 use mpatch::commands::plan::{
-    ApplyPlan, Command, DiffPlan, FileOptions, FindPlan, PeekFormat, PeekPlan, PokePlan,
+    ApplyPlan, Command, Context, DiffPlan, FileOptions, FindPlan, PeekFormat, PeekPlan, PokePlan,
     ReplacePlan, Report, Review, Selection, UndoPlan, WriteOptions,
 };
 use mpatch::patterns::{self, PatternArgs};
@@ -50,6 +50,24 @@ fn select(args: &SelectArgs) -> Result<Selection, Error> {
     })
 }
 
+/// Lines (`-C`, and `-A`/`-B` for one side) or bytes around each match.
+fn context(args: &ReportArgs) -> Context {
+    if let Some(bytes) = args.byte_context {
+        return Context::Bytes(bytes);
+    }
+    let (before, after) = (
+        args.before_context.or(args.context),
+        args.after_context.or(args.context),
+    );
+    match (before, after) {
+        (None, None) => Context::None,
+        _ => Context::Lines {
+            before: before.unwrap_or(0),
+            after: after.unwrap_or(0),
+        },
+    }
+}
+
 fn report(args: &ReportArgs) -> Report {
     // Text on a terminal is coloured, unless NO_COLOR; JSON never is.
     let color = !args.json
@@ -63,7 +81,7 @@ fn report(args: &ReportArgs) -> Report {
         };
     Report {
         quiet: args.quiet,
-        context: args.context,
+        context: context(args),
         hex_offsets: args.hex_offsets,
         json: args.json,
         color,

@@ -7,15 +7,16 @@ use std::time::Instant;
 
 use crate::engine::matcher::Matcher;
 use crate::engine::scan::stream::Stream;
-use crate::engine::scan::{self, Plan, Scan, Settings, Sinks};
+use crate::engine::scan::{self, Plan, Scan, Settings, Sink, Sinks};
 use crate::error::{Error, Outcome};
 use crate::io::target::{Access, Target};
 use crate::output::progress::Progress;
+use crate::output::lines::LinePrinter;
 use crate::output::{self, HitStyle, Output, Printer};
 
 use super::Selection;
 use super::files::{self, Files};
-use super::plan::{FindPlan, ProgressMode};
+use super::plan::{Context, FindPlan, ProgressMode};
 
 pub fn run(args: &FindPlan) -> Result<Outcome, Error> {
     let started = Instant::now();
@@ -33,7 +34,7 @@ pub fn run(args: &FindPlan) -> Result<Outcome, Error> {
             show_name: (files.several() || args.with_filename) && !args.no_filename,
             hex_offsets: args.report.hex_offsets,
             json: args.report.json,
-            context: args.report.context.is_some(),
+            context: matches!(args.report.context, Context::Bytes(_)),
             null: args.files_in.null,
             color: args.report.color,
         },
@@ -80,6 +81,28 @@ struct Search<'a> {
 }
 
 impl Search<'_> {
+    /// The sink that prints the matches of the file shown as `path`
+    /// (`each`: one by one, else only counted).
+    fn printer<'p, W: Write>(
+        &self,
+        out: &'p mut Output<W>,
+        path: &'p Path,
+        each: bool,
+    ) -> Box<dyn Sink + 'p> {
+        let (context, style) = (self.args.report.context, self.style);
+        if let (Context::Lines { before, after }, true, false) = (context, each, style.json) {
+            let mut lines = LinePrinter::new(out, style, path, (before, after), false);
+            lines.stops_when_closed = true;
+            return Box::new(lines);
+        }
+        let mut printer = Printer::new(out, style, path);
+        printer.each = each;
+        printer.stops_when_closed = true;
+        if let Context::Bytes(bytes) = context {
+            printer.context = bytes;
+        }
+        Box::new(printer)
+    }
     /// Searches the file at `path`; returns its matches.
     fn file<W: Write>(&self, out: &mut Output<W>, path: &Path) -> Result<u64, Error> {
         let (args, style) = (self.args, self.style);
@@ -95,13 +118,8 @@ impl Search<'_> {
                 false => self.selection.max,
             },
         };
-        let printer = |out, path| {
-            let mut printer = Printer::new(out, style, path);
-            printer.each = !(args.count || stop_at_first);
-            printer.stops_when_closed = true;
-            printer.context = args.report.context.unwrap_or(0);
-            printer
-        };
+        let each = !(args.count || stop_at_first);
+        let printer = |out, path| self.printer(out, path, each);
         let settings = Settings::new();
         let (path, tally) = match Stream::open(path.as_os_str())? {
             Some(mut stream) => {

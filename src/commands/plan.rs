@@ -22,13 +22,37 @@ pub struct Selection {
     pub max: Option<u64>,
 }
 
+/// What is shown around each match.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Context {
+    /// The offset only.
+    #[default]
+    None,
+    /// Whole lines before and after, as grep (`-C`, `-B`, `-A`).
+    Lines {
+        /// Lines before each match.
+        before: usize,
+        /// Lines after each match.
+        after: usize,
+    },
+    /// Bytes either side (`--byte-context`).
+    Bytes(usize),
+}
+
+impl Context {
+    /// Whether anything is shown around a match.
+    pub fn is_some(&self) -> bool {
+        *self != Context::None
+    }
+}
+
 /// How matches and files are printed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Report {
     /// Print nothing; the exit status tells.
     pub quiet: bool,
-    /// Bytes of context either side of each match.
-    pub context: Option<usize>,
+    /// What is shown around each match.
+    pub context: Context,
     /// Offsets as `0x`-prefixed hex.
     pub hex_offsets: bool,
     /// One JSON object per line.

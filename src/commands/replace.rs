@@ -18,11 +18,12 @@ use crate::io::target::{Access, Identity, Target};
 use crate::output::progress::Progress;
 use crate::output::review::{Asker, DiffPrinter, diff_path};
 use crate::output::unidiff;
+use crate::output::lines::LinePrinter;
 use crate::output::{self, HitStyle, Output, Printer};
 use crate::pool::lock;
 
 use super::files::{self, Files, Totals, Workers};
-use super::plan::{ProgressMode, ReplacePlan, Review};
+use super::plan::{Context, ProgressMode, ReplacePlan, Review};
 use super::{Recorder, wants_sync};
 
 pub fn run(args: &ReplacePlan) -> Result<Outcome, Error> {
@@ -56,7 +57,7 @@ pub fn run(args: &ReplacePlan) -> Result<Outcome, Error> {
             show_name: files.several(),
             hex_offsets: args.report.hex_offsets,
             json: args.report.json,
-            context: args.report.context.is_some(),
+            context: matches!(args.report.context, Context::Bytes(_)),
             null: args.files_in.null,
             color: args.report.color,
         },
@@ -153,9 +154,19 @@ impl Job<'_> {
             };
             return Some(Box::new(DiffPrinter::new(out, diff_path(path), options)));
         }
+        let report = &self.args.report;
+        if report.quiet {
+            return None;
+        }
+        if let (Context::Lines { before, after }, false) = (report.context, self.style.json) {
+            let lines = LinePrinter::new(out, self.style, path, (before, after), true);
+            return Some(Box::new(lines));
+        }
         let mut printer = Printer::new(out, self.style, path);
-        printer.each = !self.args.report.quiet && (self.style.json || self.style.context);
-        printer.context = self.args.report.context.unwrap_or(0);
+        printer.each = self.style.json || self.style.context;
+        if let Context::Bytes(bytes) = report.context {
+            printer.context = bytes;
+        }
         printer
             .each
             .then(|| Box::new(printer) as Box<dyn Sink + 'o>)

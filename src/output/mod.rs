@@ -4,6 +4,7 @@
 //! their own bytes.
 
 pub mod json;
+pub mod lines;
 pub mod progress;
 pub mod prompt;
 pub mod render;
