@@ -148,17 +148,88 @@ fn a_directory_without_r_is_an_error_and_r_walks_the_current_directory() {
     assert_eq!(sorted_lines(&out), ["b:1", "t/a:1"], "no ./ before names");
 }
 
+/// A tree with text, a binary file (a NUL in its first bytes), and a large
+/// file that is text for 64 KiB and binary around its second match.
+fn tree_with_binaries() -> Sandbox {
+    let s = tree(&[("t/a.txt", "call readConfig here\n")]);
+    fs::write(s.path("t/logo.bin"), b"\x89PNG\r\n\x1a\n\0\0readConfig\0").unwrap();
+    let mut late = b"readConfig\n".to_vec();
+    late.extend(vec![b'x'; 100 << 10]);
+    late.extend(b"readConfig");
+    late.extend(vec![0u8; 100]);
+    fs::write(s.path("t/late.dat"), &late).unwrap();
+    s
+}
+
 #[test]
-fn binary_files_are_not_skipped() {
-    let s = Sandbox::new();
-    fs::create_dir(s.path("t")).unwrap();
-    fs::write(s.path("t/bin"), b"\x7fELF\0\0\0ERROR\0\xff").unwrap();
-    let out = s.run(&["replace", "-r", "ERROR", "FIXED", "t"]);
+fn binary_files_met_in_a_walk_are_skipped_and_counted() {
+    let s = tree_with_binaries();
+    let late = fs::read(s.path("t/late.dat")).unwrap();
+    let out = s.run(&[
+        "replace",
+        "-r",
+        "--sort",
+        "path",
+        "readConfig",
+        "loadConfig",
+        "t",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
-        fs::read(s.path("t/bin")).unwrap(),
-        b"\x7fELF\0\0\0FIXED\0\xff"
+        stdout(&out),
+        "t/a.txt: 1 replaced\n\
+         1 file searched, 1 matched, 1 patched, 1 replaced, 2 binary files skipped\n"
     );
+    assert_eq!(
+        fs::read(s.path("t/late.dat")).unwrap(),
+        late,
+        "not a byte written"
+    );
+    assert!(
+        fs::read(s.path("t/logo.bin"))
+            .unwrap()
+            .ends_with(b"readConfig\0")
+    );
+    let out = s.run(&["find", "-r", "--json", "readConfig", "t"]);
+    let last: serde_json::Value =
+        serde_json::from_str(stdout(&out).lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (
+            last["files_searched"].as_u64(),
+            last["files_binary_skipped"].as_u64()
+        ),
+        (Some(1), Some(2)),
+        "{}",
+        stdout(&out)
+    );
+    // Named files are always searched and patched.
+    let out = s.run(&["find", "-c", "readConfig", "t/late.dat", "t/logo.bin"]);
+    assert_eq!(stdout(&out), "t/late.dat:2\nt/logo.bin:1\n");
+}
+
+#[test]
+fn a_walk_includes_binary_files_with_a_or_a_hex_pattern() {
+    for args in [
+        &["replace", "-r", "-a", "readConfig", "loadConfig", "t"][..],
+        &[
+            "replace",
+            "-r",
+            "-x",
+            "72656164436f6e666967",
+            "6c6f6164436f6e666967",
+            "t",
+        ],
+    ] {
+        let s = tree_with_binaries();
+        let out = s.run(args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stdout(&out).ends_with("3 files searched, 3 matched, 3 patched, 4 replaced\n"));
+        assert!(
+            fs::read(s.path("t/logo.bin"))
+                .unwrap()
+                .ends_with(b"loadConfig\0")
+        );
+    }
 }
 
 #[test]

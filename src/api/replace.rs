@@ -437,6 +437,27 @@ impl<'m> Replace<'m> {
         Ok(tally.matches)
     }
 
+    /// Whether `target` is binary, as a walk skips it: a NUL byte in its
+    /// first 64 KiB, or near a match further on (found by a scan that
+    /// writes nothing, before anything is written).
+    pub(crate) fn is_binary(&self, target: &Target) -> Result<bool, Error> {
+        use crate::output::sniff::{SNIFF_LEN, looks_binary};
+        let view = target.view_reading(self.settings.read_max)?;
+        if looks_binary(scan::View::bytes(&view)) {
+            return Ok(true);
+        }
+        if target.len() <= SNIFF_LEN as u64 {
+            return Ok(false);
+        }
+        let plan = self.plan(target.len());
+        let mut holes = target.holes();
+        let fault = || super::search::fault(target, &view);
+        let scan = self.file_scan(target, &mut holes, &(), &fault);
+        let mut guard = super::sinks::Binary::new(Counter);
+        scan::file(&plan, &view, Sinks::One(&mut guard), scan)?;
+        Ok(guard.found.is_some())
+    }
+
     /// Writes every replacement into `target` (a dry run: counts them),
     /// showing each edit to `edits` when given and writing only those that
     /// `filter` passes. `counted`: the matches a check pass found, which

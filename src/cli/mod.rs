@@ -464,6 +464,9 @@ pub struct FilesArgs {
     /// Print files in path order (each directory's entries by name, a --files-from list sorted)
     #[arg(long, value_enum, value_name = "KEY")]
     pub sort: Option<SortKey>,
+    /// With -r: search and patch binary files too (a NUL byte in the first 64 KiB or near a match); a hex pattern (-x) does
+    #[arg(short = 'a', long)]
+    pub binary: bool,
     /// How many files are worked on at once (default: one per core)
     #[arg(short = 'j', long, value_name = "N",
           value_parser = clap::builder::TypedValueParser::map(

@@ -130,6 +130,7 @@ fn files(args: FilesArgs) -> FileOptions {
         null: args.null,
         sort_by_path: args.sort.is_some(),
         threads: args.threads,
+        binary: args.binary,
     }
 }
 
@@ -153,12 +154,15 @@ fn find(args: FindArgs) -> Result<FindPlan, Error> {
         ..pattern_args(syntax(args.syntax), &args.files_in)
     };
     let (matcher, files) = patterns::for_find(&patterns)?;
+    let mut files_in = self::files(args.files_in);
+    // A hex pattern is for binaries.
+    files_in.binary |= args.syntax.hex;
     Ok(FindPlan {
         matcher,
         files,
         select: select(&args.select)?,
         report: report(&args.report),
-        files_in: self::files(args.files_in),
+        files_in,
         count: args.count,
         files_with_matches: args.files_with_matches,
         with_filename: args.with_filename,
@@ -183,6 +187,8 @@ fn replace(args: ReplaceArgs) -> Result<ReplacePlan, Error> {
         ..pattern_args(syntax(args.syntax), &args.files_in)
     };
     let (matcher, replacement, files) = patterns::for_replace(&patterns)?;
+    let mut files_in = self::files(args.files_in);
+    files_in.binary |= args.syntax.hex;
     let review = review(&args.review, &args.report);
     let mut write = write(args.write);
     write.dry_run |= matches!(review, Review::Diff { .. });
@@ -192,7 +198,7 @@ fn replace(args: ReplaceArgs) -> Result<ReplacePlan, Error> {
         files,
         select: select(&args.select)?,
         report: report(&args.report),
-        files_in: self::files(args.files_in),
+        files_in,
         write,
         expect: args.expect,
         expect_total: args.expect_total,

@@ -7,11 +7,15 @@ use std::time::Instant;
 
 use crate::engine::matcher::Matcher;
 use crate::engine::scan::stream::Stream;
-use crate::engine::scan::{self, Plan, Scan, Settings, Sink, Sinks};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::api::sinks::Binary;
+use crate::engine::scan::{self, Plan, Scan, Settings, Sink, Sinks, Tally, View};
 use crate::error::{Error, Outcome};
 use crate::io::target::{Access, Target};
-use crate::output::progress::Progress;
 use crate::output::lines::LinePrinter;
+use crate::output::progress::Progress;
+use crate::output::sniff::{SNIFF_LEN, looks_binary};
 use crate::output::{self, HitStyle, Output, Printer};
 
 use super::Selection;
@@ -39,6 +43,7 @@ pub fn run(args: &FindPlan) -> Result<Outcome, Error> {
             color: args.report.color,
         },
         many,
+        binary_skipped: AtomicU64::new(0),
         // Bars of files worked on at once would draw over each other.
         progress: match workers.threads {
             1 => args.report.progress,
@@ -47,15 +52,13 @@ pub fn run(args: &FindPlan) -> Result<Outcome, Error> {
     };
     let mut out = Output::stdout();
     // Like grep: a file that cannot be read is reported, the others go on.
-    let totals = files::each(&mut out, files.paths(), workers, |_, path, out| {
-        search.file(out, &path).map(Some)
+    let totals = files::each(&mut out, files.paths(), workers, |_, entry, out| {
+        search.file(out, &entry.path, entry.walked)
     })?;
     if many && args.report.json && !args.report.quiet {
-        out.json(&files::total_json(
-            &totals,
-            None,
-            started.elapsed().as_millis(),
-        ));
+        let mut total = files::total_json(&totals, None, started.elapsed().as_millis());
+        total.files_binary_skipped = search.binary_skipped.into_inner();
+        out.json(&total);
     }
     out.finish(if totals.failed > 0 {
         Outcome::Failed
@@ -77,6 +80,8 @@ struct Search<'a> {
     style: HitStyle,
     /// A walk or a list: files without a match print nothing, as in rg.
     many: bool,
+    /// Binary files a walk met and skipped.
+    binary_skipped: AtomicU64,
     progress: ProgressMode,
 }
 
@@ -103,8 +108,14 @@ impl Search<'_> {
         }
         Box::new(printer)
     }
-    /// Searches the file at `path`; returns its matches.
-    fn file<W: Write>(&self, out: &mut Output<W>, path: &Path) -> Result<u64, Error> {
+    /// Searches the file at `path` (`walked`: found by a walk, so skipped
+    /// if binary); returns its matches, or `None` if skipped.
+    fn file<W: Write>(
+        &self,
+        out: &mut Output<W>,
+        path: &Path,
+        walked: bool,
+    ) -> Result<Option<u64>, Error> {
         let (args, style) = (self.args, self.style);
         let started = Instant::now();
         let stop_at_first = args.report.quiet || args.files_with_matches;
@@ -119,7 +130,6 @@ impl Search<'_> {
             },
         };
         let each = !(args.count || stop_at_first);
-        let printer = |out, path| self.printer(out, path, each);
         let settings = Settings::new();
         let (path, tally) = match Stream::open(path.as_os_str())? {
             Some(mut stream) => {
@@ -133,36 +143,17 @@ impl Search<'_> {
                     true => Path::new(STDIN),
                     false => path,
                 };
-                let tally = stream.scan(&plan, &mut printer(&mut *out, path), &settings)?;
+                let mut printer = self.printer(&mut *out, path, each);
+                let tally = stream.scan(&plan, &mut printer, &settings)?;
                 (path, tally)
             }
-            None => {
-                let target = Target::open(path.as_os_str(), Access::Read, true)?;
-                let view = target.view()?;
-                let plan = plan(self.selection.range_in(&target));
-                let progress = Progress::new(self.progress, target.len(), &target.name);
-                let mut holes = target.holes();
-                let mut printer = printer(&mut *out, path);
-                let tally = scan::file(
-                    &plan,
-                    &view,
-                    Sinks::One(&mut printer),
-                    Scan {
-                        name: &target.name,
-                        holes: target.has_holes.then_some(&mut holes as _),
-                        settings,
-                        meter: &progress,
-                        fault: &|| target.fault(),
-                    },
-                )?;
-                drop(progress);
-                let mut tally = tally;
-                tally.appended = target.check_unchanged()?;
-                (path, tally)
-            }
+            None => match self.mapped(out, path, walked, &plan, each)? {
+                Some(tally) => (path, tally),
+                None => return Ok(None),
+            },
         };
         if args.report.quiet || (self.many && tally.matches == 0) {
-            return Ok(tally.matches);
+            return Ok(Some(tally.matches));
         }
         if args.count {
             if style.show_name {
@@ -181,6 +172,55 @@ impl Search<'_> {
                 started.elapsed().as_millis(),
             ));
         }
-        Ok(tally.matches)
+        Ok(Some(tally.matches))
+    }
+
+    /// Searches a file that can be mapped; `None` when it is a binary file
+    /// a walk skips (a NUL byte in its first 64 KiB or near a match: the
+    /// matches before that one are already printed, as ripgrep prints them).
+    fn mapped<'p, W: Write>(
+        &self,
+        out: &mut Output<W>,
+        path: &Path,
+        walked: bool,
+        plan: &dyn Fn((usize, usize)) -> Plan<'p>,
+        each: bool,
+    ) -> Result<Option<Tally>, Error> {
+        let target = Target::open(path.as_os_str(), Access::Read, true)?;
+        let view = target.view()?;
+        let skips_binary = walked && !self.args.files_in.binary;
+        if skips_binary && looks_binary(View::bytes(&view)) {
+            self.binary_skipped.fetch_add(1, Ordering::Relaxed);
+            return Ok(None);
+        }
+        let plan = plan(self.selection.range_in(&target));
+        let progress = Progress::new(self.progress, target.len(), &target.name);
+        let mut holes = target.holes();
+        let printer = self.printer(&mut *out, path, each);
+        let mut guard = Binary::new(printer);
+        let sink: &mut dyn Sink = match skips_binary && target.len() > SNIFF_LEN as u64 {
+            true => &mut guard,
+            false => &mut guard.inner,
+        };
+        let tally = scan::file(
+            &plan,
+            &view,
+            Sinks::One(sink),
+            Scan {
+                name: &target.name,
+                holes: target.has_holes.then_some(&mut holes as _),
+                settings: Settings::new(),
+                meter: &progress,
+                fault: &|| target.fault(),
+            },
+        )?;
+        drop(progress);
+        if guard.found.is_some() {
+            self.binary_skipped.fetch_add(1, Ordering::Relaxed);
+            return Ok(None);
+        }
+        let mut tally = tally;
+        tally.appended = target.check_unchanged()?;
+        Ok(Some(tally))
     }
 }

@@ -110,6 +110,9 @@ pub struct FileOptions {
     pub sort_by_path: bool,
     /// Files worked on at once (default: one per core).
     pub threads: Option<usize>,
+    /// Whether binary files met in a walk are searched too (`-a`, or a
+    /// hex pattern); named and listed files always are.
+    pub binary: bool,
 }
 
 /// `mpatch find`.

@@ -8,6 +8,7 @@ use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
 
 use crate::api::replace::{Replace, Watch};
@@ -15,10 +16,10 @@ use crate::engine::matcher::Matcher;
 use crate::engine::scan::{Filter, Meter, Sink, Tally};
 use crate::error::{Error, Outcome};
 use crate::io::target::{Access, Identity, Target};
+use crate::output::lines::LinePrinter;
 use crate::output::progress::Progress;
 use crate::output::review::{Asker, DiffPrinter, diff_path};
 use crate::output::unidiff;
-use crate::output::lines::LinePrinter;
 use crate::output::{self, HitStyle, Output, Printer};
 use crate::pool::lock;
 
@@ -70,6 +71,7 @@ pub fn run(args: &ReplacePlan) -> Result<Outcome, Error> {
             _ => ProgressMode::Never,
         },
         asker,
+        binary_skipped: AtomicU64::new(0),
     };
     match files {
         Files::Named(files) => job.named(&files),
@@ -88,6 +90,8 @@ struct Job<'a> {
     progress: ProgressMode,
     /// `-I`: the terminal and the answers so far.
     asker: Option<Mutex<Asker>>,
+    /// Binary files a walk met and skipped.
+    binary_skipped: AtomicU64,
 }
 
 /// A file of a walk or list as the check phase found it: it is written
@@ -270,6 +274,7 @@ impl Job<'_> {
                 );
                 total.matches = written.matches;
                 total.dry_run = Some(args.write.dry_run);
+                total.files_binary_skipped = self.binary_skipped.load(Ordering::Relaxed);
                 out.json(&total);
             } else {
                 out.line(self.total_line(&totals, &written));
@@ -294,14 +299,17 @@ impl Job<'_> {
         journal: Option<&Recorder>,
     ) -> Result<Totals, Error> {
         let write = &self.args.write;
-        files::each(out, files.paths(), workers, |_, path, out| {
+        files::each(out, files.paths(), workers, |_, entry, out| {
             // After `q`, nothing more is asked or written.
             if self.asker.as_ref().is_some_and(|a| lock(a).stopped()) {
                 return Ok(None);
             }
-            let Some((target, cannot_write)) = self.open(seen, &path)? else {
+            let Some((target, cannot_write)) = self.open(seen, &entry.path)? else {
                 return Ok(None);
             };
+            if self.skips_binary(&target, entry.walked)? {
+                return Ok(None);
+            }
             if let Some(error) = cannot_write {
                 // A file that cannot be written is no error unless there
                 // is something to write.
@@ -327,10 +335,14 @@ impl Job<'_> {
         seen: &Mutex<HashSet<(u64, u64)>>,
     ) -> Result<(Totals, Vec<Checked>), Error> {
         let checked = Mutex::new(Vec::new());
-        let searched = files::each(out, files.paths(), workers, |seq, path, _| {
-            let Some((target, cannot_write)) = self.open(seen, &path)? else {
+        let searched = files::each(out, files.paths(), workers, |seq, entry, _| {
+            let Some((target, cannot_write)) = self.open(seen, &entry.path)? else {
                 return Ok(None);
             };
+            if self.skips_binary(&target, entry.walked)? {
+                return Ok(None);
+            }
+            let path = entry.path;
             let matches = self.replace.check(&target)?;
             if matches == 0 {
                 return Ok(Some(0));
@@ -394,6 +406,11 @@ impl Job<'_> {
         if let Some(asker) = &self.asker {
             line.push_str(&format!(", {} skipped", lock(asker).skipped()));
         }
+        let binary = self.binary_skipped.load(Ordering::Relaxed);
+        if binary > 0 {
+            let files = plural(binary, "file", "files");
+            line.push_str(&format!(", {binary} binary {files} skipped"));
+        }
         if searched.failed > 0 {
             line.push_str(&format!(", {} failed", searched.failed));
         }
@@ -425,6 +442,16 @@ impl Job<'_> {
             return Ok(None);
         }
         Ok(Some((target, cannot_write)))
+    }
+
+    /// Whether `target`, found by a walk when `walked`, is a binary file
+    /// the walk skips (counted).
+    fn skips_binary(&self, target: &Target, walked: bool) -> Result<bool, Error> {
+        if !walked || self.args.files_in.binary || !self.replace.is_binary(target)? {
+            return Ok(false);
+        }
+        self.binary_skipped.fetch_add(1, Ordering::Relaxed);
+        Ok(true)
     }
 
     /// Opens and (unless a dry run) locks a file the check phase counted.

@@ -59,6 +59,8 @@ pub struct Total {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub files_patched: Option<u64>,
     pub files_failed: u64,
+    /// Binary files the walk skipped.
+    pub files_binary_skipped: u64,
     pub matches: u64,
     pub elapsed_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -234,7 +234,9 @@ impl<'a, W: Write> LinePrinter<'a, W> {
             true => Vec::new(),
             false => self.lines_before(at, line_start, floor),
         };
-        let first_shown = lines.first().map_or(piece.start, |l: &(usize, usize, bool)| l.0);
+        let first_shown = lines
+            .first()
+            .map_or(piece.start, |l: &(usize, usize, bool)| l.0);
         if self.printed_to.is_some_and(|to| first_shown > to) {
             self.out.line("--");
         }
@@ -309,7 +311,12 @@ impl<'a, W: Write> LinePrinter<'a, W> {
         if !ended && end > known {
             return None;
         }
-        let matches = matches + self.pending.range(matches..).take_while(|p| p.start < end).count();
+        let matches = matches
+            + self
+                .pending
+                .range(matches..)
+                .take_while(|p| p.start < end)
+                .count();
         Some(Piece {
             start,
             end,
@@ -325,13 +332,32 @@ impl<'a, W: Write> LinePrinter<'a, W> {
         let changes: Vec<Pending> = self.pending.drain(..piece.matches).collect();
         let marks: Vec<(usize, usize)> = changes
             .iter()
-            .map(|c| (c.start.max(piece.start) - piece.start, c.end.min(piece.end) - piece.start))
+            .map(|c| {
+                (
+                    c.start.max(piece.start) - piece.start,
+                    c.end.min(piece.end) - piece.start,
+                )
+            })
             .collect();
         let cut_right = !piece.whole;
         match self.replace {
-            false => self.line(piece.start, b':', bytes, &marks, MATCH, (piece.cut_left, cut_right)),
+            false => self.line(
+                piece.start,
+                b':',
+                bytes,
+                &marks,
+                MATCH,
+                (piece.cut_left, cut_right),
+            ),
             true => {
-                self.line(piece.start, b'-', bytes, &marks, OLD, (piece.cut_left, cut_right));
+                self.line(
+                    piece.start,
+                    b'-',
+                    bytes,
+                    &marks,
+                    OLD,
+                    (piece.cut_left, cut_right),
+                );
                 let mut after = bytes.to_vec();
                 for change in &changes {
                     let Some(new) = &change.new else { continue };
@@ -342,7 +368,14 @@ impl<'a, W: Write> LinePrinter<'a, W> {
                         }
                     }
                 }
-                self.line(piece.start, b'+', &after, &marks, NEW, (piece.cut_left, cut_right));
+                self.line(
+                    piece.start,
+                    b'+',
+                    &after,
+                    &marks,
+                    NEW,
+                    (piece.cut_left, cut_right),
+                );
             }
         }
         self.printed_to = Some(piece.end);
@@ -354,7 +387,13 @@ impl<'a, W: Write> LinePrinter<'a, W> {
         }
     }
 
-    fn context_line(&mut self, at: &At, range: std::ops::Range<usize>, cut_left: bool, cut_right: bool) {
+    fn context_line(
+        &mut self,
+        at: &At,
+        range: std::ops::Range<usize>,
+        cut_left: bool,
+        cut_right: bool,
+    ) {
         let mark = if self.replace { b' ' } else { b'-' };
         let bytes = at.window.get(range.clone());
         self.line(range.start, mark, bytes, &[], MATCH, (cut_left, cut_right));

@@ -171,7 +171,11 @@ mod tests {
         fn pass(&mut self, _: &Edit, at: &At) -> Result<(Pass, Flow), Error> {
             self.0 += 1;
             self.1 = at.frontier;
-            let pass = if self.0 % 2 == 1 { Pass::On } else { Pass::Skip };
+            let pass = if self.0 % 2 == 1 {
+                Pass::On
+            } else {
+                Pass::Skip
+            };
             Ok((pass, Flow::Go))
         }
         fn needs_from(&self) -> usize {
