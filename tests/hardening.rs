@@ -117,7 +117,14 @@ fn replace_preview_into_a_closed_pipe_patches_every_match() {
     let s = Sandbox::new();
     let f = s.file("big.log", b"ERROR\n".repeat(LINES));
     let (out, line) = piped_to_head(
-        &os_args(&["replace", "-C", "2", "ERROR", "FIXED", "big.log"]),
+        &os_args(&[
+            "replace",
+            "--byte-context",
+            "2",
+            "ERROR",
+            "FIXED",
+            "big.log",
+        ]),
         s.dir.path(),
         |_| {},
     );
@@ -254,7 +261,7 @@ fn find_into_a_closed_pipe_ends_quietly_with_status_0() {
     for (args, first) in [
         (vec!["find", "ERROR", "big.log"], "0\n"),
         (
-            vec!["find", "-C", "2", "ERROR", "big.log"],
+            vec!["find", "--byte-context", "2", "ERROR", "big.log"],
             "0: [ERROR]\\nE\n",
         ),
         (
@@ -1373,14 +1380,21 @@ fn a_preview_shows_each_window_before_and_after_the_whole_run() {
     let preview = "2- xx[ERROR]ERROR\n2+ xx[FIXED]FIXED\n7- ERROR[ERROR]yy\n7+ FIXED[FIXED]yy\n";
     let before = snapshot(&f);
     mpatch()
-        .args(["replace", "--dry-run", "-C", "5", "ERROR", "FIXED"])
+        .args([
+            "replace",
+            "--dry-run",
+            "--byte-context",
+            "5",
+            "ERROR",
+            "FIXED",
+        ])
         .arg(&f)
         .assert()
         .code(0)
         .stdout(format!("{preview}{}: 2 would be replaced\n", name(&f)));
     assert_unchanged_since(&f, &before);
     mpatch()
-        .args(["replace", "-C", "5", "ERROR", "FIXED"])
+        .args(["replace", "--byte-context", "5", "ERROR", "FIXED"])
         .arg(&f)
         .assert()
         .code(0)
