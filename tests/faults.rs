@@ -1116,3 +1116,103 @@ fn a_process_with_the_file_mapped_sees_the_new_bytes() {
     );
     assert!(wait_within(&mut reader, Duration::from_secs(10)).success());
 }
+
+/// Another process writes a byte between two nearby matches while mpatch
+/// writes them: the write carries only the matches' bytes, so the other
+/// process's bytes all stay (a run of writes sharing one `pwrite` with the
+/// gap between, read a moment before, would put some back).
+#[test]
+fn bytes_another_process_writes_between_matches_are_never_put_back() {
+    let s = Sandbox::new();
+    let mut line = [b'.'; 100];
+    line[..5].copy_from_slice(b"ERROR");
+    let lines = (64 << 20) / line.len();
+    let path = s.file("big.log", line.repeat(lines));
+    let foreign = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let writer = {
+        let (path, foreign) = (path.clone(), foreign.clone());
+        std::thread::spawn(move || {
+            use std::os::unix::fs::FileExt;
+            let file = fs::OpenOptions::new().write(true).open(&path).unwrap();
+            let mut written = Vec::new();
+            let mut i = 0;
+            // A byte in the gap of every 7th line, over and over, while
+            // mpatch runs; then once more each, so all are known.
+            while foreign.load(std::sync::atomic::Ordering::SeqCst) {
+                let at = (i % lines) as u64 * 100 + 50;
+                file.write_all_at(b"Z", at).unwrap();
+                written.push(at);
+                i += 7;
+            }
+            written
+        })
+    };
+    let out = mpatch()
+        .args(["replace", "--no-sync", "ERROR", "FIXED"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    foreign.store(false, std::sync::atomic::Ordering::SeqCst);
+    let written = writer.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let bytes = fs::read(&path).unwrap();
+    let put_back = written
+        .iter()
+        .filter(|&&at| bytes[at as usize] != b'Z')
+        .count();
+    assert!(
+        written.len() > 1000,
+        "the other process wrote {}",
+        written.len()
+    );
+    assert_eq!(
+        put_back,
+        0,
+        "{put_back} of {} foreign bytes put back",
+        written.len()
+    );
+    assert!(bytes.chunks(100).all(|line| &line[..5] == b"FIXED"));
+}
+
+/// A regex searching a mapping that another process cuts short sees its
+/// bytes change under it: an error naming the new size, never a panic.
+#[test]
+fn a_regex_over_a_file_cut_short_is_an_error_never_a_panic() {
+    let s = Sandbox::new();
+    let mut line = vec![b'x'; 8192];
+    line[100..110].copy_from_slice(b"id=0123abc");
+    let data = line.repeat(8192);
+    let path = s.path("big.log");
+    for round in 0..12u64 {
+        fs::write(&path, &data).unwrap();
+        let child = spawn_mapped(
+            Command::new(BIN)
+                .args(["find", "-c", "--regex", "[a-z]+=[0-9a-f]{4,}c"])
+                .arg(&path)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+            &path,
+        );
+        std::thread::sleep(Duration::from_micros(round * 700));
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len((round + 1) * 997 * 4096)
+            .unwrap();
+        let out = output_within(child, Duration::from_secs(60));
+        assert_not_signalled(&out);
+        match out.status.code() {
+            Some(0) => {}
+            Some(2) => {
+                let err = stderr(&out);
+                assert_eq!(err.lines().count(), 1, "{err}");
+                assert!(
+                    err.contains("changed size") || err.contains("changed while"),
+                    "{err}"
+                );
+            }
+            other => panic!("round {round}: exit {other:?}: {}", stderr(&out)),
+        }
+    }
+}

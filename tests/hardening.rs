@@ -877,9 +877,12 @@ fn replace_under_a_truncation_loop(runs: usize) -> Vec<CutRun> {
     let original = cut_sample(false);
     let patched = cut_sample(true);
     let len = original.len() as u64;
-    let variants: [&[&str]; 2] = [
+    // A literal, durable and not; and a regex whose replacement is
+    // expanded from each match, which a check pass first counts.
+    let variants: [&[&str]; 3] = [
         &["replace", "ERROR", "FIXED"],
         &["replace", "--no-sync", "ERROR", "FIXED"],
+        &["replace", "--no-sync", "--regex", "ERROR()", "FIXED${1}"],
     ];
     // The quickest of several undisturbed runs: a run may well be twice as
     // quick as one measured while the disk still wrote an earlier file, and
@@ -887,14 +890,14 @@ fn replace_under_a_truncation_loop(runs: usize) -> Vec<CutRun> {
     let quickest = variants
         .iter()
         .cycle()
-        .take(6)
+        .take(2 * variants.len())
         .map(|args| undisturbed_replace(&path, &original, args))
         .min()
         .unwrap();
     let mut rng = Rng::new(0x5eed ^ u64::from(std::process::id()));
     let mut done = Vec::new();
     for run in 0..runs {
-        let args = variants[run % 2];
+        let args = variants[run % variants.len()];
         fs::write(&path, &original).unwrap();
         let child = spawn_mapped(
             Command::new(BIN)

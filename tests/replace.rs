@@ -437,3 +437,129 @@ impl Watch for Watched {
         Some(Box::new(Into(&mut self.0)))
     }
 }
+
+// ---------------------------------------------------------------------------
+// The breaks issue 21 reported, through the binary
+
+/// The bytes Python's `re.sub(expression, template, data)` gives (the
+/// regex crate's `replace_all` has the same semantics).
+fn re_sub(data: &[u8], expression: &str, template: &[u8]) -> Vec<u8> {
+    regex::bytes::Regex::new(expression)
+        .unwrap()
+        .replace_all(data, template)
+        .into_owned()
+}
+
+#[test]
+fn a_regex_split_across_the_cores_edits_from_the_bytes_as_they_were() {
+    // 64 MiB, cached (just written): split in segments of 8 MiB. A run of
+    // `a-b-c-…` straddles the first segment's end, where each match's `\b`
+    // depends on the byte the match before it replaces.
+    let mut data = b"line of text, nothing to see\n".repeat((64 << 20) / 29 + 1);
+    let edge = 8 << 20;
+    let run = b"a-b-c-d-e-f-g-h-i-j-k-".repeat(40);
+    data[edge - run.len() / 2..edge - run.len() / 2 + run.len()].copy_from_slice(&run);
+    let s = common::Sandbox::new();
+    let file = s.file("big.log", &data);
+    let out = common::mpatch()
+        .args([
+            "replace",
+            "--no-sync",
+            "--regex",
+            r"\b([a-z])(-)",
+            "${2}${1}",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let expected = re_sub(&data, r"\b([a-z])(-)", b"${2}${1}");
+    let got = std::fs::read(&file).unwrap();
+    let differ = got.iter().zip(&expected).filter(|(a, b)| a != b).count();
+    assert_eq!(differ, 0, "{differ} bytes differ from re.sub");
+}
+
+#[test]
+fn a_range_is_the_haystack_its_expansions_come_from() {
+    let s = common::Sandbox::new();
+    // The bytes, the range, the regex, its template, what Python gives.
+    type Case<'a> = (&'a [u8], &'a str, &'a str, &'a str, &'a [u8]);
+    let cases: [Case; 2] = [
+        (b"abcxbc", "0:3", "([a-z])bc$", "${1}ZZ", b"aZZxbc"),
+        (b"abcd ef", "0:2", r"(\w)\w\b", "${1}#", b"a#cd ef"),
+    ];
+    for (data, range, expression, template, wanted) in cases {
+        let file = s.file("f", data);
+        let out = common::mpatch()
+            .args(["replace", "--range", range, "--regex", expression, template])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+        // Python: pattern.sub on data[start:end], as finditer(data, 0, end).
+        let (start, end) = range.split_once(':').unwrap();
+        let (start, end): (usize, usize) = (start.parse().unwrap(), end.parse().unwrap());
+        let mut python = data.to_vec();
+        python[start..end].copy_from_slice(&re_sub(
+            &data[start..end],
+            expression,
+            template.as_bytes(),
+        ));
+        assert_eq!(python, wanted);
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            wanted,
+            "{range} {expression}"
+        );
+    }
+}
+
+/// The bytes a process passed to write calls (`wchar`), read from its
+/// `/proc` entry once it has exited but before it is reaped.
+fn bytes_written_by(mut child: std::process::Child) -> (std::process::ExitStatus, u64) {
+    let pid = child.id();
+    let stat = format!("/proc/{pid}/stat");
+    let start = std::time::Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&stat).unwrap();
+        let state = text.rsplit(") ").next().unwrap().split_whitespace().next();
+        if state == Some("Z") {
+            break;
+        }
+        assert!(start.elapsed().as_secs() < 60, "mpatch did not end");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap();
+    let wchar = io
+        .lines()
+        .find_map(|line| line.strip_prefix("wchar: "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    (child.wait().unwrap(), wchar)
+}
+
+#[test]
+fn a_write_carries_only_the_bytes_the_run_changes() {
+    // A match every 100 bytes: writes that joined nearby matches would
+    // carry the gap bytes between them too.
+    let mut line = [b'.'; 100];
+    line[..5].copy_from_slice(b"ERROR");
+    let lines = (16 << 20) / line.len();
+    let s = common::Sandbox::new();
+    let file = s.file("big.log", line.repeat(lines));
+    let child = std::process::Command::new(common::BIN)
+        .args(["replace", "-q", "--no-sync", "ERROR", "FIXED"])
+        .arg(&file)
+        .spawn()
+        .unwrap();
+    let (status, written) = bytes_written_by(child);
+    assert!(status.success());
+    assert_eq!(written, 5 * lines as u64, "bytes passed to write calls");
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(
+        bytes
+            .chunks(100)
+            .all(|l| &l[..5] == b"FIXED" && l[5..].iter().all(|&b| b == b'.'))
+    );
+}

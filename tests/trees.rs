@@ -726,3 +726,18 @@ fn a_fifo_in_a_tree_is_passed_over_and_a_named_one_refused() {
         stderr(&out)
     );
 }
+
+#[test]
+fn an_endless_list_of_empty_names_is_an_error() {
+    let out = common::mpatch()
+        .args(["find", "-c", "--files-from", "/dev/zero", "-0", "x"])
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains("empty names in a row"),
+        "{}",
+        common::stderr(&out)
+    );
+}

@@ -69,9 +69,6 @@ pub struct Target {
     pub has_holes: bool,
 }
 
-/// How far back from a taken-back write the zeros a cut left are looked for.
-const ZERO_SCAN: u64 = 64 << 20;
-
 /// Files up to this size are read rather than mapped by [`Target::view`].
 pub const READ_MAX: u64 = 256 << 10;
 
@@ -253,7 +250,11 @@ impl Target {
     /// the file at `offset`, where our bytes began, and then at the start
     /// of the hole that our write left before them. Returns the new size.
     pub fn cut_back(&self, offset: u64) -> io::Result<u64> {
-        self.file.set_len(offset)?;
+        // Where the file ends without our bytes is worked out first, with
+        // them still in place (the first block they touch counts as theirs),
+        // and then the file is cut once, only if it is longer: a cut made
+        // by the other process meanwhile is never undone by growing it.
+        let ours = offset - offset % 4096;
         let mut end = offset;
         let mut at = 0;
         while let Some(hole) = map::seek(&self.file, at, Extent::Hole)? {
@@ -261,7 +262,7 @@ impl Target {
                 break;
             }
             match map::seek(&self.file, hole, Extent::Data)? {
-                Some(data) if data < offset => at = data,
+                Some(data) if data < ours => at = data,
                 _ => {
                     end = hole;
                     break;
@@ -271,21 +272,21 @@ impl Target {
         // The cut left zeros between itself and our bytes, which the file
         // system may still report as data (a large folio that straddled the
         // cut): they are cut back too, to the block after the last byte
-        // that is not zero (read back at most ZERO_SCAN bytes).
+        // that is not zero, however far back that is.
         let end = self.last_data_block(end)?.unwrap_or(end);
-        if end < offset {
+        if map::end_of(&self.file)? > end {
             self.file.set_len(end)?;
         }
-        Ok(end)
+        map::end_of(&self.file)
     }
 
-    /// The end of the block holding the last non-zero byte before `end`,
-    /// looking back at most [`ZERO_SCAN`] bytes; `None` if all are zeros.
+    /// The end of the block holding the last non-zero byte before `end`
+    /// (0 if every byte before it is zero).
     fn last_data_block(&self, end: u64) -> io::Result<Option<u64>> {
         const BLOCK: u64 = 4096;
-        let mut chunk = vec![0u8; 64 << 10];
+        let mut chunk = vec![0u8; 1 << 20];
         let mut at = end;
-        while at > 0 && end - at < ZERO_SCAN {
+        while at > 0 {
             let n = (chunk.len() as u64).min(at) as usize;
             at -= n as u64;
             self.file.read_exact_at(&mut chunk[..n], at)?;

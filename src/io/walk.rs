@@ -138,6 +138,7 @@ impl Iterator for List {
 
     fn next(&mut self) -> Option<Self::Item> {
         let mut line = Vec::new();
+        let mut empty = 0;
         while !self.done {
             match read_line(&mut self.input, self.separator, &mut line) {
                 Ok(Line::End) => self.done = true,
@@ -150,6 +151,16 @@ impl Iterator for List {
                     // An empty name names no file (a list ending in a
                     // blank line, or `find -print0` output with a stray NUL).
                     if line.is_empty() {
+                        // As many empty names in a row as a line may
+                        // hold bytes: an endless input (`/dev/zero -0`).
+                        empty += 1;
+                        if empty > LINE_LIMIT {
+                            self.done = true;
+                            return Some(Err(Error::file(
+                                format!("{}:{}", self.name, self.lines),
+                                "is the end of more than 1048576 empty names in a row (an endless input?)",
+                            )));
+                        }
                         continue;
                     }
                     let path = PathBuf::from(OsString::from_vec(std::mem::take(&mut line)));

@@ -428,3 +428,20 @@ fn find_one(finder: &Finder, hay: &[u8], from: usize, limit: usize) -> Option<us
     }
     Some(from + finder.find(&hay[from..limit])?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{guarded, take_upset};
+
+    #[test]
+    fn a_search_that_panics_is_no_match_and_is_remembered() {
+        // What the regex crate does when the bytes change between its
+        // forward and reverse searches ("reverse search must match").
+        let found: Option<usize> = guarded(|| panic!("reverse search must match"));
+        assert_eq!(found, None);
+        assert!(take_upset(), "the panic is remembered");
+        assert!(!take_upset(), "and forgotten once taken");
+        assert_eq!(guarded(|| Some(7)), Some(7));
+        assert!(!take_upset());
+    }
+}

@@ -484,6 +484,17 @@ pub(crate) fn checked<'n>(
     })
 }
 
+/// `error`, or the fault it really is: a replacement found too short (or a
+/// search that failed) because the bytes changed under the scan (a page
+/// that faulted, a search that panicked) is the file changing, not a bad
+/// replacement.
+pub(crate) fn or_fault(view: &dyn View, fault: &dyn Fn() -> Error, error: Error) -> Error {
+    match view.faulted() | crate::engine::matcher::take_upset() {
+        true => fault(),
+        false => error,
+    }
+}
+
 /// The bytes a scan reads, borrowed anew for every search (so that no
 /// borrow of them is held across a write), and whether a page of them
 /// faulted (the file was cut short under the scan).

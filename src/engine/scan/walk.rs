@@ -13,6 +13,11 @@ pub(crate) fn run(
     sink: &mut dyn Sink,
     scan: Scan,
 ) -> Result<Tally, Error> {
+    let fault = scan.fault;
+    walk(plan, view, sink, scan).map_err(|error| super::or_fault(view, fault, error))
+}
+
+fn walk(plan: &Plan, view: &dyn View, sink: &mut dyn Sink, scan: Scan) -> Result<Tally, Error> {
     let (start, end) = plan.range;
     let matcher = plan.matcher;
     let mut core = Core::new(*plan, scan.name, Driver::Walk);

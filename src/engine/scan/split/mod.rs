@@ -179,14 +179,16 @@ pub(crate) fn run(
     });
     let done = Mutex::new(Vec::new());
     let fault = scan.fault;
-    split.threads(
-        scan.settings.threads,
-        scan.meter,
-        fault,
-        &joined,
-        &done,
-        hand,
-    )?;
+    split
+        .threads(
+            scan.settings.threads,
+            scan.meter,
+            fault,
+            &joined,
+            &done,
+            hand,
+        )
+        .map_err(|error| super::or_fault(view, fault, error))?;
     let mut joined = joined.into_inner().unwrap_or_else(|e| e.into_inner());
     if view.faulted() {
         return Err((scan.fault)());
@@ -267,7 +269,11 @@ impl<'a> Splitter<'a> {
                     break;
                 }
                 let seg = self.bounds(j);
-                let scanned = self.scan_segment(seg.clone(), &mut hand)?;
+                // A search on this thread that found its bytes changed is a
+                // fault, whatever it made of them.
+                let scanned = self
+                    .scan_segment(seg.clone(), &mut hand)
+                    .map_err(|error| super::or_fault(self.view, fault, error))?;
                 self.fault(fault)?;
                 meter.add(seg.len() as u64);
                 // Its pages are given back: a later read faults them in again.
@@ -279,7 +285,8 @@ impl<'a> Splitter<'a> {
                     let Some(scanned) = joined.waiting.remove(&k) else {
                         break;
                     };
-                    self.join(self.bounds(k), scanned, &mut joined)?;
+                    self.join(self.bounds(k), scanned, &mut joined)
+                        .map_err(|error| super::or_fault(self.view, fault, error))?;
                     joined.next += 1;
                 }
                 self.fault(fault)?;
