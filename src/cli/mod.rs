@@ -301,8 +301,8 @@ pub struct SelectArgs {
 /// How matches are printed.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ReportArgs {
-    /// Print nothing; the exit status tells
-    #[arg(short = 'q', long)]
+    /// Print nothing; the exit status tells (not with --json, which prints)
+    #[arg(short = 'q', long, conflicts_with = "json")]
     pub quiet: bool,
     /// Show N lines before and after each match, as grep: each line whole, after the offset where it starts
     #[arg(short = 'C', long = "context", value_name = "N",

@@ -144,6 +144,32 @@ fn pattern_args(syntax: Syntax, files_in: &FilesArgs) -> PatternArgs {
     }
 }
 
+/// Arguments given in the wrong order: the PATTERN names an existing file
+/// while no FILE after the first `before_files` arguments exists.
+fn swapped(
+    positional: &[std::ffi::OsString],
+    before_files: usize,
+    usage: &str,
+) -> Result<(), Error> {
+    let exists = |arg: &std::ffi::OsString| std::path::Path::new(arg).exists();
+    match positional {
+        [pattern, ..]
+            if positional.len() > before_files
+                && std::path::Path::new(pattern).is_file()
+                && !positional[before_files..].iter().any(exists) =>
+        {
+            Err(Error::argument(
+                pattern.to_string_lossy(),
+                format!(
+                    "the first argument is the PATTERN, but this names a file and no FILE given \
+                     exists; the order is {usage}"
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn find(args: FindArgs) -> Result<FindPlan, Error> {
     let patterns = PatternArgs {
         regex: args.matching.regex,
@@ -153,7 +179,14 @@ fn find(args: FindArgs) -> Result<FindPlan, Error> {
         patterns_from: args.patterns_from,
         ..pattern_args(syntax(args.syntax), &args.files_in)
     };
+    if patterns.patterns.is_empty() && patterns.patterns_from.is_none() {
+        swapped(&patterns.positional, 1, "PATTERN FILE...")?;
+    }
     let (matcher, files) = patterns::for_find(&patterns)?;
+    if files == ["-"] && std::io::stdin().is_terminal() {
+        // As ripgrep-like tools do: a run that waits for typing says why.
+        mpatch::say!("reading standard input, as no FILE was given (Ctrl-D ends it)");
+    }
     let mut files_in = self::files(args.files_in);
     // A hex pattern is for binaries.
     files_in.binary |= args.syntax.hex;
@@ -186,6 +219,13 @@ fn replace(args: ReplaceArgs) -> Result<ReplacePlan, Error> {
         pad: args.pad,
         ..pattern_args(syntax(args.syntax), &args.files_in)
     };
+    if patterns.pairs.is_empty() && patterns.pairs_from.is_none() {
+        let (before_files, usage) = match patterns.mask {
+            Some(_) => (1, "--mask BYTE PATTERN FILE..."),
+            None => (2, "PATTERN REPLACEMENT FILE..."),
+        };
+        swapped(&patterns.positional, before_files, usage)?;
+    }
     let (matcher, replacement, files) = patterns::for_replace(&patterns)?;
     let mut files_in = self::files(args.files_in);
     files_in.binary |= args.syntax.hex;

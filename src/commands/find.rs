@@ -18,9 +18,9 @@ use crate::output::progress::Progress;
 use crate::output::sniff::{SNIFF_LEN, looks_binary};
 use crate::output::{self, HitStyle, Output, Printer};
 
-use super::Selection;
 use super::files::{self, Files};
 use super::plan::{Context, FindPlan, ProgressMode};
+use super::{Selection, names_r};
 
 pub fn run(args: &FindPlan) -> Result<Outcome, Error> {
     let started = Instant::now();
@@ -186,7 +186,7 @@ impl Search<'_> {
         plan: &dyn Fn((usize, usize)) -> Plan<'p>,
         each: bool,
     ) -> Result<Option<Tally>, Error> {
-        let target = Target::open(path.as_os_str(), Access::Read, true)?;
+        let target = Target::open(path.as_os_str(), Access::Read, true).map_err(names_r)?;
         let view = target.view()?;
         let skips_binary = walked && !self.args.files_in.binary;
         if skips_binary && looks_binary(View::bytes(&view)) {

@@ -54,6 +54,17 @@ pub fn open_all(files: &[std::ffi::OsString], write: &WriteOptions) -> Result<Ve
     Ok(targets)
 }
 
+/// A directory named without `-r`: the error says how to walk it.
+pub fn names_r(error: Error) -> Error {
+    match error {
+        Error::File { path, reason } if reason == "is a directory" => Error::File {
+            path,
+            reason: "is a directory (-r walks it)".into(),
+        },
+        error => error,
+    }
+}
+
 /// Whether a write command waits for the disk.
 pub fn wants_sync(write: &WriteOptions) -> bool {
     write.sync()

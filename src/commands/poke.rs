@@ -35,12 +35,16 @@ pub fn run(args: &PokePlan) -> Result<Outcome, Error> {
             true => "would be written",
             false => "written",
         };
+        // The offset as typed (hex stays hex), unless it counted back
+        // from the end: then where that is.
+        let offset = match args.offset_text.starts_with('-') {
+            true => poked.offset.to_string(),
+            false => args.offset_text.clone(),
+        };
+        let n = args.bytes.len() as u64;
+        let bytes = super::replace::plural(n, "byte", "bytes");
         out.path(std::path::Path::new(&args.file));
-        out.line(format_args!(
-            ": {} bytes {verb} at offset {}",
-            args.bytes.len(),
-            poked.offset
-        ));
+        out.line(format_args!(": {n} {bytes} {verb} at offset {offset}"));
     }
     out.finish(Outcome::Done)
 }

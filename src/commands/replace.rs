@@ -194,7 +194,7 @@ impl Job<'_> {
             Ok(report) => report,
             Err(error) => {
                 out.flush();
-                return Err(error);
+                return Err(super::names_r(error));
             }
         };
         if let Some(expected) = self.args.expect {
