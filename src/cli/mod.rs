@@ -601,6 +601,9 @@ pub struct PeekArgs {
     /// Output format
     #[arg(short = 'f', long, value_enum, default_value_t = PeekFormat::Hexdump)]
     pub format: PeekFormat,
+    /// One JSON object per piece read: {"type":"bytes","path","offset","bytes"} (bytes in hex)
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
     /// File or block device to read
     #[arg(value_name = "FILE")]
     pub file: OsString,
@@ -622,8 +625,11 @@ pub struct PokeArgs {
     #[arg(long, value_name = "BYTES")]
     pub expect: Option<OsString>,
     /// Print nothing on success
-    #[arg(short = 'q', long)]
+    #[arg(short = 'q', long, conflicts_with = "json")]
     pub quiet: bool,
+    /// One JSON object: {"type":"poke","path","offset","old","new","dry_run"}
+    #[arg(long)]
+    pub json: bool,
     /// File to patch
     #[arg(value_name = "FILE")]
     pub file: OsString,
@@ -649,6 +655,9 @@ pub struct UndoArgs {
     /// Leave writing the restored bytes to the kernel
     #[arg(long)]
     pub no_sync: bool,
+    /// One JSON object per file: {"type":"restored","path","regions","skipped"}
+    #[arg(long)]
+    pub json: bool,
     /// Journal written by --journal
     #[arg(value_name = "JOURNAL")]
     pub journal: PathBuf,

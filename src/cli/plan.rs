@@ -255,6 +255,7 @@ fn peek(args: PeekArgs) -> Result<PeekPlan, Error> {
         mpatch::commands::parse_number(&args.length).map_err(|e| Error::argument("LENGTH", e))?;
     Ok(PeekPlan {
         format: match args.format {
+            _ if args.json => PeekFormat::Json,
             super::PeekFormat::Hexdump => PeekFormat::Hexdump,
             super::PeekFormat::Hex => PeekFormat::Hex,
             super::PeekFormat::Text => PeekFormat::Text,
@@ -275,6 +276,7 @@ fn poke(args: PokeArgs) -> Result<PokePlan, Error> {
         .map(|e| patterns::read_bytes("--expect", e, syntax))
         .transpose()?;
     Ok(PokePlan {
+        json: args.json,
         offset: offset(&args.offset)?,
         offset_text: args.offset,
         write: write(args.write),
@@ -287,6 +289,7 @@ fn poke(args: PokeArgs) -> Result<PokePlan, Error> {
 
 fn undo(args: UndoArgs) -> UndoPlan {
     UndoPlan {
+        json: args.json,
         force: args.force,
         trust: args.trust_journal,
         lock_timeout: args.lock_timeout,

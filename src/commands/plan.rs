@@ -191,6 +191,9 @@ pub enum PeekFormat {
     Text,
     /// The bytes themselves.
     Raw,
+    /// JSON lines (`--json`): `{"type":"bytes","path","offset","bytes"}`
+    /// for each piece read, the bytes in hex.
+    Json,
 }
 
 /// `mpatch peek`.
@@ -209,6 +212,8 @@ pub struct PeekPlan {
 /// `mpatch poke`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PokePlan {
+    /// One JSON object instead of the line.
+    pub json: bool,
     /// How the file is written.
     pub write: WriteOptions,
     /// Write only if these bytes are there now.
@@ -228,6 +233,8 @@ pub struct PokePlan {
 /// `mpatch undo`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UndoPlan {
+    /// One JSON object per file instead of the lines.
+    pub json: bool,
     /// Restore every region it can, naming the others.
     pub force: bool,
     /// Read a journal another user owns, or others may write.

@@ -30,7 +30,16 @@ pub fn run(args: &PokePlan) -> Result<Outcome, Error> {
         Err(error) => return Err(error),
     };
     let mut out = Output::stdout();
-    if !args.quiet {
+    if args.json {
+        out.json(&crate::output::json::Poked {
+            kind: "poke",
+            path: crate::output::json::PathName::of(std::path::Path::new(&args.file)),
+            offset: poked.offset,
+            old: crate::engine::pattern::to_hex(&poked.old),
+            new: crate::engine::pattern::to_hex(&args.bytes),
+            dry_run: args.write.dry_run,
+        });
+    } else if !args.quiet {
         let verb = match args.write.dry_run {
             true => "would be written",
             false => "written",

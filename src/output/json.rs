@@ -103,6 +103,47 @@ pub struct Mismatch {
     pub found: String,
 }
 
+/// Bytes `mpatch peek --json` shows (`"type":"bytes"`), one object for
+/// each piece read.
+#[derive(Debug, Serialize)]
+pub struct Bytes {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub path: PathName,
+    pub offset: u64,
+    pub bytes: String,
+}
+
+/// What `mpatch poke --json` wrote (`"type":"poke"`).
+#[derive(Debug, Serialize)]
+pub struct Poked {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub path: PathName,
+    pub offset: u64,
+    pub old: String,
+    pub new: String,
+    pub dry_run: bool,
+}
+
+/// One file of `mpatch undo --json` (`"type":"restored"`).
+#[derive(Debug, Serialize)]
+pub struct Restored {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub path: PathName,
+    /// Regions written back.
+    pub regions: u64,
+    /// Regions not restored (past the end, or changed, with --force).
+    pub skipped: u64,
+    /// Why the file was not restored, if it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 /// `path`, lossy if it is not UTF-8, and then also `path_hex` with its bytes.
 #[derive(Debug, Serialize)]
 pub struct PathName {
