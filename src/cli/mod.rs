@@ -18,8 +18,10 @@ pub const EXAMPLES: &str = "\
 Examples:
   mpatch find ERROR big.log | head -3
       The offsets of the first three matches
-  mpatch replace --dry-run -C 8 ERROR FIXED big.log
-      Show each change, before and after, and change nothing
+  mpatch replace --dry-run -C 1 ERROR FIXED big.log
+      Show each changed line, before and after, and change nothing
+  mpatch replace --diff -r readConfig loadConfig src
+      Print what would change as a unified diff, writing nothing
   mpatch replace --journal fix.mpj ERROR FIXED big.log
       Replace every match, recording how to undo it
   mpatch replace -r -g '*.conf' --journal conf.mpj old.example.com new.example.com /etc
@@ -44,8 +46,10 @@ Examples:
       The offsets of the first three matches
   mpatch find -c ERROR app.log b.log
       How many matches each file has
-  mpatch find -C 10 -m 2 ERROR app.log
-      The first two matches, each with 10 bytes either side
+  mpatch find -C 2 -m 2 ERROR app.log
+      The first two matches, each with two lines either side, as grep shows them
+  mpatch find -r ERROR src
+      Search a tree as ripgrep walks it (binary files skipped unless -a)
   mpatch find --nth 3 --hex-offsets ERROR app.log
       The offset of the third match, in hex
   mpatch find -x 7f454c46 fw.bin
@@ -58,8 +62,12 @@ Examples:
 /// Examples of `mpatch replace`, shown by its `--help` and in mpatch-replace(1).
 pub const REPLACE_EXAMPLES: &str = "\
 Examples:
-  mpatch replace --dry-run -C 8 ERROR FIXED app.log
-      Show each change, before and after, and change nothing
+  mpatch replace --dry-run -C 1 ERROR FIXED app.log
+      Show each changed line, before and after, and change nothing
+  mpatch replace --diff -r readConfig loadConfig src > rename.diff
+      Write nothing; print the change as a unified diff (git apply, patch -p1)
+  mpatch replace -I -r readConfig loadConfig src
+      Ask before each change, one key each: y n a d A q ?
   mpatch replace ERROR FIXED app.log
       Replace every match, in place
   mpatch replace --pad ' ' ERROR OK app.log
