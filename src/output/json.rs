@@ -215,6 +215,7 @@ mod tests {
                     files_matched: 1,
                     files_patched: Some(1),
                     files_failed: 0,
+                    files_binary_skipped: 0,
                     matches: 1,
                     elapsed_ms: 1,
                     dry_run: Some(false),
