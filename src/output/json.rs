@@ -297,6 +297,7 @@ mod tests {
                 "files_matched",
                 "files_patched",
                 "files_failed",
+                "files_binary_skipped",
                 "matches",
                 "elapsed_ms",
                 "dry_run"
