@@ -143,7 +143,7 @@ fn max_depth_limits_the_walk() {
 fn a_directory_without_r_is_an_error_and_r_walks_the_current_directory() {
     let s = tree(&[("t/a", "ERROR"), ("b", "ERROR")]);
     let out = s.run(&["find", "ERROR", "t"]);
-    assert_error_line(&out, "t", "is a directory");
+    assert_error_line(&out, "t", "is a directory (-r walks it)");
     let out = s.run(&["find", "-r", "-c", "ERROR"]);
     assert_eq!(sorted_lines(&out), ["b:1", "t/a:1"], "no ./ before names");
 }
@@ -662,7 +662,7 @@ fn paths_of_named_files_print_as_their_own_bytes() {
         .args(["0", "E"])
         .output()
         .unwrap();
-    assert_eq!(out.stdout, b"n\xff: 1 bytes written at offset 0\n");
+    assert_eq!(out.stdout, b"n\xff: 1 byte written at offset 0\n");
     let out = s.run(&["undo", "j"]);
     assert!(
         out.stdout.ends_with(b"/n\xff: 1 region restored\n"),
