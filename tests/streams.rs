@@ -467,7 +467,11 @@ fn assert_patched(good: &[PathBuf], bad: &[PathBuf]) {
         unpatched.first()
     );
     for path in bad {
+        // Readable for a moment to be read back: only root reads a file of
+        // mode 000.
+        fs::set_permissions(path, fs::Permissions::from_mode(0o644)).unwrap();
         assert_eq!(fs::read(path).unwrap(), b"a ERROR b\n");
+        fs::set_permissions(path, fs::Permissions::from_mode(0o000)).unwrap();
     }
 }
 

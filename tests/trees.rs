@@ -578,6 +578,8 @@ fn an_unreadable_file_in_a_walk_is_reported_and_the_others_are_patched() {
     assert_eq!(stderr(&out), "mpatch: t/secret: permission denied\n");
     assert_eq!(fs::read(s.path("t/a")).unwrap(), b"FIXED");
     assert_eq!(fs::read(s.path("t/sub/b")).unwrap(), b"FIXED");
+    // Readable again to be read back: only root reads a file of mode 000.
+    fs::set_permissions(s.path("t/secret"), fs::Permissions::from_mode(0o644)).unwrap();
     assert_eq!(fs::read(s.path("t/secret")).unwrap(), b"ERROR");
     assert!(
         stdout(&out).ends_with("3 files searched, 2 matched, 2 patched, 2 replaced, 1 failed\n"),
