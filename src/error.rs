@@ -16,6 +16,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The exit status of a run that ended so: 0, 1 or 2.
     pub fn exit_code(self) -> ExitCode {
         ExitCode::from(match self {
             Outcome::Done => 0,
@@ -31,11 +32,18 @@ impl Outcome {
 pub enum Error {
     /// An argument that cannot be used: nothing was opened yet.
     #[error("{what}: {reason}")]
-    Argument { what: String, reason: String },
+    Argument {
+        /// The argument, as the command line names it.
+        what: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// An operating-system error on a named file, in plain words.
     #[error("{path}: {}", plain_reason(.source))]
     Io {
+        /// The file, as named.
         path: String,
+        /// The system's error (its `raw_os_error` is the errno).
         #[source]
         source: io::Error,
     },
@@ -43,22 +51,38 @@ pub enum Error {
     /// (`cannot write: …`, `flush failed: …`).
     #[error("{path}: {doing}: {}", plain_reason(.source))]
     Failed {
+        /// The file, as named.
         path: String,
+        /// What was being done.
         doing: &'static str,
+        /// The system's error.
         #[source]
         source: io::Error,
     },
     /// A file refused or stopped for a reason of mpatch's own.
     #[error("{path}: {reason}")]
-    File { path: String, reason: String },
+    File {
+        /// The file, as named.
+        path: String,
+        /// Why.
+        reason: String,
+    },
     /// The file shrank under a mapping or between two writes.
     #[error("{path}: file changed size while mapped (now {now} bytes)")]
-    Resized { path: String, now: u64 },
+    Resized {
+        /// The file, as named.
+        path: String,
+        /// Its size now.
+        now: u64,
+    },
     /// A write landed past a truncation made in the instant before it.
     #[error("{path}: file changed size while being written (now {now} bytes){undone}")]
     WrittenPastEnd {
+        /// The file, as named.
         path: String,
+        /// Its size now.
         now: u64,
+        /// What became of the write (taken back, or not).
         undone: &'static str,
     },
     /// A page of the mapping could not be provided (a hole on a full
@@ -66,27 +90,43 @@ pub enum Error {
     #[error(
         "{path}: a page could not be read or written (no space left on device, or an I/O error)"
     )]
-    Unreadable { path: String },
+    Unreadable {
+        /// The file, as named.
+        path: String,
+    },
     /// The file system has no room for a block a write needs.
     #[error("{path}: no space left on device")]
-    NoSpace { path: String },
+    NoSpace {
+        /// The file, as named.
+        path: String,
+    },
     /// The journal cannot be written, read or trusted.
     #[error("{path}: {reason}")]
-    Journal { path: String, reason: String },
+    Journal {
+        /// The journal, as named.
+        path: String,
+        /// Why.
+        reason: String,
+    },
     /// A replacement that is not as long as its match (a pair, a pad, a
     /// regex expansion): nothing is written. `what` is the argument or the
     /// file; `scope` what it ends.
     #[error("{what}: {reason}")]
     Length {
+        /// The argument or the file.
         what: String,
+        /// Both lengths, in words.
         reason: String,
+        /// What it ends.
         scope: Scope,
     },
     /// A compare-and-swap that did not hold (poke's `--expect`): the bytes
     /// at `offset` are not the expected ones; nothing is written.
     #[error("{path}: expected {expected} at offset {offset}, found {found}; nothing written")]
     Changed {
+        /// The file, as named.
         path: String,
+        /// Where the bytes were compared.
         offset: u64,
         /// The bytes expected, in hex.
         expected: String,
@@ -109,6 +149,7 @@ pub enum Scope {
 }
 
 impl Error {
+    /// An argument that cannot be used.
     pub fn argument(what: impl Into<String>, reason: impl Into<String>) -> Error {
         Error::Argument {
             what: what.into(),
@@ -116,6 +157,7 @@ impl Error {
         }
     }
 
+    /// A system error on a file.
     pub fn io(path: impl Into<String>, source: io::Error) -> Error {
         Error::Io {
             path: path.into(),
@@ -123,6 +165,7 @@ impl Error {
         }
     }
 
+    /// A file refused or stopped for a reason of mpatch's own.
     pub fn file(path: impl Into<String>, reason: impl Into<String>) -> Error {
         Error::File {
             path: path.into(),
@@ -130,6 +173,13 @@ impl Error {
         }
     }
 
+    /// Whether the error ends one file's work (a walk goes on) or the run.
+    ///
+    /// ```
+    /// let error = mpatch::Error::file("a.log", "is a directory");
+    /// assert_eq!(error.scope(), mpatch::Scope::File);
+    /// assert_eq!(error.to_string(), "a.log: is a directory");
+    /// ```
     pub fn scope(&self) -> Scope {
         match self {
             Error::Argument { .. }
@@ -187,6 +237,11 @@ fn os_error(error: &io::Error) -> Option<i32> {
 }
 
 /// Maps the end of a run to an exit status, printing the error if any.
+///
+/// ```
+/// let ok = mpatch::finish(Ok(mpatch::Outcome::NothingDone));
+/// assert_eq!(ok, mpatch::Outcome::NothingDone.exit_code());
+/// ```
 pub fn finish(result: Result<Outcome, Error>) -> ExitCode {
     match result {
         Ok(outcome) => outcome.exit_code(),

@@ -2,6 +2,8 @@
 //! library: find with a [`Search`], patch with a [`Replace`]; the binary's
 //! commands ([`commands`]) are the same code with printing.
 
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -26,6 +28,11 @@ pub use api::search::{Matches, Search};
 pub use api::undo::{FileUndone, Undo, Undone};
 pub use engine::matcher::{Maker, Match, Matcher, Replacement};
 pub use engine::offset::{Position, RangeSpec};
-pub use engine::pattern::{Signature, Syntax, SyntaxError};
+pub use engine::pattern::{Signature, Syntax, SyntaxError, parse as parse_bytes};
 pub use engine::scan;
 pub use error::{Error, Outcome, Scope, finish};
+
+// The README's Rust examples compile with every `cargo test`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;

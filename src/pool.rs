@@ -28,6 +28,22 @@ impl Stop {
 /// thread is one of them). Each worker calls `work` once, which pulls its
 /// tasks until none is left or `stop` is set. The first error sets `stop`
 /// and is returned once every worker has finished.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let (next, sum) = (AtomicUsize::new(0), AtomicUsize::new(0));
+/// let done = mpatch::pool::run(2, |stop| {
+///     while !stop.is_set() {
+///         let task = next.fetch_add(1, Ordering::SeqCst);
+///         if task >= 10 {
+///             break;
+///         }
+///         sum.fetch_add(task, Ordering::SeqCst);
+///     }
+///     Ok::<(), String>(())
+/// });
+/// assert_eq!((done, sum.into_inner()), (Ok(()), 45));
+/// ```
 pub fn run<E: Send>(threads: usize, work: impl Fn(&Stop) -> Result<(), E> + Sync) -> Result<(), E> {
     let stop = Stop::default();
     let first = Mutex::new(None);
@@ -44,7 +60,7 @@ pub fn run<E: Send>(threads: usize, work: impl Fn(&Stop) -> Result<(), E> + Sync
         }
         worker();
     });
-    match first.into_inner().unwrap_or_else(|e| e.into_inner()) {
+    match unpoison(first.into_inner()) {
         Some(error) => Err(error),
         None => Ok(()),
     }
@@ -52,8 +68,15 @@ pub fn run<E: Send>(threads: usize, work: impl Fn(&Stop) -> Result<(), E> + Sync
 
 /// Locks `mutex`, whose holder may have panicked: what it guards is kept
 /// whole by every holder (no update is left half made), so it is used on.
+/// The one place mpatch decides what a poisoned lock means.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
+    unpoison(mutex.lock())
+}
+
+/// What a lock (or a wait on it, or its end) gives, poisoned or not: see
+/// [`lock`].
+pub fn unpoison<T>(result: std::sync::LockResult<T>) -> T {
+    result.unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -553,3 +553,95 @@ fn lower_layers_never_import_higher_ones() {
         }
     }
 }
+
+/// Each function of `text` that is longer than `max` lines, as
+/// (line, name, length): a function runs from its `fn` line to the brace
+/// that closes the first one after it (braces in strings and comments are
+/// rare enough in this code not to matter, and a miscount fails loudly).
+fn long_functions(text: &str, max: usize) -> Vec<(usize, String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut long = Vec::new();
+    for (n, line) in lines.iter().enumerate() {
+        let code = line.split("//").next().unwrap().trim_start();
+        let code = code
+            .trim_start_matches("pub(crate) ")
+            .trim_start_matches("pub(super) ");
+        let code = code
+            .trim_start_matches("pub ")
+            .trim_start_matches("const ")
+            .trim_start_matches("unsafe ");
+        let Some(rest) = code.strip_prefix("fn ") else {
+            continue;
+        };
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let (mut depth, mut opened) = (0i64, false);
+        for (m, body) in lines[n..].iter().enumerate() {
+            let body = body.split("//").next().unwrap();
+            for c in body.chars() {
+                match c {
+                    '{' => {
+                        depth += 1;
+                        opened = true;
+                    }
+                    '}' => depth -= 1,
+                    ';' if !opened && depth == 0 => break,
+                    _ => {}
+                }
+            }
+            if !opened && body.trim_end().ends_with(';') {
+                break;
+            }
+            if opened && depth == 0 {
+                if m + 1 > max {
+                    long.push((n + 1, name.clone(), m + 1));
+                }
+                break;
+            }
+        }
+    }
+    long
+}
+
+#[test]
+fn no_source_file_over_1000_lines_nor_function_over_100() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src", "tests", "examples", "python/src"] {
+        if root.join(dir).is_dir() {
+            source_files(&root.join(dir), &mut files);
+        }
+    }
+    let mut found = Vec::new();
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        let shown = file.strip_prefix(root).unwrap().display().to_string();
+        let lines = text.lines().count();
+        if lines > 1000 {
+            found.push(format!("{shown}: {lines} lines"));
+        }
+        for (at, name, len) in long_functions(&text, 100) {
+            found.push(format!("{shown}:{at}: fn {name} is {len} lines"));
+        }
+    }
+    assert!(found.is_empty(), "too long:\n{}", found.join("\n"));
+}
+
+#[test]
+fn unsafe_blocks_are_few() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    source_files(&root.join("src"), &mut files);
+    let blocks: usize = files
+        .iter()
+        .map(|file| {
+            let text = fs::read_to_string(file).unwrap();
+            text.lines()
+                .filter(|line| line.split("//").next().unwrap().contains("unsafe {"))
+                .count()
+        })
+        .sum();
+    assert!(blocks <= 10, "{blocks} unsafe blocks; at most 10");
+}

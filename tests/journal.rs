@@ -1,12 +1,19 @@
-//! The undo journal: a journal with no end is restored as far as it goes and
-//! kept, never reported as success; a journal the user does not own, or that
-//! others may write, is refused unless trusted.
+//! The undo journal and undo: what a journal holds, how undo checks the
+//! files and regions before it restores any, a journal with no end, one the
+//! user does not own, and recovery after a real SIGKILL mid-replace.
 
 mod common;
 
 use std::fs;
+use std::fs::File;
+use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use common::*;
 
@@ -25,7 +32,7 @@ fn journalled(s: &Sandbox) -> (std::path::PathBuf, std::path::PathBuf) {
     (f, j)
 }
 
-fn undo(journal: &Path, extra: &[&str]) -> std::process::Output {
+fn undo_with(journal: &Path, extra: &[&str]) -> std::process::Output {
     mpatch()
         .arg("undo")
         .args(extra)
@@ -42,7 +49,7 @@ fn a_journal_cut_short_is_kept_and_never_reported_as_success() {
     // The trailer (13 bytes) and the end of the one block: the regions it
     // held were written, and cannot be restored from what is left.
     fs::write(&j, &whole[..whole.len() - 20]).unwrap();
-    let out = undo(&j, &[]);
+    let out = undo_with(&j, &[]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("the journal has no end"), "{err}");
@@ -58,7 +65,7 @@ fn a_journal_without_its_trailer_alone_is_restored_whole() {
     let whole = fs::read(&j).unwrap();
     // A run stopped after its last block: every region is in the journal.
     fs::write(&j, &whole[..whole.len() - 13]).unwrap();
-    let out = undo(&j, &[]);
+    let out = undo_with(&j, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("stopped part-way"),
@@ -74,13 +81,13 @@ fn a_journal_others_can_write_is_refused_unless_trusted() {
     let s = Sandbox::new();
     let (f, j) = journalled(&s);
     fs::set_permissions(&j, fs::Permissions::from_mode(0o666)).unwrap();
-    let out = undo(&j, &[]);
+    let out = undo_with(&j, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert_error(&out, &name(&j), "can be written by others");
     assert_eq!(fs::read(&f).unwrap(), b"FIXED one\nok\nFIXED two\n");
     // --force is no trust.
-    assert_eq!(undo(&j, &["--force"]).status.code(), Some(2));
-    let out = undo(&j, &["--trust-journal"]);
+    assert_eq!(undo_with(&j, &["--force"]).status.code(), Some(2));
+    let out = undo_with(&j, &["--trust-journal"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(fs::read(&f).unwrap(), b"ERROR one\nok\nERROR two\n");
 }
@@ -97,11 +104,11 @@ fn a_journal_another_user_owns_is_refused_root_included() {
     let s = Sandbox::new();
     let (f, j) = journalled(&s);
     std::os::unix::fs::chown(&j, Some(65534), Some(65534)).unwrap();
-    let out = undo(&j, &[]);
+    let out = undo_with(&j, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert_error(&out, &name(&j), "is owned by another user");
     assert_eq!(fs::read(&f).unwrap(), b"FIXED one\nok\nFIXED two\n");
-    let out = undo(&j, &["--trust-journal"]);
+    let out = undo_with(&j, &["--trust-journal"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(fs::read(&f).unwrap(), b"ERROR one\nok\nERROR two\n");
 }
@@ -114,4 +121,466 @@ fn a_journal_is_created_for_its_owner_only() {
         fs::metadata(&j).unwrap().permissions().mode() & 0o777,
         0o600
     );
+}
+
+// ---------------------------------------------------------------------------
+// Journal and undo
+
+const ORIGINAL: &[u8] = b"a ERROR b ERROR c\n";
+const PATCHED: &[u8] = b"a FIXED b FIXED c\n";
+
+/// `app.log` patched by `replace --journal app.mpj`.
+fn journaled_replace(s: &Sandbox) -> (PathBuf, PathBuf) {
+    let f = s.file("app.log", ORIGINAL);
+    let j = s.path("app.mpj");
+    mpatch()
+        .args(["replace", "--journal"])
+        .arg(&j)
+        .args(["ERROR", "FIXED"])
+        .arg(&f)
+        .assert()
+        .code(0);
+    assert_eq!(fs::read(&f).unwrap(), PATCHED);
+    assert!(j.exists());
+    (f, j)
+}
+
+fn undo(journal: &Path, force: bool) -> Output {
+    let mut cmd = mpatch();
+    cmd.arg("undo");
+    if force {
+        cmd.arg("--force");
+    }
+    cmd.arg(journal).output().unwrap()
+}
+
+fn restored_line(f: &Path, regions: u64) -> String {
+    let absolute = fs::canonicalize(f).unwrap();
+    let plural = if regions == 1 { "" } else { "s" };
+    format!(
+        "{}: {regions} region{plural} restored\n",
+        absolute.display()
+    )
+}
+
+#[test]
+fn undo_restores_the_original_bytes_and_removes_the_journal() {
+    let s = Sandbox::new();
+    let (f, j) = journaled_replace(&s);
+    let out = undo(&j, false);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), restored_line(&f, 2));
+    assert_eq!(fs::read(&f).unwrap(), ORIGINAL);
+    assert!(!j.exists(), "the journal is removed");
+}
+
+#[test]
+fn undo_twice_is_refused_and_changes_nothing() {
+    let s = Sandbox::new();
+    let (f, j) = journaled_replace(&s);
+    assert_eq!(undo(&j, false).status.code(), Some(0));
+    let before = snapshot(&f);
+    let again = undo(&j, false);
+    assert_error_line(&again, &name(&j), "no such file or directory");
+    assert_eq!(snapshot(&f), before);
+    assert_eq!(fs::read(&f).unwrap(), ORIGINAL);
+}
+
+/// `journaled_replace`, then one byte of the second match changed again.
+fn changed_since(s: &Sandbox) -> (PathBuf, PathBuf) {
+    let (f, j) = journaled_replace(s);
+    mpatch()
+        .args(["poke"])
+        .arg(&f)
+        .args(["12", "Z"])
+        .assert()
+        .code(0);
+    assert_eq!(fs::read(&f).unwrap(), b"a FIXED b FIZED c\n");
+    (f, j)
+}
+
+#[test]
+fn undo_refuses_when_a_region_changed_since() {
+    let s = Sandbox::new();
+    let (f, j) = changed_since(&s);
+    let before = snapshot(&f);
+    let out = undo(&j, false);
+    assert_error(&out, &name(&fs::canonicalize(&f).unwrap()), "changed since");
+    assert!(
+        stderr(&out).contains("nothing restored"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&f), before, "not even the unchanged region");
+    assert!(j.exists(), "the journal is kept");
+}
+
+#[test]
+fn undo_force_restores_changed_regions_too() {
+    let s = Sandbox::new();
+    let (f, j) = changed_since(&s);
+    let out = undo(&j, true);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read(&f).unwrap(), ORIGINAL);
+    assert!(!j.exists());
+}
+
+#[test]
+fn a_corrupt_journal_is_refused_and_nothing_restored() {
+    let s = Sandbox::new();
+    let (f, j) = journaled_replace(&s);
+    let mut journal = fs::read(&j).unwrap();
+    let middle = journal.len() / 2;
+    journal[middle] ^= 0x01;
+    fs::write(&j, &journal).unwrap();
+    let before = snapshot(&f);
+    let out = undo(&j, false);
+    assert_error(&out, &name(&j), "corrupt");
+    assert_eq!(snapshot(&f), before);
+    assert_eq!(fs::read(&j).unwrap(), journal, "the journal is kept");
+    // Not even --force restores from a journal that cannot be trusted.
+    assert_error(&undo(&j, true), &name(&j), "corrupt");
+    assert_eq!(snapshot(&f), before);
+}
+
+#[test]
+fn a_journal_never_overwrites_an_existing_file() {
+    let s = Sandbox::new();
+    let f = s.file("app.log", ORIGINAL);
+    let j = s.file("app.mpj", "an earlier journal, the only way back");
+    let before = snapshot(&f);
+    for args in [
+        vec![
+            "replace",
+            "--journal",
+            "app.mpj",
+            "ERROR",
+            "FIXED",
+            "app.log",
+        ],
+        vec!["poke", "--journal", "app.mpj", "app.log", "0", "X"],
+    ] {
+        let out = mpatch()
+            .current_dir(s.dir.path())
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_error(&out, "app.mpj", "already exists");
+        assert_eq!(stdout(&out), "");
+    }
+    assert_eq!(snapshot(&f), before);
+    assert_eq!(
+        fs::read(&j).unwrap(),
+        b"an earlier journal, the only way back"
+    );
+}
+
+#[test]
+fn undo_refuses_a_file_that_is_now_another_inode() {
+    let s = Sandbox::new();
+    let (f, j) = journaled_replace(&s);
+    let absolute = fs::canonicalize(&f).unwrap();
+    // The old inode lives on under another name, so the new file cannot
+    // reuse its number; the new one has the same name, size and bytes.
+    let old = s.path("app.log.old");
+    fs::rename(&f, &old).unwrap();
+    fs::write(&f, PATCHED).unwrap();
+    let before = snapshot(&f);
+    let out = undo(&j, false);
+    assert_error(&out, &name(&absolute), "is not the file");
+    assert!(
+        stderr(&out).contains("nothing restored"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&f), before);
+    assert_eq!(fs::read(&old).unwrap(), PATCHED);
+    assert!(j.exists(), "the journal is kept");
+}
+
+#[test]
+fn poke_journal_can_be_undone() {
+    let s = Sandbox::new();
+    let f = s.file("fw.bin", b"\x7fELF\x02\x01\x01\x00rest");
+    let j = s.path("fw.mpj");
+    mpatch()
+        .args(["poke", "--hex", "--journal"])
+        .arg(&j)
+        .arg(&f)
+        .args(["4", "0102"])
+        .assert()
+        .code(0);
+    assert_eq!(fs::read(&f).unwrap(), b"\x7fELF\x01\x02\x01\x00rest");
+    let out = undo(&j, false);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), restored_line(&f, 1));
+    assert_eq!(fs::read(&f).unwrap(), b"\x7fELF\x02\x01\x01\x00rest");
+    assert!(!j.exists());
+}
+
+/// One page of the crash test's file: the pattern at its start.
+fn crash_page() -> Vec<u8> {
+    let mut page = b"ERROR at the start of every page; ".to_vec();
+    while page.len() < PAGE {
+        page.extend_from_slice(b"filler text that never matches. ");
+    }
+    page.truncate(PAGE);
+    page
+}
+
+/// How many pages of `path` have their match changed (FIXED, or torn
+/// between ERROR and FIXED by the kill); every page must otherwise be
+/// `page` exactly (no stray writes).
+fn patched_pages(path: &Path, page: &[u8]) -> u64 {
+    let file = File::open(path).unwrap();
+    let mut chunk = vec![0u8; MIB as usize];
+    let mut patched = 0;
+    let mut offset = 0u64;
+    let len = file.metadata().unwrap().len();
+    while offset < len {
+        file.read_exact_at(&mut chunk, offset).unwrap();
+        for (i, got) in chunk.chunks(PAGE).enumerate() {
+            let at = offset + (i * PAGE) as u64;
+            // A SIGKILL can land inside the copy of a match: each byte is
+            // then the old or the new one.
+            let torn_or_whole = got[..5]
+                .iter()
+                .zip(b"ERROR")
+                .zip(b"FIXED")
+                .all(|((g, o), n)| g == o || g == n);
+            assert!(torn_or_whole, "page at {at} starts {:?}", &got[..5]);
+            if got[..5] != *b"ERROR" {
+                patched += 1;
+            }
+            assert!(got[5..] == page[5..], "page at {at} is damaged");
+        }
+        offset += MIB;
+    }
+    patched
+}
+
+#[test]
+fn undo_after_sigkill_mid_replace_restores_every_byte() {
+    const PAGES: u64 = 64 * 1024; // 256 MiB, a match every 4 KiB
+    let s = Sandbox::new();
+    let f = s.path("huge.log");
+    let page = crash_page();
+    let chunk = page.repeat(MIB as usize / PAGE);
+    let mut out = io::BufWriter::new(File::create(&f).unwrap());
+    for _ in 0..PAGES * PAGE as u64 / MIB {
+        out.write_all(&chunk).unwrap();
+    }
+    out.flush().unwrap();
+
+    let j = s.path("huge.mpj");
+    let mut replace = KillOnDrop::spawn(
+        Command::new(BIN)
+            .args(["replace", "--no-sync", "--journal"])
+            .arg(&j)
+            .args(["ERROR", "FIXED"])
+            .arg(&f)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
+    // The journal is complete before the first byte changes: kill as soon
+    // as the first match shows the new bytes.
+    let file = File::open(&f).unwrap();
+    let mut first = [0u8; 5];
+    wait_until("replace writes", Duration::from_secs(30), || {
+        file.read_exact_at(&mut first, 0).unwrap();
+        &first == b"FIXED" || replace.try_wait().unwrap().is_some()
+    });
+    replace.kill().unwrap();
+    let status = replace.wait().unwrap();
+    assert!(
+        status.signal() == Some(libc::SIGKILL) || status.code() == Some(0),
+        "replace failed before the kill: {status}"
+    );
+    let patched = patched_pages(&f, &page);
+    eprintln!("replace ended by {status} with {patched} of {PAGES} pages patched");
+    assert!(patched > 0);
+
+    let out = undo(&j, false);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), restored_line(&f, patched));
+    assert_eq!(patched_pages(&f, &page), 0, "every byte is the original");
+    assert_eq!(fs::metadata(&f).unwrap().len(), PAGES * PAGE as u64);
+    assert!(!j.exists());
+}
+
+// ---------------------------------------------------------------------------
+// undo and journals
+
+fn undo_within(journal: &Path, limit: Duration) -> (Output, Duration) {
+    let started = Instant::now();
+    let child = KillOnDrop::spawn(
+        Command::new(BIN)
+            .arg("undo")
+            .arg(journal)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    let out = output_within(child, limit);
+    (out, started.elapsed())
+}
+
+#[test]
+fn undo_of_a_fifo_is_refused_at_once() {
+    let s = Sandbox::new();
+    let fifo = s.path("journal.fifo");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a NUL-terminated path that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let (out, took) = undo_within(&fifo, Duration::from_secs(10));
+    assert_error_line(
+        &out,
+        &name(&fifo),
+        "is a FIFO (named pipe), which cannot be mapped",
+    );
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}
+
+#[test]
+fn undo_of_a_directory_is_refused() {
+    let s = Sandbox::new();
+    let dir = s.path("journal.d");
+    fs::create_dir(&dir).unwrap();
+    let (out, took) = undo_within(&dir, Duration::from_secs(10));
+    assert_error_line(&out, &name(&dir), "is a directory");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}
+
+#[test]
+fn a_journal_of_a_secret_is_mode_600_and_unreadable_to_others() {
+    let s = Sandbox::new();
+    let f = s.file("secret.conf", "user=admin\npassword=hunter2\n");
+    fs::set_permissions(&f, fs::Permissions::from_mode(0o600)).unwrap();
+    let out = run_in(
+        s.dir.path(),
+        &os_strings(&[
+            "replace",
+            "--journal",
+            "secret.mpj",
+            "hunter2",
+            "XXXXXXX",
+            "secret.conf",
+        ]),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let journal = s.path("secret.mpj");
+    let mode = fs::metadata(&journal).unwrap().mode();
+    assert_eq!(mode & 0o777, 0o600, "journal mode {:o}", mode & 0o777);
+    let bytes = fs::read(&journal).unwrap();
+    assert!(
+        bytes.windows(7).any(|w| w == b"hunter2"),
+        "the journal does hold the secret, so its mode matters"
+    );
+    if !is_root() {
+        return cannot_run(
+            "a_journal_of_a_secret_is_mode_600_and_unreadable_to_others",
+            "reading as another user needs root",
+        );
+    }
+    for args in [
+        vec!["peek", "-f", "raw", "secret.mpj", "0", "4096"],
+        vec!["find", "hunter2", "secret.mpj"],
+        vec!["undo", "secret.mpj"],
+    ] {
+        let out = mpatch_unprivileged(&s, &args);
+        assert_error_line(&out, "secret.mpj", "permission denied");
+        assert_eq!(stdout(&out), "");
+    }
+    let cat = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "cat"])
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert!(!cat.status.success(), "nobody read the journal");
+    assert!(!stdout(&cat).contains("hunter2"));
+}
+
+#[test]
+fn undo_with_a_read_only_journal_folder_restores_and_warns() {
+    let s = Sandbox::new();
+    let dir = s.path("journals");
+    fs::create_dir(&dir).unwrap();
+    let f = s.file("app.log", "a ERROR b ERROR c\n");
+    if is_root() {
+        // Everything belongs to the unprivileged user who runs mpatch.
+        std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+        std::os::unix::fs::chown(&f, Some(65534), Some(65534)).unwrap();
+    }
+    let out = mpatch_unprivileged(
+        &s,
+        &[
+            "replace",
+            "--journal",
+            "journals/app.mpj",
+            "ERROR",
+            "FIXED",
+            "app.log",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read(&f).unwrap(), b"a FIXED b FIXED c\n");
+    // The folder is read-only, even to its owner: the journal stays.
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o555)).unwrap();
+    let absolute = fs::canonicalize(&f).unwrap();
+    let warning = "mpatch: journals/app.mpj: warning: restored, but the journal could not be removed: permission denied\n";
+
+    let out = mpatch_unprivileged(&s, &["undo", "journals/app.mpj"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!("{}: 2 regions restored\n", absolute.display())
+    );
+    assert_eq!(stderr(&out), warning);
+    assert_eq!(fs::read(&f).unwrap(), b"a ERROR b ERROR c\n");
+    assert!(s.path("journals/app.mpj").exists());
+
+    let again = mpatch_unprivileged(&s, &["undo", "journals/app.mpj"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(
+        stdout(&again),
+        format!("{}: already restored\n", absolute.display())
+    );
+    assert_eq!(stderr(&again), warning);
+    assert_eq!(fs::read(&f).unwrap(), b"a ERROR b ERROR c\n");
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_journaled_replace_that_matches_nothing_leaves_no_journal() {
+    let s = Sandbox::new();
+    let f = s.file("app.log", "nothing to see here\n");
+    let j = s.path("app.mpj");
+    let before = snapshot(&f);
+    let args = os_strings(&[
+        "replace",
+        "--journal",
+        "app.mpj",
+        "ERROR",
+        "FIXED",
+        "app.log",
+    ]);
+    let out = run_in(s.dir.path(), &args);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "app.log: 0 replaced\n");
+    assert_eq!(stderr(&out), "");
+    assert!(
+        !j.exists(),
+        "no journal is left by a run that changed nothing"
+    );
+    assert_unchanged_since(&f, &before);
+
+    // The same journal path works for the next run.
+    fs::write(&f, "now an ERROR here\n").unwrap();
+    let out = run_in(s.dir.path(), &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read(&f).unwrap(), b"now an FIXED here\n");
+    assert!(j.exists());
+    let out = run_in(s.dir.path(), &os_strings(&["undo", "app.mpj"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read(&f).unwrap(), b"now an ERROR here\n");
 }

@@ -22,7 +22,7 @@ pub struct PatternArgs {
     pub regex: bool,
     /// ASCII letters match either case.
     pub ignore_case: bool,
-    /// The positional arguments: PATTERN [REPLACEMENT] FILE...
+    /// The positional arguments: `PATTERN [REPLACEMENT] FILE...`
     pub positional: Vec<OsString>,
     /// Patterns given with `-p` (find).
     pub patterns: Vec<OsString>,

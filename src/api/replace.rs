@@ -147,7 +147,7 @@ impl<'m> Replace<'m> {
 
     /// Before the first byte changes, record every changed region in the
     /// journal at `path` (created; never overwritten) that
-    /// [`crate::undo`] reverts.
+    /// [`crate::Undo`] reverts.
     pub fn journal(mut self, path: impl Into<PathBuf>) -> Replace<'m> {
         self.journal = Some(path.into());
         self
@@ -244,7 +244,7 @@ impl<'m> Replace<'m> {
             })
         };
         let tally = self.scan(hay, Sinks::PerThread(make))?;
-        Ok((out.into_inner().unwrap_or_else(|e| e.into_inner()), tally))
+        Ok((crate::pool::unpoison(out.into_inner()), tally))
     }
 
     /// Shows every edit of this replace in `hay` to `sinks` (one sink in

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::plan::FileOptions;
 use crate::error::{Error, Scope};
@@ -12,7 +12,7 @@ use crate::io::walk::{self, Entry, List, Paths, WalkOptions};
 use crate::output::Output;
 use crate::output::json;
 use crate::output::turns::{Part, Shared};
-use crate::pool::MAX_THREADS;
+use crate::pool::{self, MAX_THREADS};
 
 /// Where a run's files come from.
 pub enum Files {
@@ -143,14 +143,12 @@ where
 {
     let shared = Shared::new(out, workers.ordered);
     let source = Mutex::new((0u64, items));
-    let stop = AtomicBool::new(false);
-    let run_error = Mutex::new(None);
     let [files, matched, matches, failed] = [(); 4].map(|()| AtomicU64::new(0));
-    let worker = || {
-        while !stop.load(Ordering::SeqCst) {
+    pool::run(workers.threads, |stop| {
+        while !stop.is_set() {
             shared.room();
             let (seq, item) = {
-                let mut source = source.lock().unwrap_or_else(|e| e.into_inner());
+                let mut source = pool::lock(&source);
                 let Some(item) = source.1.next() else {
                     break;
                 };
@@ -168,7 +166,7 @@ where
                         matched.fetch_add(u64::from(n > 0), Ordering::Relaxed);
                         matches.fetch_add(n, Ordering::Relaxed);
                         if n > 0 && workers.stops_at_match {
-                            stop.store(true, Ordering::SeqCst);
+                            stop.set();
                         }
                     }
                 }
@@ -176,30 +174,21 @@ where
                     failed.fetch_add(1, Ordering::Relaxed);
                     part.finish(Some(error.to_string()));
                     if workers.stops_at_error {
-                        stop.store(true, Ordering::SeqCst);
+                        stop.set();
                     }
                 }
+                // An error of the run ends it: the pool stops the others.
                 Err(error) => {
                     part.finish(None);
-                    let mut first = run_error.lock().unwrap_or_else(|e| e.into_inner());
-                    first.get_or_insert(error);
-                    stop.store(true, Ordering::SeqCst);
+                    return Err(error);
                 }
             }
             if workers.stops_when_closed && !shared.is_open() {
-                stop.store(true, Ordering::SeqCst);
+                stop.set();
             }
         }
-    };
-    std::thread::scope(|scope| {
-        for _ in 1..workers.threads {
-            scope.spawn(worker);
-        }
-        worker();
-    });
-    if let Some(error) = run_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        return Err(error);
-    }
+        Ok(())
+    })?;
     Ok(Totals {
         files: files.into_inner(),
         matched: matched.into_inner(),

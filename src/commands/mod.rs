@@ -2,15 +2,15 @@
 //! arguments and selections, opening and locking the files that replace
 //! and poke write, and recording the undo journal.
 
-pub mod apply;
-pub mod diff;
-pub mod files;
-pub mod find;
-pub mod peek;
+mod apply;
+mod diff;
+mod files;
+mod find;
+mod peek;
 pub mod plan;
-pub mod poke;
-pub mod replace;
-pub mod undo;
+mod poke;
+mod replace;
+mod undo;
 
 use std::collections::HashSet;
 
@@ -20,11 +20,9 @@ use crate::io::target::{Access, Target};
 pub use crate::engine::offset::parse_number;
 pub use plan::{Command, Selection, WriteOptions};
 
-pub use crate::api::patterns::{read_bytes, read_bytes_or_empty};
-
 impl Selection {
     /// The byte range to scan in `target`.
-    pub fn range_in(&self, target: &Target) -> (usize, usize) {
+    pub(crate) fn range_in(&self, target: &Target) -> (usize, usize) {
         let (start, end) = self.range.resolve(target.len());
         (start as usize, end as usize)
     }
@@ -33,7 +31,10 @@ impl Selection {
 /// Opens every file a write command names, checks each and (for a real
 /// run) locks it, all before any byte is written: one unusable file stops
 /// the run with nothing changed.
-pub fn open_all(files: &[std::ffi::OsString], write: &WriteOptions) -> Result<Vec<Target>, Error> {
+pub(crate) fn open_all(
+    files: &[std::ffi::OsString],
+    write: &WriteOptions,
+) -> Result<Vec<Target>, Error> {
     let access = if write.dry_run {
         Access::Read
     } else {
@@ -66,11 +67,33 @@ pub fn names_r(error: Error) -> Error {
 }
 
 /// Whether a write command waits for the disk.
-pub fn wants_sync(write: &WriteOptions) -> bool {
+pub(crate) fn wants_sync(write: &WriteOptions) -> bool {
     write.sync()
 }
 
-/// Runs one planned command.
+/// Runs one planned command, printing what it does as the command line
+/// does, and says how it ended (the exit status).
+///
+/// ```
+/// use mpatch::commands::plan::{Command, FindPlan};
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("app.log");
+/// std::fs::write(&path, "ERROR\n").unwrap();
+/// let find = FindPlan {
+///     matcher: mpatch::Matcher::literal(b"ERROR").unwrap(),
+///     files: vec![path.into_os_string()],
+///     files_in: Default::default(),
+///     select: Default::default(),
+///     report: Default::default(),
+///     count: true,
+///     files_with_matches: false,
+///     with_filename: false,
+///     no_filename: false,
+/// };
+/// // Prints "1", as `mpatch find -c ERROR app.log` does.
+/// let outcome = mpatch::commands::run(&Command::Find(find)).unwrap();
+/// assert_eq!(outcome, mpatch::Outcome::Done);
+/// ```
 pub fn run(command: &Command) -> Result<crate::error::Outcome, Error> {
     crate::io::map::raise_open_file_limit();
     match command {
@@ -84,4 +107,4 @@ pub fn run(command: &Command) -> Result<crate::error::Outcome, Error> {
     }
 }
 
-pub use crate::api::journal::{Recorder, write_regions};
+pub(crate) use crate::api::journal::{Recorder, write_regions};

@@ -360,7 +360,7 @@ impl Job<'_> {
             });
             Ok(Some(matches))
         })?;
-        let mut checked = checked.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut checked = crate::pool::unpoison(checked.into_inner());
         checked.sort_by_key(|file| file.seq);
         Ok((searched, checked))
     }

@@ -4,7 +4,9 @@
 /// A position as typed: from the start of the file, or back from its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Position {
+    /// This many bytes from the start.
     FromStart(u64),
+    /// This many bytes back from the end.
     FromEnd(u64),
 }
 
@@ -62,7 +64,9 @@ impl Position {
 /// `--range START:END`, either end optional.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RangeSpec {
+    /// The first byte (the file's start when `None`).
     pub start: Option<Position>,
+    /// One past the last byte (the file's end when `None`).
     pub end: Option<Position>,
 }
 

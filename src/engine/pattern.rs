@@ -18,7 +18,9 @@ pub enum Syntax {
 /// Why an argument could not be read; `at` is the byte position in the argument.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
+    /// The byte of the argument where it went wrong.
     pub at: usize,
+    /// What is wrong there.
     pub reason: String,
 }
 
@@ -29,6 +31,14 @@ impl fmt::Display for SyntaxError {
 }
 
 /// Turns an argument into bytes according to `syntax`.
+///
+/// ```
+/// use mpatch::{Syntax, patterns};
+/// assert_eq!(mpatch::parse_bytes(b"a\\tb", Syntax::Escapes).unwrap(), b"a\tb");
+/// assert_eq!(mpatch::parse_bytes(b"0xDEAD be:ef", Syntax::Hex).unwrap(), [0xde, 0xad, 0xbe, 0xef]);
+/// let error = mpatch::parse_bytes(b"abc", Syntax::Hex).unwrap_err();
+/// assert_eq!(error.to_string(), "at byte 2: an odd number of hex digits");
+/// ```
 pub fn parse(arg: &[u8], syntax: Syntax) -> Result<Vec<u8>, SyntaxError> {
     match syntax {
         Syntax::Literal => Ok(arg.to_vec()),
@@ -131,6 +141,7 @@ fn parse_hex(arg: &[u8]) -> Result<Vec<u8>, SyntaxError> {
 pub struct Signature {
     /// The given bits; the bits under a wildcard are zero.
     pub bytes: Vec<u8>,
+    /// Which bits count: `0xff` a whole byte, `0x00` a `??`, `0xf0` a `4?`.
     pub mask: Vec<u8>,
 }
 
@@ -155,10 +166,12 @@ impl Signature {
         Signature { bytes, mask }
     }
 
+    /// Its length in bytes, wildcards included.
     pub fn len(&self) -> usize {
         self.bytes.len()
     }
 
+    /// Whether it has no byte at all.
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }

@@ -16,6 +16,8 @@ use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use crate::pool::lock;
+
 use crate::io::target::Identity;
 
 pub const MAGIC: &[u8; 8] = b"MPATCHJ\n";
@@ -231,110 +233,154 @@ fn le32(bytes: &[u8]) -> u32 {
     u32::from_le_bytes(bytes.try_into().unwrap_or_default())
 }
 
+/// One block of a journal, as [`Journal::open`] reads it.
+enum Block {
+    /// An intact block: its file, and where its regions lie.
+    File {
+        identity: Identity,
+        path: Vec<u8>,
+        regions: (u64, u64),
+        next: u64,
+    },
+    /// The trailer: the run that wrote the journal ended.
+    Trailer,
+    /// The end of a journal without a trailer; `torn` when a block was
+    /// cut short there.
+    End { torn: bool },
+}
+
+/// Reads `file`'s header, checked; returns the hash so far.
+fn read_header(file: &impl ReadAt, len: u64) -> Result<crc32fast::Hasher, String> {
+    let mut header = [0u8; HEADER_LEN as usize];
+    if len < HEADER_LEN || file.read_exact_at(&mut header, 0).is_err() || &header[..8] != MAGIC {
+        return Err("is not an mpatch journal".into());
+    }
+    let version = le32(&header[8..12]);
+    if version != VERSION {
+        return Err(format!(
+            "journal version {version}; this mpatch reads version {VERSION}"
+        ));
+    }
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(&header);
+    Ok(hasher)
+}
+
+/// Reads the block at `at` of a journal of `len` bytes, `blocks` blocks
+/// so far, hashed into `hasher`.
+fn read_block(
+    file: &impl ReadAt,
+    len: u64,
+    at: u64,
+    blocks: u64,
+    hasher: &mut crc32fast::Hasher,
+    payload: &mut Vec<u8>,
+) -> Result<Block, String> {
+    let left = len - at;
+    let mut tag = [0u8; 1];
+    file.read_exact_at(&mut tag, at)
+        .map_err(|e| read_error(&e))?;
+    match (tag[0], left.cmp(&(TRAILER_LEN as u64))) {
+        // A trailer cut short: the run ended as it was written.
+        (b'E', std::cmp::Ordering::Less) => return Ok(Block::End { torn: false }),
+        (b'E', std::cmp::Ordering::Equal) => {
+            let mut tail = [0u8; TRAILER_LEN];
+            file.read_exact_at(&mut tail, at)
+                .map_err(|e| read_error(&e))?;
+            hasher.update(&tail[..9]);
+            let count = u64::from_le_bytes(tail[1..9].try_into().unwrap_or_default());
+            if hasher.clone().finalize().to_le_bytes() != tail[9..] || count != blocks {
+                return Err("journal is corrupt (its trailer does not match)".into());
+            }
+            return Ok(Block::Trailer);
+        }
+        (b'B', _) => {}
+        (tag, _) => return Err(format!("journal is corrupt (unknown block tag {tag:#04x})")),
+    }
+    // A block cut short at the end is the one a stopped run was writing
+    // when it stopped (none of its bytes were written), or the journal
+    // was cut (and they were): it is no block either way.
+    let mut head = [0u8; BLOCK_HEAD];
+    if left < BLOCK_HEAD as u64 {
+        return Ok(Block::End { torn: true });
+    }
+    file.read_exact_at(&mut head, at)
+        .map_err(|e| read_error(&e))?;
+    let size = le32(&head[1..5]);
+    if le32(&head[5..9]) != !size {
+        return Err("journal is corrupt (a block's length is damaged)".into());
+    }
+    let body = at + BLOCK_HEAD as u64;
+    if len - body < size as u64 {
+        return Ok(Block::End { torn: true });
+    }
+    payload.resize(size as usize, 0);
+    file.read_exact_at(payload, body)
+        .map_err(|e| read_error(&e))?;
+    if crc32fast::hash(payload).to_le_bytes() != head[9..13] {
+        if body + size as u64 == len {
+            return Ok(Block::End { torn: true });
+        }
+        return Err("journal is corrupt (checksum mismatch)".into());
+    }
+    hasher.update(&head);
+    hasher.update(payload);
+    let mut entries = Entries::new(&payload[..], size as u64);
+    let Some(Ok(Entry::File { identity, path })) = entries.next() else {
+        return Err("journal is corrupt (a block without its file)".into());
+    };
+    let regions = (body + (size as u64 - entries.left), entries.left);
+    for entry in entries {
+        if let Entry::File { .. } = entry? {
+            return Err("journal is corrupt (two files in one block)".into());
+        }
+    }
+    Ok(Block::File {
+        identity,
+        path,
+        regions,
+        next: body + size as u64,
+    })
+}
+
 impl<F: ReadAt> Journal<F> {
     /// Checks the journal in `file`, which is `len` bytes long.
     pub fn open(file: F, len: u64) -> Result<Journal<F>, String> {
-        let mut header = [0u8; HEADER_LEN as usize];
-        if len < HEADER_LEN || file.read_exact_at(&mut header, 0).is_err() || &header[..8] != MAGIC
-        {
-            return Err("is not an mpatch journal".into());
-        }
-        let version = le32(&header[8..12]);
-        if version != VERSION {
-            return Err(format!(
-                "journal version {version}; this mpatch reads version {VERSION}"
-            ));
-        }
-        let mut hasher = crc32fast::Hasher::new();
-        hasher.update(&header);
+        let mut hasher = read_header(&file, len)?;
         let mut sections: Vec<Section> = Vec::new();
-        let mut at = HEADER_LEN;
-        let mut blocks = 0u64;
-        let mut payload = Vec::new();
-        let mut complete = false;
-        let mut torn = false;
+        let (mut at, mut blocks, mut payload) = (HEADER_LEN, 0u64, Vec::new());
+        let (mut complete, mut torn) = (false, false);
         while at < len {
-            let mut head = [0u8; BLOCK_HEAD];
-            let left = len - at;
-            let tag = {
-                let mut tag = [0u8; 1];
-                file.read_exact_at(&mut tag, at)
-                    .map_err(|e| read_error(&e))?;
-                tag[0]
-            };
-            if tag == b'E' && left < TRAILER_LEN as u64 {
-                // A trailer cut short: the run ended as it was written.
-                break;
-            }
-            if tag == b'E' && left == TRAILER_LEN as u64 {
-                let mut tail = [0u8; TRAILER_LEN];
-                file.read_exact_at(&mut tail, at)
-                    .map_err(|e| read_error(&e))?;
-                hasher.update(&tail[..9]);
-                let count = u64::from_le_bytes(tail[1..9].try_into().unwrap_or_default());
-                if hasher.clone().finalize().to_le_bytes() != tail[9..] || count != blocks {
-                    return Err("journal is corrupt (its trailer does not match)".into());
-                }
-                complete = true;
-                break;
-            }
-            if tag != b'B' {
-                return Err(format!("journal is corrupt (unknown block tag {tag:#04x})"));
-            }
-            // A block cut short at the end is the one a stopped run was
-            // writing when it stopped; none of its bytes were written.
-            if left < BLOCK_HEAD as u64 {
-                torn = true;
-                break;
-            }
-            file.read_exact_at(&mut head, at)
-                .map_err(|e| read_error(&e))?;
-            let size = le32(&head[1..5]);
-            if le32(&head[5..9]) != !size {
-                return Err("journal is corrupt (a block's length is damaged)".into());
-            }
-            let body = at + BLOCK_HEAD as u64;
-            if len - body < size as u64 {
-                torn = true;
-                break;
-            }
-            payload.resize(size as usize, 0);
-            file.read_exact_at(&mut payload, body)
-                .map_err(|e| read_error(&e))?;
-            if crc32fast::hash(&payload).to_le_bytes() != head[9..13] {
-                if body + size as u64 == len {
-                    torn = true;
+            match read_block(&file, len, at, blocks, &mut hasher, &mut payload)? {
+                Block::Trailer => {
+                    complete = true;
                     break;
                 }
-                return Err("journal is corrupt (checksum mismatch)".into());
-            }
-            hasher.update(&head);
-            hasher.update(&payload);
-            let mut entries = Entries::new(&payload[..], size as u64);
-            let Some(Ok(Entry::File { identity, path })) = entries.next() else {
-                return Err("journal is corrupt (a block without its file)".into());
-            };
-            let regions_at = body + (size as u64 - entries.left);
-            let regions_len = entries.left;
-            for entry in entries {
-                if let Entry::File { .. } = entry? {
-                    return Err("journal is corrupt (two files in one block)".into());
+                Block::End { torn: cut } => {
+                    torn = cut;
+                    break;
                 }
-            }
-            let part = (regions_at, regions_len);
-            match sections
-                .iter_mut()
-                .find(|s| s.identity == identity && s.path == path)
-            {
-                Some(section) => section.blocks.push(part),
-                None => sections.push(Section {
+                Block::File {
                     identity,
                     path,
-                    blocks: vec![part],
-                }),
+                    regions,
+                    next,
+                } => {
+                    match sections
+                        .iter_mut()
+                        .find(|s| s.identity == identity && s.path == path)
+                    {
+                        Some(section) => section.blocks.push(regions),
+                        None => sections.push(Section {
+                            identity,
+                            path,
+                            blocks: vec![regions],
+                        }),
+                    }
+                    blocks += 1;
+                    at = next;
+                }
             }
-            blocks += 1;
-            at = body + size as u64;
         }
         Ok(Journal {
             file,
@@ -408,11 +454,6 @@ struct AppendState {
     blocks: u64,
     hasher: crc32fast::Hasher,
     buffer: Vec<u8>,
-}
-
-/// A lock whose holder panicked still guards whole data here.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Appender {
@@ -490,7 +531,7 @@ impl Appender {
     /// Ends the journal: with its trailer, synced, if it holds a block;
     /// removed if the run wrote nothing. Returns whether it was kept.
     pub fn finish(self) -> io::Result<bool> {
-        let mut state = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut state = crate::pool::unpoison(self.state.into_inner());
         if state.blocks == 0 {
             std::fs::remove_file(&self.path)?;
             return Ok(false);

@@ -8,7 +8,6 @@ use std::ffi::c_void;
 use std::fs::File;
 use std::io;
 use std::ops::Range;
-use std::os::fd::AsRawFd;
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
@@ -30,6 +29,8 @@ pub struct Mapping {
     /// no slot ever covers addresses the kernel may hand out again.
     slot: Option<Registration>,
     map: Option<Mmap>,
+    /// The file mapped, to ask which of its pages are cached.
+    file: Option<File>,
     /// A small file's bytes, read rather than mapped (see [`Mapping::read`]).
     read: Vec<u8>,
 }
@@ -49,11 +50,7 @@ impl Mapping {
             .map_err(|_| io::Error::new(io::ErrorKind::FileTooLarge, "too large to map"))?;
         install_sigbus_handler();
         if len == 0 {
-            return Ok(Mapping {
-                slot: None,
-                map: None,
-                read: Vec::new(),
-            });
+            return Ok(Mapping::read(Vec::new()));
         }
         // SAFETY: a change of the file's bytes under the view by another
         // process is accepted (see above), and this process writes only
@@ -68,6 +65,7 @@ impl Mapping {
         Ok(Mapping {
             slot: Some(slot),
             map: Some(map),
+            file: file.try_clone().ok(),
             read: Vec::new(),
         })
     }
@@ -78,6 +76,7 @@ impl Mapping {
         Mapping {
             slot: None,
             map: None,
+            file: None,
             read: bytes,
         }
     }
@@ -93,10 +92,12 @@ impl Mapping {
             .is_some_and(|slot| GUARD[slot.0].faulted.load(Ordering::SeqCst))
     }
 
-    /// The share of the pages of `range` that are in the page cache and
-    /// mapped, sampled at up to `samples` points.
+    /// The share of the pages of `range` that are in the page cache,
+    /// sampled at up to `samples` points: a read that may not wait for the
+    /// disk (`RWF_NOWAIT`) of one byte at each. A file system that cannot
+    /// tell counts as cached.
     pub fn resident_share(&self, range: Range<usize>, samples: usize) -> f64 {
-        let Some(map) = &self.map else {
+        let (Some(map), Some(file)) = (&self.map, &self.file) else {
             return 1.0;
         };
         let page = page_size();
@@ -107,21 +108,19 @@ impl Mapping {
         }
         let step = pages.div_ceil(samples.max(1)).max(1);
         let (mut seen, mut resident) = (0usize, 0usize);
+        let mut byte = [0u8; 1];
         for first in (0..pages).step_by(step) {
-            let at = (range.start / page + first) * page;
-            let mut status = 0u8;
-            // SAFETY: `at` is page aligned and inside our live mapping; one
-            // page is asked about and `status` has room for its one byte.
-            let rc = unsafe {
-                libc::mincore(
-                    map.as_ptr().add(at) as *mut libc::c_void,
-                    1,
-                    &mut status as *mut u8 as *mut _,
-                )
-            };
+            let at = ((range.start / page + first) * page) as u64;
             seen += 1;
-            if rc == 0 && status & 1 == 1 {
-                resident += 1;
+            let read = rustix::io::preadv2(
+                file,
+                &mut [io::IoSliceMut::new(&mut byte)],
+                at,
+                rustix::io::ReadWriteFlags::NOWAIT,
+            );
+            match read {
+                Err(rustix::io::Errno::AGAIN) => {}
+                _ => resident += 1,
             }
         }
         resident as f64 / seen as f64
@@ -169,20 +168,16 @@ fn whole_pages(len: usize, range: Range<usize>, outward: bool) -> (usize, usize)
     (first, last.saturating_sub(first))
 }
 
-/// Whether the block device open as `file` is read-only (`BLKROGET`). A
+/// Whether the block device open as `file` is read-only, as the kernel
+/// says in `/sys/dev/block/MAJOR:MINOR/ro` (what `BLKROGET` answers). A
 /// read-only device still opens for writing, but cannot be mapped shared
-/// from such a descriptor (EINVAL) nor written (EPERM). rustix has no
-/// wrapper for this ioctl, so it is made here.
+/// from such a descriptor (EINVAL) nor written (EPERM).
 pub fn is_read_only_device(file: &File) -> io::Result<bool> {
-    // _IO(0x12, 94); libc only names its neighbour BLKSSZGET, _IO(0x12, 104).
-    const BLKROGET: libc::Ioctl = libc::BLKSSZGET - 10;
-    let mut read_only: libc::c_int = 0;
-    // SAFETY: BLKROGET writes one int into `read_only`, which we own.
-    let rc = unsafe { libc::ioctl(file.as_raw_fd(), BLKROGET, &mut read_only) };
-    if rc != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(read_only != 0)
+    use std::os::unix::fs::MetadataExt;
+    let rdev = file.metadata()?.rdev();
+    let (major, minor) = (rustix::fs::major(rdev), rustix::fs::minor(rdev));
+    let ro = std::fs::read_to_string(format!("/sys/dev/block/{major}:{minor}/ro"))?;
+    Ok(ro.trim() == "1")
 }
 
 // The SIGBUS guard. A file that shrinks under its mapping raises SIGBUS on
@@ -274,9 +269,9 @@ fn slot_of(addr: usize) -> Option<&'static Slot> {
 }
 
 extern "C" fn on_sigbus(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
-    // SAFETY: errno is this thread's; the handler's own calls may change
-    // it, and the interrupted code must find it as it left it.
-    let errno = unsafe { *libc::__errno_location() };
+    // The handler's own calls may change this thread's errno, and the
+    // interrupted code must find it as it left it.
+    let errno = errno::errno();
     // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO handler.
     let (code, addr) = unsafe { ((*info).si_code, (*info).si_addr() as usize) };
     let page = PAGE.load(Ordering::Relaxed).max(1);
@@ -309,8 +304,7 @@ extern "C" fn on_sigbus(signal: libc::c_int, info: *mut libc::siginfo_t, context
         // A fault that is not ours: what SIGBUS did before us.
         None => pass_on(signal, info, context),
     }
-    // SAFETY: as above; restoring the value read on entry.
-    unsafe { *libc::__errno_location() = errno };
+    errno::set_errno(errno);
 }
 
 /// Hands a SIGBUS that is not ours to the action installed before ours.
@@ -342,15 +336,11 @@ fn pass_on(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut c_void
     }
 }
 
+/// Ends the process by `signal` as it would have ended without our
+/// handler: the default action restored and the signal raised again (a
+/// faulting access that is not ours faults again with it).
 fn default_action(signal: libc::c_int) {
-    // SAFETY: restores the default action; returning re-runs the faulting
-    // access (or delivers a pending kill) with it, ending the process by
-    // the signal as it would have without our handler. raise covers a
-    // signal that was sent rather than caused by an access.
-    unsafe {
-        libc::signal(signal, libc::SIG_DFL);
-        libc::raise(signal);
-    }
+    let _ = signal_hook::low_level::emulate_default_handler(signal);
 }
 
 fn install_sigbus_handler() {

@@ -252,9 +252,10 @@ impl Paths {
     fn next_walked(&mut self) -> Option<Result<Entry, Error>> {
         while let Some(level) = self.walks.last_mut() {
             let entry = level.held.take().or_else(|| level.walk.next());
-            let found = level.nested.as_ref().map(|nested| {
-                std::mem::take(&mut *nested.lock().unwrap_or_else(|e| e.into_inner()))
-            });
+            let found = level
+                .nested
+                .as_ref()
+                .map(|nested| std::mem::take(&mut *crate::pool::lock(nested)));
             if let Some(found) = found.filter(|found| !found.is_empty()) {
                 // The repositories skipped come before `entry` in the walk.
                 match entry {
@@ -386,7 +387,7 @@ fn walker(root: &Path, options: &WalkOptions, sorted: bool) -> Level {
                 && entry.file_type().is_some_and(|kind| kind.is_dir())
                 && entry.path().join(".git").symlink_metadata().is_ok();
             if repository {
-                let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+                let mut found = crate::pool::lock(&found);
                 found.push((entry.path().to_path_buf(), entry.depth()));
             }
             !repository

@@ -86,14 +86,14 @@ impl<'o> Shared<'o> {
 
     fn wait<'g>(&self, mut state: MutexGuard<'g, State<'o>>) -> MutexGuard<'g, State<'o>> {
         state.waiting += 1;
-        let mut state = self.turn.wait(state).unwrap_or_else(|e| e.into_inner());
+        let mut state = crate::pool::unpoison(self.turn.wait(state));
         state.waiting -= 1;
         state
     }
 
     fn lock(&self) -> MutexGuard<'_, State<'o>> {
         // A thread that panicked holding the lock left whole writes behind.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        crate::pool::lock(&self.state)
     }
 
     fn may_stream(&self, state: &State, seq: u64) -> bool {

@@ -11,7 +11,7 @@ use std::ops::{Deref, DerefMut};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ExitStatus, Output};
+use std::process::{Child, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use assert_cmd::Command;
@@ -233,6 +233,20 @@ pub fn mpatch_unprivileged(sandbox: &Sandbox, args: &[&str]) -> Output {
         std::thread::sleep(Duration::from_millis(20));
     }
     panic!("{} stayed busy", binary.display());
+}
+
+/// Sets `path`'s modification time far in the past and returns its
+/// snapshot, so that any write (which sets it to now) shows in a later
+/// snapshot whatever the clock's granularity.
+pub fn aged_snapshot(path: &Path) -> Snapshot {
+    let long_ago = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(long_ago)
+        .unwrap();
+    snapshot(path)
 }
 
 /// Asserts exit 2 and that stderr is exactly the line
@@ -664,4 +678,22 @@ pub fn is_running(pid: u32) -> bool {
         let state = stat.rsplit_once(") ").map(|(_, rest)| rest.chars().next());
         !matches!(state, None | Some(None) | Some(Some('Z' | 'X' | 'x')))
     })
+}
+
+/// Runs `mpatch ARGS` in `dir`, with no stdin, within 30 seconds.
+pub fn run_in(dir: &Path, args: &[String]) -> Output {
+    let child = KillOnDrop::spawn(
+        std::process::Command::new(BIN)
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    output_within(child, Duration::from_secs(30))
+}
+
+/// Owned copies of `args`.
+pub fn os_strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
 }

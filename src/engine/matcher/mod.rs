@@ -51,7 +51,7 @@ impl Match {
 ///
 /// Build one with [`Matcher::literal`], [`Matcher::literals`],
 /// [`Matcher::signatures`] or [`Matcher::regex`] (or from command-line text
-/// with [`crate::Patterns`]). Matches are non-overlapping, left to right;
+/// with [`crate::patterns`]). Matches are non-overlapping, left to right;
 /// where several patterns match at one position the longest wins, then the
 /// first given (leftmost-longest, as `grep -F -f`).
 ///

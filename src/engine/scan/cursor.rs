@@ -17,9 +17,13 @@ pub enum Step {
     /// `start`: a pattern of zeros inside a hole, counted by arithmetic
     /// (only for a cursor that [counts runs](Cursor::count_runs)).
     Zeros {
+        /// The first match's offset.
         start: usize,
+        /// Each match's length.
         len: usize,
+        /// How many.
         count: u64,
+        /// Which pattern.
         pattern: usize,
     },
 }
@@ -31,6 +35,7 @@ pub trait Holes {
     fn next_hole(&mut self, from: usize) -> Option<Range<usize>>;
 }
 
+/// A file without holes.
 pub struct NoHoles;
 
 impl Holes for crate::io::target::FileHoles<'_> {

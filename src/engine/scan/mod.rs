@@ -1,6 +1,35 @@
 //! The one scan: a matcher's matches in a range, selected (`nth`, `max`) and
 //! turned into edits once, then shown to a [`Sink`]; fed by thin drivers.
 //!
+//! A sink of one's own sees every edit, as the printer and the writer do:
+//!
+//! ```
+//! use mpatch::scan::{At, Driver, Edit, Flow, Sink, Wants};
+//! use mpatch::{Error, Matcher, Replace, Replacement};
+//!
+//! /// Keeps each edit's offset and new bytes.
+//! struct Keep(Vec<(usize, Vec<u8>)>);
+//!
+//! impl Sink for Keep {
+//!     fn wants(&self) -> Wants {
+//!         Wants::Ordered
+//!     }
+//!     fn edit(&mut self, edit: &Edit, _: &At) -> Result<Flow, Error> {
+//!         self.0.push((edit.start, edit.new.unwrap().to_vec()));
+//!         Ok(Flow::Go)
+//!     }
+//! }
+//!
+//! let matcher = Matcher::regex(br"(\w)=(\d)", false).unwrap();
+//! let swap = Replacement::Expand(b"$2=$1".to_vec());
+//! let mut keep = Keep(Vec::new());
+//! let tally = Replace::new(&matcher, &swap)
+//!     .scan(b"a=1 b=2", mpatch::scan::Sinks::One(&mut keep))
+//!     .unwrap();
+//! assert_eq!(keep.0, [(0, b"1=a".to_vec()), (4, b"2=b".to_vec())]);
+//! assert_eq!((tally.matches, tally.driver), (2, Driver::Walk));
+//! ```
+//!
 //! The drivers only say how bytes arrive: [`walk`] (one thread over a view,
 //! skipping holes), [`split`] (segments on every core, joined left to
 //! right) and [`stream`] (reads, with a carry). Each edit, a regex's
@@ -59,6 +88,16 @@ pub struct Settings {
 impl Settings {
     /// What the command line uses: every core (at most 8), 8 MiB segments,
     /// splitting files of 64 MiB and more, reading streams 1 MiB at a time.
+    ///
+    /// ```
+    /// use mpatch::scan::{Counter, Driver, Settings};
+    /// use mpatch::{Matcher, Search};
+    /// // Segments of 3 bytes on 2 threads: a split even of a few bytes.
+    /// let tiny = Settings { threads: 2, segment: 3, split_min: 0, split_cold: true, ..Settings::new() };
+    /// let matcher = Matcher::literal(b"aa").unwrap();
+    /// let tally = Search::new(&matcher).settings(tiny).scan(b"aaaaaaa", &mut Counter).unwrap();
+    /// assert_eq!((tally.matches, tally.driver), (3, Driver::Split));
+    /// ```
     pub fn new() -> Settings {
         Settings {
             threads: std::thread::available_parallelism()

@@ -189,11 +189,11 @@ pub(crate) fn run(
             hand,
         )
         .map_err(|error| super::or_fault(view, fault, error))?;
-    let mut joined = joined.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut joined = crate::pool::unpoison(joined.into_inner());
     if view.faulted() {
         return Err((scan.fault)());
     }
-    let mut sinks = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut sinks = crate::pool::unpoison(done.into_inner());
     split.settle(&mut joined, usize::MAX)?;
     if let Some(sink) = joined.sink.take() {
         sinks.push(sink);
@@ -201,7 +201,7 @@ pub(crate) fn run(
     let later = std::mem::take(&mut joined.later);
     let written = Mutex::new(Vec::new());
     split.write_later(&later, scan.settings.threads, &written, hand)?;
-    sinks.append(&mut written.into_inner().unwrap_or_else(|e| e.into_inner()));
+    sinks.append(&mut crate::pool::unpoison(written.into_inner()));
     let tally = Tally {
         matches: joined.matches,
         per_pattern: joined.per_pattern,
