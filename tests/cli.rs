@@ -89,7 +89,14 @@ fn replace_preview_into_a_closed_pipe_patches_every_match() {
     let s = Sandbox::new();
     let f = s.file("big.log", b"ERROR\n".repeat(LINES));
     let (out, line) = piped_to_head(
-        &os_args(&["replace", "--byte-context", "2", "ERROR", "FIXED", "big.log"]),
+        &os_args(&[
+            "replace",
+            "--byte-context",
+            "2",
+            "ERROR",
+            "FIXED",
+            "big.log",
+        ]),
         s.dir.path(),
         |_| {},
     );

@@ -407,11 +407,11 @@ fn replace_diff_is_diff_u_and_git_apply_and_patch_make_what_replace_makes() {
         return;
     }
     let temp = tempfile::tempdir().unwrap();
-    let dirs = ["checked", "patched", "applied", "replaced", "plain"].map(|d| temp.path().join(d));
+    let dirs = ["checked", "patched", "applied", "replaced"].map(|d| temp.path().join(d));
     for dir in &dirs {
         replace_project(dir);
     }
-    let [checked, patched, applied, replaced, plain] = &dirs;
+    let [checked, patched, applied, replaced] = &dirs;
     let mut args = vec!["replace", "--diff", "readConfig", "loadConfig"];
     args.extend(PROJECT_FILES);
     let out = mpatch_in(checked, &args);
@@ -476,6 +476,13 @@ fn replace_diff_is_diff_u_and_git_apply_and_patch_make_what_replace_makes() {
             assert_eq!(fs::read(dir.join(path)).unwrap(), wanted, "{path}");
         }
     }
+}
+
+#[test]
+fn replace_diff_names_files_from_here_takes_u_and_is_silent_without_a_change() {
+    let temp = tempfile::tempdir().unwrap();
+    let plain = &temp.path().join("plain");
+    replace_project(plain);
     // Absolute names below the current folder are shown relative to it,
     // -U sets the context, and nothing to change prints nothing (exit 1).
     let main = plain.join("src/main.c");
