@@ -26,6 +26,7 @@ pub use api::poke::{Poke, Poked, peek};
 pub use api::replace::{FileReport, Replace, Report, Watch};
 pub use api::search::{Matches, Search};
 pub use api::undo::{FileUndone, Undo, Undone};
+pub use api::walk::walk;
 pub use engine::matcher::{Maker, Match, Matcher, Replacement};
 pub use engine::offset::{Position, RangeSpec};
 pub use engine::pattern::{Signature, Syntax, SyntaxError, parse as parse_bytes};

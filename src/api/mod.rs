@@ -8,3 +8,4 @@ pub mod replace;
 pub mod search;
 pub mod sinks;
 pub mod undo;
+pub mod walk;

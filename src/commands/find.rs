@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::api::sinks::Binary;
 use crate::engine::scan::{self, Plan, Scan, Settings, Sink, Sinks, Tally, View};
 use crate::error::{Error, Outcome};
-use crate::io::target::{Access, Target};
+use crate::io::target::{Opened, Target};
 use crate::output::lines::LinePrinter;
 use crate::output::progress::Progress;
 use crate::output::sniff::{SNIFF_LEN, looks_binary};
@@ -116,7 +116,7 @@ impl Search<'_> {
         path: &Path,
         walked: bool,
     ) -> Result<Option<u64>, Error> {
-        let (args, style) = (self.args, self.style);
+        let args = self.args;
         let started = Instant::now();
         let stop_at_first = args.report.quiet || args.files_with_matches;
         let plan = |range| Plan {
@@ -131,8 +131,9 @@ impl Search<'_> {
         };
         let each = !(args.count || stop_at_first);
         let settings = Settings::new();
-        let (path, tally) = match Stream::open(path.as_os_str())? {
-            Some(mut stream) => {
+        let (target, stream) = open(path)?;
+        let (path, tally) = match (target, stream) {
+            (_, Some(mut stream)) => {
                 let (start, end) = self
                     .selection
                     .range
@@ -147,13 +148,28 @@ impl Search<'_> {
                 let tally = stream.scan(&plan, &mut printer, &settings)?;
                 (path, tally)
             }
-            None => match self.mapped(out, path, walked, &plan, each)? {
-                Some(tally) => (path, tally),
-                None => return Ok(None),
-            },
+            (target, None) => {
+                let Some(target) = target else {
+                    return Err(Error::file(
+                        path.display().to_string(),
+                        "is no longer a FIFO",
+                    ));
+                };
+                match self.mapped(out, path, &target, walked, &plan, each)? {
+                    Some(tally) => (path, tally),
+                    None => return Ok(None),
+                }
+            }
         };
+        self.report(out, path, &tally, started);
+        Ok(Some(tally.matches))
+    }
+
+    /// The line (or JSON summary) of one file.
+    fn report<W: Write>(&self, out: &mut Output<W>, path: &Path, tally: &Tally, started: Instant) {
+        let (args, style) = (self.args, self.style);
         if args.report.quiet || (self.many && tally.matches == 0) {
-            return Ok(Some(tally.matches));
+            return;
         }
         if args.count {
             if style.show_name {
@@ -167,12 +183,11 @@ impl Search<'_> {
         } else if args.report.json {
             out.json(&output::summary(
                 path,
-                &tally,
+                tally,
                 self.matcher.patterns(),
                 started.elapsed().as_millis(),
             ));
         }
-        Ok(Some(tally.matches))
     }
 
     /// Searches a file that can be mapped; `None` when it is a binary file
@@ -182,18 +197,18 @@ impl Search<'_> {
         &self,
         out: &mut Output<W>,
         path: &Path,
+        target: &Target,
         walked: bool,
         plan: &dyn Fn((usize, usize)) -> Plan<'p>,
         each: bool,
     ) -> Result<Option<Tally>, Error> {
-        let target = Target::open(path.as_os_str(), Access::Read, true).map_err(names_r)?;
         let view = target.view()?;
         let skips_binary = walked && !self.args.files_in.binary;
         if skips_binary && looks_binary(View::bytes(&view)) {
             self.binary_skipped.fetch_add(1, Ordering::Relaxed);
             return Ok(None);
         }
-        let plan = plan(self.selection.range_in(&target));
+        let plan = plan(self.selection.range_in(target));
         let progress = Progress::new(self.progress, target.len(), &target.name);
         let mut holes = target.holes();
         let printer = self.printer(&mut *out, path, each);
@@ -222,5 +237,17 @@ impl Search<'_> {
         let mut tally = tally;
         tally.appended = target.check_unchanged()?;
         Ok(Some(tally))
+    }
+}
+
+/// Opens `path` to search it: a file, or a stream (`-`, a FIFO, read from
+/// the descriptor that found it, waiting for a writer as grep does).
+fn open(path: &Path) -> Result<(Option<Target>, Option<Stream>), Error> {
+    if path == Path::new("-") {
+        return Ok((None, Stream::open(path.as_os_str())?));
+    }
+    match Target::open_to_search(path.as_os_str()).map_err(names_r)? {
+        Opened::File(target) => Ok((Some(target), None)),
+        Opened::Fifo(file) => Ok((None, Some(Stream::fifo(path.display().to_string(), file)))),
     }
 }

@@ -31,8 +31,10 @@ pub struct Mapping {
     map: Option<Mmap>,
     /// The file mapped, to ask which of its pages are cached.
     file: Option<File>,
-    /// A small file's bytes, read rather than mapped (see [`Mapping::read`]).
+    /// A small file's bytes, read rather than mapped (see
+    /// [`Mapping::read_from`]): the first `read_len` of `read`.
     read: Vec<u8>,
+    read_len: usize,
 }
 
 impl Mapping {
@@ -67,22 +69,53 @@ impl Mapping {
             map: Some(map),
             file: file.try_clone().ok(),
             read: Vec::new(),
+            read_len: 0,
         })
     }
 
-    /// A view of bytes read from a file: for a small file, one read costs
-    /// less than mapping and unmapping it (a tree of thousands of files).
+    /// A view of the first `len` bytes of `file`, read rather than mapped:
+    /// for a small file one read costs less than mapping and unmapping it
+    /// (a tree of thousands of files). The buffer is the thread's own,
+    /// reused from one file to the next as ripgrep reuses its buffer;
+    /// `Ok(None)` if the file is shorter than `len` now.
+    pub fn read_from(file: &File, len: usize) -> io::Result<Option<Mapping>> {
+        use std::os::unix::fs::FileExt;
+        let mut bytes = SPARE.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
+        // The buffer keeps its bytes from file to file: only a part it has
+        // never held is zeroed before the read overwrites it.
+        if bytes.len() < len {
+            bytes.resize(len, 0);
+        }
+        match file.read_exact_at(&mut bytes[..len], 0) {
+            Ok(()) => Ok(Some(Mapping {
+                slot: None,
+                map: None,
+                file: None,
+                read: bytes,
+                read_len: len,
+            })),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A view of bytes in memory.
     pub fn read(bytes: Vec<u8>) -> Mapping {
         Mapping {
             slot: None,
             map: None,
             file: None,
+            read_len: bytes.len(),
             read: bytes,
         }
     }
 
+    /// The bytes of the view.
     pub fn bytes(&self) -> &[u8] {
-        self.map.as_deref().unwrap_or(&self.read)
+        match &self.map {
+            Some(map) => map,
+            None => &self.read[..self.read_len],
+        }
     }
 
     /// Whether a page of this mapping faulted (and now reads as zeros).
@@ -178,6 +211,28 @@ pub fn is_read_only_device(file: &File) -> io::Result<bool> {
     let (major, minor) = (rustix::fs::major(rdev), rustix::fs::minor(rdev));
     let ro = std::fs::read_to_string(format!("/sys/dev/block/{major}:{minor}/ro"))?;
     Ok(ro.trim() == "1")
+}
+
+thread_local! {
+    /// A thread's buffer for the small files it reads, kept between them.
+    static SPARE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The largest buffer a thread keeps for the next small file.
+const SPARE_MAX: usize = 1 << 20;
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        let read = std::mem::take(&mut self.read);
+        if read.capacity() > 0 && read.capacity() <= SPARE_MAX {
+            SPARE.with(|spare| {
+                let mut spare = spare.borrow_mut();
+                if spare.capacity() < read.capacity() {
+                    *spare = read;
+                }
+            });
+        }
+    }
 }
 
 // The SIGBUS guard. A file that shrinks under its mapping raises SIGBUS on

@@ -54,6 +54,16 @@ impl Identity {
     }
 }
 
+/// What [`Target::open_to_search`] opened.
+pub enum Opened {
+    /// A file to map or read.
+    File(Target),
+    /// A FIFO, opened without waiting for a writer: held open while it is
+    /// opened again to be read as a stream, so that a writer it let in
+    /// never finds the FIFO without a reader.
+    Fifo(File),
+}
+
 /// An open file that a command may map.
 pub struct Target {
     /// The path as the user gave it, for messages and output.
@@ -90,6 +100,28 @@ impl Target {
     /// checked with fstat, so a FIFO is refused instead of waited on and the
     /// file checked is the file opened.
     pub fn open(arg: &OsStr, access: Access, allow_device: bool) -> Result<Target, Error> {
+        match Target::open_or_fifo(arg, access, allow_device, false)? {
+            Opened::File(target) => Ok(target),
+            Opened::Fifo(_) => Err(Error::file(
+                arg.to_string_lossy(),
+                "is a FIFO (named pipe), which cannot be mapped",
+            )),
+        }
+    }
+
+    /// Opens `arg` to search it: a file, or a FIFO, which the caller reads
+    /// as a stream (found from the open descriptor, without a look at the
+    /// path first: one system call fewer for each file of a tree).
+    pub fn open_to_search(arg: &OsStr) -> Result<Opened, Error> {
+        Target::open_or_fifo(arg, Access::Read, true, true)
+    }
+
+    fn open_or_fifo(
+        arg: &OsStr,
+        access: Access,
+        allow_device: bool,
+        fifo_is_ok: bool,
+    ) -> Result<Opened, Error> {
         let path = PathBuf::from(arg);
         let name = path.display().to_string();
         if arg.as_bytes() == b"-" {
@@ -103,12 +135,16 @@ impl Target {
             .write(access == Access::Write)
             .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
             .open(&path)
-            .map_err(|error| Error::file(&name, open_failure(&path, &error)))?;
+            .map_err(|error| open_failure(&name, &path, error))?;
         let meta = file.metadata().map_err(|e| Error::io(&name, e))?;
         let kind = meta.file_type();
         let refuse = |reason: &str| Err(Error::file(&name, reason));
         let len = if kind.is_dir() {
-            return refuse("is a directory");
+            // Kept as the OS error it is (EISDIR), for callers that map errno.
+            let error = io::Error::from_raw_os_error(libc::EISDIR);
+            return Err(Error::io(&name, error));
+        } else if kind.is_fifo() && fifo_is_ok {
+            return Ok(Opened::Fifo(file));
         } else if kind.is_fifo() {
             return refuse("is a FIFO (named pipe), which cannot be mapped");
         } else if kind.is_socket() {
@@ -127,10 +163,14 @@ impl Target {
                 .seek(SeekFrom::End(0))
                 .map_err(|e| Error::io(&name, e))?
         } else {
-            check_mappable(&file, meta.len()).map_err(|reason| Error::file(&name, reason))?;
+            // A file with blocks holds its own bytes: only one without
+            // (empty, or a pseudo-file) is asked which file system it is on.
+            if meta.blocks() == 0 {
+                check_mappable(&file, meta.len()).map_err(|reason| Error::file(&name, reason))?;
+            }
             meta.len()
         };
-        Ok(Target {
+        Ok(Opened::File(Target {
             name,
             path,
             file,
@@ -138,7 +178,7 @@ impl Target {
             len,
             is_device: kind.is_block_device(),
             has_holes: !kind.is_block_device() && meta.blocks().saturating_mul(512) < len,
-        })
+        }))
     }
 
     pub fn len(&self) -> u64 {
@@ -199,10 +239,9 @@ impl Target {
         if self.is_device || self.len() > read_max {
             return self.map();
         }
-        let mut bytes = vec![0; self.len() as usize];
-        match self.file.read_exact_at(&mut bytes, 0) {
-            Ok(()) => Ok(Mapping::read(bytes)),
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(self.fault()),
+        match Mapping::read_from(&self.file, self.len() as usize) {
+            Ok(Some(view)) => Ok(view),
+            Ok(None) => Err(self.fault()),
             Err(e) => Err(Error::io(&self.name, e)),
         }
     }
@@ -373,13 +412,14 @@ fn check_mappable(file: &File, len: u64) -> Result<(), String> {
     Ok(())
 }
 
-/// The reason an open failed, in plain words; a socket only tells what it
+/// The error of a failed open, its errno kept; a socket only tells what it
 /// is after the fact (ENXIO), so that one case looks at the path again.
-fn open_failure(path: &Path, error: &io::Error) -> String {
+fn open_failure(name: &str, path: &Path, error: io::Error) -> Error {
     if error.raw_os_error() == Some(libc::ENXIO)
         && std::fs::metadata(path).is_ok_and(|m| m.file_type().is_socket())
     {
-        return "is a socket, which cannot be mapped".into();
+        return Error::file(name, "is a socket, which cannot be mapped");
     }
-    crate::error::plain_reason(error)
+    // The OS error kept (its errno), read as the same words.
+    Error::io(name, error)
 }

@@ -99,10 +99,13 @@ impl Settings {
     /// assert_eq!((tally.matches, tally.driver), (3, Driver::Split));
     /// ```
     pub fn new() -> Settings {
+        // Asked once: the answer reads cgroup files, which a tree of
+        // thousands of files would otherwise read for each.
+        static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        let cores =
+            *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         Settings {
-            threads: std::thread::available_parallelism()
-                .map_or(1, |n| n.get())
-                .min(8),
+            threads: cores.min(8),
             segment: 8 << 20,
             split_min: 64 << 20,
             chunk: 1 << 20,

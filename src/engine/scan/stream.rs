@@ -40,6 +40,19 @@ impl Stream {
         }))
     }
 
+    /// A FIFO already opened without waiting for a writer (see
+    /// `Target::open_to_search`): read as it is, its first read waiting for
+    /// a writer's bytes as a blocking open would have waited for the writer.
+    pub fn fifo(name: String, file: File) -> Stream {
+        Stream {
+            name,
+            input: Box::new(Fifo {
+                file,
+                waited: false,
+            }),
+        }
+    }
+
     /// Reads some bytes into `buf`; 0 at the end.
     pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
         loop {
@@ -170,4 +183,42 @@ fn finish(core: Core, sink: &mut dyn Sink, scanned: usize) -> Result<Tally, Erro
     tally.scanned = scanned as u64;
     sink.finish(&tally)?;
     Ok(tally)
+}
+
+/// A FIFO opened non-blocking: each read waits (poll) for bytes, or for the
+/// last writer to go, before reading; the first waits for a writer at all.
+struct Fifo {
+    file: File,
+    waited: bool,
+}
+
+impl Read for Fifo {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if !self.waited {
+                self.wait()?;
+                self.waited = true;
+            }
+            match (&self.file).read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.waited = false,
+                other => return other,
+            }
+        }
+    }
+}
+
+impl Fifo {
+    /// Waits until there are bytes to read or no writer is left (a writer
+    /// that came and went).
+    fn wait(&self) -> io::Result<()> {
+        use rustix::event::{PollFd, PollFlags, poll};
+        let mut fds = [PollFd::new(&self.file, PollFlags::IN)];
+        loop {
+            match poll(&mut fds, None) {
+                Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
+                Ok(_) => return Ok(()),
+            }
+        }
+    }
 }
