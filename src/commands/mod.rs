@@ -58,6 +58,10 @@ pub(crate) fn open_all(
 /// A directory named without `-r`: the error says how to walk it.
 pub fn names_r(error: Error) -> Error {
     match error {
+        Error::Io { path, source } if source.raw_os_error() == Some(libc::EISDIR) => Error::File {
+            path,
+            reason: "is a directory (-r walks it)".into(),
+        },
         Error::File { path, reason } if reason == "is a directory" => Error::File {
             path,
             reason: "is a directory (-r walks it)".into(),
