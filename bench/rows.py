@@ -22,6 +22,7 @@ import shlex
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 ROWS_VERSION = 1             # bump when the words, the tree or the sparse file change
 
@@ -466,4 +467,61 @@ def binary_cases(Case, groups, mp, pattern, n):
              ["sh", "-c", f'{shlex.quote(mp)} diff "$1" {other}', "sh", F], writes=True),
         Case("diff_cmp", "diff", "cmp",
              ["sh", "-c", f'cmp "$1" {other}', "sh", F], writes=True),
+    ]
+
+
+# ---------------------------------------------------------------- applying an IPS patch
+
+IPS_REACH = 1 << 24          # an IPS patch reaches the first 16 MiB of a file (24-bit offsets)
+IPS_STEP = 61                # the patch changes one byte in every IPS_STEP
+IPS_EOF = 0x454F46           # no record may start here: its offset reads as `EOF`
+PEERS_VENV = "target/peers-venv"   # made by tests/peers/setup.sh
+
+
+def peers_python(repo):
+    """The python of the venv holding python-ips, made by tests/peers/setup.sh if missing
+    (where $MPATCH_PEERS_VENV says, as for the tests)."""
+    venv = os.environ.get("MPATCH_PEERS_VENV") or repo / PEERS_VENV
+    python = Path(venv) / "bin" / "python"
+    if not python.exists():
+        print("installing the IPS and BPS peers (tests/peers/setup.sh)", flush=True)
+        subprocess.run([str(repo / "tests" / "peers" / "setup.sh")], check=True)
+    return str(python)
+
+
+def prepare_ips(work, log, size):
+    """An IPS patch of the log's first 16 MiB: one-byte records, a byte every IPS_STEP
+    (its ASCII case flipped: bit 0x20), cached per log size; returns (path, records)."""
+    reach = min(IPS_REACH, size)
+    path = work / f"ips-{size}-{IPS_STEP}.ips"
+    offsets = [at for at in range(0, reach, IPS_STEP) if at != IPS_EOF]
+    if not path.exists():
+        with open(log, "rb") as f:
+            head = f.read(reach)
+        records = bytearray(b"PATCH")
+        for at in offsets:
+            records += at.to_bytes(3, "big") + b"\x00\x01" + bytes([head[at] ^ 0x20])
+        records += b"EOF"
+        scratch = path.with_suffix(".tmp")
+        scratch.write_bytes(records)
+        scratch.replace(path)
+    return path, len(offsets)
+
+
+def ips_cases(Case, groups, mp, python, patch, records):
+    """Applying a large IPS patch to the just-written log (whose first 16 MiB it changes):
+    `mpatch apply`, not synced and durable, against python-ips, which writes each record
+    in place with seek() and write() and does not sync; every writer's file must be the
+    same (SAME_OUTPUT)."""
+    F, patch = "{F}", str(patch)
+    groups["ips"] = (f"apply an IPS patch of {records:,} one-byte records (a byte in every "
+                     f"{IPS_STEP} of the log's first 16 MiB) to the log, in place")
+    apply_ips = "import ips, sys; ips.apply(sys.argv[1], sys.argv[2])"
+    return [
+        Case("ips_apply", "ips", "mpatch apply --no-sync", [mp, "apply", "--no-sync", patch, F],
+             writes=True),
+        Case("ips_apply_durable", "ips", "mpatch apply (durable)", [mp, "apply", patch, F],
+             writes=True),
+        Case("ips_python_ips", "ips", "python-ips (in place, not synced)",
+             [python, "-c", apply_ips, patch, F], writes=True),
     ]

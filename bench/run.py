@@ -274,6 +274,9 @@ def tool_versions(tools, mpatch):
     }
     if tools.get("fastmod"):
         versions["fastmod"] = first_line([tools["fastmod"], "--version"])
+    if tools.get("ips"):
+        versions["python-ips"] = "python-ips " + first_line(
+            [tools["ips"][0], "-c", "import importlib.metadata as m; print(m.version('python-ips'))"])
     if mpatch:
         commit = first_line(["git", "-C", str(REPO), "describe", "--always", "--dirty"])
         versions["mpatch"] = first_line([mpatch, "--version"]) + f" (commit {commit})"
@@ -767,6 +770,8 @@ def make_cases(tools, mpatch, counts, pairs=None, tree=None):
     if tree:
         written_only += tree_cases(groups, tools, mp, tree)
     written_only += rows.binary_cases(Case, groups, mp, PATTERN, n)
+    if tools.get("ips"):
+        written_only += rows.ips_cases(Case, groups, mp, *tools["ips"])
     cases = []
     for state in STATES:
         for case in (every_state + (cached_only if state != "cold" else [])
@@ -1082,7 +1087,7 @@ def record(case, result, cached):
 # Groups of writers that must leave the same bytes (sha256 of the file, or of the whole tree).
 SAME_OUTPUT = [("replace", "durable", "disk"), ("one",), ("pairs_replace",), ("mask",),
                ("dense_replace",),
-               ("tree_replace",)]
+               ("tree_replace",), ("ips",)]
 
 
 def verify_outputs(cases, disk_rows=()):
@@ -1549,6 +1554,8 @@ def main():
                         help="skip the 100-literal-pairs and regex-mask rows")
     parser.add_argument("--skip-tree", action="store_true", help="skip the tree rows")
     parser.add_argument("--skip-sparse", action="store_true", help="skip the sparse-file rows")
+    parser.add_argument("--skip-ips", action="store_true",
+                        help="skip the IPS-apply rows (and installing python-ips)")
     parser.add_argument("--sparse-size", type=parse_size, default=SPARSE_SIZE,
                         help="size of the sparse file (default 64G)")
     args = parser.parse_args()
@@ -1578,6 +1585,8 @@ def main():
     tools["floor"], tools["offsets"] = floor_tool(), str(match_offsets(log, work))
     dense_size = min(DENSE_BYTES, args.size // 4)
     tools["dense"] = dense_size
+    if not args.skip_ips:
+        tools["ips"] = (rows.peers_python(REPO), *rows.prepare_ips(work, log, args.size))
     if pairs:
         pairs["cores_regex_count"] = regex_count(log, work, CORES_REGEX)
     groups, cases = make_cases(tools, mpatch, counts, pairs, tree)

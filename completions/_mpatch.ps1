@@ -32,7 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'mpatch' -ScriptBlock {
             [CompletionResult]::new('poke', 'poke', [CompletionResultType]::ParameterValue, 'Write bytes at an offset, in place')
             [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Revert a change recorded with --journal')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Print the changed regions of two files of the same size as a patch')
-            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Apply a patch made by mpatch diff (or cmp -l output), checking every region first')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Apply a patch of any format, checking every region of every file first')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -50,6 +50,8 @@ Register-ArgumentCompleter -Native -CommandName 'mpatch' -ScriptBlock {
             [CompletionResult]::new('--byte-context', '--byte-context', [CompletionResultType]::ParameterName, 'Show N bytes either side of each match instead of lines (at most 65536), the match in [brackets]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour paths, offsets and matches: auto (stdout a terminal and NO_COLOR unset), always or never')
             [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'Progress bar on stderr for files of 256 MiB or more')
+            [CompletionResult]::new('-E', '-E ', [CompletionResultType]::ParameterName, 'Encode the text of every pattern and replacement in ENC before matching: utf-16le, utf-16be, or a WHATWG label (latin1, windows-1252, shift_jis, ...); -x values are bytes and are not encoded')
+            [CompletionResult]::new('--encoding', '--encoding', [CompletionResultType]::ParameterName, 'Encode the text of every pattern and replacement in ENC before matching: utf-16le, utf-16be, or a WHATWG label (latin1, windows-1252, shift_jis, ...); -x values are bytes and are not encoded')
             [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'With -r: only files matching GLOB; !GLOB excludes (repeatable; gitignore syntax)')
             [CompletionResult]::new('--glob', '--glob', [CompletionResultType]::ParameterName, 'With -r: only files matching GLOB; !GLOB excludes (repeatable; gitignore syntax)')
             [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'With -r: descend at most N levels below each FILE (0: the FILEs themselves)')
@@ -114,6 +116,8 @@ Register-ArgumentCompleter -Native -CommandName 'mpatch' -ScriptBlock {
             [CompletionResult]::new('--pad', '--pad', [CompletionResultType]::ParameterName, 'Pad a shorter REPLACEMENT to the pattern''s length with BYTE (a character or 0xHH)')
             [CompletionResult]::new('-U', '-U ', [CompletionResultType]::ParameterName, 'With --diff: N unchanged lines around each change (default 3)')
             [CompletionResult]::new('--unified', '--unified', [CompletionResultType]::ParameterName, 'With --diff: N unchanged lines around each change (default 3)')
+            [CompletionResult]::new('-E', '-E ', [CompletionResultType]::ParameterName, 'Encode the text of every pattern and replacement in ENC before matching: utf-16le, utf-16be, or a WHATWG label (latin1, windows-1252, shift_jis, ...); -x values are bytes and are not encoded')
+            [CompletionResult]::new('--encoding', '--encoding', [CompletionResultType]::ParameterName, 'Encode the text of every pattern and replacement in ENC before matching: utf-16le, utf-16be, or a WHATWG label (latin1, windows-1252, shift_jis, ...); -x values are bytes and are not encoded')
             [CompletionResult]::new('-g', '-g', [CompletionResultType]::ParameterName, 'With -r: only files matching GLOB; !GLOB excludes (repeatable; gitignore syntax)')
             [CompletionResult]::new('--glob', '--glob', [CompletionResultType]::ParameterName, 'With -r: only files matching GLOB; !GLOB excludes (repeatable; gitignore syntax)')
             [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'With -r: descend at most N levels below each FILE (0: the FILEs themselves)')
@@ -195,6 +199,9 @@ Register-ArgumentCompleter -Native -CommandName 'mpatch' -ScriptBlock {
             break
         }
         'mpatch;diff' {
+            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Write the patch in this format (IPS reaches the first 16 MiB only)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Write the patch in this format (IPS reaches the first 16 MiB only)')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The name the patch gives the file: x64dbg''s module, IDA''s file name, PPF''s description (default: OLD''s file name)')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Compare on N threads (default: one per core)')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Compare on N threads (default: one per core)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing; the exit status tells whether the files differ')
@@ -206,13 +213,15 @@ Register-ArgumentCompleter -Native -CommandName 'mpatch' -ScriptBlock {
         'mpatch;apply' {
             [CompletionResult]::new('--journal', '--journal', [CompletionResultType]::ParameterName, 'Record each changed region in an undo journal at PATH, synced before the bytes are written')
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for another process''s lock on the file')
+            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Read the patch as this format instead of recognising it by its magic')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Read the patch as this format instead of recognising it by its magic')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Work out every change and report it as the real run would; the file stays as it was')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Work out every change and report it as the real run would; the file stays as it was')
             [CompletionResult]::new('--no-sync', '--no-sync', [CompletionResultType]::ParameterName, 'Leave writing the changed bytes to the kernel instead of waiting for the disk')
             [CompletionResult]::new('--allow-device', '--allow-device', [CompletionResultType]::ParameterName, 'Allow writing to a block device')
             [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Apply the patch backwards: write each region''s old bytes where its new ones are')
             [CompletionResult]::new('--reverse', '--reverse', [CompletionResultType]::ParameterName, 'Apply the patch backwards: write each region''s old bytes where its new ones are')
-            [CompletionResult]::new('--any-size', '--any-size', [CompletionResultType]::ParameterName, 'Apply even if a file''s size is not the one in the patch''s header')
+            [CompletionResult]::new('--any-size', '--any-size', [CompletionResultType]::ParameterName, 'Apply even if a file''s size is not the one in an mpatch patch''s header')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line: a "region" per region and a "summary" per file')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on success')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on success')
@@ -227,7 +236,7 @@ Register-ArgumentCompleter -Native -CommandName 'mpatch' -ScriptBlock {
             [CompletionResult]::new('poke', 'poke', [CompletionResultType]::ParameterValue, 'Write bytes at an offset, in place')
             [CompletionResult]::new('undo', 'undo', [CompletionResultType]::ParameterValue, 'Revert a change recorded with --journal')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Print the changed regions of two files of the same size as a patch')
-            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Apply a patch made by mpatch diff (or cmp -l output), checking every region first')
+            [CompletionResult]::new('apply', 'apply', [CompletionResultType]::ParameterValue, 'Apply a patch of any format, checking every region of every file first')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }

@@ -89,7 +89,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__apply)
-            opts="-n -R -q -h --dry-run --journal --no-sync --lock-timeout --allow-device --reverse --any-size --json --quiet --help"
+            opts="-n -R -F -q -h --dry-run --journal --no-sync --lock-timeout --allow-device --reverse --any-size --format --json --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -103,6 +103,14 @@ _mpatch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --format)
+                    COMPREPLY=($(compgen -W "mpatch cmp ips ups bps ppf 1337 dif" -- "${cur}"))
+                    return 0
+                    ;;
+                -F)
+                    COMPREPLY=($(compgen -W "mpatch cmp ips ups bps ppf 1337 dif" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -111,12 +119,24 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__diff)
-            opts="-q -j -h --quiet --threads --help"
+            opts="-q -F -j -h --quiet --format --name --threads --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "mpatch cmp ips ups bps ppf 1337 dif" -- "${cur}"))
+                    return 0
+                    ;;
+                -F)
+                    COMPREPLY=($(compgen -W "mpatch cmp ips ups bps ppf 1337 dif" -- "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -133,7 +153,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__find)
-            opts="-e -x -m -q -C -A -B -c -l -H -i -r -L -g -0 -a -j -p -f -h --escapes --hex --max-count --nth --range --quiet --context --after-context --before-context --byte-context --hex-offsets --json --color --progress --count --files-with-matches --with-filename --no-filename --ignore-case --regex --recursive --hidden --no-ignore --follow --glob --max-depth --files-from --null --sort --binary --threads --pattern --patterns-from --help"
+            opts="-e -x -m -q -C -A -B -c -l -H -i -E -r -L -g -0 -a -j -p -f -h --escapes --hex --max-count --nth --range --quiet --context --after-context --before-context --byte-context --hex-offsets --json --color --progress --count --files-with-matches --with-filename --no-filename --ignore-case --regex --encoding --recursive --hidden --no-ignore --follow --glob --max-depth --files-from --null --sort --binary --threads --pattern --patterns-from --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -189,6 +209,14 @@ _mpatch() {
                     ;;
                 --progress)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --encoding)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -E)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --glob)
@@ -417,7 +445,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__replace)
-            opts="-e -x -m -q -C -A -B -n -U -I -i -r -L -g -0 -a -j -f -h --escapes --hex --max-count --nth --range --quiet --context --after-context --before-context --byte-context --hex-offsets --json --color --progress --dry-run --journal --no-sync --lock-timeout --allow-device --expect --expect-total --pad --diff --unified --interactive --ignore-case --regex --recursive --hidden --no-ignore --follow --glob --max-depth --files-from --null --sort --binary --threads --pair --pairs-from --mask --help"
+            opts="-e -x -m -q -C -A -B -n -U -I -i -E -r -L -g -0 -a -j -f -h --escapes --hex --max-count --nth --range --quiet --context --after-context --before-context --byte-context --hex-offsets --json --color --progress --dry-run --journal --no-sync --lock-timeout --allow-device --expect --expect-total --pad --diff --unified --interactive --ignore-case --regex --encoding --recursive --hidden --no-ignore --follow --glob --max-depth --files-from --null --sort --binary --threads --pair --pairs-from --mask --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -500,6 +528,14 @@ _mpatch() {
                     return 0
                     ;;
                 -U)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encoding)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -E)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

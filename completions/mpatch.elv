@@ -29,7 +29,7 @@ set edit:completion:arg-completer[mpatch] = {|@words|
             cand poke 'Write bytes at an offset, in place'
             cand undo 'Revert a change recorded with --journal'
             cand diff 'Print the changed regions of two files of the same size as a patch'
-            cand apply 'Apply a patch made by mpatch diff (or cmp -l output), checking every region first'
+            cand apply 'Apply a patch of any format, checking every region of every file first'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mpatch;find'= {
@@ -46,6 +46,8 @@ set edit:completion:arg-completer[mpatch] = {|@words|
             cand --byte-context 'Show N bytes either side of each match instead of lines (at most 65536), the match in [brackets]'
             cand --color 'Colour paths, offsets and matches: auto (stdout a terminal and NO_COLOR unset), always or never'
             cand --progress 'Progress bar on stderr for files of 256 MiB or more'
+            cand -E 'Encode the text of every pattern and replacement in ENC before matching: utf-16le, utf-16be, or a WHATWG label (latin1, windows-1252, shift_jis, ...); -x values are bytes and are not encoded'
+            cand --encoding 'Encode the text of every pattern and replacement in ENC before matching: utf-16le, utf-16be, or a WHATWG label (latin1, windows-1252, shift_jis, ...); -x values are bytes and are not encoded'
             cand -g 'With -r: only files matching GLOB; !GLOB excludes (repeatable; gitignore syntax)'
             cand --glob 'With -r: only files matching GLOB; !GLOB excludes (repeatable; gitignore syntax)'
             cand --max-depth 'With -r: descend at most N levels below each FILE (0: the FILEs themselves)'
@@ -109,6 +111,8 @@ set edit:completion:arg-completer[mpatch] = {|@words|
             cand --pad 'Pad a shorter REPLACEMENT to the pattern''s length with BYTE (a character or 0xHH)'
             cand -U 'With --diff: N unchanged lines around each change (default 3)'
             cand --unified 'With --diff: N unchanged lines around each change (default 3)'
+            cand -E 'Encode the text of every pattern and replacement in ENC before matching: utf-16le, utf-16be, or a WHATWG label (latin1, windows-1252, shift_jis, ...); -x values are bytes and are not encoded'
+            cand --encoding 'Encode the text of every pattern and replacement in ENC before matching: utf-16le, utf-16be, or a WHATWG label (latin1, windows-1252, shift_jis, ...); -x values are bytes and are not encoded'
             cand -g 'With -r: only files matching GLOB; !GLOB excludes (repeatable; gitignore syntax)'
             cand --glob 'With -r: only files matching GLOB; !GLOB excludes (repeatable; gitignore syntax)'
             cand --max-depth 'With -r: descend at most N levels below each FILE (0: the FILEs themselves)'
@@ -186,6 +190,9 @@ set edit:completion:arg-completer[mpatch] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'mpatch;diff'= {
+            cand -F 'Write the patch in this format (IPS reaches the first 16 MiB only)'
+            cand --format 'Write the patch in this format (IPS reaches the first 16 MiB only)'
+            cand --name 'The name the patch gives the file: x64dbg''s module, IDA''s file name, PPF''s description (default: OLD''s file name)'
             cand -j 'Compare on N threads (default: one per core)'
             cand --threads 'Compare on N threads (default: one per core)'
             cand -q 'Print nothing; the exit status tells whether the files differ'
@@ -196,13 +203,15 @@ set edit:completion:arg-completer[mpatch] = {|@words|
         &'mpatch;apply'= {
             cand --journal 'Record each changed region in an undo journal at PATH, synced before the bytes are written'
             cand --lock-timeout 'Seconds to wait for another process''s lock on the file'
+            cand -F 'Read the patch as this format instead of recognising it by its magic'
+            cand --format 'Read the patch as this format instead of recognising it by its magic'
             cand -n 'Work out every change and report it as the real run would; the file stays as it was'
             cand --dry-run 'Work out every change and report it as the real run would; the file stays as it was'
             cand --no-sync 'Leave writing the changed bytes to the kernel instead of waiting for the disk'
             cand --allow-device 'Allow writing to a block device'
             cand -R 'Apply the patch backwards: write each region''s old bytes where its new ones are'
             cand --reverse 'Apply the patch backwards: write each region''s old bytes where its new ones are'
-            cand --any-size 'Apply even if a file''s size is not the one in the patch''s header'
+            cand --any-size 'Apply even if a file''s size is not the one in an mpatch patch''s header'
             cand --json 'One JSON object per line: a "region" per region and a "summary" per file'
             cand -q 'Print nothing on success'
             cand --quiet 'Print nothing on success'
@@ -216,7 +225,7 @@ set edit:completion:arg-completer[mpatch] = {|@words|
             cand poke 'Write bytes at an offset, in place'
             cand undo 'Revert a change recorded with --journal'
             cand diff 'Print the changed regions of two files of the same size as a patch'
-            cand apply 'Apply a patch made by mpatch diff (or cmp -l output), checking every region first'
+            cand apply 'Apply a patch of any format, checking every region of every file first'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mpatch;help;find'= {

@@ -45,7 +45,7 @@ complete -c mpatch -n "__fish_mpatch_needs_command" -f -a "peek" -d 'Show bytes 
 complete -c mpatch -n "__fish_mpatch_needs_command" -f -a "poke" -d 'Write bytes at an offset, in place'
 complete -c mpatch -n "__fish_mpatch_needs_command" -f -a "undo" -d 'Revert a change recorded with --journal'
 complete -c mpatch -n "__fish_mpatch_needs_command" -f -a "diff" -d 'Print the changed regions of two files of the same size as a patch'
-complete -c mpatch -n "__fish_mpatch_needs_command" -f -a "apply" -d 'Apply a patch made by mpatch diff (or cmp -l output), checking every region first'
+complete -c mpatch -n "__fish_mpatch_needs_command" -f -a "apply" -d 'Apply a patch of any format, checking every region of every file first'
 complete -c mpatch -n "__fish_mpatch_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s m -l max-count -d 'Stop each file after N matches' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l nth -d 'Only the Nth match (1-based) of each file' -r
@@ -60,6 +60,7 @@ never\t''"
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l progress -d 'Progress bar on stderr for files of 256 MiB or more' -r -f -a "auto\t'When stderr is a terminal'
 always\t''
 never\t''"
+complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s E -l encoding -d 'Encode the text of every pattern and replacement in ENC before matching: utf-16le, utf-16be, or a WHATWG label (latin1, windows-1252, shift_jis, ...); -x values are bytes and are not encoded' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -s g -l glob -d 'With -r: only files matching GLOB; !GLOB excludes (repeatable; gitignore syntax)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l max-depth -d 'With -r: descend at most N levels below each FILE (0: the FILEs themselves)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand find" -l files-from -d 'Also work on the files named in FILE, one per line ("-" for stdin; NUL-separated with -0)' -r
@@ -104,6 +105,7 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l expect -d 'Wri
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l expect-total -d 'Write only if all files together have exactly N matches (else exit 1, nothing written)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l pad -d 'Pad a shorter REPLACEMENT to the pattern\'s length with BYTE (a character or 0xHH)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s U -l unified -d 'With --diff: N unchanged lines around each change (default 3)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s E -l encoding -d 'Encode the text of every pattern and replacement in ENC before matching: utf-16le, utf-16be, or a WHATWG label (latin1, windows-1252, shift_jis, ...); -x values are bytes and are not encoded' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -s g -l glob -d 'With -r: only files matching GLOB; !GLOB excludes (repeatable; gitignore syntax)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l max-depth -d 'With -r: descend at most N levels below each FILE (0: the FILEs themselves)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand replace" -l files-from -d 'Also work on the files named in FILE, one per line ("-" for stdin; NUL-separated with -0)' -r
@@ -154,16 +156,33 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l trust-journal -d 
 complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l no-sync -d 'Leave writing the restored bytes to the kernel'
 complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l json -d 'One JSON object per file: {"type":"restored","path","regions","skipped"}'
 complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mpatch -n "__fish_mpatch_using_subcommand diff" -s F -l format -d 'Write the patch in this format (IPS reaches the first 16 MiB only)' -r -f -a "mpatch\t'mpatch\'s own text: a header with the size, then OFFSET OLD-HEX NEW-HEX lines'
+cmp\t'cmp -l output: 1-based decimal offsets, octal old and new bytes'
+ips\t'IPS: new bytes only, offsets in the first 16 MiB'
+ups\t'UPS: XOR with the file, CRC32s of both files and the patch'
+bps\t'BPS: source and target copies, CRC32s of both files and the patch'
+ppf\t'PPF 3.0, with undo data (the old bytes)'
+1337\t'x64dbg\'s .1337: >MODULE, then OFFSET:OLD->NEW a byte'
+dif\t'IDA\'s .dif: a file name, then OFFSET: OLD NEW a byte'"
+complete -c mpatch -n "__fish_mpatch_using_subcommand diff" -l name -d 'The name the patch gives the file: x64dbg\'s module, IDA\'s file name, PPF\'s description (default: OLD\'s file name)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand diff" -s j -l threads -d 'Compare on N threads (default: one per core)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand diff" -s q -l quiet -d 'Print nothing; the exit status tells whether the files differ'
 complete -c mpatch -n "__fish_mpatch_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l journal -d 'Record each changed region in an undo journal at PATH, synced before the bytes are written' -r -F
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l lock-timeout -d 'Seconds to wait for another process\'s lock on the file' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -s F -l format -d 'Read the patch as this format instead of recognising it by its magic' -r -f -a "mpatch\t'mpatch\'s own text: a header with the size, then OFFSET OLD-HEX NEW-HEX lines'
+cmp\t'cmp -l output: 1-based decimal offsets, octal old and new bytes'
+ips\t'IPS: new bytes only, offsets in the first 16 MiB'
+ups\t'UPS: XOR with the file, CRC32s of both files and the patch'
+bps\t'BPS: source and target copies, CRC32s of both files and the patch'
+ppf\t'PPF 3.0, with undo data (the old bytes)'
+1337\t'x64dbg\'s .1337: >MODULE, then OFFSET:OLD->NEW a byte'
+dif\t'IDA\'s .dif: a file name, then OFFSET: OLD NEW a byte'"
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -s n -l dry-run -d 'Work out every change and report it as the real run would; the file stays as it was'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l no-sync -d 'Leave writing the changed bytes to the kernel instead of waiting for the disk'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l allow-device -d 'Allow writing to a block device'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -s R -l reverse -d 'Apply the patch backwards: write each region\'s old bytes where its new ones are'
-complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l any-size -d 'Apply even if a file\'s size is not the one in the patch\'s header'
+complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l any-size -d 'Apply even if a file\'s size is not the one in an mpatch patch\'s header'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l json -d 'One JSON object per line: a "region" per region and a "summary" per file'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -s q -l quiet -d 'Print nothing on success'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -173,5 +192,5 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_
 complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo diff apply help" -f -a "poke" -d 'Write bytes at an offset, in place'
 complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo diff apply help" -f -a "undo" -d 'Revert a change recorded with --journal'
 complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo diff apply help" -f -a "diff" -d 'Print the changed regions of two files of the same size as a patch'
-complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo diff apply help" -f -a "apply" -d 'Apply a patch made by mpatch diff (or cmp -l output), checking every region first'
+complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo diff apply help" -f -a "apply" -d 'Apply a patch of any format, checking every region of every file first'
 complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo diff apply help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

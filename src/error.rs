@@ -120,8 +120,9 @@ pub enum Error {
         /// What it ends.
         scope: Scope,
     },
-    /// A compare-and-swap that did not hold (poke's `--expect`): the bytes
-    /// at `offset` are not the expected ones; nothing is written.
+    /// A compare-and-swap that did not hold (poke's `--expect`, a region
+    /// of a patch): the bytes at `offset` are not the expected ones;
+    /// nothing is written.
     #[error("{path}: expected {expected} at offset {offset}, found {found}; nothing written")]
     Changed {
         /// The file, as named.
@@ -132,6 +133,30 @@ pub enum Error {
         expected: String,
         /// The bytes found, in hex.
         found: String,
+        /// Whether the bytes found are those a patch writes there: this
+        /// file is patched already, and another file (or region) is not.
+        found_new: bool,
+    },
+    /// A file that is not the one a patch is for: its CRC32 (UPS, BPS) or
+    /// the block PPF checks says so; a compare-and-swap of the whole file
+    /// that did not hold. Nothing is written.
+    #[error("{path}: {reason}; nothing written")]
+    WrongFile {
+        /// The file, as named.
+        path: String,
+        /// What says so: the CRC32s or the block, in words.
+        reason: String,
+    },
+    /// A patch that cannot be used: damaged, truncated, not of its format,
+    /// failing its own checksum, or asking what its format cannot do
+    /// (`--reverse` of IPS or BPS). `patch` names it (`PATCH:LINE` for a
+    /// line of a text patch). Nothing is written.
+    #[error("{patch}: {reason}")]
+    Patch {
+        /// The patch, as named (`-`: standard input), and the line.
+        patch: String,
+        /// Why, in words.
+        reason: String,
     },
     /// Writing to standard output failed for a reason other than a closed
     /// pipe.
@@ -185,7 +210,9 @@ impl Error {
             Error::Argument { .. }
             | Error::Journal { .. }
             | Error::Stdout(_)
-            | Error::Changed { .. } => Scope::Run,
+            | Error::Changed { .. }
+            | Error::WrongFile { .. }
+            | Error::Patch { .. } => Scope::Run,
             Error::Length { scope, .. } => *scope,
             Error::Io { .. }
             | Error::Failed { .. }

@@ -1,6 +1,7 @@
 //! mpatch: same-length, in-place byte patching of files of any size, as a
-//! library: find with a [`Search`], patch with a [`Replace`]; the binary's
-//! commands ([`commands`]) are the same code with printing.
+//! library: find with a [`Search`], patch with a [`Replace`], make and apply
+//! patches of any format with [`Diff`] and [`Apply`]; the binary's commands
+//! ([`commands`]) are the same code with printing.
 
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
@@ -21,12 +22,16 @@ mod io;
 mod output;
 pub mod pool;
 
+pub use api::apply::{Applied, Apply, ApplyReport, FileApplied};
+pub use api::diff::{Diff, DiffReport};
 pub use api::patterns::{self as patterns, PatternArgs};
 pub use api::poke::{Poke, Poked, peek};
 pub use api::replace::{FileReport, Replace, Report, Watch};
 pub use api::search::{Matches, Search};
 pub use api::undo::{FileUndone, Undo, Undone};
 pub use api::walk::walk;
+pub use engine::encoding::{EncodingError, encode};
+pub use engine::formats::Format;
 pub use engine::matcher::{Maker, Match, Matcher, Replacement};
 pub use engine::offset::{Position, RangeSpec};
 pub use engine::pattern::{Signature, Syntax, SyntaxError, parse as parse_bytes};

@@ -452,7 +452,11 @@ fn sizes_and_bad_patches_are_errors_naming_the_line() {
     assert_eq!(fs::read(&long).unwrap(), b"0123X56789abcdeY--");
     dir.file("short", b"0123456789");
     let out = run(&dir, &["apply", "--any-size", "fix.patch", "short"]);
-    assert_error(&out, "short", "runs past the end of the file");
+    assert_error(
+        &out,
+        "short",
+        "a record at offset 0xf (1 byte) runs past the end of the 10-byte file (it would make the file 16 bytes)",
+    );
 
     let before = snapshot(&one);
     for (text, subject, reason) in [

@@ -5,6 +5,7 @@ mod common;
 
 use std::fs;
 
+use common::oracle::{self, Pattern};
 use common::{Sandbox, mpatch, stdout};
 use regex::bytes::Regex;
 
@@ -40,9 +41,7 @@ fn data() -> Vec<u8> {
     out
 }
 
-/// Leftmost-longest, non-overlapping matches of `patterns` (ASCII case
-/// folded with `fold`) in `hay[start..end]`: at each byte the longest
-/// pattern that matches there.
+/// The one oracle's leftmost-longest matches, as (offset, pattern).
 fn naive(
     hay: &[u8],
     patterns: &[&[u8]],
@@ -50,29 +49,11 @@ fn naive(
     start: usize,
     end: usize,
 ) -> Vec<(usize, usize)> {
-    let mut found = Vec::new();
-    let mut i = start;
-    while i < end {
-        let best = patterns
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| {
-                i + p.len() <= end
-                    && match fold {
-                        true => hay[i..i + p.len()].eq_ignore_ascii_case(p),
-                        false => &hay[i..i + p.len()] == **p,
-                    }
-            })
-            .max_by_key(|(n, p)| (p.len(), std::cmp::Reverse(*n)));
-        match best {
-            Some((n, p)) => {
-                found.push((i, n));
-                i += p.len();
-            }
-            None => i += 1,
-        }
-    }
-    found
+    let patterns: Vec<Pattern> = patterns.iter().map(|p| Pattern::literal(p)).collect();
+    oracle::literals(hay, &patterns, fold, start, end)
+        .into_iter()
+        .map(|(at, _, n)| (at, n))
+        .collect()
 }
 
 /// Runs `args` on a fresh copy of the data and checks its count, then

@@ -1,6 +1,7 @@
-//! Memory stays bounded whatever the file's size or the number of matches:
-//! nothing holds all the matches, and finished stretches of the mapping are
-//! unmapped (a dry run's copy-on-write pages included).
+//! Memory stays bounded whatever the file's size, the number of matches or
+//! the patch: nothing holds all the matches, finished stretches of the
+//! mapping are unmapped (a dry run's copy-on-write pages included), and an
+//! endless patch is read as it is used.
 
 mod common;
 
@@ -64,4 +65,97 @@ fn dry_run_of_fifty_million_matches_gives_back_its_copies() {
 #[test]
 fn replace_of_fifty_million_matches_stays_small() {
     check(b"ab", &["replace", "-q", "--no-sync", "ab", "cd"]);
+}
+
+/// Peak resident memory of `mpatch ARGS` reading an endless patch that
+/// `feeder` (a shell command) writes to its standard input: its exit code
+/// (`None`: still running after `seconds`, then killed) and MiB.
+fn fed_peak_mib(feeder: &str, args: &[&str], seconds: f64) -> (Option<i32>, u64) {
+    let script = "import os,signal,subprocess,sys,time\n\
+        feeder=subprocess.Popen(sys.argv[1],shell=True,stdout=subprocess.PIPE)\n\
+        child=subprocess.Popen(sys.argv[3:],stdin=feeder.stdout)\n\
+        feeder.stdout.close()\n\
+        deadline=time.time()+float(sys.argv[2])\n\
+        code='running'\n\
+        while True:\n\
+        \x20   pid,status,usage=os.wait4(child.pid,os.WNOHANG)\n\
+        \x20   if pid:\n\
+        \x20       code=os.waitstatus_to_exitcode(status)\n\
+        \x20       break\n\
+        \x20   if time.time()>deadline:\n\
+        \x20       os.kill(child.pid,signal.SIGKILL)\n\
+        \x20       _,_,usage=os.wait4(child.pid,0)\n\
+        \x20       break\n\
+        \x20   time.sleep(0.02)\n\
+        feeder.kill()\n\
+        feeder.wait()\n\
+        print(code,usage.ru_maxrss)";
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(feeder)
+        .arg(seconds.to_string())
+        .arg(BIN)
+        .args(args)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    let mut fields = text.split_whitespace();
+    let code = fields.next().and_then(|code| code.parse().ok());
+    let kib: u64 = fields.next().unwrap().parse().unwrap();
+    (code, kib / 1024)
+}
+
+/// An endless stream of IPS records, each at `offset`, from Python.
+fn endless_ips(offset: u32) -> String {
+    format!(
+        "python3 -c 'import sys\n\
+         o=sys.stdout.buffer\n\
+         o.write(b\"PATCH\")\n\
+         r=(({offset}).to_bytes(3,\"big\")+b\"\\x00\\x02ab\"+(({offset}+3)).to_bytes(3,\"big\")+b\"\\x00\\x03xyz\")*4096\n\
+         while True: o.write(r)'"
+    )
+}
+
+/// The most an endless patch may make apply hold.
+const PATCH_LIMIT_MIB: u64 = 24;
+
+#[test]
+fn endless_patches_past_the_end_stop_at_their_first_region() {
+    let s = Sandbox::new();
+    let file = s.file("f", b"0123456789abcdefgh");
+    let path = file.to_string_lossy().into_owned();
+    let before = snapshot(&file);
+    let feeders = [
+        // cmp -l lines: ascending offsets are required, so a repeat is an
+        // error at once.
+        "yes '1 101 102'".to_string(),
+        // Ascending, until past the end at line 19.
+        "awk 'BEGIN { for (i = 1; ; i++) print i, 101, 102 }'".to_string(),
+        "(echo 'mpatch patch 1 size 18'; awk 'BEGIN { for (i = 100; ; i++) print i, 61, 62 }')"
+            .to_string(),
+        endless_ips(0x100),
+    ];
+    for feeder in feeders {
+        let (code, mib) = fed_peak_mib(&feeder, &["apply", "-", &path], 20.0);
+        assert_eq!(code, Some(2), "{feeder}");
+        assert!(mib < PATCH_LIMIT_MIB, "{feeder}: peaked at {mib} MiB");
+        assert_unchanged_since(&file, &before);
+    }
+}
+
+#[test]
+fn an_endless_ips_of_records_inside_the_file_holds_each_byte_once() {
+    // Every record is inside the file, so the patch is read on (a patch
+    // without an end has no last region to stop at) until killed: what
+    // apply holds is bounded by the bytes it changes, not the records.
+    let s = Sandbox::new();
+    let file = s.file("f", b"0123456789abcdefgh");
+    let path = file.to_string_lossy().into_owned();
+    let before = snapshot(&file);
+    let (code, mib) = fed_peak_mib(&endless_ips(2), &["apply", "-", &path], 3.0);
+    assert_eq!(code, None, "the endless patch ended");
+    assert!(mib < PATCH_LIMIT_MIB, "peaked at {mib} MiB");
+    assert_unchanged_since(&file, &before);
 }

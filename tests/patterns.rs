@@ -10,25 +10,16 @@ use std::process::Stdio;
 
 use common::*;
 
-/// Naive leftmost-longest, non-overlapping matches: (offset, pattern).
+/// The one oracle's leftmost-longest matches: (offset, pattern).
 fn oracle(hay: &[u8], patterns: &[&[u8]]) -> Vec<(usize, usize)> {
-    let mut found = Vec::new();
-    let mut i = 0;
-    while i < hay.len() {
-        let best = patterns
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| hay[i..].starts_with(p))
-            .max_by_key(|(n, p)| (p.len(), std::cmp::Reverse(*n)));
-        match best {
-            Some((n, p)) => {
-                found.push((i, n));
-                i += p.len();
-            }
-            None => i += 1,
-        }
-    }
-    found
+    let patterns: Vec<common::oracle::Pattern> = patterns
+        .iter()
+        .map(|p| common::oracle::Pattern::literal(p))
+        .collect();
+    common::oracle::literals(hay, &patterns, false, 0, hay.len())
+        .into_iter()
+        .map(|(at, _, n)| (at, n))
+        .collect()
 }
 
 #[test]
@@ -356,4 +347,92 @@ fn expect_counts_all_patterns_and_a_journal_of_pairs_undoes() {
     let out = run(&["undo", journal.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(fs::read(&f).unwrap(), b"ab cd ab");
+}
+
+// ------------------------------------------------------------ encodings
+
+/// `text` in UTF-16LE, as Windows keeps strings.
+fn utf16le(text: &str) -> Vec<u8> {
+    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+#[test]
+fn a_utf16_string_in_a_binary_is_patched_with_e_utf16le() {
+    let s = Sandbox::new();
+    // A string table as a Windows program holds it: UTF-16LE between
+    // binary bytes, and the same word in ASCII, which must stay.
+    let mut bytes = b"MZ\x90\x00\x03\x00Trial\x00\x00".to_vec();
+    bytes.extend(utf16le("Trial version"));
+    bytes.extend([0, 0, 0xff, 0xfe]);
+    bytes.extend(utf16le("Trial"));
+    let app = s.file("app.exe", &bytes);
+    let out = s.run(&["find", "-c", "Trial", "app.exe"]);
+    assert_eq!(stdout(&out), "1\n", "{}", stderr(&out));
+    let out = s.run(&["find", "-c", "-E", "utf-16le", "Trial", "app.exe"]);
+    assert_eq!(stdout(&out), "2\n", "{}", stderr(&out));
+    let out = s.run(&["replace", "-E", "utf-16le", "Trial", "Fully", "app.exe"]);
+    assert_eq!(stdout(&out), "app.exe: 2 replaced\n", "{}", stderr(&out));
+    let mut expected = b"MZ\x90\x00\x03\x00Trial\x00\x00".to_vec();
+    expected.extend(utf16le("Fully version"));
+    expected.extend([0, 0, 0xff, 0xfe]);
+    expected.extend(utf16le("Fully"));
+    assert_eq!(fs::read(&app).unwrap(), expected);
+    // Big-endian, pairs and pattern files take it too, escapes decoded
+    // first.
+    let be: Vec<u8> = "é\tx".encode_utf16().flat_map(u16::to_be_bytes).collect();
+    s.file("be", &be);
+    let out = s.run(&["find", "-c", "-e", "-E", "UTF-16BE", "-p", "é\\tx", "be"]);
+    assert_eq!(stdout(&out), "1\n", "{}", stderr(&out));
+    s.file("pairs", "Fully\tTrial\n");
+    let out = s.run(&["replace", "-E", "utf-16le", "-f", "pairs", "app.exe"]);
+    assert_eq!(stdout(&out), "app.exe: 2 replaced\n", "{}", stderr(&out));
+    assert_eq!(fs::read(&app).unwrap(), bytes);
+    let out = s.run(&[
+        "replace", "-E", "utf-16le", "--pair", "Trial", "Fully", "app.exe",
+    ]);
+    assert_eq!(stdout(&out), "app.exe: 2 replaced\n", "{}", stderr(&out));
+    assert_eq!(fs::read(&app).unwrap(), expected);
+}
+
+#[test]
+fn lengths_are_compared_after_encoding_and_unencodable_text_is_named() {
+    let s = Sandbox::new();
+    let f = s.file("f", "caf\u{e9} \u{30c6}\u{30b9}\u{30c8}".as_bytes());
+    let before = snapshot(&f);
+    // In UTF-8 "café" is 5 bytes and "cafe" 4; in latin1 both are 4: the
+    // lengths are compared once encoded.
+    let latin1 = s.file("l1", b"caf\xe9");
+    let out = s.run(&["replace", "-E", "latin1", "café", "cafe", "l1"]);
+    assert_eq!(stdout(&out), "l1: 1 replaced\n", "{}", stderr(&out));
+    assert_eq!(fs::read(&latin1).unwrap(), b"cafe");
+    let out = s.run(&["replace", "-E", "utf-16le", "Trial", "Full", "f"]);
+    assert_error(
+        &out,
+        "replacement",
+        "is 8 bytes but the pattern is 10 bytes",
+    );
+    let out = s.run(&["find", "-E", "shift_jis", "5€", "f"]);
+    assert_error_line(
+        &out,
+        "pattern",
+        "'€' (U+20AC) at character 2 cannot be encoded in shift_jis",
+    );
+    let out = s.run(&["find", "-c", "-E", "shift_jis", "テスト", "f"]);
+    assert_eq!(stdout(&out), "0\n");
+    let out = s.run(&["find", "-E", "klingon", "x", "f"]);
+    assert_error(&out, "--encoding", "unknown encoding \"klingon\"");
+    // -x values are bytes: -E cannot apply to them, nor to a regex.
+    for args in [
+        &["find", "-E", "utf-16le", "-x", "41", "f"][..],
+        &["find", "-E", "utf-16le", "--regex", "a.", "f"],
+    ] {
+        let out = s.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("cannot be used with"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_unchanged_since(&f, &before);
 }

@@ -87,12 +87,17 @@ pub fn to_py(py: Python<'_>, error: mpatch::Error, paths: &[&PathArg]) -> PyErr 
                 .then(|| filename(py, &what, paths));
             own(py, "LengthError", message, file)
         }
-        E::Changed { path, .. } => own(
+        // A compare-and-swap that did not hold: bytes, or a patch's
+        // checksum of the whole file.
+        E::Changed { path, .. } | E::WrongFile { path, .. } => own(
             py,
             "ChangedError",
             message,
             Some(filename(py, &path, paths)),
         ),
+        // A patch that cannot be used: named as its path (a text format's
+        // line too).
+        E::Patch { patch, .. } => own(py, "Error", message, Some(filename(py, &patch, paths))),
         E::Argument { .. } => PyValueError::new_err(message),
         E::Io { path, source } => os_error(&source, None, filename(py, &path, paths)),
         E::Failed {

@@ -84,7 +84,9 @@ def test_finditer_releases_the_gil_for_each_batch(big_log):
     # first batch scans the whole file.
     last = data[data.rindex(b"\n", 0, len(data) - 1) + 1 :]
     found = mpatch.finditer(path, last)
-    assert check_runs_beside(lambda: next(found)) == len(data) - len(last)
+    # A scan of the whole cached log may take only a few milliseconds; a
+    # ticker that moves thousands of times in them still tells.
+    assert check_runs_beside(lambda: next(found), minimum_seconds=0.004) == len(data) - len(last)
 
 
 def test_threads_can_search_at_once(big_log):

@@ -20,19 +20,39 @@ pub fn write_regions<'r>(
     mut regions: impl Iterator<Item = (u64, &'r [u8], &'r [u8])>,
     sync: bool,
 ) -> Result<u64, Error> {
+    write_with(target, dry_run, journal, sync, &mut |put| {
+        regions.try_for_each(|(offset, old, new)| put(offset, old, new))
+    })
+}
+
+/// How [`write_with`]'s caller hands over each region: offset, old bytes,
+/// new bytes.
+pub type Put<'p> = dyn FnMut(u64, &[u8], &[u8]) -> Result<(), Error> + 'p;
+
+/// [`write_regions`] for regions made as they are written (from buffers
+/// of the caller's): `feed` gives each to the writer, in ascending order.
+/// In a dry run `feed` runs all the same, with a writer that writes
+/// nothing.
+pub fn write_with(
+    target: &Target,
+    dry_run: bool,
+    journal: Option<&Recorder>,
+    sync: bool,
+    feed: &mut dyn FnMut(&mut Put) -> Result<(), Error>,
+) -> Result<u64, Error> {
     if dry_run {
+        feed(&mut |_, _, _| Ok(()))?;
         return target.check_unchanged();
     }
     let section = journal.map(|journal| journal.section(target)).transpose()?;
     let file = FileSink::new(target, section, BUFFER);
     let mut writer = file.writer();
     let mut wrote = false;
-    let result = regions
-        .try_for_each(|(offset, old, new)| {
-            wrote = true;
-            writer.put(offset as usize, old, new, usize::MAX)
-        })
-        .and_then(|()| writer.settle(usize::MAX));
+    let result = feed(&mut |offset, old, new| {
+        wrote = true;
+        writer.put(offset as usize, old, new, usize::MAX)
+    })
+    .and_then(|()| writer.settle(usize::MAX));
     drop(writer);
     if let Err(error) = result {
         if sync {

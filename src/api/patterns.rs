@@ -6,6 +6,7 @@ use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, BufReader};
 use std::os::unix::ffi::OsStrExt;
 
+use crate::engine::encoding;
 use crate::engine::matcher::{Matcher, Replacement};
 use crate::engine::pattern::{self, Signature, Syntax};
 use crate::error::Error;
@@ -14,6 +15,20 @@ use crate::io::walk::{self, Line};
 /// The patterns (and replacements) of a find or replace as given: the
 /// positional arguments, the repeated options and the lists, with how they
 /// are read. Positional arguments after the patterns are files.
+///
+/// ```
+/// use mpatch::{PatternArgs, Search, patterns};
+/// // `mpatch find -E utf-16le Trial app.exe`
+/// let args = PatternArgs {
+///     encoding: Some("utf-16le".into()),
+///     positional: vec!["Trial".into(), "app.exe".into()],
+///     ..PatternArgs::default()
+/// };
+/// let (matcher, files) = patterns::for_find(&args).unwrap();
+/// assert_eq!(files, ["app.exe"]);
+/// let strings = b"Trial\0\0T\0r\0i\0a\0l\0";
+/// assert_eq!(Search::new(&matcher).count(strings), 1);
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct PatternArgs {
     /// How each value is read: as typed, with escapes, or as hex.
@@ -22,6 +37,11 @@ pub struct PatternArgs {
     pub regex: bool,
     /// ASCII letters match either case.
     pub ignore_case: bool,
+    /// The encoding the text of every pattern and replacement is encoded
+    /// in before matching (`-E`: `utf-16le`, `utf-16be`, a WHATWG label),
+    /// after its escapes are decoded; [`Syntax::Hex`] values are bytes and
+    /// are not encoded. Not with `regex`.
+    pub encoding: Option<String>,
     /// The positional arguments: `PATTERN [REPLACEMENT] FILE...`
     pub positional: Vec<OsString>,
     /// Patterns given with `-p` (find).
@@ -43,6 +63,34 @@ pub struct PatternArgs {
     pub files_on_stdin: bool,
 }
 
+/// How each value becomes bytes: its syntax, then its encoding.
+#[derive(Debug, Clone, Copy)]
+struct Reading<'a> {
+    syntax: Syntax,
+    encoding: Option<&'a str>,
+}
+
+impl PatternArgs {
+    /// How the values are read; an unknown encoding, or one given with a
+    /// regex, is an error here, before any value is read.
+    fn reading(&self) -> Result<Reading<'_>, Error> {
+        let encoding = self.encoding.as_deref();
+        if let Some(label) = encoding {
+            if self.regex {
+                return Err(Error::argument(
+                    "--encoding",
+                    "does not apply to --regex (write the encoded bytes with \\xHH escapes)",
+                ));
+            }
+            encoding::encode(b"", label).map_err(|e| Error::argument("--encoding", e.reason))?;
+        }
+        Ok(Reading {
+            syntax: self.syntax,
+            encoding,
+        })
+    }
+}
+
 /// Reads a byte argument that may be empty.
 pub fn read_bytes_or_empty(what: &str, arg: &OsStr, syntax: Syntax) -> Result<Vec<u8>, Error> {
     pattern::parse(arg.as_bytes(), syntax).map_err(|e| Error::argument(what, e.to_string()))
@@ -60,7 +108,7 @@ pub fn read_bytes(what: &str, arg: &OsStr, syntax: Syntax) -> Result<Vec<u8>, Er
 /// The matcher of a find, and its files.
 pub fn for_find(args: &PatternArgs) -> Result<(Matcher, Vec<OsString>), Error> {
     one_stdin(args, args.patterns_from.as_deref())?;
-    let syntax = args.syntax;
+    let syntax = args.reading()?;
     let mut files = args.positional.clone();
     let listed = !args.patterns.is_empty() || args.patterns_from.is_some();
     let mut patterns = Vec::new();
@@ -93,7 +141,7 @@ pub fn for_find(args: &PatternArgs) -> Result<(Matcher, Vec<OsString>), Error> {
 /// The matcher of a replace, what replaces each match, and its files.
 pub fn for_replace(args: &PatternArgs) -> Result<(Matcher, Replacement, Vec<OsString>), Error> {
     one_stdin(args, args.pairs_from.as_deref())?;
-    let syntax = args.syntax;
+    let syntax = args.reading()?;
     let pad = args
         .pad
         .as_deref()
@@ -151,7 +199,7 @@ pub fn for_replace(args: &PatternArgs) -> Result<(Matcher, Replacement, Vec<OsSt
     let replacement_arg = positional.remove(0);
     require_files(&positional, args)?;
     if args.regex {
-        let template = read_bytes_or_empty("replacement", &replacement_arg, syntax)?;
+        let template = read_bytes_or_empty("replacement", &replacement_arg, syntax.syntax)?;
         let matcher = build(vec![pattern], true, args.ignore_case)?;
         crate::engine::template::check(&template, &matcher.groups())
             .map_err(|e| Error::argument("replacement", e))?;
@@ -165,7 +213,7 @@ pub fn for_replace(args: &PatternArgs) -> Result<(Matcher, Replacement, Vec<OsSt
 
 /// A pattern that may hold wildcards (`-x`: `??`, `4?`, `?4`); empty or
 /// wildcards only is refused.
-fn read_signature(what: &str, arg: &OsStr, syntax: Syntax) -> Result<Signature, Error> {
+fn read_signature(what: &str, arg: &OsStr, syntax: Reading) -> Result<Signature, Error> {
     let signature = read_signature_or_empty(what, arg, syntax)?;
     if signature.is_empty() {
         return Err(Error::argument(what, "is empty"));
@@ -179,9 +227,17 @@ fn read_signature(what: &str, arg: &OsStr, syntax: Syntax) -> Result<Signature, 
     Ok(signature)
 }
 
-fn read_signature_or_empty(what: &str, arg: &OsStr, syntax: Syntax) -> Result<Signature, Error> {
-    pattern::parse_signature(arg.as_bytes(), syntax)
-        .map_err(|e| Error::argument(what, e.to_string()))
+/// A value as typed, its escapes decoded (or its hex read), then its
+/// text encoded: hex values are bytes, and are not.
+fn read_signature_or_empty(what: &str, arg: &OsStr, reading: Reading) -> Result<Signature, Error> {
+    let signature = pattern::parse_signature(arg.as_bytes(), reading.syntax)
+        .map_err(|e| Error::argument(what, e.to_string()))?;
+    match reading.encoding {
+        Some(label) if reading.syntax != Syntax::Hex => encoding::encode(&signature.bytes, label)
+            .map(Signature::literal)
+            .map_err(|e| Error::argument(what, e.reason)),
+        _ => Ok(signature),
+    }
 }
 
 /// The replacements as given; where one holds wildcards, each keeps the
@@ -199,7 +255,7 @@ fn read_pair(
     what: &str,
     old: &OsStr,
     new: &OsStr,
-    syntax: Syntax,
+    syntax: Reading,
     pad: Option<u8>,
 ) -> Result<(Signature, Signature), Error> {
     let old = read_signature(what, old, syntax)?;

@@ -194,6 +194,7 @@ impl<'a> Poke<'a> {
                 offset: at,
                 expected: to_hex(expect),
                 found: to_hex(&current[..expect.len()]),
+                found_new: current[..self.bytes.len()] == self.bytes[..],
             });
         }
         if !self.dry_run {

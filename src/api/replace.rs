@@ -15,7 +15,7 @@ use crate::engine::scan::{
     Sinks, Tally, Tee, Wants,
 };
 use crate::error::Error;
-use crate::io::target::{Access, Target};
+use crate::io::target::Target;
 use crate::io::writer::{BUFFER, FileSink};
 
 /// A replace: what replaces each match, which matches, and how the files
@@ -361,23 +361,7 @@ impl<'m> Replace<'m> {
 
     /// Opens every file, checks each and (for a real run) locks it.
     fn open_all(&self, paths: &[OsString]) -> Result<Vec<Target>, Error> {
-        let access = match self.dry_run {
-            true => Access::Read,
-            false => Access::Write,
-        };
-        let mut seen = std::collections::HashSet::new();
-        let mut targets = Vec::with_capacity(paths.len());
-        for path in paths {
-            let target = Target::open(path, access, self.allow_device)?;
-            if !seen.insert((target.identity.dev, target.identity.ino)) {
-                return Err(target.problem("is named twice (the same file under two names)"));
-            }
-            if !self.dry_run {
-                target.lock(self.lock_timeout)?;
-            }
-            targets.push(target);
-        }
-        Ok(targets)
+        super::open_all(paths, self.dry_run, self.allow_device, self.lock_timeout)
     }
 
     /// The run's journal, if one is asked for (never for a dry run).

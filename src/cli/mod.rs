@@ -118,6 +118,10 @@ pub const DIFF_EXAMPLES: &str = "\
 Examples:
   mpatch diff fw.bin fw-patched.bin > fix.patch
       Write the changed regions of two files as a patch
+  mpatch diff --format bps game.sfc hack.sfc > hack.bps
+      The same as a BPS patch, as ROM hackers exchange them
+  mpatch diff --format 1337 --name app.exe app.exe app-fixed.exe > fix.1337
+      An x64dbg patch for the module app.exe
   mpatch diff -q a.img b.img
       Only the exit status: 0 equal, 1 different";
 
@@ -130,6 +134,8 @@ Examples:
       Apply the patch, recording how to undo it with mpatch undo fix.mpj
   mpatch apply --reverse fix.patch fw.bin
       Take the patch back out (new bytes to old)
+  mpatch apply hack.ips game.sfc
+      Apply an IPS patch (UPS, BPS, PPF, .1337 and .dif alike)
   cmp -l old.bin new.bin | mpatch apply - copy.bin
       Apply the differences that cmp -l lists";
 
@@ -144,8 +150,8 @@ Exit status:
 pub const APPLY_EXIT_STATUS: &str = "\
 Exit status:
   0  the patch was written (or checked, with --dry-run), or is already applied
-  1  a region holds neither its old nor, everywhere, its new bytes; nothing written
-  2  an error: a bad patch, a file that cannot be used, a size that differs; nothing written";
+  1  a region holds neither its old nor, everywhere, its new bytes (or a CRC32 or PPF block says the file is another); nothing written
+  2  an error: a bad patch, a file that cannot be used, a size that differs or would change; nothing written";
 
 /// find's usage: one PATTERN, or patterns given by -p and -f.
 const FIND_USAGE: &str = "\
@@ -251,29 +257,38 @@ pub enum Command {
     Undo(UndoArgs),
     /// Print the changed regions of two files of the same size as a patch
     ///
-    /// Prints a header line (the patch format's version and the file size),
-    /// then one line per changed region: its byte offset in decimal, the old
-    /// bytes and the new bytes in hex. Changes at most 4 unchanged bytes apart
-    /// share a line, and a region never crosses a 64 KiB boundary. Both
-    /// files are read through read-only mappings, on every core, in bounded
-    /// memory. Files of different sizes are an error; equal files print
-    /// nothing, as cmp.
+    /// By default the patch is mpatch's own text: a header line (the format's
+    /// version and the file size), then one line per changed region: its byte
+    /// offset in decimal, the old bytes and the new bytes in hex. Changes at
+    /// most 4 unchanged bytes apart share a line, and a region never crosses
+    /// a 64 KiB boundary. --format writes cmp -l lines, IPS (changes in the
+    /// first 16 MiB only), UPS, BPS, PPF 3.0 (with undo data), x64dbg's
+    /// .1337 or IDA's .dif instead (--name sets the module, file name or
+    /// description they carry). Both files are read through read-only
+    /// mappings, on every core, in bounded memory. Files of different sizes
+    /// are an error; equal files print nothing in mpatch's format and cmp -l,
+    /// as cmp, and an empty patch in the others.
     #[command(
         after_help = DIFF_EXAMPLES,
         after_long_help = format!("{DIFF_EXAMPLES}\n\n{DIFF_EXIT_STATUS}")
     )]
     Diff(DiffArgs),
-    /// Apply a patch made by mpatch diff (or cmp -l output), checking every region first
+    /// Apply a patch of any format, checking every region of every file first
     ///
-    /// A compare-and-swap for the whole patch: the new bytes are written only
-    /// if every region of every FILE holds its old bytes. If every region
-    /// already holds its new bytes, nothing is written ("already applied",
-    /// exit 0); otherwise nothing is written anywhere, the first region that
-    /// differs is shown with the bytes found there, and the exit status
-    /// is 1. The size in the patch's header must be the file's (--any-size
-    /// relaxes it). cmp -l output (1-based decimal offsets, octal bytes) is
-    /// read as a patch too. Every file is opened, checked and locked before
-    /// any is written.
+    /// Reads mpatch's patches, cmp -l output, IPS, UPS, BPS, PPF 3.0, x64dbg's
+    /// .1337 and IDA's .dif, recognised by their magic (--format forces one).
+    /// A compare-and-swap for the whole patch: every checksum the patch
+    /// carries is verified and every region of every FILE compared before
+    /// the first byte is written, and the new bytes are written only if each
+    /// region holds its old bytes (formats that carry them: all but IPS and
+    /// BPS, and PPF only with undo data). If every region already holds its
+    /// new bytes, nothing is written ("already applied", exit 0); otherwise
+    /// nothing is written anywhere, the first region that differs (or the
+    /// checksum) is shown, and the exit status is 1. A patch that would
+    /// change a file's size is an error naming both sizes. The size in an
+    /// mpatch patch's header must be the file's (--any-size relaxes it). The
+    /// file written is always one named here: a module or file name in the
+    /// patch is shown, never opened.
     #[command(
         after_help = APPLY_EXAMPLES,
         after_long_help = format!("{APPLY_EXAMPLES}\n\n{APPLY_EXIT_STATUS}")
@@ -531,7 +546,7 @@ pub struct FindArgs {
 }
 
 /// How patterns match.
-#[derive(Debug, Args, Clone, Copy, Default)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct MatchArgs {
     /// ASCII letters match either case
     #[arg(short = 'i', long)]
@@ -539,6 +554,9 @@ pub struct MatchArgs {
     /// PATTERN is a regular expression over bytes (the regex crate's syntax)
     #[arg(long, conflicts_with_all = ["hex", "escapes"])]
     pub regex: bool,
+    /// Encode the text of every pattern and replacement in ENC before matching: utf-16le, utf-16be, or a WHATWG label (latin1, windows-1252, shift_jis, ...); -x values are bytes and are not encoded
+    #[arg(short = 'E', long, value_name = "ENC", conflicts_with_all = ["hex", "regex"])]
+    pub encoding: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -671,11 +689,54 @@ pub struct UndoArgs {
     pub journal: PathBuf,
 }
 
+/// The patch formats diff writes and apply reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PatchFormat {
+    /// mpatch's own text: a header with the size, then OFFSET OLD-HEX NEW-HEX lines
+    Mpatch,
+    /// cmp -l output: 1-based decimal offsets, octal old and new bytes
+    Cmp,
+    /// IPS: new bytes only, offsets in the first 16 MiB
+    Ips,
+    /// UPS: XOR with the file, CRC32s of both files and the patch
+    Ups,
+    /// BPS: source and target copies, CRC32s of both files and the patch
+    Bps,
+    /// PPF 3.0, with undo data (the old bytes)
+    Ppf,
+    /// x64dbg's .1337: >MODULE, then OFFSET:OLD->NEW a byte
+    #[value(name = "1337")]
+    X64dbg,
+    /// IDA's .dif: a file name, then OFFSET: OLD NEW a byte
+    Dif,
+}
+
+impl From<PatchFormat> for mpatch::Format {
+    fn from(format: PatchFormat) -> Self {
+        match format {
+            PatchFormat::Mpatch => Self::Mpatch,
+            PatchFormat::Cmp => Self::CmpList,
+            PatchFormat::Ips => Self::Ips,
+            PatchFormat::Ups => Self::Ups,
+            PatchFormat::Bps => Self::Bps,
+            PatchFormat::Ppf => Self::Ppf,
+            PatchFormat::X64dbg => Self::X64dbg,
+            PatchFormat::Dif => Self::IdaDif,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// Print nothing; the exit status tells whether the files differ
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Write the patch in this format (IPS reaches the first 16 MiB only)
+    #[arg(short = 'F', long, value_enum, value_name = "NAME", default_value_t = PatchFormat::Mpatch)]
+    pub format: PatchFormat,
+    /// The name the patch gives the file: x64dbg's module, IDA's file name, PPF's description (default: OLD's file name)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// Compare on N threads (default: one per core)
     #[arg(short = 'j', long, value_name = "N",
           value_parser = clap::builder::TypedValueParser::map(
@@ -696,16 +757,19 @@ pub struct ApplyArgs {
     /// Apply the patch backwards: write each region's old bytes where its new ones are
     #[arg(short = 'R', long)]
     pub reverse: bool,
-    /// Apply even if a file's size is not the one in the patch's header
+    /// Apply even if a file's size is not the one in an mpatch patch's header
     #[arg(long)]
     pub any_size: bool,
+    /// Read the patch as this format instead of recognising it by its magic
+    #[arg(short = 'F', long, value_enum, value_name = "NAME")]
+    pub format: Option<PatchFormat>,
     /// One JSON object per line: a "region" per region and a "summary" per file
     #[arg(long)]
     pub json: bool,
     /// Print nothing on success
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// The patch: made by mpatch diff, or cmp -l output ("-" for stdin)
+    /// The patch: mpatch's, cmp -l output, IPS, UPS, BPS, PPF 3.0, x64dbg .1337 or IDA .dif ("-" for stdin)
     #[arg(value_name = "PATCH")]
     pub patch: OsString,
     /// Files to patch (each gets the whole patch)

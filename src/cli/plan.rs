@@ -174,6 +174,7 @@ fn find(args: FindArgs) -> Result<FindPlan, Error> {
     let patterns = PatternArgs {
         regex: args.matching.regex,
         ignore_case: args.matching.ignore_case,
+        encoding: args.matching.encoding,
         positional: args.pattern.into_iter().chain(args.files).collect(),
         patterns: args.patterns,
         patterns_from: args.patterns_from,
@@ -207,6 +208,7 @@ fn replace(args: ReplaceArgs) -> Result<ReplacePlan, Error> {
     let patterns = PatternArgs {
         regex: args.matching.regex,
         ignore_case: args.matching.ignore_case,
+        encoding: args.matching.encoding,
         positional: args
             .pattern
             .into_iter()
@@ -302,6 +304,8 @@ fn diff(args: DiffArgs) -> DiffPlan {
     DiffPlan {
         quiet: args.quiet,
         threads: args.threads,
+        format: args.format.into(),
+        name: args.name,
         old: args.old,
         new: args.new,
     }
@@ -312,6 +316,7 @@ fn apply(args: ApplyArgs) -> ApplyPlan {
         write: write(args.write),
         reverse: args.reverse,
         any_size: args.any_size,
+        format: args.format.map(Into::into),
         json: args.json,
         quiet: args.quiet,
         patch: args.patch,

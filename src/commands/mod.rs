@@ -12,10 +12,8 @@ mod poke;
 mod replace;
 mod undo;
 
-use std::collections::HashSet;
-
 use crate::error::Error;
-use crate::io::target::{Access, Target};
+use crate::io::target::Target;
 
 pub use crate::engine::offset::parse_number;
 pub use plan::{Command, Selection, WriteOptions};
@@ -28,35 +26,8 @@ impl Selection {
     }
 }
 
-/// Opens every file a write command names, checks each and (for a real
-/// run) locks it, all before any byte is written: one unusable file stops
-/// the run with nothing changed.
-pub(crate) fn open_all(
-    files: &[std::ffi::OsString],
-    write: &WriteOptions,
-) -> Result<Vec<Target>, Error> {
-    let access = if write.dry_run {
-        Access::Read
-    } else {
-        Access::Write
-    };
-    let mut seen = HashSet::new();
-    let mut targets = Vec::with_capacity(files.len());
-    for file in files {
-        let target = Target::open(file, access, write.allow_device)?;
-        if !seen.insert((target.identity.dev, target.identity.ino)) {
-            return Err(target.problem("is named twice (the same file under two names)"));
-        }
-        if !write.dry_run {
-            target.lock(write.lock_timeout)?;
-        }
-        targets.push(target);
-    }
-    Ok(targets)
-}
-
 /// A directory named without `-r`: the error says how to walk it.
-pub fn names_r(error: Error) -> Error {
+pub(crate) fn names_r(error: Error) -> Error {
     match error {
         Error::Io { path, source } if source.raw_os_error() == Some(libc::EISDIR) => Error::File {
             path,
@@ -111,4 +82,4 @@ pub fn run(command: &Command) -> Result<crate::error::Outcome, Error> {
     }
 }
 
-pub(crate) use crate::api::journal::{Recorder, write_regions};
+pub(crate) use crate::api::journal::Recorder;

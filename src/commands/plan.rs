@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::engine::formats::Format;
 use crate::engine::matcher::{Matcher, Replacement};
 use crate::engine::offset::{Position, RangeSpec};
 
@@ -254,6 +255,11 @@ pub struct DiffPlan {
     pub quiet: bool,
     /// Threads to compare on.
     pub threads: Option<usize>,
+    /// The patch's format.
+    pub format: Format,
+    /// The name the patch gives the file (x64dbg's module, IDA's file
+    /// name, PPF's description); default: OLD's file name.
+    pub name: Option<String>,
     /// The file as it was.
     pub old: OsString,
     /// The file as it is to be.
@@ -269,6 +275,8 @@ pub struct ApplyPlan {
     pub reverse: bool,
     /// Apply whatever the file's size.
     pub any_size: bool,
+    /// The patch's format, or `None` to detect it by its magic.
+    pub format: Option<Format>,
     /// One JSON object per line.
     pub json: bool,
     /// Print nothing on success.

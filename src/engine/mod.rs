@@ -3,6 +3,8 @@
 //! bytes and views. It may use `io` (views, targets) and `error`, nothing
 //! above, and never a writer: sinks consume what it makes.
 
+pub mod encoding;
+pub mod formats;
 pub mod matcher;
 pub mod offset;
 pub mod patchfile;

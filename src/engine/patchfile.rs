@@ -60,16 +60,6 @@ pub struct Patch {
     pub regions: Vec<Region>,
 }
 
-impl Patch {
-    /// The patch that undoes this one: every region's old and new swapped.
-    pub fn reversed(mut self) -> Patch {
-        for region in &mut self.regions {
-            std::mem::swap(&mut region.old, &mut region.new);
-        }
-        self
-    }
-}
-
 /// Why a patch cannot be read; `line` counts from 1 (0: no line, the
 /// input as a whole).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,7 +254,8 @@ fn parse_header(rest: &str) -> Result<u64, String> {
     }
 }
 
-fn parse_region(text: &str) -> Result<Region, String> {
+/// One region line of mpatch's format: `OFFSET OLD-HEX NEW-HEX`.
+pub(crate) fn parse_region(text: &str) -> Result<Region, String> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let [offset, old, new] = words[..] else {
         return Err("expected three fields: OFFSET OLD-HEX NEW-HEX".into());
@@ -313,7 +304,7 @@ fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
 }
 
 /// One `cmp -l` line: the 0-based offset, the old and the new byte.
-fn parse_cmp_line(text: &str) -> Result<(u64, u8, u8), String> {
+pub(crate) fn parse_cmp_line(text: &str) -> Result<(u64, u8, u8), String> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let [offset, old, new] = words[..] else {
         return Err(
@@ -406,6 +397,14 @@ mod tests {
         out
     }
 
+    /// The patch that undoes `patch`: every region's old and new swapped.
+    fn reversed(mut patch: Patch) -> Patch {
+        for region in &mut patch.regions {
+            std::mem::swap(&mut region.old, &mut region.new);
+        }
+        patch
+    }
+
     fn diff_text(old: &[u8], new: &[u8], limit: usize) -> String {
         let mut text = header(old.len() as u64);
         let mut from = 0;
@@ -444,7 +443,7 @@ mod tests {
             let patch = parse(diff_text(&old, &new, limit).as_bytes()).unwrap();
             proptest::prop_assert_eq!(patch.size, Some(old.len() as u64));
             proptest::prop_assert_eq!(naive_apply(&patch, &old), new.clone());
-            proptest::prop_assert_eq!(naive_apply(&patch.reversed(), &new), old);
+            proptest::prop_assert_eq!(naive_apply(&reversed(patch), &new), old);
         }
     }
 
@@ -461,7 +460,7 @@ mod tests {
             patch.regions,
             vec![region(8, &[0x74, 0], &[0x90, 0x90]), region(50, b"a", b"b")]
         );
-        let reversed = patch.reversed();
+        let reversed = reversed(patch);
         assert_eq!(reversed.regions[1], region(50, b"b", b"a"));
     }
 

@@ -296,6 +296,23 @@ impl Writer<'_> {
         let unit = new.len().max(1);
         let mut offset = offset as u64;
         let mut left = count;
+        // A long run (dense matches, zeros in a hole) without a journal is
+        // written a buffer at a time from one buffer of its copies, made
+        // once, as far as the scan has settled.
+        let per = (self.sink.buffer / unit).max(1) as u64;
+        if !journalled && left >= 2 * per {
+            self.settle(settled)?;
+            let mut chunk = Vec::new();
+            repeat_into(&mut chunk, new, per as usize);
+            while left >= per
+                && offset + chunk.len() as u64 <= settled as u64
+                && self.pieces.is_empty()
+            {
+                self.sink.write_run(offset, &chunk)?;
+                offset += chunk.len() as u64;
+                left -= per;
+            }
+        }
         while left > 0 {
             let room = self.sink.buffer.saturating_sub(self.news.len()) / unit;
             let take = left.min(room.max(1) as u64);
@@ -308,11 +325,9 @@ impl Writer<'_> {
                     at: self.news.len(),
                 }),
             }
-            for _ in 0..take {
-                self.news.extend_from_slice(new);
-                if journalled {
-                    self.olds.extend_from_slice(old);
-                }
+            repeat_into(&mut self.news, new, take as usize);
+            if journalled {
+                repeat_into(&mut self.olds, old, take as usize);
             }
             offset += len as u64;
             left -= take;
@@ -367,5 +382,40 @@ impl Writer<'_> {
             sink.write_run(piece.offset, bytes(&self.news, piece))?;
         }
         Ok(())
+    }
+}
+
+/// Appends `count` copies of `bytes` to `out`, doubling what it has copied
+/// (a run of dense matches is millions of copies of two bytes).
+fn repeat_into(out: &mut Vec<u8>, bytes: &[u8], count: usize) {
+    let start = out.len();
+    let total = bytes.len() * count;
+    out.reserve(total);
+    if count == 0 {
+        return;
+    }
+    out.extend_from_slice(bytes);
+    while out.len() - start < total {
+        let done = out.len() - start;
+        let more = done.min(total - done);
+        out.extend_from_within(start..start + more);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repeat_into;
+
+    #[test]
+    fn copies_are_repeated_exactly() {
+        for count in [0, 1, 2, 3, 7, 64, 1000] {
+            let mut out = b"head".to_vec();
+            repeat_into(&mut out, b"ab", count);
+            assert_eq!(
+                out,
+                [b"head".to_vec(), b"ab".repeat(count)].concat(),
+                "{count}"
+            );
+        }
     }
 }

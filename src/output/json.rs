@@ -86,6 +86,8 @@ pub struct ApplySummary {
     pub kind: &'static str,
     #[serde(flatten)]
     pub path: PathName,
+    /// The patch's format (`--format`'s name).
+    pub format: &'static str,
     pub status: String,
     pub regions: u64,
     pub bytes: u64,

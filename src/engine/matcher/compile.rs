@@ -59,6 +59,10 @@ impl Matcher {
                 .iter()
                 .map(|p| (p.len(), p.iter().all(|&b| b == 0))),
         );
+        let one_byte = match &patterns[..] {
+            [one] if !ignore_case && one.iter().all(|&b| b == one[0]) => Some(one[0]),
+            _ => None,
+        };
         Ok(Matcher {
             engine,
             patterns,
@@ -67,6 +71,7 @@ impl Matcher {
             zero_match,
             look_behind: 0,
             exact: !ignore_case,
+            one_byte,
         })
     }
 
@@ -107,6 +112,7 @@ impl Matcher {
             // outside its match.
             look_behind: 0,
             exact: false,
+            one_byte: None,
         })
     }
 
@@ -166,6 +172,7 @@ impl Matcher {
             zero_match: None,
             look_behind,
             exact: false,
+            one_byte: None,
         })
     }
 }

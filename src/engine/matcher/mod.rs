@@ -80,6 +80,9 @@ pub struct Matcher {
     /// folded): matches of one pattern back to back can then be given as
     /// one run.
     exact: bool,
+    /// One literal made of one byte repeated (`aa`, `00 00`): its runs are
+    /// crossed a word at a time.
+    one_byte: Option<u8>,
 }
 
 enum Engine {
@@ -192,6 +195,12 @@ impl Matcher {
     /// Whether every match's bytes are exactly its pattern's.
     pub(crate) fn exact(&self) -> bool {
         self.exact
+    }
+
+    /// Whether this is one literal, matched byte for byte (whose runs
+    /// [`Matcher::next_run`] finds).
+    pub(crate) fn one_literal(&self) -> bool {
+        matches!(self.engine, Engine::One(_))
     }
 
     /// Whether a match may hold a zero byte, and so lie partly in a hole.
@@ -327,6 +336,49 @@ impl Matcher {
         pos
     }
 
+    /// For one literal: the next run of its matches back to back, as
+    /// (first start, count), of a walk from `from`, every match starting
+    /// before `stop` and lying inside `hay[..limit]`; `None` at the end or
+    /// for another engine (see [`Matcher::one_literal`]). A needle of one
+    /// byte repeated (`aa`, zeros) crosses its run a word at a time.
+    #[inline]
+    pub(crate) fn next_run(
+        &self,
+        hay: &[u8],
+        from: usize,
+        stop: usize,
+        limit: usize,
+    ) -> Option<(usize, u64)> {
+        let Engine::One(finder) = &self.engine else {
+            return None;
+        };
+        let limit = limit.min(hay.len());
+        if from >= limit || from >= stop {
+            return None;
+        }
+        let needle = finder.needle();
+        let len = needle.len();
+        let start = find_one(finder, hay, from, limit).filter(|&s| s < stop)?;
+        // The matches that may follow: each must start before `stop` and
+        // end by `limit`.
+        let room = ((stop - start).div_ceil(len)).min((limit - start) / len);
+        let count = match self.one_byte {
+            Some(byte) => {
+                let same = same_bytes(&hay[start..start + room * len], byte);
+                (same / len).max(1)
+            }
+            None => {
+                let mut count = 1;
+                while count < room && &hay[start + count * len..start + (count + 1) * len] == needle
+                {
+                    count += 1;
+                }
+                count
+            }
+        };
+        Some((start, count as u64))
+    }
+
     /// The number of matches of a walk from `from` that start before `stop`
     /// and lie inside `hay[..limit]`, of each pattern (added to
     /// `per_pattern`), and the last; one batched search where the engine
@@ -382,7 +434,20 @@ impl Matcher {
                     });
                 }
             }
-            Engine::One(_) | Engine::Signatures(_) => {
+            Engine::One(finder) => {
+                let len = finder.needle().len();
+                let mut pos = from;
+                while let Some((start, count)) = self.next_run(hay, pos, stop, limit) {
+                    n += count;
+                    pos = start + count as usize * len;
+                    last = Some(Match {
+                        start: pos - len,
+                        end: pos,
+                        pattern: 0,
+                    });
+                }
+            }
+            Engine::Signatures(_) => {
                 let mut batch = Vec::with_capacity(256);
                 let mut pos = from;
                 loop {
@@ -429,9 +494,51 @@ fn find_one(finder: &Finder, hay: &[u8], from: usize, limit: usize) -> Option<us
     Some(from + finder.find(&hay[from..limit])?)
 }
 
+/// How many bytes at the start of `bytes` are `byte`, eight at a time.
+#[inline]
+fn same_bytes(bytes: &[u8], byte: u8) -> usize {
+    let word = u64::from_ne_bytes([byte; 8]);
+    let mut at = 0;
+    let mut words = bytes.chunks_exact(8);
+    for chunk in &mut words {
+        if u64::from_ne_bytes(chunk.try_into().expect("8 bytes")) != word {
+            break;
+        }
+        at += 8;
+    }
+    at + bytes[at..].iter().take_while(|&&b| b == byte).count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{guarded, take_upset};
+
+    #[test]
+    fn runs_of_one_literal_are_its_matches_back_to_back() {
+        use crate::engine::matcher::Matcher;
+        for (needle, hay) in [
+            (&b"aa"[..], &b"xaaaaaaay aa aaa"[..]),
+            (b"ab", b"ababab abab a ababa"),
+            (b"a", b"aaa b a"),
+        ] {
+            let matcher = Matcher::literal(needle).unwrap();
+            let mut runs = Vec::new();
+            let mut pos = 0;
+            while let Some((start, count)) = matcher.next_run(hay, pos, hay.len(), hay.len()) {
+                runs.extend((0..count as usize).map(|i| start + i * needle.len()));
+                pos = start + count as usize * needle.len();
+            }
+            let one_by_one: Vec<usize> = matcher.find_iter(hay).map(|m| m.start).collect();
+            assert_eq!(runs, one_by_one, "{needle:?}");
+        }
+        // `stop` bounds where the last match starts, `limit` where it ends.
+        let matcher = Matcher::literal(b"aa").unwrap();
+        assert_eq!(matcher.next_run(b"aaaaaaaa", 0, 3, 8), Some((0, 2)));
+        assert_eq!(matcher.next_run(b"aaaaaaaa", 0, 8, 5), Some((0, 2)));
+        assert_eq!(matcher.next_run(b"aaaaaaaa", 1, 8, 8), Some((1, 3)));
+        let matcher = Matcher::literal(b"ab").unwrap();
+        assert_eq!(matcher.next_run(b"abababab", 0, 5, 8), Some((0, 3)));
+    }
 
     #[test]
     fn a_search_that_panics_is_no_match_and_is_remembered() {

@@ -18,7 +18,7 @@ use std::ops::Range;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{At, Driver, MakeSink, Meter, Plan, Scan, Sink, Tally, View, Window, checked};
+use super::{At, Driver, MakeSink, Meter, Plan, Run, Scan, Sink, Tally, View, Window, checked};
 use crate::engine::matcher::{Maker, Match, Matcher, Replacement, take_upset};
 use crate::error::Error;
 use crate::pool::{self, lock};
@@ -347,6 +347,32 @@ impl<'a> Splitter<'a> {
             new,
         };
         sink.edit(&edit, &self.at(found.end, settled))?;
+        Ok(())
+    }
+
+    /// Hands `count` matches back to back from `first` to `sink` as one
+    /// run (one literal, replaced by the same bytes each time).
+    fn give_run(
+        &self,
+        sink: &mut dyn Sink,
+        maker: Option<&mut Maker>,
+        first: Match,
+        count: u64,
+    ) -> Result<(), Error> {
+        let hay = self.hay();
+        let new = match maker {
+            Some(maker) => Some(checked(self.name, 0, first, maker.make(hay, first))?),
+            None => None,
+        };
+        let end = first.start + first.len() * count as usize;
+        let run = Run {
+            start: first.start,
+            count,
+            pattern: first.pattern,
+            old: &hay[first.start..first.end],
+            new,
+        };
+        sink.run(&run, &self.at(end, end.saturating_sub(self.look)))?;
         Ok(())
     }
 

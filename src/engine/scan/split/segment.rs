@@ -156,6 +156,43 @@ impl Splitter<'_> {
             place(i, m, hand, scanned)?;
             i += 1;
         }
+        // One literal replaced by the same bytes each time: whole runs
+        // handed on at once, only the edges' matches one by one.
+        if self.matcher.one_literal() && self.pure {
+            let len = self.matcher.max_len();
+            while let Some((start, count)) =
+                self.matcher.next_run(self.hay(), s.pos, seg.end, limit)
+            {
+                s.pos = start + count as usize * len;
+                scanned.count += count;
+                scanned.per_pattern[0] += count;
+                scanned.last_end = Some(s.pos);
+                let one = |k: u64| Match {
+                    start: start + k as usize * len,
+                    end: start + (k as usize + 1) * len,
+                    pattern: 0,
+                };
+                let mut k = 0;
+                // The first and last matches of the run, as far as they are
+                // kept (before the agreement, near the edges), one by one.
+                while k < count && (i < agreed || one(k).start < inner.start) {
+                    place(i, self.keep(hand.maker.as_mut(), one(k))?, hand, scanned)?;
+                    (i, k) = (i + 1, k + 1);
+                }
+                let inside = (inner.end.saturating_sub(one(k).start) / len) as u64;
+                let middle = inside.min(count - k);
+                if middle > 0 && scanned.tail.is_empty() {
+                    let sink = hand.sink.as_deref_mut().expect("a sink");
+                    self.give_run(sink, hand.maker.as_mut(), one(k), middle)?;
+                    (i, k) = (i + middle as usize, k + middle);
+                }
+                while k < count {
+                    place(i, self.keep(hand.maker.as_mut(), one(k))?, hand, scanned)?;
+                    (i, k) = (i + 1, k + 1);
+                }
+            }
+            s.done = true;
+        }
         let mut batch = Vec::with_capacity(BATCH);
         while !s.done {
             batch.clear();
@@ -203,6 +240,34 @@ impl Splitter<'_> {
         };
         for m in &scanned.first {
             push(&mut runs, m.found);
+        }
+        // One literal: whole runs at once, no match made one by one.
+        if self.matcher.one_literal() {
+            let len = self.matcher.max_len();
+            while !s.done && runs.len() <= RUNS_MAX {
+                let Some((start, count)) = self.matcher.next_run(self.hay(), s.pos, seg.end, limit)
+                else {
+                    s.done = true;
+                    break;
+                };
+                let end = start + count as usize * len;
+                scanned.count += count;
+                scanned.per_pattern[0] += count;
+                scanned.last_end = Some(end);
+                match runs.last_mut() {
+                    Some(run) if run.start + run.len * run.count as usize == start => {
+                        run.count += count
+                    }
+                    _ => runs.push(RunRec {
+                        start,
+                        len,
+                        count,
+                        pattern: 0,
+                    }),
+                }
+                s.pos = end;
+            }
+            return (s.done && runs.len() <= RUNS_MAX).then_some(runs);
         }
         let mut batch = Vec::with_capacity(BATCH);
         while !s.done && runs.len() <= RUNS_MAX {
