@@ -153,7 +153,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__find)
-            opts="-e -x -m -q -C -c -l -H -i -E -r -L -g -0 -j -p -f -h --escapes --hex --max-count --nth --range --quiet --context --hex-offsets --json --color --progress --count --files-with-matches --with-filename --no-filename --ignore-case --regex --encoding --recursive --hidden --no-ignore --follow --glob --max-depth --files-from --null --sort --threads --pattern --patterns-from --help"
+            opts="-e -x -m -q -C -A -B -c -l -H -i -E -r -L -g -0 -a -j -p -f -h --escapes --hex --max-count --nth --range --quiet --context --after-context --before-context --byte-context --hex-offsets --json --color --progress --count --files-with-matches --with-filename --no-filename --ignore-case --regex --encoding --recursive --hidden --no-ignore --follow --glob --max-depth --files-from --null --sort --binary --threads --pattern --patterns-from --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -180,6 +180,26 @@ _mpatch() {
                     return 0
                     ;;
                 -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --after-context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -A)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --before-context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -B)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --byte-context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -377,7 +397,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__peek)
-            opts="-f -h --format --help"
+            opts="-f -h --format --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -399,7 +419,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__poke)
-            opts="-e -x -n -q -h --escapes --hex --dry-run --journal --no-sync --lock-timeout --allow-device --expect --quiet --help"
+            opts="-e -x -n -q -h --escapes --hex --dry-run --journal --no-sync --lock-timeout --allow-device --expect --quiet --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -425,7 +445,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__replace)
-            opts="-e -x -m -q -C -n -i -E -r -L -g -0 -j -f -h --escapes --hex --max-count --nth --range --quiet --context --hex-offsets --json --color --progress --dry-run --journal --no-sync --lock-timeout --allow-device --expect --expect-total --pad --ignore-case --regex --encoding --recursive --hidden --no-ignore --follow --glob --max-depth --files-from --null --sort --threads --pair --pairs-from --mask --help"
+            opts="-e -x -m -q -C -A -B -n -U -I -i -E -r -L -g -0 -a -j -f -h --escapes --hex --max-count --nth --range --quiet --context --after-context --before-context --byte-context --hex-offsets --json --color --progress --dry-run --journal --no-sync --lock-timeout --allow-device --expect --expect-total --pad --diff --unified --interactive --ignore-case --regex --encoding --recursive --hidden --no-ignore --follow --glob --max-depth --files-from --null --sort --binary --threads --pair --pairs-from --mask --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -455,6 +475,26 @@ _mpatch() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --after-context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -A)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --before-context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -B)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --byte-context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -480,6 +520,14 @@ _mpatch() {
                     return 0
                     ;;
                 --pad)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unified)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -U)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -543,7 +591,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__undo)
-            opts="-h --force --trust-journal --lock-timeout --no-sync --help"
+            opts="-h --force --trust-journal --lock-timeout --no-sync --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -106,7 +106,14 @@ fn a_replacement_keeps_the_bytes_and_nibbles_under_its_wildcards() {
     let out = run(
         &dir,
         &[
-            "replace", "-n", "-C", "0", "-x", "12 ?? 56", "?f ?? 0?", "log2",
+            "replace",
+            "-n",
+            "--byte-context",
+            "0",
+            "-x",
+            "12 ?? 56",
+            "?f ?? 0?",
+            "log2",
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -89,7 +89,14 @@ fn replace_preview_into_a_closed_pipe_patches_every_match() {
     let s = Sandbox::new();
     let f = s.file("big.log", b"ERROR\n".repeat(LINES));
     let (out, line) = piped_to_head(
-        &os_args(&["replace", "-C", "2", "ERROR", "FIXED", "big.log"]),
+        &os_args(&[
+            "replace",
+            "--byte-context",
+            "2",
+            "ERROR",
+            "FIXED",
+            "big.log",
+        ]),
         s.dir.path(),
         |_| {},
     );
@@ -226,7 +233,7 @@ fn find_into_a_closed_pipe_ends_quietly_with_status_0() {
     for (args, first) in [
         (vec!["find", "ERROR", "big.log"], "0\n"),
         (
-            vec!["find", "-C", "2", "ERROR", "big.log"],
+            vec!["find", "--byte-context", "2", "ERROR", "big.log"],
             "0: [ERROR]\\nE\n",
         ),
         (

@@ -293,13 +293,15 @@ keep "$MNT/app.log"
     assert_eq!(ns.kept("app.log"), b"a ERROR b ERROR\n");
 }
 
-/// A tmpfs holding `app.log`, remounted read-only, then `steps`.
+/// A tmpfs holding `app.log`, made read-only, then `steps`. The mount, not
+/// the file system, is remounted read-only (`bind`): in a user namespace of
+/// a user who is not root, remounting the tmpfs itself is refused.
 fn on_a_read_only_file_system(ns: &Namespace, steps: &str) {
     ns.run(&format!(
         r#"
 mount -t tmpfs -o size=1m tmpfs "$MNT"
 printf 'an ERROR here\n' >"$MNT/app.log"
-mount -o remount,ro "$MNT"
+mount -o remount,bind,ro "$MNT"
 {steps}
 keep "$MNT/app.log"
 "#

@@ -723,14 +723,21 @@ fn a_preview_shows_each_window_before_and_after_the_whole_run() {
     let preview = "2- xx[ERROR]ERROR\n2+ xx[FIXED]FIXED\n7- ERROR[ERROR]yy\n7+ FIXED[FIXED]yy\n";
     let before = snapshot(&f);
     mpatch()
-        .args(["replace", "--dry-run", "-C", "5", "ERROR", "FIXED"])
+        .args([
+            "replace",
+            "--dry-run",
+            "--byte-context",
+            "5",
+            "ERROR",
+            "FIXED",
+        ])
         .arg(&f)
         .assert()
         .code(0)
         .stdout(format!("{preview}{}: 2 would be replaced\n", name(&f)));
     assert_unchanged_since(&f, &before);
     mpatch()
-        .args(["replace", "-C", "5", "ERROR", "FIXED"])
+        .args(["replace", "--byte-context", "5", "ERROR", "FIXED"])
         .arg(&f)
         .assert()
         .code(0)

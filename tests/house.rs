@@ -171,7 +171,14 @@ fn json_objects_keep_their_keys_in_order_with_a_path_that_is_not_utf8() {
         .args(["find", "-r", "--json", "-q", "A"])
         .output()
         .unwrap();
+    // -q and --json ask for opposite things: refused, not one silently won.
+    assert_eq!(out.status.code(), Some(2));
     assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
     let out = mpatch()
         .current_dir(sandbox.dir.path())
         .args(["replace", "-r", "--dry-run", "--json", "A", "B"])
@@ -181,7 +188,7 @@ fn json_objects_keep_their_keys_in_order_with_a_path_that_is_not_utf8() {
     assert!(
         last.starts_with(
             "{\"type\":\"total\",\"files_searched\":1,\"files_matched\":1,\"files_patched\":1,\
-             \"files_failed\":0,\"matches\":1,\"elapsed_ms\":"
+             \"files_failed\":0,\"files_binary_skipped\":0,\"matches\":1,\"elapsed_ms\":"
         ) && last.ends_with(",\"dry_run\":true}"),
         "{last}"
     );

@@ -1,5 +1,6 @@
-//! Review before writing, through `examples/review.rs`: the unified diff
-//! that `git apply` and `patch -p1` accept, and the one-key prompt on a pseudo-terminal.
+//! Review before writing: the unified diff of `replace --diff` (and of
+//! `examples/review.rs`) through `git apply`, `patch -p1` and `diff -u`, and
+//! the one-key prompt of `replace -I` on a pseudo-terminal.
 
 mod common;
 
@@ -244,6 +245,19 @@ print(json.dumps({"code": code, "stdout": out.decode(), "stderr": err.decode(),
                   "restored": termios.tcgetattr(slave) == before, "timed_out": timed_out}))
 "#;
 
+/// Runs `argv` in `dir` on a pseudo-terminal (see [`PTY_DRIVER`]), `stdin`
+/// on its standard input, pressing `keys` one at each prompt.
+fn on_pty(dir: &Path, argv: Value, stdin: &str, keys: &[&str], tty: bool) -> Value {
+    let spec = json!({"argv": argv, "stdin": stdin, "keys": keys, "tty": tty});
+    let out = run(Command::new("python3")
+        .args(["-c", PTY_DRIVER])
+        .arg(spec.to_string())
+        .current_dir(dir));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["timed_out"], false, "{report:#}");
+    report
+}
+
 /// The example's `prompt` on a pseudo-terminal, the changes on stdin.
 fn prompt(changes: &[String], keys: &[&str], tty: bool, test: &str) -> Option<Value> {
     if !have("python3", test) {
@@ -259,19 +273,9 @@ fn prompt(changes: &[String], keys: &[&str], tty: bool, test: &str) -> Option<Va
     for (name, bytes) in files {
         fs::write(dir.path().join(name), bytes).unwrap();
     }
-    let spec = json!({
-        "argv": [example(), "prompt", "-"],
-        "stdin": changes.iter().map(|c| format!("{c}\n")).collect::<String>(),
-        "keys": keys,
-        "tty": tty,
-    });
-    let out = run(Command::new("python3")
-        .args(["-c", PTY_DRIVER])
-        .arg(spec.to_string())
-        .current_dir(dir.path()));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["timed_out"], false, "{report:#}");
-    Some(report)
+    let argv = json!([example(), "prompt", "-"]);
+    let stdin: String = changes.iter().map(|c| format!("{c}\n")).collect();
+    Some(on_pty(dir.path(), argv, &stdin, keys, tty))
 }
 
 fn changes() -> Vec<String> {
@@ -359,5 +363,317 @@ fn without_a_terminal_it_fails_with_status_2_before_deciding_anything() {
         "review: -I needs a terminal (/dev/tty): cannot open it: \
          No such device or address (os error 6)\n",
         "{report:#}"
+    );
+}
+
+/// A project to replace `readConfig` in: a C file with three calls far
+/// apart, a note whose last line has no newline, and a binary logo.
+fn replace_project(dir: &Path) {
+    let mut main = String::new();
+    for i in 0..30 {
+        let call = if [1, 3, 20].contains(&i) {
+            "readConfig"
+        } else {
+            "other_call"
+        };
+        main += &format!("    int x{i:02} = {call}({i:02});\n");
+    }
+    let files: [(&str, &[u8]); 3] = [
+        ("src/main.c", main.as_bytes()),
+        ("notes/no newline.txt", b"first\nlast readConfig"),
+        ("logo.bin", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR readConfig\0"),
+    ];
+    for (path, bytes) in files {
+        fs::create_dir_all(dir.join(path).parent().unwrap()).unwrap();
+        fs::write(dir.join(path), bytes).unwrap();
+    }
+}
+
+const PROJECT_FILES: [&str; 3] = ["src/main.c", "notes/no newline.txt", "logo.bin"];
+
+/// `mpatch ARGS` run in `dir`.
+fn mpatch_in(dir: &Path, args: &[&str]) -> Output {
+    common::mpatch()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn replace_diff_is_diff_u_and_git_apply_and_patch_make_what_replace_makes() {
+    let test = "replace_diff_through_git_and_patch";
+    if !have("git", test) || !have("patch", test) || !have("diff", test) {
+        return;
+    }
+    let temp = tempfile::tempdir().unwrap();
+    let dirs = ["checked", "patched", "applied", "replaced"].map(|d| temp.path().join(d));
+    for dir in &dirs {
+        replace_project(dir);
+    }
+    let [checked, patched, applied, replaced] = &dirs;
+    let mut args = vec!["replace", "--diff", "readConfig", "loadConfig"];
+    args.extend(PROJECT_FILES);
+    let out = mpatch_in(checked, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert_eq!(common::stderr(&out), "");
+    let diff = common::stdout(&out);
+    // A dry run: nothing changed.
+    let before = temp.path().join("before");
+    replace_project(&before);
+    for path in PROJECT_FILES {
+        assert_eq!(
+            fs::read(checked.join(path)).unwrap(),
+            fs::read(before.join(path)).unwrap()
+        );
+    }
+    // The real replace, and GNU diff's view of what it did to main.c.
+    let mut args = vec!["replace", "--no-sync", "readConfig", "loadConfig"];
+    args.extend(PROJECT_FILES);
+    assert!(mpatch_in(replaced, &args).status.success());
+    let gnu = Command::new("diff")
+        .args(["-u", "--label", "a/src/main.c", "--label", "b/src/main.c"])
+        .arg(before.join("src/main.c"))
+        .arg(replaced.join("src/main.c"))
+        .output()
+        .unwrap();
+    let gnu = String::from_utf8(gnu.stdout).unwrap();
+    assert!(diff.starts_with(&gnu), "{diff}\nnot after GNU's\n{gnu}");
+    assert!(
+        diff.contains("--- a/notes/no newline.txt\t\n+++ b/notes/no newline.txt\t\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("-last readConfig\n\\ No newline at end of file\n+last loadConfig\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.ends_with("Binary files a/logo.bin and b/logo.bin differ (1 change)\n"),
+        "{diff}"
+    );
+    let diff_file = temp.path().join("all.diff");
+    fs::write(&diff_file, &diff).unwrap();
+    run(Command::new("git")
+        .args(["apply", "--check", "-v"])
+        .arg(&diff_file)
+        .current_dir(checked));
+    run(Command::new("patch")
+        .args(["-p1", "--quiet", "-i"])
+        .arg(&diff_file)
+        .current_dir(patched));
+    run(Command::new("git")
+        .arg("apply")
+        .arg(&diff_file)
+        .current_dir(applied));
+    // Each tool makes the text files mpatch makes; the binary file, shown
+    // without content, is theirs to leave alone.
+    for path in PROJECT_FILES {
+        let wanted = match path.ends_with(".bin") {
+            true => fs::read(before.join(path)).unwrap(),
+            false => fs::read(replaced.join(path)).unwrap(),
+        };
+        for dir in [patched, applied] {
+            assert_eq!(fs::read(dir.join(path)).unwrap(), wanted, "{path}");
+        }
+    }
+}
+
+#[test]
+fn replace_diff_names_files_from_here_takes_u_and_is_silent_without_a_change() {
+    let temp = tempfile::tempdir().unwrap();
+    let plain = &temp.path().join("plain");
+    replace_project(plain);
+    // Absolute names below the current folder are shown relative to it,
+    // -U sets the context, and nothing to change prints nothing (exit 1).
+    let main = plain.join("src/main.c");
+    let out = mpatch_in(
+        plain,
+        &[
+            "replace",
+            "--diff",
+            "-U",
+            "0",
+            "readConfig",
+            "loadConfig",
+            main.to_str().unwrap(),
+        ],
+    );
+    let text = common::stdout(&out);
+    assert!(
+        text.starts_with("--- a/src/main.c\n+++ b/src/main.c\n@@ -2 +2 @@\n-"),
+        "{text}"
+    );
+    assert_eq!(text.matches("\n@@ ").count(), 3, "{text}");
+    let out = mpatch_in(
+        plain,
+        &["replace", "--diff", "nowhere", "NOWHERE", "src/main.c"],
+    );
+    assert_eq!(
+        (out.status.code(), common::stdout(&out)),
+        (Some(1), String::new())
+    );
+}
+
+#[test]
+fn replace_diff_is_coloured_as_git_diff_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), "keep\nold line\n").unwrap();
+    let args = [
+        "replace", "--diff", "--color", "always", "old", "new", "a.txt",
+    ];
+    let out = mpatch_in(dir.path(), &args);
+    assert_eq!(
+        common::stdout(&out),
+        "\x1b[1m--- a/a.txt\x1b[m\n\x1b[1m+++ b/a.txt\x1b[m\n\x1b[36m@@ -1,2 +1,2 @@\x1b[m\n \
+         keep\n\x1b[31m-old line\x1b[m\n\x1b[32m+new line\x1b[m\n"
+    );
+    // Piped, without --color: plain.
+    let out = mpatch_in(dir.path(), &["replace", "--diff", "old", "new", "a.txt"]);
+    assert!(!common::stdout(&out).contains('\x1b'));
+}
+
+/// Files for `replace -I`: three changes in a.txt, two in b.txt.
+fn interactive_files(dir: &Path) {
+    fs::write(dir.join("a.txt"), "alpha ERROR\nbeta ERROR\ngamma ERROR\n").unwrap();
+    fs::write(dir.join("b.txt"), "ERROR one\nERROR two\n").unwrap();
+}
+
+#[test]
+fn replace_interactive_writes_what_was_accepted_through_the_journal() {
+    let test = "replace_interactive_on_a_pty";
+    if !have("python3", test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    interactive_files(dir.path());
+    let argv = json!([
+        common::BIN,
+        "replace",
+        "-I",
+        "--color",
+        "never",
+        "--journal",
+        "fix.mpj",
+        "ERROR",
+        "FIXED",
+        "a.txt",
+        "b.txt"
+    ]);
+    // y, n, then `a` (this and the rest of a.txt), then `d` (this and the
+    // rest of b.txt skipped).
+    let report = on_pty(dir.path(), argv, "", &["y", "n", "a", "d"], true);
+    assert_eq!(report["code"], 0, "{report:#}");
+    assert_eq!(
+        report["stdout"], "a.txt: 2 replaced, 1 skipped\nb.txt: 0 replaced, 2 skipped\n",
+        "{report:#}"
+    );
+    assert_eq!(report["restored"], true, "{report:#}");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("a.txt")).unwrap(),
+        "alpha FIXED\nbeta ERROR\ngamma FIXED\n"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("b.txt")).unwrap(),
+        "ERROR one\nERROR two\n"
+    );
+    // Each change shown with its lines as they were before the run: the
+    // first change, accepted, is not yet in the second's context.
+    let tty = report["tty"].as_str().unwrap().replace("\r\n", "\n");
+    for shown in [
+        "a.txt: offset 6 (0x6)\n-alpha ERROR\n+alpha FIXED\n beta ERROR\n",
+        "a.txt: offset 17 (0x11)\n alpha ERROR\n-beta ERROR\n+beta FIXED\n",
+        "b.txt: offset 0 (0x0)\n-ERROR one\n+FIXED one\n",
+    ] {
+        assert!(tty.contains(shown), "{shown:?} not in\n{tty}");
+    }
+    assert!(!tty.contains("b.txt: offset 10"), "settled by `d`: {tty}");
+    // The journal holds exactly what was written.
+    let out = mpatch_in(dir.path(), &["undo", "fix.mpj"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("a.txt")).unwrap(),
+        "alpha ERROR\nbeta ERROR\ngamma ERROR\n"
+    );
+}
+
+#[test]
+fn replace_interactive_q_keeps_what_was_accepted_and_a_walk_asks_in_order() {
+    let test = "replace_interactive_q_on_a_pty";
+    if !have("python3", test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    interactive_files(dir.path());
+    let argv = json!([
+        common::BIN,
+        "replace",
+        "-I",
+        "-r",
+        "--sort",
+        "path",
+        "ERROR",
+        "FIXED",
+        "."
+    ]);
+    let report = on_pty(dir.path(), argv, "", &["A"], true);
+    assert_eq!(report["code"], 0, "{report:#}");
+    assert_eq!(
+        report["stdout"],
+        "./a.txt: 3 replaced, 0 skipped\n./b.txt: 2 replaced, 0 skipped\n\
+         2 files searched, 2 matched, 2 patched, 5 replaced, 0 skipped\n",
+        "{report:#}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    interactive_files(dir.path());
+    let argv = json!([
+        common::BIN,
+        "replace",
+        "-I",
+        "ERROR",
+        "FIXED",
+        "a.txt",
+        "b.txt"
+    ]);
+    let report = on_pty(dir.path(), argv, "", &["y", "q"], true);
+    assert_eq!(report["code"], 0, "{report:#}");
+    assert_eq!(
+        report["stdout"], "a.txt: 1 replaced, 0 skipped\nb.txt: 0 replaced, 0 skipped\n",
+        "{report:#}"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("a.txt")).unwrap(),
+        "alpha FIXED\nbeta ERROR\ngamma ERROR\n"
+    );
+    assert_eq!(
+        report["tty"]
+            .as_str()
+            .unwrap()
+            .matches("[y,n,a,d,A,q,?]")
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn replace_interactive_without_a_terminal_fails_with_status_2_writing_nothing() {
+    let test = "replace_interactive_without_a_terminal";
+    if !have("python3", test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    interactive_files(dir.path());
+    let argv = json!([common::BIN, "replace", "-I", "ERROR", "FIXED", "a.txt"]);
+    let report = on_pty(dir.path(), argv, "", &[], false);
+    assert_eq!(report["code"], 2, "{report:#}");
+    assert_eq!(report["stdout"], "", "{report:#}");
+    assert_eq!(
+        report["stderr"],
+        "mpatch: -I: needs a terminal (/dev/tty) to ask about each change: \
+         cannot open it: no such device or address\n",
+        "{report:#}"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("a.txt")).unwrap(),
+        "alpha ERROR\nbeta ERROR\ngamma ERROR\n"
     );
 }

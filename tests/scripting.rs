@@ -387,67 +387,6 @@ fn hex_offsets_are_lowercase_and_0x_prefixed() {
 }
 
 #[test]
-fn find_context_marks_the_match_and_escapes_the_rest() {
-    let s = Sandbox::new();
-    // KEY at 0 (no bytes before), at 7 between `[`, `\`, NUL and 0xff, `]`,
-    // newline, and at 14 (no bytes after).
-    let f = s.file("f", b"KEYx[\\\x00KEY\xff]\nyKEY");
-    mpatch()
-        .args(["find", "-C", "3", "KEY"])
-        .arg(&f)
-        .assert()
-        .code(0)
-        .stdout(concat!(
-            r"0: [KEY]x\x5b\\",
-            "\n",
-            r"7: \x5b\\\x00[KEY]\xff\x5d\n",
-            "\n",
-            r"14: \x5d\ny[KEY]",
-            "\n",
-        ));
-}
-
-#[test]
-fn find_context_with_hex_offsets() {
-    let s = Sandbox::new();
-    let f = s.file("f", "0123456789abcdefKEY!");
-    mpatch()
-        .args(["find", "--hex-offsets", "-C", "2", "KEY"])
-        .arg(&f)
-        .assert()
-        .code(0)
-        .stdout("0x10: ef[KEY]!\n");
-}
-
-#[test]
-fn dry_run_context_shows_each_change_before_and_after_and_writes_nothing() {
-    let s = Sandbox::new();
-    let f = s.file("f", "a[OLD]b OLD");
-    let before = aged_snapshot(&f);
-    mpatch()
-        .args(["replace", "--dry-run", "-C", "2", "OLD", "NEW"])
-        .arg(&f)
-        .assert()
-        .code(0)
-        .stdout(format!(
-            concat!(
-                r"2- a\x5b[OLD]\x5db",
-                "\n",
-                r"2+ a\x5b[NEW]\x5db",
-                "\n",
-                "8- b [OLD]\n",
-                "8+ b [NEW]\n",
-                "{}: 2 would be replaced\n",
-            ),
-            f.display()
-        ))
-        .stderr("");
-    assert_eq!(snapshot(&f), before);
-}
-
-// --expect and --pad for replace --------------------------------------------
-
-#[test]
 fn replace_expect_writes_when_every_file_has_exactly_n() {
     let s = Sandbox::new();
     s.file("a", "x ERR ERR");

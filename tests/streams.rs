@@ -149,17 +149,19 @@ fn stdin_shows_context_past_the_range_end_as_the_file_does() {
     let file = s.file("small", &bytes);
     for range in ["0:7", "2:7", "0:16", "3:17"] {
         for context in ["3", "10", "0"] {
-            let args = strings(&["find", "-C", context, "--range", range, "ERROR"]);
-            let from_file = run(&[args.clone(), vec![name(&file)]].concat());
-            let from_stdin = on_stdin(&args, bytes.clone(), vec![1, 2, 5]);
-            assert_eq!(
-                stdout(&from_stdin),
-                stdout(&from_file),
-                "-C {context} --range {range}"
-            );
+            for flag in ["--byte-context", "-C"] {
+                let args = strings(&["find", flag, context, "--range", range, "ERROR"]);
+                let from_file = run(&[args.clone(), vec![name(&file)]].concat());
+                let from_stdin = on_stdin(&args, bytes.clone(), vec![1, 2, 5]);
+                assert_eq!(
+                    stdout(&from_stdin),
+                    stdout(&from_file),
+                    "{flag} {context} --range {range}"
+                );
+            }
         }
     }
-    let args = strings(&["find", "-C", "3", "--range", "0:7", "ERROR"]);
+    let args = strings(&["find", "--byte-context", "3", "--range", "0:7", "ERROR"]);
     assert_eq!(
         stdout(&on_stdin(&args, bytes, vec![3])),
         "2: xx[ERROR]yyy\n"
@@ -264,7 +266,7 @@ fn options() -> impl Strategy<Value = Vec<String>> {
         range,
         prop_oneof![4 => Just(None), 1 => (1u64..6).prop_map(Some)],
         prop_oneof![4 => Just(None), 1 => (0u64..6).prop_map(Some)],
-        prop_oneof![1 => Just(None), 3 => (0usize..12).prop_map(Some)],
+        prop_oneof![1 => Just(None), 3 => (0usize..12, 0usize..4).prop_map(Some)],
         0usize..3,
     )
         .prop_map(|(range, nth, max, context, report)| {
@@ -278,8 +280,10 @@ fn options() -> impl Strategy<Value = Vec<String>> {
             if let Some(max) = max {
                 args.extend(["-m".to_string(), max.to_string()]);
             }
-            if let Some(context) = context {
-                args.extend(["-C".to_string(), context.to_string()]);
+            // Lines around each match (both sides, or one), or bytes.
+            if let Some((context, kind)) = context {
+                let flag = ["-C", "-A", "-B", "--byte-context"][kind];
+                args.extend([flag.to_string(), context.to_string()]);
             }
             match report {
                 1 => args.push("-c".into()),
@@ -463,7 +467,11 @@ fn assert_patched(good: &[PathBuf], bad: &[PathBuf]) {
         unpatched.first()
     );
     for path in bad {
+        // Readable for a moment to be read back: only root reads a file of
+        // mode 000.
+        fs::set_permissions(path, fs::Permissions::from_mode(0o644)).unwrap();
         assert_eq!(fs::read(path).unwrap(), b"a ERROR b\n");
+        fs::set_permissions(path, fs::Permissions::from_mode(0o000)).unwrap();
     }
 }
 

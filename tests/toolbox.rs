@@ -34,7 +34,7 @@ fn colour_on_a_terminal_and_never_in_a_pipe_json_or_with_no_color() {
     }
     let s = Sandbox::new();
     let f = s.file("f.log", "a ERROR here\n");
-    let find = format!("find -H -C 2 ERROR {}", f.display());
+    let find = format!("find -H --byte-context 2 ERROR {}", f.display());
     let shown = on_a_terminal(&find, &[]);
     assert!(
         shown.contains(&format!("{ESC}35m{}{ESC}0m", f.display())),
@@ -48,7 +48,10 @@ fn colour_on_a_terminal_and_never_in_a_pipe_json_or_with_no_color() {
         shown.contains(&format!("[{ESC}1;31mERROR{ESC}0m]")),
         "match in bold red: {shown:?}"
     );
-    let preview = on_a_terminal(&format!("replace -n -C 2 ERROR FIXED {}", f.display()), &[]);
+    let preview = on_a_terminal(
+        &format!("replace -n --byte-context 2 ERROR FIXED {}", f.display()),
+        &[],
+    );
     assert!(
         preview.contains(&format!("[{ESC}31mERROR{ESC}0m]")),
         "old in red: {preview:?}"
@@ -67,7 +70,7 @@ fn colour_on_a_terminal_and_never_in_a_pipe_json_or_with_no_color() {
         !on_a_terminal(&format!("find --color never ERROR {}", f.display()), &[]).contains(ESC)
     );
     let piped = mpatch()
-        .args(["find", "-C", "2", "ERROR"])
+        .args(["find", "--byte-context", "2", "ERROR"])
         .arg(&f)
         .output()
         .unwrap();
@@ -144,7 +147,7 @@ fn standard_input_is_searched_with_the_offsets_of_the_file() {
 #[test]
 fn a_match_split_across_two_reads_of_a_pipe_is_found_once() {
     let mut child = Command::new(BIN)
-        .args(["find", "-C", "2", "ERROR"])
+        .args(["find", "--byte-context", "2", "ERROR"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

@@ -143,22 +143,93 @@ fn max_depth_limits_the_walk() {
 fn a_directory_without_r_is_an_error_and_r_walks_the_current_directory() {
     let s = tree(&[("t/a", "ERROR"), ("b", "ERROR")]);
     let out = s.run(&["find", "ERROR", "t"]);
-    assert_error_line(&out, "t", "is a directory");
+    assert_error_line(&out, "t", "is a directory (-r walks it)");
     let out = s.run(&["find", "-r", "-c", "ERROR"]);
     assert_eq!(sorted_lines(&out), ["b:1", "t/a:1"], "no ./ before names");
 }
 
+/// A tree with text, a binary file (a NUL in its first bytes), and a large
+/// file that is text for 64 KiB and binary around its second match.
+fn tree_with_binaries() -> Sandbox {
+    let s = tree(&[("t/a.txt", "call readConfig here\n")]);
+    fs::write(s.path("t/logo.bin"), b"\x89PNG\r\n\x1a\n\0\0readConfig\0").unwrap();
+    let mut late = b"readConfig\n".to_vec();
+    late.extend(vec![b'x'; 100 << 10]);
+    late.extend(b"readConfig");
+    late.extend(vec![0u8; 100]);
+    fs::write(s.path("t/late.dat"), &late).unwrap();
+    s
+}
+
 #[test]
-fn binary_files_are_not_skipped() {
-    let s = Sandbox::new();
-    fs::create_dir(s.path("t")).unwrap();
-    fs::write(s.path("t/bin"), b"\x7fELF\0\0\0ERROR\0\xff").unwrap();
-    let out = s.run(&["replace", "-r", "ERROR", "FIXED", "t"]);
+fn binary_files_met_in_a_walk_are_skipped_and_counted() {
+    let s = tree_with_binaries();
+    let late = fs::read(s.path("t/late.dat")).unwrap();
+    let out = s.run(&[
+        "replace",
+        "-r",
+        "--sort",
+        "path",
+        "readConfig",
+        "loadConfig",
+        "t",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
-        fs::read(s.path("t/bin")).unwrap(),
-        b"\x7fELF\0\0\0FIXED\0\xff"
+        stdout(&out),
+        "t/a.txt: 1 replaced\n\
+         1 file searched, 1 matched, 1 patched, 1 replaced, 2 binary files skipped\n"
     );
+    assert_eq!(
+        fs::read(s.path("t/late.dat")).unwrap(),
+        late,
+        "not a byte written"
+    );
+    assert!(
+        fs::read(s.path("t/logo.bin"))
+            .unwrap()
+            .ends_with(b"readConfig\0")
+    );
+    let out = s.run(&["find", "-r", "--json", "readConfig", "t"]);
+    let last: serde_json::Value =
+        serde_json::from_str(stdout(&out).lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (
+            last["files_searched"].as_u64(),
+            last["files_binary_skipped"].as_u64()
+        ),
+        (Some(1), Some(2)),
+        "{}",
+        stdout(&out)
+    );
+    // Named files are always searched and patched.
+    let out = s.run(&["find", "-c", "readConfig", "t/late.dat", "t/logo.bin"]);
+    assert_eq!(stdout(&out), "t/late.dat:2\nt/logo.bin:1\n");
+}
+
+#[test]
+fn a_walk_includes_binary_files_with_a_or_a_hex_pattern() {
+    for args in [
+        &["replace", "-r", "-a", "readConfig", "loadConfig", "t"][..],
+        &[
+            "replace",
+            "-r",
+            "-x",
+            "72656164436f6e666967",
+            "6c6f6164436f6e666967",
+            "t",
+        ],
+    ] {
+        let s = tree_with_binaries();
+        let out = s.run(args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stdout(&out).ends_with("3 files searched, 3 matched, 3 patched, 4 replaced\n"));
+        assert!(
+            fs::read(s.path("t/logo.bin"))
+                .unwrap()
+                .ends_with(b"loadConfig\0")
+        );
+    }
 }
 
 #[test]
@@ -507,6 +578,8 @@ fn an_unreadable_file_in_a_walk_is_reported_and_the_others_are_patched() {
     assert_eq!(stderr(&out), "mpatch: t/secret: permission denied\n");
     assert_eq!(fs::read(s.path("t/a")).unwrap(), b"FIXED");
     assert_eq!(fs::read(s.path("t/sub/b")).unwrap(), b"FIXED");
+    // Readable again to be read back: only root reads a file of mode 000.
+    fs::set_permissions(s.path("t/secret"), fs::Permissions::from_mode(0o644)).unwrap();
     assert_eq!(fs::read(s.path("t/secret")).unwrap(), b"ERROR");
     assert!(
         stdout(&out).ends_with("3 files searched, 2 matched, 2 patched, 2 replaced, 1 failed\n"),
@@ -591,7 +664,7 @@ fn paths_of_named_files_print_as_their_own_bytes() {
         .args(["0", "E"])
         .output()
         .unwrap();
-    assert_eq!(out.stdout, b"n\xff: 1 bytes written at offset 0\n");
+    assert_eq!(out.stdout, b"n\xff: 1 byte written at offset 0\n");
     let out = s.run(&["undo", "j"]);
     assert!(
         out.stdout.ends_with(b"/n\xff: 1 region restored\n"),

@@ -11,8 +11,8 @@ use super::sinks::{Check, Write};
 use crate::engine::matcher::{Matcher, Replacement};
 use crate::engine::offset::RangeSpec;
 use crate::engine::scan::{
-    self, At, Counter, Edit, Flow, MakeSink, Meter, Plan, Scan, Settings, Sink, Sinks, Tally, Tee,
-    Wants,
+    self, At, Counter, Edit, Filter, Filtered, Flow, MakeSink, Meter, Plan, Scan, Settings, Sink,
+    Sinks, Tally, Tee, Wants,
 };
 use crate::error::Error;
 use crate::io::target::Target;
@@ -76,6 +76,12 @@ pub struct Report {
 pub trait Watch {
     /// A sink shown every edit of `path`, in file order (a printer).
     fn edits<'w>(&'w mut self, path: &'w Path) -> Option<Box<dyn Sink + 'w>> {
+        let _ = path;
+        None
+    }
+    /// A filter in front of the writer of `path`: only the edits it passes
+    /// are written (a review, one change at a time).
+    fn filter<'w>(&'w mut self, path: &'w Path) -> Option<Box<dyn Filter + 'w>> {
         let _ = path;
         None
     }
@@ -313,15 +319,24 @@ impl<'m> Replace<'m> {
         let mut written = Ok(());
         for (i, target) in targets.iter().enumerate() {
             let meter = watch.meter(&target.path, target.len());
-            let mut edits = watch.edits(&target.path);
-            let patched = self.patch(
-                target,
-                recorder.as_ref(),
-                counts.get(i).copied(),
-                edits.as_deref_mut(),
-                &*meter,
-            );
-            drop(edits);
+            let counted = counts.get(i).copied();
+            let patched = {
+                // The printer comes first: a filter that borrows the watch
+                // too (a review) is asked for only without one.
+                let mut edits = watch.edits(&target.path);
+                match edits.as_deref_mut() {
+                    Some(edits) => {
+                        let sinks = (Some(edits), None);
+                        self.patch(target, recorder.as_ref(), counted, sinks, &*meter)
+                    }
+                    None => {
+                        drop(edits);
+                        let mut filter = watch.filter(&target.path);
+                        let sinks = (None, filter.as_deref_mut());
+                        self.patch(target, recorder.as_ref(), counted, sinks, &*meter)
+                    }
+                }
+            };
             match patched {
                 Ok(tally) => {
                     watch.done(&target.path, &tally);
@@ -406,15 +421,37 @@ impl<'m> Replace<'m> {
         Ok(tally.matches)
     }
 
+    /// Whether `target` is binary, as a walk skips it: a NUL byte in its
+    /// first 64 KiB, or near a match further on (found by a scan that
+    /// writes nothing, before anything is written).
+    pub(crate) fn is_binary(&self, target: &Target) -> Result<bool, Error> {
+        use crate::output::sniff::{SNIFF_LEN, looks_binary};
+        let view = target.view_reading(self.settings.read_max)?;
+        if looks_binary(scan::View::bytes(&view)) {
+            return Ok(true);
+        }
+        if target.len() <= SNIFF_LEN as u64 {
+            return Ok(false);
+        }
+        let plan = self.plan(target.len());
+        let mut holes = target.holes();
+        let fault = || super::search::fault(target, &view);
+        let scan = self.file_scan(target, &mut holes, &(), &fault);
+        let mut guard = super::sinks::Binary::new(Counter);
+        scan::file(&plan, &view, Sinks::One(&mut guard), scan)?;
+        Ok(guard.found.is_some())
+    }
+
     /// Writes every replacement into `target` (a dry run: counts them),
-    /// showing each edit to `edits` when given. `counted`: the matches a
-    /// check pass found, which this pass must find again.
+    /// showing each edit to `edits` when given and writing only those that
+    /// `filter` passes. `counted`: the matches a check pass found, which
+    /// this pass must find again.
     pub(crate) fn patch(
         &self,
         target: &Target,
         journal: Option<&Recorder>,
         counted: Option<u64>,
-        edits: Option<&mut (dyn Sink + '_)>,
+        (edits, filter): (Option<&mut (dyn Sink + '_)>, Option<&mut (dyn Filter + '_)>),
         meter: &dyn Meter,
     ) -> Result<Tally, Error> {
         let view = target.view_reading(self.settings.read_max)?;
@@ -430,17 +467,30 @@ impl<'m> Replace<'m> {
         let plan = self.plan(target.len());
         let (fault, mut holes) = (|| super::search::fault(target, &view), target.holes());
         let scan = self.file_scan(target, &mut holes, meter, &fault);
-        let scanned = match (&file, edits) {
-            (Some(file), Some(edits)) => {
-                let mut both = Tee(edits, Write(file.writer()));
-                scan::file(&plan, &view, Sinks::One(&mut both), scan)
-            }
-            (Some(file), None) => {
+        let scanned = match (&file, edits, filter) {
+            (Some(file), None, None) => {
                 let make: &MakeSink = &|| Box::new(Write(file.writer()));
                 scan::file(&plan, &view, Sinks::PerThread(make), scan)
             }
-            (None, Some(edits)) => scan::file(&plan, &view, Sinks::One(edits), scan),
-            (None, None) => scan::file(&plan, &view, Sinks::One(&mut Counter), scan),
+            (None, None, None) => scan::file(&plan, &view, Sinks::One(&mut Counter), scan),
+            (file, edits, filter) => {
+                // One chain in file order: the printer, the filter, then
+                // the writer (or the dry run's count), each held behind
+                // what the ones before it still read.
+                let mut last: Box<dyn Sink> = match file {
+                    Some(file) => Box::new(Write(file.writer())),
+                    None => Box::new(Counter),
+                };
+                if let Some(filter) = filter {
+                    last = Box::new(Filtered(filter, last));
+                }
+                match edits {
+                    Some(edits) => {
+                        scan::file(&plan, &view, Sinks::One(&mut Tee(edits, last)), scan)
+                    }
+                    None => scan::file(&plan, &view, Sinks::One(&mut *last), scan),
+                }
+            }
         };
         let mut tally = match scanned {
             Ok(tally) => tally,

@@ -1,5 +1,5 @@
-//! The sinks the write commands compose from the engine's trait and the
-//! writer in `io`: a thread's writer, and the blocks provided for holes.
+//! The sinks the commands compose from the engine's trait and the writer in
+//! `io`: a thread's writer, the blocks provided for holes, a binary check.
 
 use crate::engine::scan::{At, Edit, Flow, Run, Sink, Tally, Wants};
 use crate::error::Error;
@@ -65,5 +65,66 @@ impl Sink for Check<'_> {
             target.reserve(run.start as u64, (run.end() - run.start) as u64)?;
         }
         Ok(Flow::Go)
+    }
+}
+
+/// How far either side of a match a NUL byte makes its file binary.
+pub const NUL_AROUND: usize = 1024;
+
+/// A sink that stops the scan at the first match with a NUL byte near it,
+/// giving on only the matches before: a file that looks like text in its
+/// first 64 KiB but is binary further on, as ripgrep finds it in a walk.
+pub struct Binary<S> {
+    pub inner: S,
+    /// The offset of the first match found near a NUL byte.
+    pub found: Option<usize>,
+    frontier: usize,
+}
+
+impl<S: Sink> Binary<S> {
+    pub fn new(inner: S) -> Binary<S> {
+        Binary {
+            inner,
+            found: None,
+            frontier: 0,
+        }
+    }
+}
+
+impl<S: Sink> Sink for Binary<S> {
+    fn wants(&self) -> Wants {
+        // Each match is looked at, in order.
+        self.inner.wants().max(Wants::Ordered)
+    }
+    fn begin(&mut self, range: std::ops::Range<usize>) -> Result<Flow, Error> {
+        self.inner.begin(range)
+    }
+    fn edit(&mut self, edit: &Edit, at: &At) -> Result<Flow, Error> {
+        self.frontier = at.frontier;
+        let near = edit.start.saturating_sub(NUL_AROUND)..edit.end().saturating_add(NUL_AROUND);
+        if memchr::memchr(0, at.window.get(near)).is_some() {
+            self.found = Some(edit.start);
+            return Ok(Flow::Stop);
+        }
+        self.inner.edit(edit, at)
+    }
+    fn run(&mut self, run: &Run, _: &At) -> Result<Flow, Error> {
+        // Matches back to back inside a hole: zeros.
+        self.found = Some(run.start);
+        Ok(Flow::Stop)
+    }
+    fn progress(&mut self, at: &At) -> Result<Flow, Error> {
+        self.frontier = at.frontier;
+        self.inner.progress(at)
+    }
+    fn needs_from(&self) -> usize {
+        let mine = match self.frontier {
+            usize::MAX => usize::MAX,
+            frontier => frontier.saturating_sub(NUL_AROUND),
+        };
+        mine.min(self.inner.needs_from())
+    }
+    fn finish(&mut self, tally: &Tally) -> Result<(), Error> {
+        self.inner.finish(tally)
     }
 }

@@ -31,5 +31,7 @@ pub fn walk(
         max_depth: None,
     };
     let roots = roots.into_iter().map(Into::into).collect();
-    Paths::new(roots, None, Some(options), true)
+    // Every file a walk finds, binary or not: the caller decides.
+    let paths = Paths::new(roots, None, Some(options), true)?;
+    Ok(paths.map(|found| found.map(|entry| entry.path)))
 }

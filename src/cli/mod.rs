@@ -18,8 +18,10 @@ pub const EXAMPLES: &str = "\
 Examples:
   mpatch find ERROR big.log | head -3
       The offsets of the first three matches
-  mpatch replace --dry-run -C 8 ERROR FIXED big.log
-      Show each change, before and after, and change nothing
+  mpatch replace --dry-run -C 1 ERROR FIXED big.log
+      Show each changed line, before and after, and change nothing
+  mpatch replace --diff -r readConfig loadConfig src
+      Print what would change as a unified diff, writing nothing
   mpatch replace --journal fix.mpj ERROR FIXED big.log
       Replace every match, recording how to undo it
   mpatch replace -r -g '*.conf' --journal conf.mpj old.example.com new.example.com /etc
@@ -44,8 +46,10 @@ Examples:
       The offsets of the first three matches
   mpatch find -c ERROR app.log b.log
       How many matches each file has
-  mpatch find -C 10 -m 2 ERROR app.log
-      The first two matches, each with 10 bytes either side
+  mpatch find -C 2 -m 2 ERROR app.log
+      The first two matches, each with two lines either side, as grep shows them
+  mpatch find -r ERROR src
+      Search a tree as ripgrep walks it (binary files skipped unless -a)
   mpatch find --nth 3 --hex-offsets ERROR app.log
       The offset of the third match, in hex
   mpatch find -x 7f454c46 fw.bin
@@ -58,8 +62,12 @@ Examples:
 /// Examples of `mpatch replace`, shown by its `--help` and in mpatch-replace(1).
 pub const REPLACE_EXAMPLES: &str = "\
 Examples:
-  mpatch replace --dry-run -C 8 ERROR FIXED app.log
-      Show each change, before and after, and change nothing
+  mpatch replace --dry-run -C 1 ERROR FIXED app.log
+      Show each changed line, before and after, and change nothing
+  mpatch replace --diff -r readConfig loadConfig src > rename.diff
+      Write nothing; print the change as a unified diff (git apply, patch -p1)
+  mpatch replace -I -r readConfig loadConfig src
+      Ask before each change, one key each: y n a d A q ?
   mpatch replace ERROR FIXED app.log
       Replace every match, in place
   mpatch replace --pad ' ' ERROR OK app.log
@@ -316,14 +324,30 @@ pub struct SelectArgs {
 /// How matches are printed.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ReportArgs {
-    /// Print nothing; the exit status tells
-    #[arg(short = 'q', long)]
+    /// Print nothing; the exit status tells (not with --json, which prints)
+    #[arg(short = 'q', long, conflicts_with = "json")]
     pub quiet: bool,
-    /// Show N bytes either side of each match (at most 65536), the match in [brackets]
+    /// Show N lines before and after each match, as grep: each line whole, after the offset where it starts
     #[arg(short = 'C', long = "context", value_name = "N",
           value_parser = clap::builder::TypedValueParser::map(
-              clap::value_parser!(u64).range(0..=MAX_CONTEXT), |n| n as usize))]
+              clap::value_parser!(u64).range(0..=MAX_LINES), |n| n as usize))]
     pub context: Option<usize>,
+    /// Show N lines after each match
+    #[arg(short = 'A', long = "after-context", value_name = "N",
+          value_parser = clap::builder::TypedValueParser::map(
+              clap::value_parser!(u64).range(0..=MAX_LINES), |n| n as usize))]
+    pub after_context: Option<usize>,
+    /// Show N lines before each match
+    #[arg(short = 'B', long = "before-context", value_name = "N",
+          value_parser = clap::builder::TypedValueParser::map(
+              clap::value_parser!(u64).range(0..=MAX_LINES), |n| n as usize))]
+    pub before_context: Option<usize>,
+    /// Show N bytes either side of each match instead of lines (at most 65536), the match in [brackets]
+    #[arg(long = "byte-context", value_name = "N",
+          conflicts_with_all = ["context", "after_context", "before_context"],
+          value_parser = clap::builder::TypedValueParser::map(
+              clap::value_parser!(u64).range(0..=MAX_CONTEXT), |n| n as usize))]
+    pub byte_context: Option<usize>,
     /// Print offsets as 0x-prefixed hex
     #[arg(long)]
     pub hex_offsets: bool,
@@ -368,6 +392,9 @@ impl From<ProgressMode> for mpatch::commands::plan::ProgressMode {
 
 /// The most bytes of context a preview shows either side of a match.
 pub const MAX_CONTEXT: u64 = 1 << 16;
+/// The most lines of context either side of a match (a stream keeps about
+/// a KiB for each).
+pub const MAX_LINES: u64 = 10_000;
 
 /// Reads `--lock-timeout`: seconds, a whole or decimal number from 0 up to
 /// about 136 years (u32 seconds); `inf`, `nan` and negatives are refused.
@@ -383,6 +410,24 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Review before writing: a diff, or a question per change.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ReviewArgs {
+    /// Write nothing; print what would change as a unified diff that git apply and patch -p1 accept
+    #[arg(long, conflicts_with_all = ["interactive", "json", "quiet", "context", "after_context",
+                                      "before_context", "byte_context", "journal"])]
+    pub diff: bool,
+    /// With --diff: N unchanged lines around each change (default 3)
+    #[arg(short = 'U', long = "unified", value_name = "N", requires = "diff",
+          value_parser = clap::builder::TypedValueParser::map(
+              clap::value_parser!(u64).range(0..=MAX_CONTEXT), |n| n as usize))]
+    pub unified: Option<usize>,
+    /// Ask before each change, one key each from the terminal: y n a d A q ?
+    #[arg(short = 'I', long, conflicts_with_all = ["dry_run", "json", "context", "after_context",
+                                                 "before_context", "byte_context"])]
+    pub interactive: bool,
 }
 
 /// Options of the commands that write into files.
@@ -442,6 +487,9 @@ pub struct FilesArgs {
     /// Print files in path order (each directory's entries by name, a --files-from list sorted)
     #[arg(long, value_enum, value_name = "KEY")]
     pub sort: Option<SortKey>,
+    /// With -r: search and patch binary files too (a NUL byte in the first 64 KiB or near a match); a hex pattern (-x) does
+    #[arg(short = 'a', long)]
+    pub binary: bool,
     /// How many files are worked on at once (default: one per core)
     #[arg(short = 'j', long, value_name = "N",
           value_parser = clap::builder::TypedValueParser::map(
@@ -531,6 +579,8 @@ pub struct ReplaceArgs {
     #[arg(long, value_name = "BYTE")]
     pub pad: Option<String>,
     #[command(flatten)]
+    pub review: ReviewArgs,
+    #[command(flatten)]
     pub matching: MatchArgs,
     #[command(flatten)]
     pub files_in: FilesArgs,
@@ -577,6 +627,9 @@ pub struct PeekArgs {
     /// Output format
     #[arg(short = 'f', long, value_enum, default_value_t = PeekFormat::Hexdump)]
     pub format: PeekFormat,
+    /// One JSON object per piece read: {"type":"bytes","path","offset","bytes"} (bytes in hex)
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
     /// File or block device to read
     #[arg(value_name = "FILE")]
     pub file: OsString,
@@ -598,8 +651,11 @@ pub struct PokeArgs {
     #[arg(long, value_name = "BYTES")]
     pub expect: Option<OsString>,
     /// Print nothing on success
-    #[arg(short = 'q', long)]
+    #[arg(short = 'q', long, conflicts_with = "json")]
     pub quiet: bool,
+    /// One JSON object: {"type":"poke","path","offset","old","new","dry_run"}
+    #[arg(long)]
+    pub json: bool,
     /// File to patch
     #[arg(value_name = "FILE")]
     pub file: OsString,
@@ -625,6 +681,9 @@ pub struct UndoArgs {
     /// Leave writing the restored bytes to the kernel
     #[arg(long)]
     pub no_sync: bool,
+    /// One JSON object per file: {"type":"restored","path","regions","skipped"}
+    #[arg(long)]
+    pub json: bool,
     /// Journal written by --journal
     #[arg(value_name = "JOURNAL")]
     pub journal: PathBuf,

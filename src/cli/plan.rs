@@ -4,15 +4,15 @@
 use std::io::IsTerminal;
 
 use mpatch::commands::plan::{
-    ApplyPlan, Command, DiffPlan, FileOptions, FindPlan, PeekFormat, PeekPlan, PokePlan,
-    ReplacePlan, Report, Selection, UndoPlan, WriteOptions,
+    ApplyPlan, Command, Context, DiffPlan, FileOptions, FindPlan, PeekFormat, PeekPlan, PokePlan,
+    ReplacePlan, Report, Review, Selection, UndoPlan, WriteOptions,
 };
 use mpatch::patterns::{self, PatternArgs};
 use mpatch::{Error, Position, RangeSpec, Syntax};
 
 use super::{
     ApplyArgs, Cli, ColorMode, DiffArgs, FilesArgs, FindArgs, PeekArgs, PokeArgs, ReplaceArgs,
-    ReportArgs, SelectArgs, SyntaxArgs, UndoArgs, WriteArgs,
+    ReportArgs, ReviewArgs, SelectArgs, SyntaxArgs, UndoArgs, WriteArgs,
 };
 
 /// The plan of a parsed command line.
@@ -50,6 +50,24 @@ fn select(args: &SelectArgs) -> Result<Selection, Error> {
     })
 }
 
+/// Lines (`-C`, and `-A`/`-B` for one side) or bytes around each match.
+fn context(args: &ReportArgs) -> Context {
+    if let Some(bytes) = args.byte_context {
+        return Context::Bytes(bytes);
+    }
+    let (before, after) = (
+        args.before_context.or(args.context),
+        args.after_context.or(args.context),
+    );
+    match (before, after) {
+        (None, None) => Context::None,
+        _ => Context::Lines {
+            before: before.unwrap_or(0),
+            after: after.unwrap_or(0),
+        },
+    }
+}
+
 fn report(args: &ReportArgs) -> Report {
     // Text on a terminal is coloured, unless NO_COLOR; JSON never is.
     let color = !args.json
@@ -63,12 +81,31 @@ fn report(args: &ReportArgs) -> Report {
         };
     Report {
         quiet: args.quiet,
-        context: args.context,
+        context: context(args),
         hex_offsets: args.hex_offsets,
         json: args.json,
         color,
         progress: args.progress.into(),
     }
+}
+
+/// How changes are reviewed: a diff is a dry run; the questions of `-I`
+/// go to the terminal, coloured unless `--color never` or `NO_COLOR`.
+fn review(args: &ReviewArgs, report: &ReportArgs) -> Review {
+    if args.diff {
+        return Review::Diff {
+            context: args.unified.unwrap_or(3),
+        };
+    }
+    if args.interactive {
+        let color = match report.color {
+            ColorMode::Always => true,
+            ColorMode::Never => false,
+            ColorMode::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        };
+        return Review::Interactive { color };
+    }
+    Review::None
 }
 
 fn write(args: WriteArgs) -> WriteOptions {
@@ -93,6 +130,7 @@ fn files(args: FilesArgs) -> FileOptions {
         null: args.null,
         sort_by_path: args.sort.is_some(),
         threads: args.threads,
+        binary: args.binary,
     }
 }
 
@@ -106,6 +144,32 @@ fn pattern_args(syntax: Syntax, files_in: &FilesArgs) -> PatternArgs {
     }
 }
 
+/// Arguments given in the wrong order: the PATTERN names an existing file
+/// while no FILE after the first `before_files` arguments exists.
+fn swapped(
+    positional: &[std::ffi::OsString],
+    before_files: usize,
+    usage: &str,
+) -> Result<(), Error> {
+    let exists = |arg: &std::ffi::OsString| std::path::Path::new(arg).exists();
+    match positional {
+        [pattern, ..]
+            if positional.len() > before_files
+                && std::path::Path::new(pattern).is_file()
+                && !positional[before_files..].iter().any(exists) =>
+        {
+            Err(Error::argument(
+                pattern.to_string_lossy(),
+                format!(
+                    "the first argument is the PATTERN, but this names a file and no FILE given \
+                     exists; the order is {usage}"
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn find(args: FindArgs) -> Result<FindPlan, Error> {
     let patterns = PatternArgs {
         regex: args.matching.regex,
@@ -116,13 +180,23 @@ fn find(args: FindArgs) -> Result<FindPlan, Error> {
         patterns_from: args.patterns_from,
         ..pattern_args(syntax(args.syntax), &args.files_in)
     };
+    if patterns.patterns.is_empty() && patterns.patterns_from.is_none() {
+        swapped(&patterns.positional, 1, "PATTERN FILE...")?;
+    }
     let (matcher, files) = patterns::for_find(&patterns)?;
+    if files == ["-"] && std::io::stdin().is_terminal() {
+        // As ripgrep-like tools do: a run that waits for typing says why.
+        mpatch::say!("reading standard input, as no FILE was given (Ctrl-D ends it)");
+    }
+    let mut files_in = self::files(args.files_in);
+    // A hex pattern is for binaries.
+    files_in.binary |= args.syntax.hex;
     Ok(FindPlan {
         matcher,
         files,
         select: select(&args.select)?,
         report: report(&args.report),
-        files_in: self::files(args.files_in),
+        files_in,
         count: args.count,
         files_with_matches: args.files_with_matches,
         with_filename: args.with_filename,
@@ -147,17 +221,30 @@ fn replace(args: ReplaceArgs) -> Result<ReplacePlan, Error> {
         pad: args.pad,
         ..pattern_args(syntax(args.syntax), &args.files_in)
     };
+    if patterns.pairs.is_empty() && patterns.pairs_from.is_none() {
+        let (before_files, usage) = match patterns.mask {
+            Some(_) => (1, "--mask BYTE PATTERN FILE..."),
+            None => (2, "PATTERN REPLACEMENT FILE..."),
+        };
+        swapped(&patterns.positional, before_files, usage)?;
+    }
     let (matcher, replacement, files) = patterns::for_replace(&patterns)?;
+    let mut files_in = self::files(args.files_in);
+    files_in.binary |= args.syntax.hex;
+    let review = review(&args.review, &args.report);
+    let mut write = write(args.write);
+    write.dry_run |= matches!(review, Review::Diff { .. });
     Ok(ReplacePlan {
         matcher,
         replacement,
         files,
         select: select(&args.select)?,
         report: report(&args.report),
-        files_in: self::files(args.files_in),
-        write: write(args.write),
+        files_in,
+        write,
         expect: args.expect,
         expect_total: args.expect_total,
+        review,
     })
 }
 
@@ -170,6 +257,7 @@ fn peek(args: PeekArgs) -> Result<PeekPlan, Error> {
         mpatch::commands::parse_number(&args.length).map_err(|e| Error::argument("LENGTH", e))?;
     Ok(PeekPlan {
         format: match args.format {
+            _ if args.json => PeekFormat::Json,
             super::PeekFormat::Hexdump => PeekFormat::Hexdump,
             super::PeekFormat::Hex => PeekFormat::Hex,
             super::PeekFormat::Text => PeekFormat::Text,
@@ -190,6 +278,7 @@ fn poke(args: PokeArgs) -> Result<PokePlan, Error> {
         .map(|e| patterns::read_bytes("--expect", e, syntax))
         .transpose()?;
     Ok(PokePlan {
+        json: args.json,
         offset: offset(&args.offset)?,
         offset_text: args.offset,
         write: write(args.write),
@@ -202,6 +291,7 @@ fn poke(args: PokeArgs) -> Result<PokePlan, Error> {
 
 fn undo(args: UndoArgs) -> UndoPlan {
     UndoPlan {
+        json: args.json,
         force: args.force,
         trust: args.trust_journal,
         lock_timeout: args.lock_timeout,

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::plan::FileOptions;
 use crate::error::{Error, Scope};
-use crate::io::walk::{self, List, Paths, WalkOptions};
+use crate::io::walk::{self, Entry, List, Paths, WalkOptions};
 use crate::output::Output;
 use crate::output::json;
 use crate::output::turns::{Part, Shared};
@@ -85,10 +85,15 @@ impl Files {
         }
     }
 
-    /// Every path, in order.
-    pub fn paths(self) -> Box<dyn Iterator<Item = Result<PathBuf, Error>> + Send> {
+    /// Every path, in order, each saying whether a walk found it.
+    pub fn paths(self) -> Box<dyn Iterator<Item = Result<Entry, Error>> + Send> {
         match self {
-            Files::Named(files) => Box::new(files.into_iter().map(|file| Ok(PathBuf::from(file)))),
+            Files::Named(files) => Box::new(files.into_iter().map(|file| {
+                Ok(Entry {
+                    path: PathBuf::from(file),
+                    walked: false,
+                })
+            })),
             Files::Many(paths) => Box::new(paths),
         }
     }
@@ -201,6 +206,7 @@ pub fn total_json(totals: &Totals, patched: Option<u64>, elapsed_ms: u128) -> js
         files_matched: totals.matched,
         files_patched: patched,
         files_failed: totals.failed,
+        files_binary_skipped: 0,
         matches: totals.matches,
         elapsed_ms: elapsed_ms as u64,
         dry_run: None,

@@ -26,6 +26,21 @@ impl Selection {
     }
 }
 
+/// A directory named without `-r`: the error says how to walk it.
+pub(crate) fn names_r(error: Error) -> Error {
+    match error {
+        Error::Io { path, source } if source.raw_os_error() == Some(libc::EISDIR) => Error::File {
+            path,
+            reason: "is a directory (-r walks it)".into(),
+        },
+        Error::File { path, reason } if reason == "is a directory" => Error::File {
+            path,
+            reason: "is a directory (-r walks it)".into(),
+        },
+        error => error,
+    }
+}
+
 /// Whether a write command waits for the disk.
 pub(crate) fn wants_sync(write: &WriteOptions) -> bool {
     write.sync()

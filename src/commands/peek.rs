@@ -46,7 +46,7 @@ fn peek_file(
         let n = CHUNK.min((end - at) as usize);
         let bytes = &mut chunk[..n];
         read_at(&target, bytes, at)?;
-        show(out, args.format, bytes, at);
+        show(out, args.format, bytes, at, &target.name);
         at += n as u64;
     }
     Ok(())
@@ -67,6 +67,7 @@ fn peek_stream(
         Position::FromStart(start) => {
             let end = start.saturating_add(length);
             let mut rows = Rows {
+                name: stream.name.clone(),
                 format,
                 pending: Vec::new(),
                 at: start,
@@ -113,7 +114,7 @@ fn peek_stream(
             past_end(&stream.name, start, length, read)?;
             let (bytes, _) = tail.make_contiguous().split_at(length.min(back) as usize);
             for (i, piece) in bytes.chunks(CHUNK).enumerate() {
-                show(out, format, piece, start + (i * CHUNK) as u64);
+                show(out, format, piece, start + (i * CHUNK) as u64, &stream.name);
             }
         }
     }
@@ -123,6 +124,7 @@ fn peek_stream(
 /// Shows the bytes of a stream as they arrive, in whole hexdump rows (a
 /// read may end anywhere in a row).
 struct Rows {
+    name: String,
     format: PeekFormat,
     pending: Vec<u8>,
     at: u64,
@@ -131,24 +133,38 @@ struct Rows {
 impl Rows {
     fn push(&mut self, out: &mut Output, bytes: &[u8]) {
         if self.format != PeekFormat::Hexdump {
-            show(out, self.format, bytes, self.at);
+            show(out, self.format, bytes, self.at, &self.name);
             self.at += bytes.len() as u64;
             return;
         }
         self.pending.extend_from_slice(bytes);
         let whole = self.pending.len() / 16 * 16;
-        show(out, self.format, &self.pending[..whole], self.at);
+        show(
+            out,
+            self.format,
+            &self.pending[..whole],
+            self.at,
+            &self.name,
+        );
         self.at += whole as u64;
         self.pending.drain(..whole);
     }
 
     fn finish(self, out: &mut Output) {
-        show(out, self.format, &self.pending, self.at);
+        if !self.pending.is_empty() || self.format != PeekFormat::Json {
+            show(out, self.format, &self.pending, self.at, &self.name);
+        }
     }
 }
 
-fn show(out: &mut Output, format: PeekFormat, bytes: &[u8], at: u64) {
+fn show(out: &mut Output, format: PeekFormat, bytes: &[u8], at: u64, name: &str) {
     match format {
+        PeekFormat::Json => out.json(&crate::output::json::Bytes {
+            kind: "bytes",
+            path: crate::output::json::PathName::of(std::path::Path::new(name)),
+            offset: at,
+            bytes: to_hex(bytes),
+        }),
         PeekFormat::Hexdump => out.bytes(render::hexdump(bytes, at).as_bytes()),
         PeekFormat::Hex => out.bytes(to_hex(bytes).as_bytes()),
         PeekFormat::Text => out.bytes(render::escape(bytes).as_bytes()),

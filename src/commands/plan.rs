@@ -23,13 +23,37 @@ pub struct Selection {
     pub max: Option<u64>,
 }
 
+/// What is shown around each match.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Context {
+    /// The offset only.
+    #[default]
+    None,
+    /// Whole lines before and after, as grep (`-C`, `-B`, `-A`).
+    Lines {
+        /// Lines before each match.
+        before: usize,
+        /// Lines after each match.
+        after: usize,
+    },
+    /// Bytes either side (`--byte-context`).
+    Bytes(usize),
+}
+
+impl Context {
+    /// Whether anything is shown around a match.
+    pub fn is_some(&self) -> bool {
+        *self != Context::None
+    }
+}
+
 /// How matches and files are printed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Report {
     /// Print nothing; the exit status tells.
     pub quiet: bool,
-    /// Bytes of context either side of each match.
-    pub context: Option<usize>,
+    /// What is shown around each match.
+    pub context: Context,
     /// Offsets as `0x`-prefixed hex.
     pub hex_offsets: bool,
     /// One JSON object per line.
@@ -87,6 +111,9 @@ pub struct FileOptions {
     pub sort_by_path: bool,
     /// Files worked on at once (default: one per core).
     pub threads: Option<usize>,
+    /// Whether binary files met in a walk are searched too (`-a`, or a
+    /// hex pattern); named and listed files always are.
+    pub binary: bool,
 }
 
 /// `mpatch find`.
@@ -111,6 +138,24 @@ pub struct FindPlan {
     pub no_filename: bool,
 }
 
+/// How a replace (or apply) is reviewed before it writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Review {
+    /// Written without asking.
+    #[default]
+    None,
+    /// A dry run printed as a unified diff with this many lines of context.
+    Diff {
+        /// Unchanged lines around each change (`-U N`).
+        context: usize,
+    },
+    /// Each change asked about at the terminal (`-I`).
+    Interactive {
+        /// Whether the changes shown there are coloured.
+        color: bool,
+    },
+}
+
 /// `mpatch replace`.
 pub struct ReplacePlan {
     /// The patterns.
@@ -131,6 +176,8 @@ pub struct ReplacePlan {
     pub expect: Option<u64>,
     /// Write only if all files together have exactly this many matches.
     pub expect_total: Option<u64>,
+    /// Shown as a diff, or asked about, before anything is written.
+    pub review: Review,
 }
 
 /// How `mpatch peek` shows bytes.
@@ -145,6 +192,9 @@ pub enum PeekFormat {
     Text,
     /// The bytes themselves.
     Raw,
+    /// JSON lines (`--json`): `{"type":"bytes","path","offset","bytes"}`
+    /// for each piece read, the bytes in hex.
+    Json,
 }
 
 /// `mpatch peek`.
@@ -163,6 +213,8 @@ pub struct PeekPlan {
 /// `mpatch poke`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PokePlan {
+    /// One JSON object instead of the line.
+    pub json: bool,
     /// How the file is written.
     pub write: WriteOptions,
     /// Write only if these bytes are there now.
@@ -182,6 +234,8 @@ pub struct PokePlan {
 /// `mpatch undo`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UndoPlan {
+    /// One JSON object per file instead of the lines.
+    pub json: bool,
     /// Restore every region it can, naming the others.
     pub force: bool,
     /// Read a journal another user owns, or others may write.

@@ -30,17 +30,30 @@ pub fn run(args: &PokePlan) -> Result<Outcome, Error> {
         Err(error) => return Err(error),
     };
     let mut out = Output::stdout();
-    if !args.quiet {
+    if args.json {
+        out.json(&crate::output::json::Poked {
+            kind: "poke",
+            path: crate::output::json::PathName::of(std::path::Path::new(&args.file)),
+            offset: poked.offset,
+            old: crate::engine::pattern::to_hex(&poked.old),
+            new: crate::engine::pattern::to_hex(&args.bytes),
+            dry_run: args.write.dry_run,
+        });
+    } else if !args.quiet {
         let verb = match args.write.dry_run {
             true => "would be written",
             false => "written",
         };
+        // The offset as typed (hex stays hex), unless it counted back
+        // from the end: then where that is.
+        let offset = match args.offset_text.starts_with('-') {
+            true => poked.offset.to_string(),
+            false => args.offset_text.clone(),
+        };
+        let n = args.bytes.len() as u64;
+        let bytes = super::replace::plural(n, "byte", "bytes");
         out.path(std::path::Path::new(&args.file));
-        out.line(format_args!(
-            ": {} bytes {verb} at offset {}",
-            args.bytes.len(),
-            poked.offset
-        ));
+        out.line(format_args!(": {n} {bytes} {verb} at offset {offset}"));
     }
     out.finish(Outcome::Done)
 }

@@ -8,26 +8,38 @@ use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
 
 use crate::api::replace::{Replace, Watch};
 use crate::engine::matcher::Matcher;
-use crate::engine::scan::{Meter, Sink, Tally};
+use crate::engine::scan::{Filter, Meter, Sink, Tally};
 use crate::error::{Error, Outcome};
 use crate::io::target::{Access, Identity, Target};
+use crate::output::lines::LinePrinter;
 use crate::output::progress::Progress;
+use crate::output::review::{Asker, DiffPrinter, diff_path};
+use crate::output::unidiff;
 use crate::output::{self, HitStyle, Output, Printer};
 use crate::pool::lock;
 
 use super::files::{self, Files, Totals, Workers};
-use super::plan::{ProgressMode, ReplacePlan};
+use super::plan::{Context, ProgressMode, ReplacePlan, Review};
 use super::{Recorder, wants_sync};
 
 pub fn run(args: &ReplacePlan) -> Result<Outcome, Error> {
     let started = Instant::now();
     let (matcher, replacement, selection) = (&args.matcher, &args.replacement, &args.select);
     let files = Files::new(args.files.clone(), &args.files_in)?;
-    let workers = files.workers(&args.files_in);
+    let mut workers = files.workers(&args.files_in);
+    // One terminal asks about one change at a time, in order.
+    let asker = match args.review {
+        Review::Interactive { color } => {
+            workers.threads = 1;
+            Some(Mutex::new(Asker::open(color)?))
+        }
+        _ => None,
+    };
     let mut replace = Replace::new(matcher, replacement)
         .range(selection.range)
         .dry_run(args.write.dry_run)
@@ -46,16 +58,20 @@ pub fn run(args: &ReplacePlan) -> Result<Outcome, Error> {
             show_name: files.several(),
             hex_offsets: args.report.hex_offsets,
             json: args.report.json,
-            context: args.report.context.is_some(),
+            context: matches!(args.report.context, Context::Bytes(_)),
             null: args.files_in.null,
             color: args.report.color,
         },
         many: files.is_many(),
-        // Bars of files worked on at once would draw over each other.
+        // Bars of files worked on at once would draw over each other, and
+        // over the questions of a review.
         progress: match (&files, workers.threads) {
+            _ if asker.is_some() => ProgressMode::Never,
             (Files::Named(_), _) | (_, 1) => args.report.progress,
             _ => ProgressMode::Never,
         },
+        asker,
+        binary_skipped: AtomicU64::new(0),
     };
     match files {
         Files::Named(files) => job.named(&files),
@@ -72,6 +88,10 @@ struct Job<'a> {
     /// A walk or a list: files without a match print nothing.
     many: bool,
     progress: ProgressMode,
+    /// `-I`: the terminal and the answers so far.
+    asker: Option<Mutex<Asker>>,
+    /// Binary files a walk met and skipped.
+    binary_skipped: AtomicU64,
 }
 
 /// A file of a walk or list as the check phase found it: it is written
@@ -95,15 +115,18 @@ struct Shown<'j, 'o> {
     job: &'j Job<'j>,
     out: &'o mut Output,
     started: Instant,
+    asker: Option<std::sync::MutexGuard<'j, Asker>>,
 }
 
 impl Watch for Shown<'_, '_> {
     fn edits<'w>(&'w mut self, path: &'w Path) -> Option<Box<dyn Sink + 'w>> {
-        let printer = self.job.printer(self.out, path);
         self.started = Instant::now();
-        printer
-            .each
-            .then(|| Box::new(printer) as Box<dyn Sink + 'w>)
+        self.job.edits(self.out, path)
+    }
+
+    fn filter<'w>(&'w mut self, path: &'w Path) -> Option<Box<dyn Filter + 'w>> {
+        let asker = self.asker.as_deref_mut()?;
+        Some(Box::new(asker.file(path)))
     }
 
     fn meter(&self, path: &Path, len: u64) -> Box<dyn Meter> {
@@ -112,16 +135,45 @@ impl Watch for Shown<'_, '_> {
     }
 
     fn done(&mut self, path: &Path, tally: &Tally) {
-        self.job.report(self.out, path, tally, self.started);
+        let asked = self
+            .asker
+            .as_deref()
+            .map(|a| (a.file_accepted, a.file_skipped));
+        self.job.report(self.out, path, tally, self.started, asked);
     }
 }
 
 impl Job<'_> {
-    fn printer<'o, W: Write>(&self, out: &'o mut Output<W>, path: &'o Path) -> Printer<'o, W> {
+    /// The sink that shows each change of the file at `path`, if any: the
+    /// printer (context, JSON) or the diff.
+    fn edits<'o, W: Write>(
+        &self,
+        out: &'o mut Output<W>,
+        path: &'o Path,
+    ) -> Option<Box<dyn Sink + 'o>> {
+        if let Review::Diff { context } = self.args.review {
+            let options = unidiff::Options {
+                context,
+                color: self.style.color,
+            };
+            return Some(Box::new(DiffPrinter::new(out, diff_path(path), options)));
+        }
+        let report = &self.args.report;
+        if report.quiet {
+            return None;
+        }
+        if let (Context::Lines { before, after }, false) = (report.context, self.style.json) {
+            let lines = LinePrinter::new(out, self.style, path, (before, after), true);
+            return Some(Box::new(lines));
+        }
         let mut printer = Printer::new(out, self.style, path);
-        printer.each = !self.args.report.quiet && (self.style.json || self.style.context);
-        printer.context = self.args.report.context.unwrap_or(0);
+        printer.each = self.style.json || self.style.context;
+        if let Context::Bytes(bytes) = report.context {
+            printer.context = bytes;
+        }
         printer
+            .each
+            .then(|| Box::new(printer) as Box<dyn Sink + 'o>)
     }
 
     /// Files named on the command line: every file is opened, checked and
@@ -133,13 +185,16 @@ impl Job<'_> {
             job: self,
             out: &mut out,
             started: Instant::now(),
+            asker: self.asker.as_ref().map(lock),
         };
         let report = self.replace.files_watched(files, &mut shown);
+        let accepted = shown.asker.as_deref().map(Asker::accepted);
+        drop(shown);
         let report = match report {
             Ok(report) => report,
             Err(error) => {
                 out.flush();
-                return Err(error);
+                return Err(super::names_r(error));
             }
         };
         if let Some(expected) = self.args.expect {
@@ -150,7 +205,8 @@ impl Job<'_> {
                 );
             }
         }
-        out.finish(if report.refused.is_empty() && report.matches > 0 {
+        let written = accepted.unwrap_or(report.matches);
+        out.finish(if report.refused.is_empty() && written > 0 {
             Outcome::Done
         } else {
             Outcome::NothingDone
@@ -207,7 +263,8 @@ impl Job<'_> {
             Err(outcome) => return out.finish(outcome),
         };
         let failed = searched.failed + written.failed;
-        if !args.report.quiet {
+        let diff = matches!(args.review, Review::Diff { .. });
+        if !args.report.quiet && !diff {
             let totals = Totals { failed, ..searched };
             if args.report.json {
                 let mut total = files::total_json(
@@ -217,6 +274,7 @@ impl Job<'_> {
                 );
                 total.matches = written.matches;
                 total.dry_run = Some(args.write.dry_run);
+                total.files_binary_skipped = self.binary_skipped.load(Ordering::Relaxed);
                 out.json(&total);
             } else {
                 out.line(self.total_line(&totals, &written));
@@ -241,10 +299,17 @@ impl Job<'_> {
         journal: Option<&Recorder>,
     ) -> Result<Totals, Error> {
         let write = &self.args.write;
-        files::each(out, files.paths(), workers, |_, path, out| {
-            let Some((target, cannot_write)) = self.open(seen, &path)? else {
+        files::each(out, files.paths(), workers, |_, entry, out| {
+            // After `q`, nothing more is asked or written.
+            if self.asker.as_ref().is_some_and(|a| lock(a).stopped()) {
+                return Ok(None);
+            }
+            let Some((target, cannot_write)) = self.open(seen, &entry.path)? else {
                 return Ok(None);
             };
+            if self.skips_binary(&target, entry.walked)? {
+                return Ok(None);
+            }
             if let Some(error) = cannot_write {
                 // A file that cannot be written is no error unless there
                 // is something to write.
@@ -256,8 +321,7 @@ impl Job<'_> {
             if !write.dry_run {
                 target.lock(write.lock_timeout)?;
             }
-            self.patch_locked(&target, out, journal, None)
-                .map(|tally| Some(tally.matches))
+            self.patch_locked(&target, out, journal, None).map(Some)
         })
     }
 
@@ -271,10 +335,14 @@ impl Job<'_> {
         seen: &Mutex<HashSet<(u64, u64)>>,
     ) -> Result<(Totals, Vec<Checked>), Error> {
         let checked = Mutex::new(Vec::new());
-        let searched = files::each(out, files.paths(), workers, |seq, path, _| {
-            let Some((target, cannot_write)) = self.open(seen, &path)? else {
+        let searched = files::each(out, files.paths(), workers, |seq, entry, _| {
+            let Some((target, cannot_write)) = self.open(seen, &entry.path)? else {
                 return Ok(None);
             };
+            if self.skips_binary(&target, entry.walked)? {
+                return Ok(None);
+            }
+            let path = entry.path;
             let matches = self.replace.check(&target)?;
             if matches == 0 {
                 return Ok(Some(0));
@@ -315,7 +383,7 @@ impl Job<'_> {
                 return Err(target.problem("changed since it was counted; not written"));
             }
             self.patch_locked(&target, out, journal, Some(file.matches))
-                .map(|tally| Some(tally.matches))
+                .map(Some)
         })
     }
 
@@ -335,6 +403,14 @@ impl Job<'_> {
             written.matched,
             written.matches
         );
+        if let Some(asker) = &self.asker {
+            line.push_str(&format!(", {} skipped", lock(asker).skipped()));
+        }
+        let binary = self.binary_skipped.load(Ordering::Relaxed);
+        if binary > 0 {
+            let files = plural(binary, "file", "files");
+            line.push_str(&format!(", {binary} binary {files} skipped"));
+        }
         if searched.failed > 0 {
             line.push_str(&format!(", {} failed", searched.failed));
         }
@@ -366,6 +442,16 @@ impl Job<'_> {
             return Ok(None);
         }
         Ok(Some((target, cannot_write)))
+    }
+
+    /// Whether `target`, found by a walk when `walked`, is a binary file
+    /// the walk skips (counted).
+    fn skips_binary(&self, target: &Target, walked: bool) -> Result<bool, Error> {
+        if !walked || self.args.files_in.binary || !self.replace.is_binary(target)? {
+            return Ok(false);
+        }
+        self.binary_skipped.fetch_add(1, Ordering::Relaxed);
+        Ok(true)
     }
 
     /// Opens and (unless a dry run) locks a file the check phase counted.
@@ -423,14 +509,15 @@ impl Job<'_> {
     }
 
     /// Checks (when a hole or a regex needs it) and patches one locked
-    /// file of a walk or list.
+    /// file of a walk or list; returns the changes written (or that a dry
+    /// run would write).
     fn patch_locked<W: Write>(
         &self,
         target: &Target,
         out: &mut Output<W>,
         journal: Option<&Recorder>,
         counted: Option<u64>,
-    ) -> Result<Tally, Error> {
+    ) -> Result<u64, Error> {
         let counted = match self.replace.checks_lengths() || self.replace.reserves(target) {
             true => Some(self.replace.check(target)?),
             false => counted,
@@ -438,31 +525,46 @@ impl Job<'_> {
         self.patch(target, out, journal, counted)
     }
 
-    /// Patches one file of a walk or list, printing it.
+    /// Patches one file of a walk or list, printing it; returns the
+    /// changes written.
     fn patch<W: Write>(
         &self,
         target: &Target,
         out: &mut Output<W>,
         journal: Option<&Recorder>,
         counted: Option<u64>,
-    ) -> Result<Tally, Error> {
+    ) -> Result<u64, Error> {
         let started = Instant::now();
         let progress = Progress::new(self.progress, target.len(), &target.name);
-        let mut printer = self.printer(out, &target.path);
-        let edits = printer.each.then_some(&mut printer as &mut dyn Sink);
+        let mut asker = self.asker.as_ref().map(lock);
+        let mut edits = self.edits(out, &target.path);
+        let mut asking = asker.as_deref_mut().map(|a| a.file(&target.path));
+        let sinks = (
+            edits.as_deref_mut(),
+            asking.as_mut().map(|a| a as &mut dyn Filter),
+        );
         let tally = self
             .replace
-            .patch(target, journal, counted, edits, &progress)?;
-        drop(printer);
-        drop(progress);
-        self.report(out, &target.path, &tally, started);
-        Ok(tally)
+            .patch(target, journal, counted, sinks, &progress)?;
+        drop((edits, asking, progress));
+        let asked = asker.as_deref().map(|a| (a.file_accepted, a.file_skipped));
+        self.report(out, &target.path, &tally, started, asked);
+        Ok(asked.map_or(tally.matches, |(accepted, _)| accepted))
     }
 
-    /// The line (or JSON summary) of one file.
-    fn report<W: Write>(&self, out: &mut Output<W>, path: &Path, tally: &Tally, started: Instant) {
+    /// The line (or JSON summary) of one file; `asked`: the changes
+    /// accepted and skipped at the terminal.
+    fn report<W: Write>(
+        &self,
+        out: &mut Output<W>,
+        path: &Path,
+        tally: &Tally,
+        started: Instant,
+        asked: Option<(u64, u64)>,
+    ) {
         let (args, style) = (self.args, self.style);
-        if args.report.quiet || (self.many && tally.matches == 0) {
+        let diff = matches!(args.review, Review::Diff { .. });
+        if args.report.quiet || diff || (self.many && tally.matches == 0) {
             return;
         }
         if style.json {
@@ -481,12 +583,24 @@ impl Job<'_> {
             false => "replaced",
         };
         style.name(out, path);
+        let done = match asked {
+            Some((accepted, skipped)) => format!("{accepted} {verb}, {skipped} skipped"),
+            None => format!("{} {verb}", tally.matches),
+        };
         match tally.appended {
-            0 => out.line(format_args!(" {} {verb}", tally.matches)),
+            0 => out.line(format_args!(" {done}")),
             n => out.line(format_args!(
-                " {} {verb} ({n} bytes appended during the run, not searched)",
-                tally.matches
+                " {done} ({n} {} appended during the run, not searched)",
+                plural(n, "byte", "bytes")
             )),
         }
+    }
+}
+
+/// `n` and the word for one or for several.
+pub fn plural(n: u64, one: &str, several: &str) -> String {
+    match n {
+        1 => one.to_string(),
+        _ => several.to_string(),
     }
 }

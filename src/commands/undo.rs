@@ -4,7 +4,7 @@
 use super::plan::UndoPlan;
 use crate::api::undo::Undo;
 use crate::error::{Error, Outcome};
-use crate::output::Output;
+use crate::output::{Output, json};
 
 pub fn run(args: &UndoPlan) -> Result<Outcome, Error> {
     let name = args.journal.display().to_string();
@@ -21,10 +21,22 @@ pub fn run(args: &UndoPlan) -> Result<Outcome, Error> {
     }
     let mut out = Output::stdout();
     for file in &undone.files {
+        if args.json {
+            out.json(&json::Restored {
+                kind: "restored",
+                path: json::PathName::of(&file.path),
+                regions: file.restored,
+                skipped: file.skipped,
+                error: file.error.as_ref().map(ToString::to_string),
+            });
+        }
         let shown = file.path.display();
         if let Some(error) = &file.error {
             out.flush();
             crate::say!("{error}; not restored");
+            continue;
+        }
+        if args.json {
             continue;
         }
         out.path(&file.path);

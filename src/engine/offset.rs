@@ -16,7 +16,12 @@ pub fn parse_number(text: &str) -> Result<u64, String> {
         Some(hex) => u64::from_str_radix(hex, 16),
         None => text.parse::<u64>(),
     };
-    parsed.map_err(|_| format!("{text:?} is not a number (decimal or 0x hex)"))
+    parsed.map_err(|error| match error.kind() {
+        std::num::IntErrorKind::PosOverflow => {
+            format!("{text:?} is too large (at most {})", u64::MAX)
+        }
+        _ => format!("{text:?} is not a number (decimal or 0x hex)"),
+    })
 }
 
 /// Reads an OFFSET: a number, or `-N` to count back from the end. `-0` is

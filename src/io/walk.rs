@@ -249,7 +249,7 @@ impl Paths {
     }
 
     /// The next file of the walk in hand, if any.
-    fn next_walked(&mut self) -> Option<Result<PathBuf, Error>> {
+    fn next_walked(&mut self) -> Option<Result<Entry, Error>> {
         while let Some(level) = self.walks.last_mut() {
             let entry = level.held.take().or_else(|| level.walk.next());
             let found = level
@@ -290,14 +290,16 @@ impl Paths {
                 _ => kind.is_some_and(|kind| kind.is_file()),
             };
             if wanted {
+                let walked = entry.depth() > 0;
                 let path = entry.into_path();
-                return Some(Ok(match self.implicit {
+                let path = match self.implicit {
                     true => path
                         .strip_prefix("./")
                         .map(Path::to_path_buf)
                         .unwrap_or(path),
                     false => path,
-                }));
+                };
+                return Some(Ok(Entry { path, walked }));
             }
         }
         None
@@ -318,8 +320,16 @@ struct Level {
     held: Option<Result<ignore::DirEntry, ignore::Error>>,
 }
 
+/// A path to work on, and whether a walk found it below a directory (a
+/// file named, listed or given as a root is the user's own choice).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub path: PathBuf,
+    pub walked: bool,
+}
+
 impl Iterator for Paths {
-    type Item = Result<PathBuf, Error>;
+    type Item = Result<Entry, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -332,7 +342,10 @@ impl Iterator for Paths {
             };
             match &self.walk {
                 Some(options) => self.walks.push(walker(&root, options, self.sorted)),
-                None => return Some(Ok(root)),
+                None => {
+                    let walked = false;
+                    return Some(Ok(Entry { path: root, walked }));
+                }
             }
         }
     }

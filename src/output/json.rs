@@ -59,6 +59,8 @@ pub struct Total {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub files_patched: Option<u64>,
     pub files_failed: u64,
+    /// Binary files the walk skipped.
+    pub files_binary_skipped: u64,
     pub matches: u64,
     pub elapsed_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -101,6 +103,47 @@ pub struct Mismatch {
     pub offset: u64,
     pub expected: String,
     pub found: String,
+}
+
+/// Bytes `mpatch peek --json` shows (`"type":"bytes"`), one object for
+/// each piece read.
+#[derive(Debug, Serialize)]
+pub struct Bytes {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub path: PathName,
+    pub offset: u64,
+    pub bytes: String,
+}
+
+/// What `mpatch poke --json` wrote (`"type":"poke"`).
+#[derive(Debug, Serialize)]
+pub struct Poked {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub path: PathName,
+    pub offset: u64,
+    pub old: String,
+    pub new: String,
+    pub dry_run: bool,
+}
+
+/// One file of `mpatch undo --json` (`"type":"restored"`).
+#[derive(Debug, Serialize)]
+pub struct Restored {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub path: PathName,
+    /// Regions written back.
+    pub regions: u64,
+    /// Regions not restored (past the end, or changed, with --force).
+    pub skipped: u64,
+    /// Why the file was not restored, if it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// `path`, lossy if it is not UTF-8, and then also `path_hex` with its bytes.
@@ -174,6 +217,7 @@ mod tests {
                     files_matched: 1,
                     files_patched: Some(1),
                     files_failed: 0,
+                    files_binary_skipped: 0,
                     matches: 1,
                     elapsed_ms: 1,
                     dry_run: Some(false),
@@ -255,6 +299,7 @@ mod tests {
                 "files_matched",
                 "files_patched",
                 "files_failed",
+                "files_binary_skipped",
                 "matches",
                 "elapsed_ms",
                 "dry_run"

@@ -4,16 +4,13 @@
 //! their own bytes.
 
 pub mod json;
+pub mod lines;
 pub mod progress;
-pub mod render;
-pub mod turns;
-// Review before writing (--diff, -I): not used until replace and apply are
-// wired to them.
-#[allow(dead_code)]
 pub mod prompt;
-#[allow(dead_code)]
+pub mod render;
+pub mod review;
 pub mod sniff;
-#[allow(dead_code)]
+pub mod turns;
 pub mod unidiff;
 
 use std::io::{self, BufWriter, Stdout, Write};
@@ -108,6 +105,18 @@ impl<W: Write> Output<W> {
             Some(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(Error::Stdout(error)),
             _ => Ok(outcome),
         }
+    }
+}
+
+/// What a writer of bytes (a diff) prints goes to the output; a failure is
+/// kept, as for every other line, and never stops the caller.
+impl<W: Write> Write for Output<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.bytes(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 

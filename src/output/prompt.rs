@@ -151,6 +151,11 @@ impl Review {
         }
     }
 
+    /// Whether `q` was pressed: every change from now on is `Stop`.
+    pub fn stopped(&self) -> bool {
+        self.stopped
+    }
+
     /// Changes decided `Write` so far.
     pub fn accepted(&self) -> u64 {
         self.accepted
@@ -163,6 +168,7 @@ impl Review {
     }
 
     /// `3 accepted, 2 skipped`.
+    #[allow(dead_code)] // examples/review.rs prints it
     pub fn summary(&self) -> String {
         format!("{} accepted, {} skipped", self.accepted, self.skipped)
     }
@@ -315,9 +321,9 @@ const BOLD: &[u8] = b"\x1b[1m";
 const RESET: &[u8] = b"\x1b[m";
 
 /// Lines shown before and after a change shown as text.
-const AROUND: usize = 3;
+pub(crate) const AROUND: usize = 3;
 /// Bytes of a line shown at most: lines are cut to about this.
-const LINE_CUT: usize = 1024;
+pub(crate) const LINE_CUT: usize = 1024;
 /// Hexdump rows of each side shown at most.
 const MAX_ROWS: usize = 8;
 

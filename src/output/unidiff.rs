@@ -66,7 +66,7 @@ impl Default for Options {
     }
 }
 
-/// What [`FileDiff::finish`] reports about the file.
+/// What [`Diff::finish`] reports about the file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     /// Edits given, including those that wrote the bytes already there.
@@ -77,11 +77,43 @@ pub struct Summary {
     pub binary: bool,
 }
 
-/// The unified diff of one file, built edit by edit.
+/// The unified diff of one file whose bytes are all in memory: a [`Diff`]
+/// that keeps the old bytes itself (examples/review.rs and the tests).
+#[allow(dead_code)]
 pub struct FileDiff<'a, W: Write> {
-    out: W,
-    path: &'a Path,
+    diff: Diff<'a, W>,
     old: &'a [u8],
+}
+
+#[allow(dead_code)]
+impl<'a, W: Write> FileDiff<'a, W> {
+    /// Starts the diff of the file shown as `path` (see [`Diff::new`]),
+    /// whose bytes before any edit are `old`.
+    pub fn new(out: W, path: &'a Path, old: &'a [u8], options: Options) -> FileDiff<'a, W> {
+        FileDiff {
+            diff: Diff::new(out, path, options),
+            old,
+        }
+    }
+
+    /// See [`Diff::edit`].
+    pub fn edit(&mut self, offset: usize, new: &[u8]) -> io::Result<()> {
+        self.diff.edit(self.old, offset, new)
+    }
+
+    /// See [`Diff::finish`].
+    pub fn finish(self) -> io::Result<Summary> {
+        self.diff.finish(self.old)
+    }
+}
+
+/// The unified diff of one file, built edit by edit. The file's bytes
+/// before any edit are passed to each call (always the same bytes), so a
+/// caller that borrows them anew for each call (a scan's window) can keep
+/// the diff between calls.
+pub struct Diff<'a, W: Write> {
+    out: W,
+    path: std::borrow::Cow<'a, Path>,
     options: Options,
     state: State,
     hunk: Hunk,
@@ -150,15 +182,18 @@ impl LineCounter {
     }
 }
 
-impl<'a, W: Write> FileDiff<'a, W> {
+impl<'a, W: Write> Diff<'a, W> {
     /// Starts the diff of the file shown as `path` (relative to where the
     /// user runs; printed as `a/PATH` and `b/PATH`, a leading `./` or `/`
-    /// left out as git does), whose bytes before any edit are `old`.
-    pub fn new(out: W, path: &'a Path, old: &'a [u8], options: Options) -> FileDiff<'a, W> {
-        FileDiff {
+    /// left out as git does).
+    pub fn new(
+        out: W,
+        path: impl Into<std::borrow::Cow<'a, Path>>,
+        options: Options,
+    ) -> Diff<'a, W> {
+        Diff {
             out,
-            path,
-            old,
+            path: path.into(),
             options,
             state: State::Holding(Vec::new()),
             hunk: Hunk::default(),
@@ -173,17 +208,17 @@ impl<'a, W: Write> FileDiff<'a, W> {
     /// Replaces `new.len()` bytes at `offset` with `new`. Offsets must
     /// ascend and edits not overlap (adjacent is fine); an edit out of
     /// order or past the end is an `InvalidInput` error.
-    pub fn edit(&mut self, offset: usize, new: &[u8]) -> io::Result<()> {
+    pub fn edit(&mut self, old: &[u8], offset: usize, new: &[u8]) -> io::Result<()> {
         let end = offset
             .checked_add(new.len())
-            .filter(|&end| end <= self.old.len() && offset >= self.edited_to)
+            .filter(|&end| end <= old.len() && offset >= self.edited_to)
             .ok_or_else(|| {
                 io::Error::new(
                     io::ErrorKind::InvalidInput,
                     format!(
                         "edit of {} bytes at {offset} overlaps the previous one or passes the end ({} bytes)",
                         new.len(),
-                        self.old.len()
+                        old.len()
                     ),
                 )
             })?;
@@ -192,11 +227,15 @@ impl<'a, W: Write> FileDiff<'a, W> {
         if let State::Binary = self.state {
             return Ok(());
         }
-        let old = &self.old[offset..end];
+        let old_bytes = &old[offset..end];
         let mut at = 0;
-        while let Some(first) = old[at..].iter().zip(&new[at..]).position(|(a, b)| a != b) {
+        while let Some(first) = old_bytes[at..]
+            .iter()
+            .zip(&new[at..])
+            .position(|(a, b)| a != b)
+        {
             let changed = offset + at + first;
-            let block_end = self.touch(changed, offset, new)?;
+            let block_end = self.touch(old, changed, offset, new)?;
             if let State::Binary = self.state {
                 return Ok(());
             }
@@ -213,9 +252,9 @@ impl<'a, W: Write> FileDiff<'a, W> {
 
     /// Prints what is held (or the `Binary files` line) and reports. The
     /// writer is not flushed.
-    pub fn finish(mut self) -> io::Result<Summary> {
+    pub fn finish(mut self, old: &[u8]) -> io::Result<Summary> {
         if !matches!(self.state, State::Binary) {
-            self.close_hunk()?;
+            self.close_hunk(old)?;
         }
         let binary = matches!(self.state, State::Binary);
         match std::mem::replace(&mut self.state, State::Text) {
@@ -224,9 +263,9 @@ impl<'a, W: Write> FileDiff<'a, W> {
             State::Binary => {
                 let plural = if self.changes == 1 { "" } else { "s" };
                 self.out.write_all(b"Binary files ")?;
-                self.out.write_all(&label("a/", self.path))?;
+                self.out.write_all(&label("a/", &self.path))?;
                 self.out.write_all(b" and ")?;
-                self.out.write_all(&label("b/", self.path))?;
+                self.out.write_all(&label("b/", &self.path))?;
                 writeln!(self.out, " differ ({} change{plural})", self.changes)?;
             }
         }
@@ -240,11 +279,11 @@ impl<'a, W: Write> FileDiff<'a, W> {
     /// Adds the changed byte at `at` (inside the edit of `new` at
     /// `edit_at`) to the hunk, printing the hunk before it when it is too
     /// far; returns where its block ends for now.
-    fn touch(&mut self, at: usize, edit_at: usize, new: &[u8]) -> io::Result<usize> {
-        let end = self.next_boundary(at, edit_at, new);
+    fn touch(&mut self, old: &[u8], at: usize, edit_at: usize, new: &[u8]) -> io::Result<usize> {
+        let end = self.next_boundary(old, at, edit_at, new);
         let Some(last) = self.hunk.blocks.last_mut() else {
             self.hunk.blocks.push(Block {
-                start: line_start(self.old, at),
+                start: line_start(old, at),
                 end,
             });
             return Ok(end);
@@ -255,16 +294,16 @@ impl<'a, W: Write> FileDiff<'a, W> {
         }
         // Before `at` and after the block both files are the same, so the
         // old line start is a boundary of both.
-        let start = line_start(self.old, at);
+        let start = line_start(old, at);
         if start == last.end {
             last.end = end;
             return Ok(end);
         }
         // Enough unchanged lines between them for both contexts to end?
         let joins = 2 * self.options.context;
-        let gap = memchr::memchr_iter(b'\n', &self.old[last.end..start]).take(joins + 1);
+        let gap = memchr::memchr_iter(b'\n', &old[last.end..start]).take(joins + 1);
         if gap.count() > joins {
-            self.close_hunk()?;
+            self.close_hunk(old)?;
         }
         self.hunk.blocks.push(Block { start, end });
         Ok(end)
@@ -273,9 +312,9 @@ impl<'a, W: Write> FileDiff<'a, W> {
     /// The first position after `at` where both files start a line, taking
     /// the new file's bytes from the edit and, past it, as the old ones (a
     /// later edit that changes that newline extends the block again).
-    fn next_boundary(&self, at: usize, edit_at: usize, new: &[u8]) -> usize {
+    fn next_boundary(&self, old: &[u8], at: usize, edit_at: usize, new: &[u8]) -> usize {
         let mut from = at;
-        while let Some(found) = memchr::memchr(b'\n', &self.old[from..]) {
+        while let Some(found) = memchr::memchr(b'\n', &old[from..]) {
             let newline = from + found;
             let kept = newline < edit_at
                 || newline >= edit_at + new.len()
@@ -285,18 +324,18 @@ impl<'a, W: Write> FileDiff<'a, W> {
             }
             from = newline + 1;
         }
-        self.old.len()
+        old.len()
     }
 
     /// Prints the current hunk (or holds it), unless the file turns out
     /// binary, and starts an empty one.
-    fn close_hunk(&mut self) -> io::Result<()> {
+    fn close_hunk(&mut self, old: &[u8]) -> io::Result<()> {
         if self.hunk.blocks.is_empty() {
             return Ok(());
         }
-        let layout = self.layout();
+        let layout = self.layout(old);
         if let State::Holding(held) = &self.state {
-            if self.hunk_is_binary() {
+            if self.hunk_is_binary(old) {
                 self.state = State::Binary;
                 self.hunk = Hunk::default();
                 return Ok(());
@@ -309,7 +348,7 @@ impl<'a, W: Write> FileDiff<'a, W> {
             }
         }
         let render = Render {
-            old: self.old,
+            old,
             hunk: &self.hunk,
             color: self.options.color,
         };
@@ -319,7 +358,7 @@ impl<'a, W: Write> FileDiff<'a, W> {
             _ => &mut self.out,
         };
         if self.hunks == 0 {
-            render.headers(target, self.path)?;
+            render.headers(target, &self.path)?;
         }
         render.hunk(target, &layout, new_start as usize)?;
         self.delta += layout.new_count as i64 - layout.old_count as i64;
@@ -328,7 +367,7 @@ impl<'a, W: Write> FileDiff<'a, W> {
         Ok(())
     }
 
-    fn layout(&mut self) -> Layout {
+    fn layout(&mut self, old: &[u8]) -> Layout {
         let (first, last) = match (self.hunk.blocks.first(), self.hunk.blocks.last()) {
             (Some(first), Some(last)) => (*first, *last),
             _ => unreachable!("a hunk is laid out only with a block"),
@@ -337,15 +376,15 @@ impl<'a, W: Write> FileDiff<'a, W> {
         let mut to = last.end;
         for _ in 0..self.options.context {
             if from > 0 {
-                from = line_start(self.old, from - 1);
+                from = line_start(old, from - 1);
             }
-            if to < self.old.len() {
-                to = memchr::memchr(b'\n', &self.old[to..]).map_or(self.old.len(), |i| to + i + 1);
+            if to < old.len() {
+                to = memchr::memchr(b'\n', &old[to..]).map_or(old.len(), |i| to + i + 1);
             }
         }
-        let old_count = line_count(self.old, from, to);
+        let old_count = line_count(old, from, to);
         let render = Render {
-            old: self.old,
+            old,
             hunk: &self.hunk,
             color: false,
         };
@@ -354,28 +393,28 @@ impl<'a, W: Write> FileDiff<'a, W> {
             .blocks
             .iter()
             .map(|&block| {
-                render.new_lines(block) as i64 - line_count(self.old, block.start, block.end) as i64
+                render.new_lines(block) as i64 - line_count(old, block.start, block.end) as i64
             })
             .sum();
         Layout {
             from,
             to,
-            old_start: self.lines.lines_before(self.old, from) + 1,
+            old_start: self.lines.lines_before(old, from) + 1,
             old_count,
             new_count: (old_count as i64 + grown) as usize,
         }
     }
 
     /// Whether a changed line, old or new, holds a NUL or is too long.
-    fn hunk_is_binary(&self) -> bool {
+    fn hunk_is_binary(&self, old: &[u8]) -> bool {
         let render = Render {
-            old: self.old,
+            old,
             hunk: &self.hunk,
             color: false,
         };
         self.hunk.blocks.iter().any(|&block| {
-            let old = [&self.old[block.start..block.end]];
-            not_text(old.into_iter()) || not_text(render.new_bytes(block))
+            let changed = [&old[block.start..block.end]];
+            not_text(changed.into_iter()) || not_text(render.new_bytes(block))
         })
     }
 }

@@ -47,7 +47,7 @@ use std::ops::Range;
 use crate::engine::matcher::{Maker, Match, Matcher, Replacement};
 use crate::error::Error;
 
-pub use sinks::{Counter, Tee};
+pub use sinks::{Counter, Filter, Filtered, Pass, Tee};
 
 /// What a scan looks for, where, and what replaces each match.
 #[derive(Clone, Copy)]
@@ -322,6 +322,30 @@ pub trait Sink {
 }
 
 impl<S: Sink + ?Sized> Sink for &mut S {
+    fn wants(&self) -> Wants {
+        (**self).wants()
+    }
+    fn begin(&mut self, range: Range<usize>) -> Result<Flow, Error> {
+        (**self).begin(range)
+    }
+    fn edit(&mut self, edit: &Edit, at: &At) -> Result<Flow, Error> {
+        (**self).edit(edit, at)
+    }
+    fn run(&mut self, run: &Run, at: &At) -> Result<Flow, Error> {
+        (**self).run(run, at)
+    }
+    fn progress(&mut self, at: &At) -> Result<Flow, Error> {
+        (**self).progress(at)
+    }
+    fn needs_from(&self) -> usize {
+        (**self).needs_from()
+    }
+    fn finish(&mut self, tally: &Tally) -> Result<(), Error> {
+        (**self).finish(tally)
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for Box<S> {
     fn wants(&self) -> Wants {
         (**self).wants()
     }

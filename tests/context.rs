@@ -1,0 +1,130 @@
+//! What is shown around each match: grep's lines (`-C`, `-A`, `-B`, with the
+//! offset where each line starts) and the byte window of `--byte-context`.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn find_context_marks_the_match_and_escapes_the_rest() {
+    let s = Sandbox::new();
+    // KEY at 0 (no bytes before), at 7 between `[`, `\`, NUL and 0xff, `]`,
+    // newline, and at 14 (no bytes after).
+    let f = s.file("f", b"KEYx[\\\x00KEY\xff]\nyKEY");
+    mpatch()
+        .args(["find", "--byte-context", "3", "KEY"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout(concat!(
+            r"0: [KEY]x\x5b\\",
+            "\n",
+            r"7: \x5b\\\x00[KEY]\xff\x5d\n",
+            "\n",
+            r"14: \x5d\ny[KEY]",
+            "\n",
+        ));
+}
+
+#[test]
+fn find_context_with_hex_offsets() {
+    let s = Sandbox::new();
+    let f = s.file("f", "0123456789abcdefKEY!");
+    mpatch()
+        .args(["find", "--hex-offsets", "--byte-context", "2", "KEY"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout("0x10: ef[KEY]!\n");
+}
+
+#[test]
+fn dry_run_context_shows_each_change_before_and_after_and_writes_nothing() {
+    let s = Sandbox::new();
+    let f = s.file("f", "a[OLD]b OLD");
+    let before = snapshot(&f);
+    mpatch()
+        .args(["replace", "--dry-run", "--byte-context", "2", "OLD", "NEW"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout(format!(
+            concat!(
+                r"2- a\x5b[OLD]\x5db",
+                "\n",
+                r"2+ a\x5b[NEW]\x5db",
+                "\n",
+                "8- b [OLD]\n",
+                "8+ b [NEW]\n",
+                "{}: 2 would be replaced\n",
+            ),
+            f.display()
+        ))
+        .stderr("");
+    assert_unchanged_since(&f, &before);
+}
+
+#[test]
+fn line_context_is_greps_with_the_offset_where_each_line_starts() {
+    let s = Sandbox::new();
+    let f = s.file(
+        "app.log",
+        b"l0\n[INFO] [worker-05] up\nl2 ERROR x ERROR\nl3\nl4\nl5\nl6\nl7 ERROR\r\nl8\n\tt\x01\xff \xc3\xa9 ERROR",
+    );
+    mpatch()
+        .args(["find", "-C", "1", "ERROR"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout(concat!(
+            "3-[INFO] [worker-05] up\n",
+            "25:l2 ERROR x ERROR\n",
+            "42-l3\n",
+            "--\n",
+            "51-l6\n",
+            "54:l7 ERROR\n",
+            "64-l8\n",
+            "67:\tt\\x01\\xff é ERROR\n",
+        ));
+    // -A and -B count one side; with a name, context lines take `-`.
+    mpatch()
+        .args(["find", "-H", "-B", "0", "-A", "2", "INFO"])
+        .arg(&f)
+        .assert()
+        .stdout(format!(
+            "{0}:3:[INFO] [worker-05] up\n{0}-25-l2 ERROR x ERROR\n{0}-42-l3\n",
+            name(&f)
+        ));
+    // A replace previews each changed line before (-) and after (+), and
+    // context lines with a space.
+    mpatch()
+        .args(["replace", "-n", "-C", "1", "--range", ":50", "ERROR", "FIXED"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout(format!(
+            "3 [INFO] [worker-05] up\n25-l2 ERROR x ERROR\n25+l2 FIXED x FIXED\n42 l3\n{}: 2 would be replaced\n",
+            name(&f)
+        ));
+}
+
+#[test]
+fn a_line_longer_than_a_kib_is_cut_around_the_match() {
+    let s = Sandbox::new();
+    let mut line = vec![b'a'; 3000];
+    line.extend(b"ERROR");
+    line.extend(vec![b'b'; 3000]);
+    line.extend(b"\nnext\n");
+    let f = s.file("long", &line);
+    let out = mpatch()
+        .args(["find", "-C", "1", "ERROR"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let wanted = format!(
+        "2488:…{}ERROR{}…\n6006-next\n",
+        "a".repeat(512),
+        "b".repeat(512)
+    );
+    assert_eq!(stdout(&out), wanted);
+}
