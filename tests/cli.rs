@@ -1,9 +1,9 @@
-//! The command line as scripts meet it: output (a closed pipe, a full
-//! stdout) never cuts a patch short, and no number in any option, nor any
-//! odd value, makes mpatch panic or hang.
+//! The command line as people and scripts meet it: usage errors in one line,
+//! help, colour on a terminal, bad files and patterns refused, output (a
+//! closed pipe, a full stdout) that never cuts a patch short, and no number
+//! in any option, nor any odd value, that makes mpatch panic or hang.
 
 mod common;
-
 use std::ffi::OsString;
 use std::fs::{self, File};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -12,6 +12,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use common::*;
+use predicates::prelude::*;
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------
@@ -480,5 +481,336 @@ fn a_lock_timeout_of_inf_is_a_usage_error() {
     assert_usage_error(
         &["replace", "--lock-timeout", "inf", "ERROR", "FIXED", "f"],
         "--lock-timeout",
+    );
+}
+
+#[test]
+fn bad_files_are_refused_with_their_name() {
+    let s = Sandbox::new();
+    let fifo = s.path("fifo");
+    assert!(sh(&format!("mkfifo {}", fifo.display())).status.success());
+    let dir = s.path("dir");
+    fs::create_dir(&dir).unwrap();
+    let cases: [(&str, &str); 5] = [
+        (
+            &*s.path("missing").to_string_lossy().into_owned().leak(),
+            "no such file or directory",
+        ),
+        (
+            &*dir.to_string_lossy().into_owned().leak(),
+            "is a directory",
+        ),
+        (&*fifo.to_string_lossy().into_owned().leak(), "is a FIFO"),
+        ("/dev/null", "is a character device"),
+        ("-", "standard input cannot be mapped"),
+    ];
+    for (path, reason) in cases {
+        // find and peek read a FIFO or standard input as a stream
+        // (tests/toolbox.rs); replace and poke refuse them.
+        let stream = path == "-" || path.ends_with("fifo");
+        for args in [
+            vec!["find", "x", path],
+            vec!["replace", "x", "y", path],
+            vec!["poke", path, "0", "y"],
+            vec!["peek", path, "0"],
+        ] {
+            if stream && matches!(args[0], "find" | "peek") {
+                continue;
+            }
+            let out = mpatch().args(&args).output().unwrap();
+            assert_error(&out, path, reason);
+        }
+    }
+}
+
+#[test]
+fn bad_patterns_are_refused_and_nothing_changes() {
+    let s = Sandbox::new();
+    let f = s.file("f", "some text");
+    let before = snapshot(&f);
+    let cases: [(&[&str], &str, &str); 5] = [
+        (&["replace", "", ""], "pattern", "is empty"),
+        (
+            &["replace", "-x", "zz", "aa"],
+            "pattern",
+            "at byte 0: \"z\" is not a hex digit",
+        ),
+        (
+            &["replace", "-x", "abc", "def"],
+            "pattern",
+            "an odd number of hex digits",
+        ),
+        (
+            &["replace", "-e", r"so\qe", "xxxxx"],
+            "pattern",
+            r"at byte 2: unknown escape \q",
+        ),
+        (
+            &["find", "-e", r"\x4"],
+            "pattern",
+            "\\x needs two hex digits",
+        ),
+    ];
+    for (args, subject, reason) in cases {
+        let out = mpatch().args(args).arg(&f).output().unwrap();
+        assert_error(&out, subject, reason);
+    }
+    assert_eq!(snapshot(&f), before);
+}
+
+#[test]
+fn help_shows_examples() {
+    mpatch()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("mpatch replace --dry-run"));
+}
+
+#[test]
+fn usage_errors_are_one_line_with_exit_2() {
+    let out = mpatch().args(["replace", "ERROR"]).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(
+            "mpatch: the following required arguments were not provided: <REPLACEMENT> <FILE>..."
+        ),
+        "{err}"
+    );
+    let out = mpatch()
+        .args(["peek", "-f", "xml", "f", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "mpatch: invalid value 'xml' for '--format <FORMAT>' [possible values: hexdump, hex, text, raw] (see mpatch --help)\n"
+    );
+    mpatch()
+        .arg("--version")
+        .assert()
+        .code(0)
+        .stdout("mpatch 0.1.0\n");
+}
+
+#[test]
+fn bad_numbers_and_pad_values_are_refused() {
+    let s = Sandbox::new();
+    let f = s.file("f", "ERROR here");
+    let before = snapshot(&f);
+    let cases: [(&[&str], &str, &str); 4] = [
+        (&["peek", "F", "12k"], "OFFSET", "\"12k\" is not a number"),
+        (
+            &["peek", "F", "0", "lots"],
+            "LENGTH",
+            "\"lots\" is not a number",
+        ),
+        (
+            &["poke", "F", "0x", "x"],
+            "OFFSET",
+            "\"0x\" is not a number",
+        ),
+        (
+            &["replace", "--pad", "ab", "ERROR", "OK", "F"],
+            "--pad",
+            "\"ab\": give one ASCII character or 0xHH",
+        ),
+    ];
+    for (args, subject, reason) in cases {
+        let path = f.to_string_lossy().into_owned();
+        let args: Vec<&str> = args
+            .iter()
+            .map(|a| if *a == "F" { path.as_str() } else { a })
+            .collect();
+        let out = mpatch().args(&args).output().unwrap();
+        assert_error(&out, subject, reason);
+    }
+    assert_eq!(snapshot(&f), before);
+}
+
+/// Runs `mpatch ARGS` and returns its exit status and stderr.
+fn usage_error(args: &[&str]) -> (Option<i32>, String) {
+    let out = mpatch().args(args).output().unwrap();
+    assert_eq!(stdout(&out), "", "{args:?}");
+    (out.status.code(), stderr(&out))
+}
+
+#[test]
+fn usage_errors_are_one_clean_line() {
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--color", "never"],
+            "mpatch: unexpected argument '--color' found (see mpatch --help)\n",
+        ),
+        // clap's tip follows the sentence as a clause of its own.
+        (
+            &["find", "--qqqq", "x", "f"],
+            "mpatch: unexpected argument '--qqqq' found; to pass '--qqqq' as a value, \
+             use '-- --qqqq' (see mpatch --help)\n",
+        ),
+        (
+            &["find", "--jsn", "x", "f"],
+            "mpatch: unexpected argument '--jsn' found; a similar argument exists: '--json' \
+             (see mpatch --help)\n",
+        ),
+        (
+            &["rplace", "x", "y", "f"],
+            "mpatch: unrecognized subcommand 'rplace'; a similar subcommand exists: 'replace' \
+             (see mpatch --help)\n",
+        ),
+        (
+            &["replace", "ERROR"],
+            "mpatch: the following required arguments were not provided: <REPLACEMENT> \
+             <FILE>... (see mpatch --help)\n",
+        ),
+    ];
+    for (args, wanted) in cases {
+        let (code, err) = usage_error(args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert_eq!(err, wanted, "{args:?}");
+    }
+}
+
+#[test]
+fn no_usage_error_runs_tip_text_into_its_sentence() {
+    for args in [
+        &["find", "--colr", "x", "f"][..],
+        &["find", "--jsn", "x", "f"],
+        &["peek", "-f", "xmll", "f", "0"],
+        &["undo"],
+        &["poke", "f"],
+        &["find", "-C"],
+        &["help", "fnd"],
+    ] {
+        let (code, err) = usage_error(args);
+        assert_eq!(code, Some(2), "{args:?}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("mpatch: "), "{args:?}: {err}");
+        assert!(err.ends_with(" (see mpatch --help)\n"), "{args:?}: {err}");
+        assert!(!err.contains("tip:"), "{args:?}: {err}");
+        assert!(!err.contains("error:"), "{args:?}: {err}");
+        assert!(!err.contains("  "), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn help_works_however_it_is_asked_for() {
+    let out = mpatch().args(["help", "-h"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    assert!(
+        stdout(&out).contains("Usage: mpatch help [COMMAND]..."),
+        "{}",
+        stdout(&out)
+    );
+    let out = mpatch().args(["help", "--help"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("Usage: mpatch help"));
+
+    let find = mpatch().args(["find", "--help"]).output().unwrap();
+    for args in [
+        &["help", "find"][..],
+        &["help", "find", "-h"],
+        &["help", "find", "--help"],
+    ] {
+        let out = mpatch().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out), stdout(&find), "{args:?}");
+    }
+    let out = mpatch().args(["help"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("Usage: mpatch <COMMAND>"));
+}
+
+#[test]
+fn each_command_help_shows_its_examples_and_exit_status() {
+    for command in ["find", "replace", "peek", "poke", "undo"] {
+        let short = mpatch().args([command, "-h"]).output().unwrap();
+        assert_eq!(short.status.code(), Some(0));
+        let short = stdout(&short);
+        assert!(
+            short.contains(&format!("Examples:\n  mpatch {command}"))
+                || short.contains("Examples:\n  mpatch replace --journal"),
+            "{short}"
+        );
+        let long = mpatch().args([command, "--help"]).output().unwrap();
+        assert!(stdout(&long).contains("Exit status:\n  0"), "{command}");
+    }
+}
+
+const ESC: &str = "\x1b[";
+
+/// Runs `mpatch ARGS` on a pseudo-terminal (script(1)) and returns what it
+/// printed there.
+fn on_a_terminal(args: &str, env: &[(&str, &str)]) -> String {
+    let out = Command::new("script")
+        .args(["-qec", &format!("{BIN} {args}"), "/dev/null"])
+        .env_remove("NO_COLOR")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    stdout(&out)
+}
+
+#[test]
+fn colour_on_a_terminal_and_never_in_a_pipe_json_or_with_no_color() {
+    if Command::new("script").arg("--version").output().is_err() {
+        cannot_run("colour_on_a_terminal…", "script(1) is not installed");
+        return;
+    }
+    let s = Sandbox::new();
+    let f = s.file("f.log", "a ERROR here\n");
+    let find = format!("find -H --byte-context 2 ERROR {}", f.display());
+    let shown = on_a_terminal(&find, &[]);
+    assert!(
+        shown.contains(&format!("{ESC}35m{}{ESC}0m", f.display())),
+        "path in magenta: {shown:?}"
+    );
+    assert!(
+        shown.contains(&format!("{ESC}32m2{ESC}0m")),
+        "offset in green: {shown:?}"
+    );
+    assert!(
+        shown.contains(&format!("[{ESC}1;31mERROR{ESC}0m]")),
+        "match in bold red: {shown:?}"
+    );
+    let preview = on_a_terminal(
+        &format!("replace -n --byte-context 2 ERROR FIXED {}", f.display()),
+        &[],
+    );
+    assert!(
+        preview.contains(&format!("[{ESC}31mERROR{ESC}0m]")),
+        "old in red: {preview:?}"
+    );
+    assert!(
+        preview.contains(&format!("[{ESC}32mFIXED{ESC}0m]")),
+        "new in green: {preview:?}"
+    );
+
+    assert!(
+        !on_a_terminal(&find, &[("NO_COLOR", "1")]).contains(ESC),
+        "NO_COLOR"
+    );
+    assert!(!on_a_terminal(&format!("find --json ERROR {}", f.display()), &[]).contains(ESC));
+    assert!(
+        !on_a_terminal(&format!("find --color never ERROR {}", f.display()), &[]).contains(ESC)
+    );
+    let piped = mpatch()
+        .args(["find", "--byte-context", "2", "ERROR"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&piped), "2: a [ERROR] h\n", "a pipe gets no colour");
+    let forced = mpatch()
+        .args(["find", "--color", "always", "ERROR"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&forced).contains(ESC),
+        "--color always colours a pipe too"
     );
 }

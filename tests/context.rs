@@ -2,6 +2,7 @@
 //! offset where each line starts) and the byte window of `--byte-context`.
 
 mod common;
+use std::fs::{self};
 
 use common::*;
 
@@ -127,4 +128,33 @@ fn a_line_longer_than_a_kib_is_cut_around_the_match() {
         "b".repeat(512)
     );
     assert_eq!(stdout(&out), wanted);
+}
+
+#[test]
+fn a_preview_shows_each_window_before_and_after_the_whole_run() {
+    let s = Sandbox::new();
+    let f = s.file("f", "xxERRORERRORyy");
+    let preview = "2- xx[ERROR]ERROR\n2+ xx[FIXED]FIXED\n7- ERROR[ERROR]yy\n7+ FIXED[FIXED]yy\n";
+    let before = snapshot(&f);
+    mpatch()
+        .args([
+            "replace",
+            "--dry-run",
+            "--byte-context",
+            "5",
+            "ERROR",
+            "FIXED",
+        ])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout(format!("{preview}{}: 2 would be replaced\n", name(&f)));
+    assert_unchanged_since(&f, &before);
+    mpatch()
+        .args(["replace", "--byte-context", "5", "ERROR", "FIXED"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout(format!("{preview}{}: 2 replaced\n", name(&f)));
+    assert_eq!(fs::read(&f).unwrap(), b"xxFIXEDFIXEDyy");
 }

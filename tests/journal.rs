@@ -3,15 +3,11 @@
 //! user does not own, and recovery after a real SIGKILL mid-replace.
 
 mod common;
-
-use std::fs;
-use std::fs::File;
+use std::fs::{self, File};
 use std::io::{self, Write};
-use std::os::unix::fs::PermissionsExt;
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::{FileExt, MetadataExt, PermissionsExt};
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -583,4 +579,173 @@ fn a_journaled_replace_that_matches_nothing_leaves_no_journal() {
     let out = run_in(s.dir.path(), &os_strings(&["undo", "app.mpj"]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(fs::read(&f).unwrap(), b"now an ERROR here\n");
+}
+
+#[test]
+fn a_live_log_is_patched_as_it_was_and_undone_after_it_grew() {
+    let sandbox = Sandbox::new();
+    let original = b"GET /a ERROR\n".repeat(40_000);
+    let path = sandbox.file("app.log", &original);
+    let journal = sandbox.path("fix.mpj");
+    let child = spawn_blocked_on_stdout(&[
+        "replace",
+        "--json",
+        "--journal",
+        s(&journal),
+        "ERROR",
+        "FIXED",
+        s(&path),
+    ]);
+    // The log gains a line in the middle of the run.
+    let appended = b"GET /b ERROR\n";
+    fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap()
+        .write_all_at(appended, original.len() as u64)
+        .unwrap();
+    let (status, out, err) = drain(child);
+    assert_eq!(status.code(), Some(0), "a growing log is no error: {err}");
+    let summary = out.lines().last().unwrap();
+    assert!(summary.contains(r#""matches":40000"#), "{summary}");
+    assert!(
+        summary.contains(&format!(r#""appended":{}"#, appended.len())),
+        "{summary}"
+    );
+    let after = fs::read(&path).unwrap();
+    let mut want = b"GET /a FIXED\n".repeat(40_000);
+    want.extend_from_slice(appended);
+    assert!(after == want, "only the bytes the log had are patched");
+
+    // The log grows again; undo knows it as the same file.
+    fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap()
+        .write_all_at(b"later\n", want.len() as u64)
+        .unwrap();
+    let out = run(&["undo", s(&journal)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut restored = original.clone();
+    restored.extend_from_slice(appended);
+    restored.extend_from_slice(b"later\n");
+    assert!(fs::read(&path).unwrap() == restored);
+    assert!(!journal.exists());
+}
+
+#[test]
+fn a_tree_journal_holds_only_the_files_written_and_force_restores_the_rest() {
+    let sandbox = Sandbox::new();
+    let tree = sandbox.path("tree");
+    fs::create_dir(&tree).unwrap();
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        fs::write(tree.join(name), b"old value\n").unwrap();
+    }
+    // b cannot be written (immutable): it is reported, and has no section.
+    let immutable = Command::new("chattr")
+        .arg("+i")
+        .arg(tree.join("b.txt"))
+        .output();
+    let immutable = immutable.is_ok_and(|o| o.status.success());
+    let journal = sandbox.path("tree.mpj");
+    let out = run(&[
+        "replace",
+        "-r",
+        "--journal",
+        s(&journal),
+        "old",
+        "new",
+        s(&tree),
+    ]);
+    if immutable {
+        let _ = Command::new("chattr")
+            .arg("-i")
+            .arg(tree.join("b.txt"))
+            .output();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert_eq!(fs::read(tree.join("b.txt")).unwrap(), b"old value\n");
+    } else {
+        cannot_run("the immutable-file half of this test", "chattr +i failed");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let journalled: Vec<&str> = ["a.txt", "c.txt"].into_iter().collect();
+    let raw = fs::read(&journal).unwrap();
+    for name in ["a.txt", "b.txt", "c.txt"] {
+        let named = raw.windows(name.len()).any(|w| w == name.as_bytes());
+        let expected = journalled.contains(&name) || !immutable;
+        assert_eq!(named, expected, "{name} in the journal");
+    }
+    // c is deleted: undo restores nothing; --force restores a and names c.
+    fs::remove_file(tree.join("c.txt")).unwrap();
+    let out = run(&["undo", s(&journal)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("c.txt"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing restored"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read(tree.join("a.txt")).unwrap(), b"new value\n");
+    let out = run(&["undo", "--force", s(&journal)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("c.txt"), "{}", stderr(&out));
+    assert_eq!(fs::read(tree.join("a.txt")).unwrap(), b"old value\n");
+    assert!(journal.exists(), "a journal not fully restored is kept");
+}
+
+#[test]
+fn a_killed_journalled_replace_is_undone_after_the_log_grew() {
+    // Killed at a random moment, then appended to: undo restores what the
+    // run wrote, and keeps what was appended.
+    let sandbox = Sandbox::new();
+    let path = sandbox.path("big.log");
+    let mut line = vec![b'.'; 512];
+    line[10..15].copy_from_slice(b"ERROR");
+    let original = line.repeat(64 * 2048);
+    for (round, delay_ms) in [0u64, 5, 20, 60, 150].into_iter().enumerate() {
+        fs::write(&path, &original).unwrap();
+        let journal = sandbox.path(&format!("kill{round}.mpj"));
+        let mut child = KillOnDrop::spawn(
+            Command::new(BIN)
+                .args([
+                    "replace",
+                    "--journal",
+                    s(&journal),
+                    "ERROR",
+                    "FIXED",
+                    s(&path),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        );
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all_at(b"ERROR appended\n", original.len() as u64)
+            .unwrap();
+        if journal.exists() {
+            let out = run(&["undo", s(&journal)]);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "round {round}: {}",
+                stderr(&out)
+            );
+        } else {
+            assert!(
+                fs::read(&path).unwrap()[..original.len()] == original[..],
+                "round {round}: bytes changed with no journal"
+            );
+        }
+        let after = fs::read(&path).unwrap();
+        assert!(
+            after[..original.len()] == original[..],
+            "round {round}: not restored"
+        );
+        assert_eq!(&after[original.len()..], b"ERROR appended\n");
+    }
 }

@@ -2,6 +2,10 @@
 //! undo print flat objects with a `type`, as find, replace and apply do.
 
 mod common;
+use std::ffi::OsStr;
+use std::fs::{self};
+use std::os::unix::ffi::OsStrExt;
+use std::process::Output;
 
 use common::*;
 use serde_json::{Value, json};
@@ -65,4 +69,174 @@ fn peek_poke_and_undo_print_json_objects() {
         objects(&out),
         [json!({"type": "bytes", "path": "-", "offset": 2, "bytes": "636465"})]
     );
+}
+
+/// Every stdout line parsed as one JSON object.
+fn json_lines(output: &Output) -> Vec<Value> {
+    stdout(output)
+        .lines()
+        .map(|line| {
+            let value: Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line:?}"));
+            assert!(value.is_object(), "not an object: {line:?}");
+            value
+        })
+        .collect()
+}
+
+/// The keys of a JSON object, sorted.
+fn keys(object: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = object
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+#[test]
+fn find_json_has_a_match_line_per_match_and_a_summary_per_file() {
+    let s = Sandbox::new();
+    s.file("a", "KEY at 0, KEY at 10");
+    s.file("b", "none");
+    s.file("c", "..KEY");
+    let out = mpatch()
+        .current_dir(s.dir.path())
+        .args(["find", "--json", "KEY", "a", "b", "c"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    let summary = |v: &Value| (v["type"].clone(), v["path"].clone(), v["matches"].clone());
+    let matched = |v: &Value| (v["type"].clone(), v["path"].clone(), v["offset"].clone());
+    assert_eq!(lines.len(), 6, "{lines:?}");
+    assert_eq!(matched(&lines[0]), ("match".into(), "a".into(), 0.into()));
+    assert_eq!(matched(&lines[1]), ("match".into(), "a".into(), 10.into()));
+    assert_eq!(summary(&lines[2]), ("summary".into(), "a".into(), 2.into()));
+    assert_eq!(summary(&lines[3]), ("summary".into(), "b".into(), 0.into()));
+    assert_eq!(matched(&lines[4]), ("match".into(), "c".into(), 2.into()));
+    assert_eq!(summary(&lines[5]), ("summary".into(), "c".into(), 1.into()));
+    for line in [&lines[0], &lines[1], &lines[4]] {
+        assert_eq!(keys(line), ["bytes", "offset", "path", "type"]);
+        assert_eq!(line["bytes"], "4b4559");
+    }
+    for (line, size) in [(&lines[2], 19), (&lines[3], 4), (&lines[5], 5)] {
+        for key in ["type", "path", "matches", "bytes_scanned", "elapsed_ms"] {
+            assert!(line.get(key).is_some(), "{key} missing: {line}");
+        }
+        assert_eq!(line["bytes_scanned"], size, "{line}");
+        assert!(line["elapsed_ms"].is_u64(), "{line}");
+    }
+}
+
+#[test]
+fn find_json_with_no_match_still_has_a_summary_and_exits_1() {
+    let s = Sandbox::new();
+    s.file("a", "nothing here");
+    let out = mpatch()
+        .current_dir(s.dir.path())
+        .args(["find", "--json", "KEY", "a"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["type"], "summary");
+    assert_eq!(lines[0]["matches"], 0);
+}
+
+#[test]
+fn replace_json_match_lines_have_old_and_new() {
+    let s = Sandbox::new();
+    let f = s.file("f", "ERR, ERR");
+    let out = mpatch()
+        .current_dir(s.dir.path())
+        .args(["replace", "--json", "ERR", "fix", "f"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    for (line, offset) in [(&lines[0], 0), (&lines[1], 5)] {
+        assert_eq!(
+            keys(line),
+            ["bytes", "new", "offset", "old", "path", "type"]
+        );
+        assert_eq!(line["type"], "match");
+        assert_eq!(line["path"], "f");
+        assert_eq!(line["offset"], offset);
+        assert_eq!(line["bytes"], "455252");
+        assert_eq!(line["old"], "455252");
+        assert_eq!(line["new"], "666978");
+    }
+    assert_eq!(lines[2]["type"], "summary");
+    assert_eq!(lines[2]["path"], "f");
+    assert_eq!(lines[2]["matches"], 2);
+    assert_eq!(lines[2]["bytes_scanned"], 8);
+    assert!(lines[2]["elapsed_ms"].is_u64());
+    assert_eq!(fs::read(&f).unwrap(), b"fix, fix");
+}
+
+#[test]
+fn json_carries_bytes_that_are_not_utf8_as_hex() {
+    let s = Sandbox::new();
+    let f = s.file("f", b"a\xff\x00b\xff\x00");
+    let found = mpatch()
+        .args(["find", "--json", "-x", "ff00"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(found.status.code(), Some(0), "{}", stderr(&found));
+    let lines = json_lines(&found);
+    assert_eq!(lines.len(), 3);
+    for (line, offset) in [(&lines[0], 1), (&lines[1], 4)] {
+        assert_eq!(line["offset"], offset);
+        assert_eq!(from_hex(line["bytes"].as_str().unwrap()), b"\xff\x00");
+    }
+    let replaced = mpatch()
+        .args(["replace", "--json", "-x", "ff00", "00ff"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(replaced.status.code(), Some(0), "{}", stderr(&replaced));
+    let lines = json_lines(&replaced);
+    assert_eq!(lines.len(), 3);
+    for line in &lines[..2] {
+        assert_eq!(from_hex(line["old"].as_str().unwrap()), b"\xff\x00");
+        assert_eq!(from_hex(line["new"].as_str().unwrap()), b"\x00\xff");
+    }
+    assert_eq!(fs::read(&f).unwrap(), b"a\x00\xffb\x00\xff");
+}
+
+#[test]
+fn json_path_that_is_not_utf8_is_lossy_plus_path_hex() {
+    let s = Sandbox::new();
+    let bad = OsStr::from_bytes(b"bad\xffname");
+    fs::write(s.dir.path().join(bad), "a KEY").unwrap();
+    s.file("good", "KEY");
+    for command in [
+        &["find", "--json", "KEY"][..],
+        &["replace", "--json", "--dry-run", "KEY", "key"],
+    ] {
+        let out = mpatch()
+            .current_dir(s.dir.path())
+            .args(command)
+            .arg(bad)
+            .arg("good")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{command:?}: {}", stderr(&out));
+        let lines = json_lines(&out);
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        for line in &lines[..2] {
+            assert_eq!(line["path"], "bad\u{fffd}name", "{line}");
+            assert_eq!(line["path_hex"], "626164ff6e616d65", "{line}");
+        }
+        for line in &lines[2..] {
+            assert_eq!(line["path"], "good", "{line}");
+            assert!(line.get("path_hex").is_none(), "{line}");
+        }
+    }
 }

@@ -3,10 +3,12 @@
 //! and a real ELF binary found, patched and run.
 
 mod common;
-
-use std::fs;
-use std::os::unix::fs::MetadataExt;
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use common::*;
 
@@ -294,5 +296,163 @@ fn find_then_poke_with_expect_patches_a_real_elf_binary() {
     assert_eq!(
         (meta_after.ino(), meta_after.mode(), meta_after.len()),
         (meta_before.ino(), meta_before.mode(), meta_before.len())
+    );
+}
+
+#[test]
+fn peek_formats() {
+    let s = Sandbox::new();
+    let f = s.file("f", b"hello ERROR world\n\x00\xff\\tail");
+    mpatch()
+        .args(["peek"])
+        .arg(&f)
+        .args(["6", "16"])
+        .assert()
+        .code(0)
+        .stdout("00000006: 4552 524f 5220 776f 726c 640a 00ff 5c74  ERROR world...\\t\n");
+    mpatch()
+        .args(["peek", "-f", "hex"])
+        .arg(&f)
+        .args(["0x6", "5"])
+        .assert()
+        .stdout("4552524f52\n");
+    mpatch()
+        .args(["peek", "-f", "text"])
+        .arg(&f)
+        .args(["12", "12"])
+        .assert()
+        .stdout("world\\n\\x00\\xff\\\\tai\n");
+    mpatch()
+        .args(["peek", "-f", "raw"])
+        .arg(&f)
+        .args(["-4"])
+        .assert()
+        .stdout("tail");
+    // The default length is 64, cut at the end of the file.
+    let all = mpatch()
+        .args(["peek", "-f", "raw"])
+        .arg(&f)
+        .arg("0")
+        .output()
+        .unwrap();
+    assert_eq!(all.stdout, fs::read(&f).unwrap());
+}
+
+#[test]
+fn peek_hexdump_is_xxd() {
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+    let s = Sandbox::new();
+    let f = s.file("f", &bytes);
+    let xxd = sh(&format!("xxd -s 100 -l 200 -g 2 {}", f.display()));
+    if !xxd.status.success() {
+        return cannot_run("peek_hexdump_is_xxd", "xxd is not installed");
+    }
+    mpatch()
+        .args(["peek"])
+        .arg(&f)
+        .args(["100", "200"])
+        .assert()
+        .stdout(stdout(&xxd));
+}
+
+#[test]
+fn peek_past_the_end_is_an_error() {
+    let s = Sandbox::new();
+    let f = s.file("f", "12345");
+    let out = mpatch().args(["peek"]).arg(&f).arg("5").output().unwrap();
+    assert_error(
+        &out,
+        &f.display().to_string(),
+        "past the end of the file (5 bytes)",
+    );
+    let out = mpatch().args(["peek"]).arg(&f).arg("-6").output().unwrap();
+    assert_error(
+        &out,
+        &f.display().to_string(),
+        "before the start of the file",
+    );
+    mpatch()
+        .args(["peek", "-f", "raw"])
+        .arg(&f)
+        .args(["4", "100"])
+        .assert()
+        .code(0)
+        .stdout("5");
+}
+
+#[test]
+fn peek_at_minus_hex_offset_shows_the_last_bytes() {
+    let s = Sandbox::new();
+    let bytes: Vec<u8> = (0..100u8).collect();
+    let f = s.file("f.bin", &bytes);
+    mpatch()
+        .args(["peek", "-f", "hex"])
+        .arg(&f)
+        .arg("-0x10")
+        .assert()
+        .code(0)
+        .stdout("5455565758595a5b5c5d5e5f60616263\n");
+    mpatch()
+        .arg("peek")
+        .arg(&f)
+        .arg("-0x10")
+        .assert()
+        .code(0)
+        .stdout("00000054: 5455 5657 5859 5a5b 5c5d 5e5f 6061 6263  TUVWXYZ[\\]^_`abc\n");
+}
+
+/// Starts ARGS from a small Python process (with stdout on /dev/null)
+/// and returns its exit code and peak resident memory in KiB, from
+/// wait4's rusage. A child started straight from this test process would
+/// report the test process's own peak: a vfork-style spawn shares its
+/// memory until exec, and the peak survives the exec.
+fn peak_rss_kib(args: &[OsString]) -> (i32, u64) {
+    const SPAWN: &str = "import os, subprocess, sys\n\
+        child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n\
+        _, status, usage = os.wait4(child.pid, 0)\n\
+        child.returncode = os.waitstatus_to_exitcode(status)\n\
+        print(child.returncode, usage.ru_maxrss)";
+    let python = KillOnDrop::spawn(
+        Command::new("python3")
+            .args(["-c", SPAWN])
+            .args(args)
+            .stdout(Stdio::piped()),
+    );
+    let out = output_within(python, Duration::from_secs(120));
+    assert!(out.status.success(), "python3: {out:?}");
+    let text = stdout(&out);
+    let mut fields = text.split_whitespace().map(|f| f.parse::<i64>().unwrap());
+    let (code, kib) = (fields.next().unwrap(), fields.next().unwrap());
+    (code as i32, kib as u64)
+}
+
+#[test]
+fn peek_of_half_a_gibibyte_stays_small() {
+    let python = Command::new("python3").args(["-c", "import os"]).output();
+    if !python.is_ok_and(|out| out.status.success()) {
+        return cannot_run(
+            "peek_of_half_a_gibibyte_stays_small",
+            "python3 is not installed",
+        );
+    }
+    let s = Sandbox::new();
+    let f = s.path("big.bin");
+    {
+        let file = File::create(&f).unwrap();
+        file.write_all_at(&b"peek at me ".repeat(1 << 16), 0)
+            .unwrap();
+        file.write_all_at(&b"and here ".repeat(1 << 16), 300 * MIB)
+            .unwrap();
+        file.set_len(512 * MIB).unwrap();
+    }
+    let mut args = vec![OsString::from(BIN), "peek".into(), f.into_os_string()];
+    args.extend(["0".into(), "0x20000000".into()]);
+    let (code, kib) = peak_rss_kib(&args);
+    assert_eq!(code, 0, "peek failed");
+    let peak_mib = kib / 1024;
+    eprintln!("peek of 512 MiB peaked at {peak_mib} MiB resident");
+    assert!(
+        peak_mib < 64,
+        "peek of 512 MiB peaked at {peak_mib} MiB resident"
     );
 }

@@ -1,4 +1,5 @@
-//! The differential test of the one scan: for literals, several literals,
+//! replace: the bytes sed gives, dry runs, and the differential test of the
+//! one scan: for literals, several literals,
 //! `-i`, signatures and regexes (`\b`, `^`, `$`, captures), with ranges,
 //! `--nth` and `-m`, every driver (a walk, a split into segments of a few
 //! bytes, a stream read a few bytes at a time, a real file written through
@@ -7,11 +8,14 @@
 //! none happened.
 
 mod common;
-
+use std::fs::{self};
 use std::io::Read;
+use std::os::unix::fs::{FileExt, MetadataExt, PermissionsExt};
+
 use std::sync::Mutex;
 
 use common::oracle::{self, Pattern};
+use common::*;
 use mpatch::scan::{At, Driver, Edit, Flow, MakeSink, Settings, Sink, Sinks, Tally, Wants};
 use mpatch::{Error, Matcher, RangeSpec, Replace, Replacement, Signature, Watch};
 use proptest::prelude::*;
@@ -600,5 +604,182 @@ fn a_replace_maps_the_file_read_only_and_writes_with_pwrite() {
     assert!(
         seen.iter().all(|perms| perms == "r--s"),
         "the file is mapped {seen:?}"
+    );
+}
+
+#[test]
+fn replace_gives_the_bytes_sed_gives_and_keeps_the_inode() {
+    let s = Sandbox::new();
+    let f = s.file("app.log", fs::read(SAMPLE_LOG).unwrap());
+    let link = s.path("hardlink.log");
+    fs::hard_link(&f, &link).unwrap();
+    let before = fs::metadata(&f).unwrap();
+    let sed = sh(&format!("sed 's/ERROR/FIXED/g' {SAMPLE_LOG}"));
+    mpatch()
+        .current_dir(s.dir.path())
+        .args(["replace", "ERROR", "FIXED", "app.log"])
+        .assert()
+        .code(0)
+        .stdout("app.log: 11 replaced\n")
+        .stderr("");
+    assert_eq!(fs::read(&f).unwrap(), sed.stdout);
+    assert_eq!(
+        fs::read(&link).unwrap(),
+        sed.stdout,
+        "the other name sees the change"
+    );
+    let after = fs::metadata(&f).unwrap();
+    assert_eq!(
+        (after.ino(), after.mode(), after.nlink()),
+        (before.ino(), before.mode(), 2)
+    );
+    mpatch()
+        .args(["replace", "ERROR", "FIXED"])
+        .arg(&f)
+        .assert()
+        .code(1)
+        .stdout(format!("{}: 0 replaced\n", f.display()));
+}
+
+#[test]
+fn replace_max_count_stops_each_file() {
+    let s = Sandbox::new();
+    let f = s.file("f", "ab ab ab");
+    mpatch()
+        .args(["replace", "-m", "2", "ab", "XY"])
+        .arg(&f)
+        .assert()
+        .code(0);
+    assert_eq!(fs::read(&f).unwrap(), b"XY XY ab");
+}
+
+#[test]
+fn replace_never_rescans_its_own_output() {
+    let s = Sandbox::new();
+    let f = s.file("f", "aaaaa");
+    mpatch()
+        .args(["replace", "aa", "ba"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout(format!("{}: 2 replaced\n", f.display()));
+    // Python: b"aaaaa".replace(b"aa", b"ba") == b"babaa"
+    assert_eq!(fs::read(&f).unwrap(), b"babaa");
+}
+
+#[test]
+fn dry_run_reports_and_changes_nothing() {
+    let s = Sandbox::new();
+    let f = s.file("app.log", fs::read(SAMPLE_LOG).unwrap());
+    let before = snapshot(&f);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    mpatch()
+        .current_dir(s.dir.path())
+        .args(["replace", "--dry-run", "ERROR", "FIXED", "app.log"])
+        .assert()
+        .code(0)
+        .stdout("app.log: 11 would be replaced\n");
+    assert_eq!(snapshot(&f), before);
+    mpatch()
+        .current_dir(s.dir.path())
+        .args(["replace", "-n", "nothing", "NOTHING", "app.log"])
+        .assert()
+        .code(1)
+        .stdout("app.log: 0 would be replaced\n");
+}
+
+#[test]
+fn read_only_file_dry_run_works_and_replace_is_denied() {
+    let s = Sandbox::new();
+    let f = s.file("ro.log", "an ERROR line\n");
+    fs::set_permissions(&f, fs::Permissions::from_mode(0o444)).unwrap();
+    let before = snapshot(&f);
+    let dry = mpatch_unprivileged(&s, &["replace", "-n", "ERROR", "FIXED", "ro.log"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    assert_eq!(stdout(&dry), "ro.log: 1 would be replaced\n");
+    let real = mpatch_unprivileged(&s, &["replace", "ERROR", "FIXED", "ro.log"]);
+    assert_error(&real, "ro.log", "permission denied");
+    assert_eq!(snapshot(&f), before);
+}
+
+#[test]
+fn a_regex_replace_never_reads_its_own_writes() {
+    // Replacing `é` byte by byte makes a `\b` before each `a`; on the
+    // bytes as they were there is none, so no `a` is replaced.
+    let sandbox = Sandbox::new();
+    let original = b"\xC3\xA9a".repeat(200_000);
+    let want: Vec<u8> = b"--a".repeat(200_000);
+    let regex = r"(?-u:\xC3|\xA9)|\ba";
+    let fresh = |name: &str| sandbox.file(name, &original);
+
+    let dry = fresh("dry");
+    let out = run(&["replace", "--regex", "--dry-run", regex, "-", s(&dry)]);
+    assert_eq!(
+        stdout(&out),
+        format!("{}: 400000 would be replaced\n", s(&dry))
+    );
+
+    let real = fresh("real");
+    let out = run(&["replace", "--regex", regex, "-", s(&real)]);
+    assert_eq!(stdout(&out), format!("{}: 400000 replaced\n", s(&real)));
+    assert!(fs::read(&real).unwrap() == want, "the real run wrote more");
+
+    let json = fresh("json");
+    let out = run(&["replace", "--regex", "--json", regex, "-", s(&json)]);
+    let matches = stdout(&out)
+        .lines()
+        .filter(|l| l.contains(r#""type":"match""#))
+        .count();
+    assert_eq!(matches, 400_000);
+    assert!(fs::read(&json).unwrap() == want, "--json wrote more");
+
+    let preview = fresh("preview");
+    let out = run(&["replace", "--regex", "-C", "2", regex, "-", s(&preview)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(fs::read(&preview).unwrap() == want, "-C wrote more");
+
+    let journalled = fresh("journalled");
+    let journal = sandbox.path("fix.mpj");
+    let out = run(&[
+        "replace",
+        "--regex",
+        "--expect",
+        "400000",
+        "--journal",
+        s(&journal),
+        regex,
+        "-",
+        s(&journalled),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(fs::read(&journalled).unwrap() == want);
+    let out = run(&["undo", s(&journal)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        fs::read(&journalled).unwrap() == original,
+        "undo left a byte changed"
+    );
+}
+
+#[test]
+fn a_replace_reports_the_bytes_appended_while_it_ran() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.file("app.log", b"x ERROR\n".repeat(60_000));
+    let child = spawn_blocked_on_stdout(&["replace", "-C", "3", "ERROR", "FIXED", s(&path)]);
+    fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap()
+        .write_all_at(b"ERROR\n", 480_000)
+        .unwrap();
+    let (status, out, err) = drain(child);
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(
+        out.ends_with(&format!(
+            "{}: 60000 replaced (6 bytes appended during the run, not searched)\n",
+            s(&path)
+        )),
+        "{}",
+        out.lines().last().unwrap_or_default()
     );
 }

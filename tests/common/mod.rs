@@ -20,6 +20,9 @@ use tempfile::TempDir;
 pub const BIN: &str = env!("CARGO_BIN_EXE_mpatch");
 
 pub const MIB: u64 = 1 << 20;
+
+/// The sample log shipped in the repository.
+pub const SAMPLE_LOG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/app.log");
 pub const PAGE: usize = 4096;
 
 /// The crate's folder, where README.md, src/ and man/ are.
@@ -696,4 +699,90 @@ pub fn run_in(dir: &Path, args: &[String]) -> Output {
 /// Owned copies of `args`.
 pub fn os_strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|a| a.to_string()).collect()
+}
+
+pub fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Spawns mpatch with its stdout piped and never read, and waits until it
+/// is blocked writing to it: the run is held in the middle, between the
+/// matches it has shown and those it has not.
+pub fn spawn_blocked_on_stdout(args: &[&str]) -> KillOnDrop {
+    let mut child = KillOnDrop::spawn(
+        std::process::Command::new(BIN)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    let pid = child.id();
+    wait_until("mpatch blocks on stdout", Duration::from_secs(20), || {
+        let wchan = fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+        wchan.contains("pipe") || child.try_wait().unwrap().is_some()
+    });
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "mpatch ended before its output filled the pipe"
+    );
+    child
+}
+
+/// Reads the rest of a held child's stdout and waits for it.
+pub fn drain(mut child: KillOnDrop) -> (std::process::ExitStatus, String, String) {
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = wait_within(&mut child, Duration::from_secs(60));
+    (status, out, err)
+}
+
+/// The binary as a plain command, for tests that set its stdio.
+pub fn bin() -> std::process::Command {
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.env_remove("COLUMNS");
+    cmd
+}
+
+/// Runs `cmd`, which must end within 30 s (a hang or an unbounded read
+/// fails the test rather than the machine).
+pub fn within(cmd: &mut std::process::Command) -> Output {
+    let child = KillOnDrop::spawn(
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    output_within(child, Duration::from_secs(30))
+}
+
+/// A small deterministic generator (xorshift64*), so that the tests need no
+/// random crate and a failure can be replayed from its seed.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
 }

@@ -1,5 +1,5 @@
-//! Issue 16's house rules, driven through the real binary: unsafe in one
-//! module, typed JSON, one-line messages, and ripgrep's, sd's and grep's ways.
+//! The code's own rules (unsafe in one module and few, layers that never
+//! reach up, short files and functions) and ripgrep's, sd's and grep's ways.
 
 mod common;
 

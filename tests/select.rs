@@ -1,0 +1,321 @@
+//! Which matches a command acts on: `--nth`, `--range` and `-m`, for find
+//! and replace, on small files and on a large one split across threads.
+
+mod common;
+use std::fs::{self};
+use std::os::unix::fs::FileExt;
+
+use common::*;
+
+#[test]
+fn find_nth_prints_only_the_nth_match() {
+    let s = Sandbox::new();
+    let f = s.file("f", "ab ab ab ab");
+    for (nth, offset) in [("1", "0\n"), ("3", "6\n"), ("4", "9\n")] {
+        mpatch()
+            .args(["find", "--nth", nth, "ab"])
+            .arg(&f)
+            .assert()
+            .code(0)
+            .stdout(offset)
+            .stderr("");
+    }
+}
+
+#[test]
+fn find_nth_counts_non_overlapping_matches() {
+    let s = Sandbox::new();
+    // `aa` in `aaaaa` is at 0 and 2; the second match is 2, not 1.
+    let f = s.file("f", "aaaaa");
+    mpatch()
+        .args(["find", "--nth", "2", "aa"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout("2\n");
+}
+
+#[test]
+fn replace_nth_writes_only_the_nth_match() {
+    let s = Sandbox::new();
+    let f = s.file("f", "ab ab ab ab");
+    mpatch()
+        .args(["replace", "--nth", "3", "ab", "XY"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout(format!("{}: 1 replaced\n", f.display()));
+    assert_eq!(fs::read(&f).unwrap(), b"ab ab XY ab");
+}
+
+#[test]
+fn find_nth_past_the_count_matches_nothing() {
+    let s = Sandbox::new();
+    let f = s.file("f", "ab ab ab ab");
+    mpatch()
+        .args(["find", "--nth", "5", "ab"])
+        .arg(&f)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr("");
+}
+
+#[test]
+fn replace_nth_past_the_count_writes_nothing() {
+    let s = Sandbox::new();
+    let f = s.file("f", "ab ab ab ab");
+    let before = aged_snapshot(&f);
+    mpatch()
+        .args(["replace", "--nth", "5", "ab", "XY"])
+        .arg(&f)
+        .assert()
+        .code(1)
+        .stdout(format!("{}: 0 replaced\n", f.display()));
+    assert_eq!(snapshot(&f), before);
+}
+
+#[test]
+fn nth_zero_is_refused() {
+    let s = Sandbox::new();
+    let f = s.file("f", "ab ab");
+    let before = aged_snapshot(&f);
+    for command in [
+        &["find", "--nth", "0", "ab"][..],
+        &["replace", "--nth", "0", "ab", "XY"],
+    ] {
+        let out = mpatch().args(command).arg(&f).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--nth"), "{}", stderr(&out));
+    }
+    assert_eq!(snapshot(&f), before);
+}
+
+/// 40 bytes with `XY` at 9, 20 and 28, dots elsewhere.
+fn range_file(s: &Sandbox) -> std::path::PathBuf {
+    let mut bytes = vec![b'.'; 40];
+    for at in [9, 20, 28] {
+        bytes[at..at + 2].copy_from_slice(b"XY");
+    }
+    s.file("range", bytes)
+}
+
+#[test]
+fn range_includes_matches_touching_both_ends() {
+    let s = Sandbox::new();
+    let f = range_file(&s);
+    // [9, 30): one match starts exactly at START, one ends exactly at END.
+    mpatch()
+        .args(["find", "--range", "9:30", "XY"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout("9\n20\n28\n");
+}
+
+#[test]
+fn range_excludes_matches_crossing_either_end() {
+    let s = Sandbox::new();
+    let f = range_file(&s);
+    // [10, 29): 9 straddles START, 28 starts at END - 1.
+    mpatch()
+        .args(["find", "--range", "10:29", "XY"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout("20\n");
+}
+
+#[test]
+fn range_takes_hex_bounds() {
+    let s = Sandbox::new();
+    let f = range_file(&s);
+    mpatch()
+        .args(["find", "--range", "0x9:0x1e", "XY"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout("9\n20\n28\n");
+    mpatch()
+        .args(["find", "--range", "0xa:0x1d", "XY"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout("20\n");
+}
+
+#[test]
+fn range_ends_may_be_left_out() {
+    let s = Sandbox::new();
+    let f = range_file(&s);
+    mpatch()
+        .args(["find", "--range", "10:", "XY"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout("20\n28\n");
+    mpatch()
+        .args(["find", "--range", ":29", "XY"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout("9\n20\n");
+    mpatch()
+        .args(["find", "--range", ":", "XY"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout("9\n20\n28\n");
+}
+
+#[test]
+fn range_negative_start_counts_from_the_end() {
+    let s = Sandbox::new();
+    let f = range_file(&s);
+    // The file is 40 bytes: -12 is 28, -11 is 29.
+    mpatch()
+        .args(["find", "--range=-12:", "XY"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout("28\n");
+    mpatch()
+        .args(["find", "--range=-11:", "XY"])
+        .arg(&f)
+        .assert()
+        .code(1)
+        .stdout("");
+}
+
+#[test]
+fn range_that_cannot_be_read_is_refused() {
+    let s = Sandbox::new();
+    let f = range_file(&s);
+    for range in ["10", "a:b", "0x:5"] {
+        let out = mpatch()
+            .args(["find", "--range", range, "XY"])
+            .arg(&f)
+            .output()
+            .unwrap();
+        assert_error(&out, "--range", range.split(':').next().unwrap());
+    }
+}
+
+#[test]
+fn range_with_no_match_inside_is_exit_1() {
+    let s = Sandbox::new();
+    let f = range_file(&s);
+    mpatch()
+        .args(["find", "--range", "10:20", "XY"])
+        .arg(&f)
+        .assert()
+        .code(1)
+        .stdout("");
+}
+
+#[test]
+fn replace_range_writes_only_inside_the_range() {
+    let s = Sandbox::new();
+    let f = range_file(&s);
+    let mut expected = fs::read(&f).unwrap();
+    mpatch()
+        .args(["replace", "--range", "10:29", "XY", "xy"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout(format!("{}: 1 replaced\n", f.display()));
+    expected[20..22].copy_from_slice(b"xy");
+    assert_eq!(fs::read(&f).unwrap(), expected);
+}
+
+/// A sparse 100 MiB file with `KEY!` at 3 MiB, then across three of the
+/// 16 MiB segment boundaries of a split scan that starts one byte later
+/// (the last one 80 MiB on), and at 50 MiB; returns its path and the offsets.
+fn big_file(s: &Sandbox) -> (std::path::PathBuf, [u64; 5]) {
+    const MIB: u64 = 1 << 20;
+    let path = s.path("big");
+    let file = fs::File::create(&path).unwrap();
+    file.set_len(100 * MIB).unwrap();
+    let first = 3 * MIB;
+    let offsets = [
+        first,
+        first + 1 + 16 * MIB - 2,
+        first + 1 + 32 * MIB - 1,
+        50 * MIB,
+        first + 1 + 80 * MIB - 2,
+    ];
+    for at in offsets {
+        file.write_all_at(b"KEY!", at).unwrap();
+    }
+    (path, offsets)
+}
+
+#[test]
+fn range_bounds_hold_when_a_large_file_is_split_across_threads() {
+    // From 64 MiB on, an unlimited count or replace is cut into 16 MiB
+    // segments scanned by several threads; the bounds must be the same there.
+    let s = Sandbox::new();
+    let (path, [first, cross1, cross2, middle, last]) = big_file(&s);
+    // [first, last + 4): the first match starts at START, the last ends at
+    // END (and crosses the boundary of the segments that start at `first`).
+    let touching = format!("{first}:{}", last + 4);
+    // [first + 1, last + 3): the first straddles START, the last crosses
+    // END (and the boundary of the segments that start at `first + 1`).
+    let crossing = format!("{}:{}", first + 1, last + 3);
+    for (range, count) in [(&touching, 5), (&crossing, 3)] {
+        mpatch()
+            .args(["find", "-c", "--range", range, "KEY!"])
+            .arg(&path)
+            .assert()
+            .code(0)
+            .stdout(format!("{count}\n"));
+    }
+    mpatch()
+        .args(["replace", "--range", &crossing, "KEY!", "key?"])
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stdout(format!("{}: 3 replaced\n", path.display()));
+    let file = fs::File::open(&path).unwrap();
+    let at = |offset: u64| {
+        let mut four = [0u8; 4];
+        file.read_exact_at(&mut four, offset).unwrap();
+        four
+    };
+    for offset in [cross1, cross2, middle] {
+        assert_eq!(&at(offset), b"key?", "inside, at {offset}");
+    }
+    for offset in [first, last] {
+        assert_eq!(&at(offset), b"KEY!", "outside, at {offset}");
+    }
+    assert_eq!(fs::metadata(&path).unwrap().len(), 100 << 20);
+}
+
+#[test]
+fn range_ends_outside_the_file_are_cut_to_it() {
+    let s = Sandbox::new();
+    let f = s.file("short", "XY.XY");
+    mpatch()
+        .args(["find", "--range=-1024:", "XY"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout("0\n3\n");
+    mpatch()
+        .args(["find", "--range", "2:4096", "XY"])
+        .arg(&f)
+        .assert()
+        .code(0)
+        .stdout("3\n");
+    let out = mpatch()
+        .args(["find", "--range", "0x:5", "XY"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_error(&out, "--range", "\"0x\" is not a number");
+    assert!(
+        !stderr(&out).contains("--range: --range"),
+        "{}",
+        stderr(&out)
+    );
+}
