@@ -769,6 +769,20 @@ pub struct ApplyArgs {
     /// Print nothing on success
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Write nothing; print what the patch would change as a unified diff that git apply and patch -p1 accept
+    #[arg(long, conflicts_with_all = ["interactive", "json", "quiet", "journal"])]
+    pub diff: bool,
+    /// With --diff: N unchanged lines around each change (default 3)
+    #[arg(short = 'U', long = "unified", value_name = "N", requires = "diff",
+          value_parser = clap::builder::TypedValueParser::map(
+              clap::value_parser!(u64).range(0..=MAX_CONTEXT), |n| n as usize))]
+    pub unified: Option<usize>,
+    /// Ask before each region, one key each from the terminal: y n a d A q ?
+    #[arg(short = 'I', long, conflicts_with_all = ["dry_run", "json"])]
+    pub interactive: bool,
+    /// Colour the diff (auto: stdout a terminal) and the regions -I shows (auto: always), unless NO_COLOR: auto, always or never
+    #[arg(long, value_enum, default_value_t = ColorMode::Auto, value_name = "WHEN")]
+    pub color: ColorMode,
     /// The patch: mpatch's, cmp -l output, IPS, UPS, BPS, PPF 3.0, x64dbg .1337 or IDA .dif ("-" for stdin)
     #[arg(value_name = "PATCH")]
     pub patch: OsString,

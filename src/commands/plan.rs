@@ -138,7 +138,7 @@ pub struct FindPlan {
     pub no_filename: bool,
 }
 
-/// How a replace (or apply) is reviewed before it writes.
+/// How a replace or an apply is reviewed before it writes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Review {
     /// Written without asking.
@@ -281,6 +281,12 @@ pub struct ApplyPlan {
     pub json: bool,
     /// Print nothing on success.
     pub quiet: bool,
+    /// Shown as a diff (a dry run), or asked about region by region,
+    /// before anything is written.
+    pub review: Review,
+    /// Whether a diff is coloured (decided once: the terminal, `NO_COLOR`,
+    /// `--color`).
+    pub color: bool,
     /// The patch (`-`: standard input).
     pub patch: OsString,
     /// The files to patch.
