@@ -737,6 +737,9 @@ pub struct DiffArgs {
     /// The name the patch gives the file: x64dbg's module, IDA's file name, PPF's description (default: OLD's file name)
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    /// One JSON object per line instead of a patch: a "region" per changed region, then a "summary" (mpatch's format only)
+    #[arg(long, conflicts_with = "quiet")]
+    pub json: bool,
     /// Compare on N threads (default: one per core)
     #[arg(short = 'j', long, value_name = "N",
           value_parser = clap::builder::TypedValueParser::map(

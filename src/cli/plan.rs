@@ -23,7 +23,7 @@ pub fn plan(cli: Cli) -> Result<Command, Error> {
         super::Command::Peek(args) => Command::Peek(peek(args)?),
         super::Command::Poke(args) => Command::Poke(poke(args)?),
         super::Command::Undo(args) => Command::Undo(undo(args)),
-        super::Command::Diff(args) => Command::Diff(diff(args)),
+        super::Command::Diff(args) => Command::Diff(diff(args)?),
         super::Command::Apply(args) => Command::Apply(apply(args)),
     })
 }
@@ -306,15 +306,26 @@ fn undo(args: UndoArgs) -> UndoPlan {
     }
 }
 
-fn diff(args: DiffArgs) -> DiffPlan {
-    DiffPlan {
+fn diff(args: DiffArgs) -> Result<DiffPlan, Error> {
+    let format = args.format.into();
+    if args.json && format != mpatch::Format::Mpatch {
+        return Err(Error::argument(
+            "--json",
+            format!(
+                "prints the changed regions as JSON in place of a patch, so it takes no --format {format}; \
+                 write the patch without --json, or the regions with --json alone"
+            ),
+        ));
+    }
+    Ok(DiffPlan {
         quiet: args.quiet,
         threads: args.threads,
-        format: args.format.into(),
+        format,
         name: args.name,
+        json: args.json,
         old: args.old,
         new: args.new,
-    }
+    })
 }
 
 fn apply(args: ApplyArgs) -> ApplyPlan {

@@ -260,6 +260,9 @@ pub struct DiffPlan {
     /// The name the patch gives the file (x64dbg's module, IDA's file
     /// name, PPF's description); default: OLD's file name.
     pub name: Option<String>,
+    /// The regions as JSON lines (`region` objects, then a `summary`)
+    /// instead of a patch; mpatch's format only.
+    pub json: bool,
     /// The file as it was.
     pub old: OsString,
     /// The file as it is to be.
