@@ -9,7 +9,9 @@
 //! until then, never the patch. What is held is bounded by the bytes the
 //! patch changes (a byte an IPS writes twice is held once), which the
 //! file's size bounds. The other files are checked against what the patch
-//! said of the first: its size, its CRC32 (UPS, BPS), PPF's block.
+//! said of the first: its size, its CRC32 (UPS, BPS), PPF's block. A
+//! [`RegionFilter`] (a review at the terminal, a diff's printer) is asked
+//! about each region only then, and only the regions it passes are written.
 
 use std::fs::File;
 use std::io::Read;
