@@ -206,6 +206,7 @@ Register-ArgumentCompleter -Native -CommandName 'mpatch' -ScriptBlock {
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Compare on N threads (default: one per core)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing; the exit status tells whether the files differ')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing; the exit status tells whether the files differ')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line instead of a patch: a "region" per changed region, then a "summary" (mpatch''s format only)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -215,6 +216,9 @@ Register-ArgumentCompleter -Native -CommandName 'mpatch' -ScriptBlock {
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for another process''s lock on the file')
             [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Read the patch as this format instead of recognising it by its magic')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Read the patch as this format instead of recognising it by its magic')
+            [CompletionResult]::new('-U', '-U ', [CompletionResultType]::ParameterName, 'With --diff: N unchanged lines around each change (default 3)')
+            [CompletionResult]::new('--unified', '--unified', [CompletionResultType]::ParameterName, 'With --diff: N unchanged lines around each change (default 3)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour --diff as git diff and the old and new bytes -I shows: auto (--diff when stdout is a terminal, -I always; neither with NO_COLOR), always or never')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Work out every change and report it as the real run would; the file stays as it was')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Work out every change and report it as the real run would; the file stays as it was')
             [CompletionResult]::new('--no-sync', '--no-sync', [CompletionResultType]::ParameterName, 'Leave writing the changed bytes to the kernel instead of waiting for the disk')
@@ -225,6 +229,9 @@ Register-ArgumentCompleter -Native -CommandName 'mpatch' -ScriptBlock {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line: a "region" per region and a "summary" per file')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on success')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on success')
+            [CompletionResult]::new('--diff', '--diff', [CompletionResultType]::ParameterName, 'Write nothing; print what the patch would change as a unified diff that git apply and patch -p1 accept')
+            [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Ask before each region, one key each from the terminal: y n a d A q ?')
+            [CompletionResult]::new('--interactive', '--interactive', [CompletionResultType]::ParameterName, 'Ask before each region, one key each from the terminal: y n a d A q ?')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

@@ -89,7 +89,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__apply)
-            opts="-n -R -F -q -h --dry-run --journal --no-sync --lock-timeout --allow-device --reverse --any-size --format --json --quiet --help"
+            opts="-n -R -F -q -U -I -h --dry-run --journal --no-sync --lock-timeout --allow-device --reverse --any-size --format --json --quiet --diff --unified --interactive --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -111,6 +111,18 @@ _mpatch() {
                     COMPREPLY=($(compgen -W "mpatch cmp ips ups bps ppf 1337 dif" -- "${cur}"))
                     return 0
                     ;;
+                --unified)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -U)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -119,7 +131,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__diff)
-            opts="-q -F -j -h --quiet --format --name --threads --help"
+            opts="-q -F -j -h --quiet --format --name --json --threads --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

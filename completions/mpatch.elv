@@ -197,6 +197,7 @@ set edit:completion:arg-completer[mpatch] = {|@words|
             cand --threads 'Compare on N threads (default: one per core)'
             cand -q 'Print nothing; the exit status tells whether the files differ'
             cand --quiet 'Print nothing; the exit status tells whether the files differ'
+            cand --json 'One JSON object per line instead of a patch: a "region" per changed region, then a "summary" (mpatch''s format only)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -205,6 +206,9 @@ set edit:completion:arg-completer[mpatch] = {|@words|
             cand --lock-timeout 'Seconds to wait for another process''s lock on the file'
             cand -F 'Read the patch as this format instead of recognising it by its magic'
             cand --format 'Read the patch as this format instead of recognising it by its magic'
+            cand -U 'With --diff: N unchanged lines around each change (default 3)'
+            cand --unified 'With --diff: N unchanged lines around each change (default 3)'
+            cand --color 'Colour --diff as git diff and the old and new bytes -I shows: auto (--diff when stdout is a terminal, -I always; neither with NO_COLOR), always or never'
             cand -n 'Work out every change and report it as the real run would; the file stays as it was'
             cand --dry-run 'Work out every change and report it as the real run would; the file stays as it was'
             cand --no-sync 'Leave writing the changed bytes to the kernel instead of waiting for the disk'
@@ -215,6 +219,9 @@ set edit:completion:arg-completer[mpatch] = {|@words|
             cand --json 'One JSON object per line: a "region" per region and a "summary" per file'
             cand -q 'Print nothing on success'
             cand --quiet 'Print nothing on success'
+            cand --diff 'Write nothing; print what the patch would change as a unified diff that git apply and patch -p1 accept'
+            cand -I 'Ask before each region, one key each from the terminal: y n a d A q ?'
+            cand --interactive 'Ask before each region, one key each from the terminal: y n a d A q ?'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

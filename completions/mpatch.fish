@@ -167,6 +167,7 @@ dif\t'IDA\'s .dif: a file name, then OFFSET: OLD NEW a byte'"
 complete -c mpatch -n "__fish_mpatch_using_subcommand diff" -l name -d 'The name the patch gives the file: x64dbg\'s module, IDA\'s file name, PPF\'s description (default: OLD\'s file name)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand diff" -s j -l threads -d 'Compare on N threads (default: one per core)' -r
 complete -c mpatch -n "__fish_mpatch_using_subcommand diff" -s q -l quiet -d 'Print nothing; the exit status tells whether the files differ'
+complete -c mpatch -n "__fish_mpatch_using_subcommand diff" -l json -d 'One JSON object per line instead of a patch: a "region" per changed region, then a "summary" (mpatch\'s format only)'
 complete -c mpatch -n "__fish_mpatch_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l journal -d 'Record each changed region in an undo journal at PATH, synced before the bytes are written' -r -F
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l lock-timeout -d 'Seconds to wait for another process\'s lock on the file' -r
@@ -178,6 +179,10 @@ bps\t'BPS: source and target copies, CRC32s of both files and the patch'
 ppf\t'PPF 3.0, with undo data (the old bytes)'
 1337\t'x64dbg\'s .1337: >MODULE, then OFFSET:OLD->NEW a byte'
 dif\t'IDA\'s .dif: a file name, then OFFSET: OLD NEW a byte'"
+complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -s U -l unified -d 'With --diff: N unchanged lines around each change (default 3)' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l color -d 'Colour --diff as git diff and the old and new bytes -I shows: auto (--diff when stdout is a terminal, -I always; neither with NO_COLOR), always or never' -r -f -a "auto\t'When stdout is a terminal and NO_COLOR is unset'
+always\t''
+never\t''"
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -s n -l dry-run -d 'Work out every change and report it as the real run would; the file stays as it was'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l no-sync -d 'Leave writing the changed bytes to the kernel instead of waiting for the disk'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l allow-device -d 'Allow writing to a block device'
@@ -185,6 +190,8 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -s R -l reverse -d 
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l any-size -d 'Apply even if a file\'s size is not the one in an mpatch patch\'s header'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l json -d 'One JSON object per line: a "region" per region and a "summary" per file'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -s q -l quiet -d 'Print nothing on success'
+complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l diff -d 'Write nothing; print what the patch would change as a unified diff that git apply and patch -p1 accept'
+complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -s I -l interactive -d 'Ask before each region, one key each from the terminal: y n a d A q ?'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo diff apply help" -f -a "find" -d 'Print the byte offset of every match of PATTERN'
 complete -c mpatch -n "__fish_mpatch_using_subcommand help; and not __fish_seen_subcommand_from find replace peek poke undo diff apply help" -f -a "replace" -d 'Replace every match of PATTERN with a REPLACEMENT of the same length, in place'

@@ -22,7 +22,7 @@ mod io;
 mod output;
 pub mod pool;
 
-pub use api::apply::{Applied, Apply, ApplyReport, FileApplied};
+pub use api::apply::{Applied, Apply, ApplyRegion, ApplyReport, FileApplied, RegionFilter};
 pub use api::diff::{Diff, DiffReport};
 pub use api::patterns::{self as patterns, PatternArgs};
 pub use api::poke::{Poke, Poked, peek};

@@ -677,3 +677,313 @@ fn replace_interactive_without_a_terminal_fails_with_status_2_writing_nothing() 
         "alpha ERROR\nbeta ERROR\ngamma ERROR\n"
     );
 }
+
+/// For `apply`: the text a.txt holds, the same with FIXED, the patch of
+/// one to the other (three regions) in `fix.patch`, and copies in a.txt
+/// and b.txt.
+fn apply_files(dir: &Path) {
+    let old = "alpha ERROR\nbeta ERROR\ngamma ERROR\n";
+    fs::write(dir.join("old.txt"), old).unwrap();
+    fs::write(dir.join("new.txt"), old.replace("ERROR", "FIXED")).unwrap();
+    let out = mpatch_in(dir, &["diff", "old.txt", "new.txt"]);
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    fs::write(dir.join("fix.patch"), out.stdout).unwrap();
+    for copy in ["a.txt", "b.txt"] {
+        fs::write(dir.join(copy), old).unwrap();
+    }
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    fs::read_to_string(dir.join(name)).unwrap()
+}
+
+#[test]
+fn apply_interactive_writes_what_was_accepted_through_one_journal() {
+    if !have("python3", "apply_interactive_on_a_pty") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    apply_files(dir.path());
+    let argv = json!([
+        common::BIN,
+        "apply",
+        "-I",
+        "--color",
+        "never",
+        "--journal",
+        "fix.mpj",
+        "fix.patch",
+        "a.txt",
+        "b.txt"
+    ]);
+    // In a.txt: n, then `a` (this and the rest of a.txt); in b.txt: y,
+    // then `d` (this and the rest of b.txt skipped).
+    let report = on_pty(dir.path(), argv, "", &["n", "a", "y", "d"], true);
+    assert_eq!(report["code"], 0, "{report:#}");
+    assert_eq!(
+        report["stdout"],
+        "a.txt: 2 regions (10 bytes) written, 1 skipped\n\
+         b.txt: 1 region (5 bytes) written, 2 skipped\n",
+        "{report:#}"
+    );
+    assert_eq!(report["restored"], true, "{report:#}");
+    assert_eq!(
+        read(dir.path(), "a.txt"),
+        "alpha ERROR\nbeta FIXED\ngamma FIXED\n"
+    );
+    assert_eq!(
+        read(dir.path(), "b.txt"),
+        "alpha FIXED\nbeta ERROR\ngamma ERROR\n"
+    );
+    // Each region shown with the file's lines as they were: the first of
+    // b.txt, accepted, is not in the second's context.
+    let tty = report["tty"].as_str().unwrap().replace("\r\n", "\n");
+    for shown in [
+        "a.txt: offset 6 (0x6)\n-alpha ERROR\n+alpha FIXED\n beta ERROR\n",
+        "a.txt: offset 17 (0x11)\n alpha ERROR\n-beta ERROR\n+beta FIXED\n",
+        "b.txt: offset 6 (0x6)\n-alpha ERROR\n+alpha FIXED\n",
+        "b.txt: offset 17 (0x11)\n alpha ERROR\n-beta ERROR\n+beta FIXED\n",
+    ] {
+        assert!(tty.contains(shown), "{shown:?} not in\n{tty}");
+    }
+    assert!(!tty.contains("a.txt: offset 29"), "settled by `a`: {tty}");
+    assert!(!tty.contains("b.txt: offset 29"), "settled by `d`: {tty}");
+    // The one journal holds exactly what was written, in both files.
+    let out = mpatch_in(dir.path(), &["undo", "fix.mpj"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert_eq!(
+        common::stdout(&out).lines().count(),
+        2,
+        "two files restored"
+    );
+    for copy in ["a.txt", "b.txt"] {
+        assert_eq!(read(dir.path(), copy), read(dir.path(), "old.txt"));
+    }
+}
+
+#[test]
+fn apply_interactive_q_keeps_what_was_accepted_and_no_answer_yes_is_status_1() {
+    if !have("python3", "apply_interactive_q_on_a_pty") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    apply_files(dir.path());
+    let apply_i = |journal: &str| {
+        json!([
+            common::BIN,
+            "apply",
+            "-I",
+            "--journal",
+            journal,
+            "fix.patch",
+            "a.txt",
+            "b.txt"
+        ])
+    };
+    let report = on_pty(dir.path(), apply_i("q.mpj"), "", &["y", "q"], true);
+    assert_eq!(report["code"], 0, "{report:#}");
+    assert_eq!(
+        report["stdout"],
+        "a.txt: 1 region (5 bytes) written, 2 skipped\n\
+         b.txt: 0 regions (0 bytes) written, 3 skipped\n",
+        "{report:#}"
+    );
+    let prompts = report["tty"].as_str().unwrap().matches("[y,n,a,d,A,q,?]");
+    assert_eq!(prompts.count(), 2, "nothing asked after q: {report:#}");
+    assert_eq!(
+        read(dir.path(), "a.txt"),
+        "alpha FIXED\nbeta ERROR\ngamma ERROR\n"
+    );
+    let out = mpatch_in(dir.path(), &["undo", "q.mpj"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert_eq!(read(dir.path(), "a.txt"), read(dir.path(), "old.txt"));
+    // Nothing accepted: nothing written, no journal, exit 1.
+    let report = on_pty(dir.path(), apply_i("none.mpj"), "", &["d", "d"], true);
+    assert_eq!(report["code"], 1, "{report:#}");
+    assert!(!dir.path().join("none.mpj").exists());
+    for copy in ["a.txt", "b.txt"] {
+        assert_eq!(read(dir.path(), copy), read(dir.path(), "old.txt"));
+    }
+}
+
+#[test]
+fn apply_interactive_without_a_terminal_fails_with_status_2_writing_nothing() {
+    if !have("python3", "apply_interactive_without_a_terminal") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    apply_files(dir.path());
+    let argv = json!([
+        common::BIN,
+        "apply",
+        "-I",
+        "--journal",
+        "fix.mpj",
+        "fix.patch",
+        "a.txt"
+    ]);
+    let report = on_pty(dir.path(), argv, "", &[], false);
+    assert_eq!(report["code"], 2, "{report:#}");
+    assert_eq!(report["stdout"], "", "{report:#}");
+    assert_eq!(
+        report["stderr"],
+        "mpatch: -I: needs a terminal (/dev/tty) to ask about each change: \
+         cannot open it: no such device or address\n",
+        "{report:#}"
+    );
+    assert_eq!(read(dir.path(), "a.txt"), read(dir.path(), "old.txt"));
+    assert!(!dir.path().join("fix.mpj").exists());
+}
+
+/// `mpatch apply --diff PATCH FILE...` in `dir`, for the patch of
+/// `before/PATH` to `after/PATH`: its status and stdout.
+fn apply_diff(dir: &Path, before: &Path, after: &Path, path: &str, files: &[&str]) -> Output {
+    let patch = common::mpatch()
+        .arg("diff")
+        .args([before.join(path), after.join(path)])
+        .output()
+        .unwrap();
+    assert_eq!(patch.status.code(), Some(1), "{}", common::stderr(&patch));
+    let name = dir
+        .join("..")
+        .join(format!("{}.patch", path.replace('/', "_")));
+    fs::write(&name, &patch.stdout).unwrap();
+    let mut args = vec!["apply", "--diff", name.to_str().unwrap()];
+    args.extend(files);
+    mpatch_in(dir, &args)
+}
+
+#[test]
+fn apply_diff_is_diff_u_and_git_apply_and_patch_make_what_apply_makes() {
+    let test = "apply_diff_through_git_and_patch";
+    if !have("git", test) || !have("patch", test) || !have("diff", test) {
+        return;
+    }
+    let temp = tempfile::tempdir().unwrap();
+    let dirs = ["before", "after", "checked", "patched"].map(|d| temp.path().join(d));
+    for dir in &dirs {
+        replace_project(dir);
+        fs::copy(dir.join("src/main.c"), dir.join("src/copy.c")).unwrap();
+    }
+    let [before, after, checked, patched] = &dirs;
+    let mut args = vec!["replace", "--no-sync", "readConfig", "loadConfig"];
+    args.extend(PROJECT_FILES);
+    args.push("src/copy.c");
+    assert!(mpatch_in(after, &args).status.success());
+    // One patch applied to two copies, and one for each other file.
+    let mut diff = String::new();
+    for (path, files) in [
+        ("src/main.c", &["src/main.c", "src/copy.c"][..]),
+        ("notes/no newline.txt", &["notes/no newline.txt"]),
+        ("logo.bin", &["logo.bin"]),
+    ] {
+        let out = apply_diff(checked, before, after, path, files);
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+        assert_eq!(common::stderr(&out), "");
+        diff += &common::stdout(&out);
+    }
+    // A dry run: nothing changed.
+    for path in PROJECT_FILES {
+        assert_eq!(
+            fs::read(checked.join(path)).unwrap(),
+            fs::read(before.join(path)).unwrap()
+        );
+    }
+    let gnu = Command::new("diff")
+        .args(["-u", "--label", "a/src/main.c", "--label", "b/src/main.c"])
+        .arg(before.join("src/main.c"))
+        .arg(after.join("src/main.c"))
+        .output()
+        .unwrap();
+    let gnu = String::from_utf8(gnu.stdout).unwrap();
+    assert!(diff.starts_with(&gnu), "{diff}\nnot after GNU's\n{gnu}");
+    let copy = gnu.replace("/src/main.c", "/src/copy.c");
+    assert!(diff.contains(&format!("{gnu}{copy}")), "{diff}");
+    assert!(
+        diff.contains("-last readConfig\n\\ No newline at end of file\n+last loadConfig\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.ends_with("Binary files a/logo.bin and b/logo.bin differ (1 change)\n"),
+        "{diff}"
+    );
+    let diff_file = temp.path().join("all.diff");
+    fs::write(&diff_file, &diff).unwrap();
+    run(Command::new("git")
+        .args(["apply", "--check", "-v"])
+        .arg(&diff_file)
+        .current_dir(checked));
+    run(Command::new("patch")
+        .args(["-p1", "--quiet", "-i"])
+        .arg(&diff_file)
+        .current_dir(patched));
+    for path in ["src/main.c", "src/copy.c", "notes/no newline.txt"] {
+        assert_eq!(
+            fs::read(patched.join(path)).unwrap(),
+            fs::read(after.join(path)).unwrap(),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn apply_diff_takes_u_and_is_silent_with_status_1_once_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    apply_files(dir.path());
+    let lines: String = (0..20).map(|i| format!("line {i:02}\n")).collect();
+    fs::write(dir.path().join("old.txt"), &lines).unwrap();
+    let fixed = lines
+        .replace("line 02", "LINE 02")
+        .replace("line 15", "LINE 15");
+    fs::write(dir.path().join("new.txt"), fixed).unwrap();
+    let patch = mpatch_in(dir.path(), &["diff", "old.txt", "new.txt"]).stdout;
+    fs::write(dir.path().join("fix.patch"), patch).unwrap();
+    fs::write(dir.path().join("a.txt"), &lines).unwrap();
+    let diff = |args: &[&str]| {
+        let out = mpatch_in(dir.path(), &[&["apply", "--diff"], args].concat());
+        (
+            out.status.code(),
+            common::stdout(&out),
+            common::stderr(&out),
+        )
+    };
+    let (code, text, _) = diff(&["-U", "0", "fix.patch", "a.txt"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        text,
+        "--- a/a.txt\n+++ b/a.txt\n@@ -3 +3 @@\n-line 02\n+LINE 02\n\
+         @@ -16 +16 @@\n-line 15\n+LINE 15\n"
+    );
+    let (_, text, _) = diff(&["fix.patch", "a.txt"]);
+    assert!(
+        text.contains("@@ -1,6 +1,6 @@\n line 00\n line 01\n-line 02\n"),
+        "{text}"
+    );
+    assert!(text.contains("@@ -13,7 +13,7 @@\n"), "{text}");
+    assert_eq!(read(dir.path(), "a.txt"), lines, "a dry run");
+    // Applied: nothing would change.
+    assert!(
+        mpatch_in(dir.path(), &["apply", "fix.patch", "a.txt"])
+            .status
+            .success()
+    );
+    assert_eq!(
+        diff(&["fix.patch", "a.txt"]),
+        (Some(1), String::new(), String::new())
+    );
+    // Reversed, it shows the way back; a file that holds neither is the
+    // compare-and-swap's exit 1, nothing printed on stdout.
+    let (_, text, _) = diff(&["-R", "fix.patch", "a.txt"]);
+    assert!(text.contains("-LINE 02\n+line 02\n"), "{text}");
+    fs::write(
+        dir.path().join("b.txt"),
+        lines.replace("line 15", "lime 15"),
+    )
+    .unwrap();
+    let (code, text, error) = diff(&["fix.patch", "b.txt"]);
+    assert_eq!((code, text), (Some(1), String::new()));
+    assert!(
+        error.contains("offset 120") && error.ends_with("nothing written\n"),
+        "{error}"
+    );
+}

@@ -9,7 +9,9 @@
 //! until then, never the patch. What is held is bounded by the bytes the
 //! patch changes (a byte an IPS writes twice is held once), which the
 //! file's size bounds. The other files are checked against what the patch
-//! said of the first: its size, its CRC32 (UPS, BPS), PPF's block.
+//! said of the first: its size, its CRC32 (UPS, BPS), PPF's block. A
+//! [`RegionFilter`] (a review at the terminal, a diff's printer) is asked
+//! about each region only then, and only the regions it passes are written.
 
 use std::fs::File;
 use std::io::Read;
@@ -23,6 +25,7 @@ use crate::engine::formats::{
     self, Checksums, ErrorKind, Format, FormatError, Header, Held, HeldRegion, ReadOptions, Source,
 };
 use crate::engine::pattern::to_hex;
+use crate::engine::scan::Pass;
 use crate::error::Error;
 use crate::io::target::Target;
 
@@ -92,6 +95,9 @@ pub struct FileApplied {
     pub regions: u64,
     /// Their bytes (a byte written twice by the patch counted once).
     pub bytes: u64,
+    /// The regions a [`RegionFilter`] left out, which are not in
+    /// `regions` (none without a filter).
+    pub skipped: u64,
 }
 
 /// What an apply did.
@@ -111,6 +117,63 @@ pub struct ApplyReport {
 /// What [`Apply::run_with`] shows of each region: the file, the offset,
 /// the bytes there and the patch's.
 pub type EachRegion<'e> = dyn FnMut(&Path, u64, &[u8], &[u8]) + 'e;
+
+/// One region of an apply as a [`RegionFilter`] sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct ApplyRegion<'r> {
+    /// The file, as named.
+    pub path: &'r Path,
+    /// All the file's bytes, as they were before the run (nothing of it is
+    /// written before the filter has seen every region of it).
+    pub file: &'r [u8],
+    /// Where the region starts.
+    pub offset: u64,
+    /// The bytes there now (the patch's old bytes, or already its new
+    /// ones: a region of a patch without old bytes may hold them).
+    pub old: &'r [u8],
+    /// The patch's bytes for it.
+    pub new: &'r [u8],
+}
+
+/// Decides which regions of an apply are written: a review at a terminal
+/// (`apply -I`), a printer that passes all (`apply --diff`), or any rule
+/// of the caller's (see [`Apply::run_filtered`]). It is asked once every
+/// region of every file was checked, file by file in the order named, each
+/// file's regions in ascending order; a file is written after its last
+/// region was decided.
+///
+/// ```
+/// use mpatch::{Apply, ApplyRegion, RegionFilter, scan::Pass};
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("f");
+/// std::fs::write(&path, "0123456789").unwrap();
+/// /// Writes only the regions in the first half of the file.
+/// struct FirstHalf;
+/// impl RegionFilter for FirstHalf {
+///     fn region(&mut self, region: &ApplyRegion) -> Result<Pass, mpatch::Error> {
+///         let half = region.file.len() as u64 / 2;
+///         Ok(if region.offset < half { Pass::On } else { Pass::Skip })
+///     }
+/// }
+/// let patch = b"mpatch patch 1 size 10\n1 31 41\n8 38 48\n".to_vec();
+/// let report = Apply::bytes(patch)
+///     .files(&[&path])
+///     .run_filtered(&mut FirstHalf, &mut |_, _, _, _| {})
+///     .unwrap();
+/// assert_eq!((report.files[0].regions, report.files[0].skipped), (1, 1));
+/// assert_eq!(std::fs::read(&path).unwrap(), b"0A23456789");
+/// ```
+pub trait RegionFilter {
+    /// Whether `region` is written.
+    fn region(&mut self, region: &ApplyRegion) -> Result<Pass, Error>;
+
+    /// The last region of the file at `path` was decided; `file` is its
+    /// bytes as they were before the run.
+    fn end_file(&mut self, path: &Path, file: &[u8]) -> Result<(), Error> {
+        let _ = (path, file);
+        Ok(())
+    }
+}
 
 /// A patch read to its end: its regions, and what it said of the file.
 struct Patch {
@@ -265,6 +328,26 @@ impl Apply {
     /// in a dry run, would be): the file, the offset, the bytes there and
     /// the patch's.
     pub fn run_with(&self, each: &mut EachRegion) -> Result<ApplyReport, Error> {
+        self.run_inner(None, each)
+    }
+
+    /// [`Apply::run_with`], writing only the regions `filter` passes: every
+    /// region of every file is still checked before the filter sees the
+    /// first (a patch that does not hold, or is applied already, is never
+    /// shown to it); one journal, when asked for, records what is written.
+    pub fn run_filtered(
+        &self,
+        filter: &mut dyn RegionFilter,
+        each: &mut EachRegion,
+    ) -> Result<ApplyReport, Error> {
+        self.run_inner(Some(filter), each)
+    }
+
+    fn run_inner(
+        &self,
+        filter: Option<&mut dyn RegionFilter>,
+        each: &mut EachRegion,
+    ) -> Result<ApplyReport, Error> {
         if self.files.is_empty() {
             return Err(Error::argument("FILE", "is missing: name a file to patch"));
         }
@@ -290,15 +373,14 @@ impl Apply {
                 true => &Held::default(),
                 false => &read.held,
             };
-            report.files = targets.iter().map(|t| counts(t, held)).collect();
+            report.files = targets.iter().map(|t| counts(t, held, None)).collect();
             return Ok(report);
         }
-        self.write(&read.held, &targets, each)?;
+        report.files = self.write(&read.held, &targets, filter, each)?;
         report.status = match self.dry_run {
             true => Applied::WouldWrite,
             false => Applied::Written,
         };
-        report.files = targets.iter().map(|t| counts(t, &read.held)).collect();
         Ok(report)
     }
 
@@ -443,10 +525,16 @@ impl Apply {
         Ok(())
     }
 
-    /// Provides the blocks the regions need, then writes every region of
-    /// every file through the one writer (journalled first when asked):
-    /// only the bytes that change, each file's old bytes read from it.
-    fn write(&self, held: &Held, targets: &[Target], each: &mut EachRegion) -> Result<(), Error> {
+    /// Provides the blocks the regions need, then writes each file's
+    /// regions that `filter` (if any) passes through the one writer
+    /// (journalled first when asked); returns what each file got.
+    fn write(
+        &self,
+        held: &Held,
+        targets: &[Target],
+        mut filter: Option<&mut dyn RegionFilter>,
+        each: &mut EachRegion,
+    ) -> Result<Vec<FileApplied>, Error> {
         if !self.dry_run {
             for target in targets {
                 for region in held.iter() {
@@ -458,35 +546,92 @@ impl Apply {
             true => None,
             false => self.journal.as_deref().map(Recorder::create).transpose()?,
         };
-        let sync = self.sync && !self.dry_run;
-        let mut old = Vec::new();
-        let written = targets.iter().try_for_each(|target| {
-            // The old bytes come from a view: a region's are copied out
-            // before it is handed to the writer, and no two overlap.
-            let view = target.view()?;
-            write_with(target, self.dry_run, recorder.as_ref(), sync, &mut |put| {
-                for region in held.iter() {
-                    old.clear();
-                    old.extend_from_slice(bytes_of(view.bytes(), &region));
-                    each(&target.path, region.offset, &old, region.new);
-                    for (start, end) in changed_runs(&old, region.new) {
-                        let at = region.offset + start as u64;
-                        put(at, &old[start..end], &region.new[start..end])?;
-                    }
+        let mut files = Vec::with_capacity(targets.len());
+        let mut written = Ok(());
+        for target in targets {
+            let filter = filter.as_deref_mut();
+            match self.write_file(held, target, recorder.as_ref(), filter, each) {
+                Ok(file) => files.push(file),
+                Err(error) => {
+                    written = Err(error);
+                    break;
                 }
-                Ok(())
-            })?;
-            match view.faulted() {
-                true => Err(target.fault()),
-                false => Ok(()),
             }
-        });
+        }
         // The journal holds what was written, whatever happened after.
         if let Some(recorder) = recorder {
             recorder.finish()?;
         }
-        written
+        written.map(|()| files)
     }
+
+    /// Writes the regions of one file that `filter` passes (all without
+    /// one), once it has decided every region: only the bytes that change,
+    /// the old bytes read from the file.
+    fn write_file(
+        &self,
+        held: &Held,
+        target: &Target,
+        recorder: Option<&Recorder>,
+        filter: Option<&mut (dyn RegionFilter + '_)>,
+        each: &mut EachRegion,
+    ) -> Result<FileApplied, Error> {
+        // The old bytes come from a view: a region's are copied out before
+        // it is handed to the writer, and no two overlap.
+        let view = target.view()?;
+        let chosen = match filter {
+            Some(filter) => Some(choose(filter, held, target, view.bytes())?),
+            None => None,
+        };
+        if view.faulted() {
+            return Err(target.fault());
+        }
+        let passes = |i: usize| chosen.as_ref().is_none_or(|chosen| chosen[i]);
+        let sync = self.sync && !self.dry_run;
+        let mut old = Vec::new();
+        write_with(target, self.dry_run, recorder, sync, &mut |put| {
+            for (i, region) in held.iter().enumerate() {
+                if !passes(i) {
+                    continue;
+                }
+                old.clear();
+                old.extend_from_slice(bytes_of(view.bytes(), &region));
+                each(&target.path, region.offset, &old, region.new);
+                for (start, end) in changed_runs(&old, region.new) {
+                    let at = region.offset + start as u64;
+                    put(at, &old[start..end], &region.new[start..end])?;
+                }
+            }
+            Ok(())
+        })?;
+        match view.faulted() {
+            true => Err(target.fault()),
+            false => Ok(counts(target, held, chosen.as_deref())),
+        }
+    }
+}
+
+/// Asks `filter` about each region of `target`, whose bytes are `file`:
+/// whether each is written.
+fn choose(
+    filter: &mut dyn RegionFilter,
+    held: &Held,
+    target: &Target,
+    file: &[u8],
+) -> Result<Vec<bool>, Error> {
+    let mut chosen = Vec::with_capacity(held.len());
+    for region in held.iter() {
+        let shown = ApplyRegion {
+            path: &target.path,
+            file,
+            offset: region.offset,
+            old: bytes_of(file, &region),
+            new: region.new,
+        };
+        chosen.push(filter.region(&shown)? == Pass::On);
+    }
+    filter.end_file(&target.path, file)?;
+    Ok(chosen)
 }
 
 /// Fails unless every file after the first has the size the patch names
@@ -595,11 +740,26 @@ fn bytes_of<'v>(view: &'v [u8], region: &HeldRegion) -> &'v [u8] {
     &view[region.offset as usize..region.end() as usize]
 }
 
-fn counts(target: &Target, held: &Held) -> FileApplied {
+/// What `target` got of `held`: every region, or those `chosen`.
+fn counts(target: &Target, held: &Held, chosen: Option<&[bool]>) -> FileApplied {
+    let Some(chosen) = chosen else {
+        return FileApplied {
+            path: target.path.clone(),
+            regions: held.len() as u64,
+            bytes: held.bytes(),
+            skipped: 0,
+        };
+    };
+    let (mut regions, mut bytes) = (0, 0);
+    for (region, _) in held.iter().zip(chosen).filter(|(_, chosen)| **chosen) {
+        regions += 1;
+        bytes += region.new.len() as u64;
+    }
     FileApplied {
         path: target.path.clone(),
-        regions: held.len() as u64,
-        bytes: held.bytes(),
+        regions,
+        bytes,
+        skipped: held.len() as u64 - regions,
     }
 }
 

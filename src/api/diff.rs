@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -55,6 +56,10 @@ pub struct Diff {
     threads: Option<usize>,
     name: Option<String>,
 }
+
+/// What [`Diff::for_each_region`] is shown of each region: its offset,
+/// the old bytes and the new; `Break` stops the diff.
+pub type EachRegion<'e> = dyn FnMut(u64, &[u8], &[u8]) -> ControlFlow<()> + 'e;
 
 /// What a diff found and wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -116,6 +121,44 @@ impl Diff {
     pub fn write_to(&self, out: impl Write) -> Result<DiffReport, Error> {
         self.with_views(|old_target, old, new_target, new| {
             self.write_views(old_target, old, new_target, new, out)
+        })
+    }
+
+    /// Shows `each` every changed region, in ascending order: its offset,
+    /// the old bytes and the new (the regions of mpatch's format: changes
+    /// at most 4 unchanged bytes apart share one); `Break` stops the diff
+    /// there. Files of different sizes are an error naming both.
+    ///
+    /// ```
+    /// use std::ops::ControlFlow;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    /// std::fs::write(&old, "Hello, world").unwrap();
+    /// std::fs::write(&new, "Jello, World").unwrap();
+    /// let mut seen = Vec::new();
+    /// let report = mpatch::Diff::new(&old, &new)
+    ///     .for_each_region(&mut |offset, old, new| {
+    ///         seen.push((offset, old.to_vec(), new.to_vec()));
+    ///         ControlFlow::Continue(())
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!(seen, [(0, b"H".to_vec(), b"J".to_vec()), (7, b"w".to_vec(), b"W".to_vec())]);
+    /// assert_eq!((report.size, report.regions, report.changed, report.written), (12, 2, 2, false));
+    /// ```
+    pub fn for_each_region(&self, each: &mut EachRegion) -> Result<DiffReport, Error> {
+        self.with_views(|_, old, _, new| {
+            let mut report = DiffReport {
+                size: old.len() as u64,
+                ..DiffReport::default()
+            };
+            for (offset, old, new) in self.regions(old, new) {
+                report.regions += 1;
+                report.changed += old.iter().zip(new).filter(|(a, b)| a != b).count() as u64;
+                if each(offset, old, new).is_break() {
+                    break;
+                }
+            }
+            Ok(report)
         })
     }
 

@@ -123,13 +123,19 @@ Examples:
   mpatch diff --format 1337 --name app.exe app.exe app-fixed.exe > fix.1337
       An x64dbg patch for the module app.exe
   mpatch diff -q a.img b.img
-      Only the exit status: 0 equal, 1 different";
+      Only the exit status: 0 equal, 1 different
+  mpatch diff --json fw.bin fw-patched.bin
+      Each changed region as a JSON object (offset, old and new bytes), then a summary";
 
 /// Examples of `mpatch apply`, shown by its `--help` and in mpatch-apply(1).
 pub const APPLY_EXAMPLES: &str = "\
 Examples:
   mpatch apply --dry-run fix.patch fw.bin
       Check that every region holds its old bytes, and write nothing
+  mpatch apply --diff fix.patch src/main.c
+      Write nothing; print what the patch would change as a unified diff
+  mpatch apply -I --journal fix.mpj fix.patch fw.bin
+      Ask before each region, one key each: y n a d A q ?
   mpatch apply --journal fix.mpj fix.patch fw.bin
       Apply the patch, recording how to undo it with mpatch undo fix.mpj
   mpatch apply --reverse fix.patch fw.bin
@@ -149,8 +155,8 @@ Exit status:
 /// apply's exit status.
 pub const APPLY_EXIT_STATUS: &str = "\
 Exit status:
-  0  the patch was written (or checked, with --dry-run), or is already applied
-  1  a region holds neither its old nor, everywhere, its new bytes (or a CRC32 or PPF block says the file is another); nothing written
+  0  the patch was written (or checked, with --dry-run), or is already applied; with --diff, something would change
+  1  a region holds neither its old nor, everywhere, its new bytes (or a CRC32 or PPF block says the file is another); nothing written; with --diff, also: applied already; with -I, also: no region accepted
   2  an error: a bad patch, a file that cannot be used, a size that differs or would change; nothing written";
 
 /// find's usage: one PATTERN, or patterns given by -p and -f.
@@ -267,7 +273,8 @@ pub enum Command {
     /// description they carry). Both files are read through read-only
     /// mappings, on every core, in bounded memory. Files of different sizes
     /// are an error; equal files print nothing in mpatch's format and cmp -l,
-    /// as cmp, and an empty patch in the others.
+    /// as cmp, and an empty patch in the others. --json prints mpatch's
+    /// regions as JSON objects instead, then a summary.
     #[command(
         after_help = DIFF_EXAMPLES,
         after_long_help = format!("{DIFF_EXAMPLES}\n\n{DIFF_EXIT_STATUS}")
@@ -288,7 +295,10 @@ pub enum Command {
     /// change a file's size is an error naming both sizes. The size in an
     /// mpatch patch's header must be the file's (--any-size relaxes it). The
     /// file written is always one named here: a module or file name in the
-    /// patch is shown, never opened.
+    /// patch is shown, never opened. --diff prints what the patch would do
+    /// as a unified diff and writes nothing; -I asks before each region,
+    /// once every region of every file was checked, and writes those
+    /// accepted.
     #[command(
         after_help = APPLY_EXAMPLES,
         after_long_help = format!("{APPLY_EXAMPLES}\n\n{APPLY_EXIT_STATUS}")
@@ -737,6 +747,9 @@ pub struct DiffArgs {
     /// The name the patch gives the file: x64dbg's module, IDA's file name, PPF's description (default: OLD's file name)
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    /// One JSON object per line instead of a patch: a "region" per changed region, then a "summary" (mpatch's format only)
+    #[arg(long, conflicts_with = "quiet")]
+    pub json: bool,
     /// Compare on N threads (default: one per core)
     #[arg(short = 'j', long, value_name = "N",
           value_parser = clap::builder::TypedValueParser::map(
@@ -769,6 +782,20 @@ pub struct ApplyArgs {
     /// Print nothing on success
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Write nothing; print what the patch would change as a unified diff that git apply and patch -p1 accept
+    #[arg(long, conflicts_with_all = ["interactive", "json", "quiet", "journal"])]
+    pub diff: bool,
+    /// With --diff: N unchanged lines around each change (default 3)
+    #[arg(short = 'U', long = "unified", value_name = "N", requires = "diff",
+          value_parser = clap::builder::TypedValueParser::map(
+              clap::value_parser!(u64).range(0..=MAX_CONTEXT), |n| n as usize))]
+    pub unified: Option<usize>,
+    /// Ask before each region, one key each from the terminal: y n a d A q ?
+    #[arg(short = 'I', long, conflicts_with_all = ["dry_run", "json"])]
+    pub interactive: bool,
+    /// Colour --diff as git diff and the old and new bytes -I shows: auto (--diff when stdout is a terminal, -I always; neither with NO_COLOR), always or never
+    #[arg(long, value_enum, default_value_t = ColorMode::Auto, value_name = "WHEN")]
+    pub color: ColorMode,
     /// The patch: mpatch's, cmp -l output, IPS, UPS, BPS, PPF 3.0, x64dbg .1337 or IDA .dif ("-" for stdin)
     #[arg(value_name = "PATCH")]
     pub patch: OsString,

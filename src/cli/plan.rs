@@ -23,7 +23,7 @@ pub fn plan(cli: Cli) -> Result<Command, Error> {
         super::Command::Peek(args) => Command::Peek(peek(args)?),
         super::Command::Poke(args) => Command::Poke(poke(args)?),
         super::Command::Undo(args) => Command::Undo(undo(args)),
-        super::Command::Diff(args) => Command::Diff(diff(args)),
+        super::Command::Diff(args) => Command::Diff(diff(args)?),
         super::Command::Apply(args) => Command::Apply(apply(args)),
     })
 }
@@ -68,17 +68,23 @@ fn context(args: &ReportArgs) -> Context {
     }
 }
 
-fn report(args: &ReportArgs) -> Report {
-    // Text on a terminal is coloured, unless NO_COLOR; JSON never is.
-    let color = !args.json
-        && match args.color {
+/// Whether output to stdout is coloured: on a terminal, unless NO_COLOR;
+/// JSON never is.
+fn stdout_color(mode: ColorMode, json: bool) -> bool {
+    !json
+        && match mode {
             ColorMode::Always => true,
             ColorMode::Never => false,
-            ColorMode::Auto => {
-                std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
-        };
+            ColorMode::Auto => std::io::stdout().is_terminal() && no_color_unset(),
+        }
+}
+
+fn no_color_unset() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn report(args: &ReportArgs) -> Report {
+    let color = stdout_color(args.color, args.json);
     Report {
         quiet: args.quiet,
         context: context(args),
@@ -91,17 +97,17 @@ fn report(args: &ReportArgs) -> Report {
 
 /// How changes are reviewed: a diff is a dry run; the questions of `-I`
 /// go to the terminal, coloured unless `--color never` or `NO_COLOR`.
-fn review(args: &ReviewArgs, report: &ReportArgs) -> Review {
+fn review(args: &ReviewArgs, color: ColorMode) -> Review {
     if args.diff {
         return Review::Diff {
             context: args.unified.unwrap_or(3),
         };
     }
     if args.interactive {
-        let color = match report.color {
+        let color = match color {
             ColorMode::Always => true,
             ColorMode::Never => false,
-            ColorMode::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            ColorMode::Auto => no_color_unset(),
         };
         return Review::Interactive { color };
     }
@@ -231,7 +237,7 @@ fn replace(args: ReplaceArgs) -> Result<ReplacePlan, Error> {
     let (matcher, replacement, files) = patterns::for_replace(&patterns)?;
     let mut files_in = self::files(args.files_in);
     files_in.binary |= args.syntax.hex;
-    let review = review(&args.review, &args.report);
+    let review = review(&args.review, args.report.color);
     let mut write = write(args.write);
     write.dry_run |= matches!(review, Review::Diff { .. });
     Ok(ReplacePlan {
@@ -300,20 +306,43 @@ fn undo(args: UndoArgs) -> UndoPlan {
     }
 }
 
-fn diff(args: DiffArgs) -> DiffPlan {
-    DiffPlan {
+fn diff(args: DiffArgs) -> Result<DiffPlan, Error> {
+    let format = args.format.into();
+    if args.json && format != mpatch::Format::Mpatch {
+        return Err(Error::argument(
+            "--json",
+            format!(
+                "prints the changed regions as JSON in place of a patch, so it takes no --format {format}; \
+                 write the patch without --json, or the regions with --json alone"
+            ),
+        ));
+    }
+    Ok(DiffPlan {
         quiet: args.quiet,
         threads: args.threads,
-        format: args.format.into(),
+        format,
         name: args.name,
+        json: args.json,
         old: args.old,
         new: args.new,
-    }
+    })
 }
 
 fn apply(args: ApplyArgs) -> ApplyPlan {
+    let review = review(
+        &ReviewArgs {
+            diff: args.diff,
+            unified: args.unified,
+            interactive: args.interactive,
+        },
+        args.color,
+    );
+    let mut write = write(args.write);
+    write.dry_run |= matches!(review, Review::Diff { .. });
     ApplyPlan {
-        write: write(args.write),
+        review,
+        color: stdout_color(args.color, args.json),
+        write,
         reverse: args.reverse,
         any_size: args.any_size,
         format: args.format.map(Into::into),

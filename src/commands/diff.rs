@@ -2,11 +2,14 @@
 //! a patch in any format (the library's [`crate::Diff`]), on stdout.
 
 use std::io::{IsTerminal, Write};
+use std::ops::ControlFlow;
 
 use super::plan::DiffPlan;
 use crate::api::diff::Diff;
 use crate::engine::formats::Format;
+use crate::engine::pattern::to_hex;
 use crate::error::{Error, Outcome};
+use crate::output::{Output, json};
 
 pub fn run(args: &DiffPlan) -> Result<Outcome, Error> {
     let mut diff = Diff::new(&args.old, &args.new).format(args.format);
@@ -22,6 +25,9 @@ pub fn run(args: &DiffPlan) -> Result<Outcome, Error> {
     };
     if args.quiet {
         return Ok(differ(diff.differ()?));
+    }
+    if args.json {
+        return print_json(&diff, args.format);
     }
     let binary = matches!(
         args.format,
@@ -57,4 +63,34 @@ pub fn run(args: &DiffPlan) -> Result<Outcome, Error> {
         Err(Error::Failed { source, .. }) => Err(Error::Stdout(source)),
         Err(error) => Err(error),
     }
+}
+
+/// `diff --json`: a `region` object per changed region, then a `summary`
+/// (also for equal files); exit 0 when they are equal, 1 when they differ.
+fn print_json(diff: &Diff, format: Format) -> Result<Outcome, Error> {
+    let mut out = Output::stdout();
+    let report = diff.for_each_region(&mut |offset, old, new| {
+        out.json(&json::DiffRegion {
+            kind: "region",
+            offset,
+            old: to_hex(old),
+            new: to_hex(new),
+        });
+        // A reader that went away (`| head`) has seen enough.
+        match out.is_open() {
+            true => ControlFlow::Continue(()),
+            false => ControlFlow::Break(()),
+        }
+    })?;
+    out.json(&json::DiffSummary {
+        kind: "summary",
+        format: format.name(),
+        size: report.size,
+        regions: report.regions,
+        bytes_changed: report.changed,
+    });
+    out.finish(match report.regions {
+        0 => Outcome::Done,
+        _ => Outcome::NothingDone,
+    })
 }

@@ -138,7 +138,7 @@ pub struct FindPlan {
     pub no_filename: bool,
 }
 
-/// How a replace (or apply) is reviewed before it writes.
+/// How a replace or an apply is reviewed before it writes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Review {
     /// Written without asking.
@@ -260,6 +260,9 @@ pub struct DiffPlan {
     /// The name the patch gives the file (x64dbg's module, IDA's file
     /// name, PPF's description); default: OLD's file name.
     pub name: Option<String>,
+    /// The regions as JSON lines (`region` objects, then a `summary`)
+    /// instead of a patch; mpatch's format only.
+    pub json: bool,
     /// The file as it was.
     pub old: OsString,
     /// The file as it is to be.
@@ -281,6 +284,12 @@ pub struct ApplyPlan {
     pub json: bool,
     /// Print nothing on success.
     pub quiet: bool,
+    /// Shown as a diff (a dry run), or asked about region by region,
+    /// before anything is written.
+    pub review: Review,
+    /// Whether a diff is coloured (decided once: the terminal, `NO_COLOR`,
+    /// `--color`).
+    pub color: bool,
     /// The patch (`-`: standard input).
     pub patch: OsString,
     /// The files to patch.

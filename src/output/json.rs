@@ -105,6 +105,31 @@ pub struct Mismatch {
     pub found: String,
 }
 
+/// A changed region `mpatch diff --json` found (`"type":"region"`): the
+/// line of mpatch's patch format as an object.
+#[derive(Debug, Serialize)]
+pub struct DiffRegion {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub offset: u64,
+    pub old: String,
+    pub new: String,
+}
+
+/// The end of `mpatch diff --json` (`"type":"summary"`).
+#[derive(Debug, Serialize)]
+pub struct DiffSummary {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The format whose regions were shown (mpatch's).
+    pub format: &'static str,
+    /// The size of both files.
+    pub size: u64,
+    pub regions: u64,
+    /// The bytes that differ (a region may hold unchanged ones).
+    pub bytes_changed: u64,
+}
+
 /// Bytes `mpatch peek --json` shows (`"type":"bytes"`), one object for
 /// each piece read.
 #[derive(Debug, Serialize)]

@@ -97,7 +97,7 @@ pub struct Asker {
     keys: Keys,
     review: Review,
     color: bool,
-    /// The file asked about last, which `a` and `d` settle.
+    /// The file of the change asked about last, which `a` and `d` settle.
     last: Option<PathBuf>,
     /// Of the file being reviewed: changes accepted and skipped.
     pub file_accepted: u64,
@@ -136,14 +136,28 @@ impl Asker {
     pub fn file<'a>(&'a mut self, path: &'a Path) -> Asking<'a> {
         self.file_accepted = 0;
         self.file_skipped = 0;
-        let first = self.last.as_deref() != Some(path);
-        self.last = Some(path.to_path_buf());
         Asking {
             asker: self,
             path,
-            first,
             frontier: 0,
         }
+    }
+
+    /// The decision for `change`: shown, and keys read until one decides
+    /// it, unless an earlier `a`, `d`, `A` or `q` settled it (`a` and `d`
+    /// end with the file of the change they answered).
+    pub fn ask(&mut self, change: &Change) -> Result<Decision, Error> {
+        let new_file = self.last.as_deref() != Some(change.path);
+        if new_file {
+            self.last = Some(change.path.to_path_buf());
+        }
+        let mut decision = self.review.decide(new_file);
+        let tty = |e: std::io::Error| Error::argument("/dev/tty", crate::error::plain_reason(&e));
+        while decision == Decision::Ask {
+            prompt::show(self.keys.terminal(), change, self.color).map_err(tty)?;
+            decision = self.review.answer(self.keys.ask().map_err(tty)?);
+        }
+        Ok(decision)
     }
 
     /// Changes accepted in the whole run.
@@ -162,30 +176,20 @@ impl Asker {
 pub struct Asking<'a> {
     asker: &'a mut Asker,
     path: &'a Path,
-    /// Whether no change of this file was decided yet.
-    first: bool,
     /// No change still to come starts below this offset.
     frontier: usize,
 }
 
 impl Asking<'_> {
     fn decide(&mut self, edit: &Edit, at: &At) -> Result<Decision, Error> {
-        let asker = &mut *self.asker;
-        let mut decision = asker.review.decide(std::mem::take(&mut self.first));
-        let tty = |e: std::io::Error| Error::argument("/dev/tty", crate::error::plain_reason(&e));
-        while decision == Decision::Ask {
-            let (base, bytes) = (at.window.base, at.window.bytes);
-            let change = Change {
-                path: self.path,
-                file: bytes,
-                offset: edit.start - base,
-                old: edit.old,
-                new: edit.new.unwrap_or(edit.old),
-            };
-            prompt::show(asker.keys.terminal(), &change, asker.color).map_err(tty)?;
-            decision = asker.review.answer(asker.keys.ask().map_err(tty)?);
-        }
-        Ok(decision)
+        let change = Change {
+            path: self.path,
+            file: at.window.bytes,
+            offset: edit.start - at.window.base,
+            old: edit.old,
+            new: edit.new.unwrap_or(edit.old),
+        };
+        self.asker.ask(&change)
     }
 }
 
