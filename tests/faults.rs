@@ -842,3 +842,25 @@ fn a_byte_written_between_two_close_matches_by_another_process_is_kept() {
     );
     assert_eq!(after.windows(5).filter(|w| w == b"FIXED").count(), 6002);
 }
+
+#[test]
+fn a_lock_held_by_another_process_names_it() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.file("f", "hello\n");
+    let held = fs::File::open(&path).unwrap();
+    rustix::fs::flock(&held, rustix::fs::FlockOperation::LockExclusive).unwrap();
+    let out = mpatch()
+        .args(["replace", "--lock-timeout", "0.1", "hello", "HELLO"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_error_line(
+        &out,
+        &path.display().to_string(),
+        &format!(
+            "locked by another process (pid {}); gave up after 0.1 s (--lock-timeout)",
+            std::process::id()
+        ),
+    );
+    assert_eq!(fs::read(&path).unwrap(), b"hello\n");
+}

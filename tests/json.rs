@@ -322,3 +322,60 @@ fn diff_json_is_refused_with_another_format_and_with_q() {
         stderr(&out)
     );
 }
+
+#[test]
+fn json_objects_keep_their_keys_in_order_with_a_path_that_is_not_utf8() {
+    let sandbox = Sandbox::new();
+    let name = std::ffi::OsStr::from_bytes(b"a\xff");
+    fs::write(sandbox.dir.path().join(name), "xAx").unwrap();
+    let out = mpatch()
+        .current_dir(sandbox.dir.path())
+        .args(["replace", "--dry-run", "--json", "A", "B"])
+        .arg(name)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "{\"type\":\"match\",\"path\":\"a\u{fffd}\",\"path_hex\":\"61ff\",\"offset\":1,\
+         \"bytes\":\"41\",\"old\":\"41\",\"new\":\"42\"}"
+    );
+    let summary = lines[1].replace(
+        &lines[1][lines[1].find("\"elapsed_ms\":").unwrap()..lines[1].find(",\"patterns").unwrap()],
+        "\"elapsed_ms\":0",
+    );
+    assert_eq!(
+        summary,
+        "{\"type\":\"summary\",\"path\":\"a\u{fffd}\",\"path_hex\":\"61ff\",\"matches\":1,\
+         \"bytes_scanned\":3,\"elapsed_ms\":0,\"patterns\":[{\"pattern\":\"41\",\"matches\":1}],\
+         \"dry_run\":true}"
+    );
+    let out = mpatch()
+        .current_dir(sandbox.dir.path())
+        .args(["find", "-r", "--json", "-q", "A"])
+        .output()
+        .unwrap();
+    // -q and --json ask for opposite things: refused, not one silently won.
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
+    let out = mpatch()
+        .current_dir(sandbox.dir.path())
+        .args(["replace", "-r", "--dry-run", "--json", "A", "B"])
+        .output()
+        .unwrap();
+    let last = stdout(&out).lines().last().unwrap().to_string();
+    assert!(
+        last.starts_with(
+            "{\"type\":\"total\",\"files_searched\":1,\"files_matched\":1,\"files_patched\":1,\
+             \"files_failed\":0,\"files_binary_skipped\":0,\"matches\":1,\"elapsed_ms\":"
+        ) && last.ends_with(",\"dry_run\":true}"),
+        "{last}"
+    );
+}

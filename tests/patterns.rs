@@ -436,3 +436,141 @@ fn lengths_are_compared_after_encoding_and_unencodable_text_is_named() {
     }
     assert_unchanged_since(&f, &before);
 }
+
+#[test]
+fn a_regex_syntax_error_is_one_line_with_its_position() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.file("f", "abc");
+    for (regex, reason) in [
+        ("a(b", "at byte 1: unclosed group"),
+        ("ab)", "at byte 2: unopened group"),
+        (
+            "x{3,1}",
+            "at byte 1: invalid repetition count range, the start must be <= the end",
+        ),
+    ] {
+        let out = mpatch()
+            .args(["find", "--regex", regex])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_error_line(&out, "pattern", reason);
+    }
+}
+
+#[test]
+fn replacement_groups_must_exist_and_be_unambiguous() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.file("f", "took 12ms");
+    let before = snapshot(&path);
+    for (template, reason) in [
+        ("${nam}", "${nam}: the regex has no group named \"nam\""),
+        (
+            "$1ms",
+            "$1ms is read as the group named \"1ms\"; write ${1}ms for group 1 and then \"ms\"",
+        ),
+        (
+            "$2ms",
+            "${2}: the regex has no group 2 (its groups are 0 to 1)",
+        ),
+    ] {
+        let out = mpatch()
+            .args(["replace", "--regex", "([0-9]+)ms", template])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_error_line(&out, "replacement", reason);
+    }
+    common::assert_unchanged_since(&path, &before);
+    let out = mpatch()
+        .args(["replace", "--regex", "(?P<n>[0-9])([0-9])ms", "${2}${n}ms"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read(&path).unwrap(), b"took 21ms");
+}
+
+#[test]
+fn a_regex_that_can_never_match_is_accepted_and_only_empty_matches_are_refused() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.file("f", "hello");
+    let out = mpatch()
+        .args(["find", "--regex", r"o|[^\x00-\x{10FFFF}]"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!((stdout(&out), stderr(&out)), ("4\n".into(), String::new()));
+    let out = mpatch()
+        .args(["find", "--regex", r"(?-u:[^\x00-\xFF])"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        (out.status.code(), stdout(&out), stderr(&out)),
+        (Some(1), String::new(), String::new())
+    );
+    let out = mpatch()
+        .args(["find", "--regex", "l|"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_error_line(
+        &out,
+        "pattern",
+        "can match the empty string; give a pattern that matches at least one byte",
+    );
+}
+
+#[test]
+fn an_empty_pattern_file_matches_nothing() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.file("f", "hello hello");
+    let before = snapshot(&path);
+    sandbox.file("empty", "");
+    sandbox.file("comments", "# nothing\n\n");
+    for list in ["empty", "comments"] {
+        for args in [
+            &["find", "-f"][..],
+            &["find", "-c", "-f"],
+            &["replace", "-f"],
+        ] {
+            let out = mpatch()
+                .current_dir(sandbox.dir.path())
+                .args(args)
+                .args([list, "f"])
+                .output()
+                .unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{args:?} {list}: {}",
+                stderr(&out)
+            );
+            assert_eq!(stderr(&out), "", "{args:?} {list}");
+        }
+    }
+    let out = mpatch()
+        .current_dir(sandbox.dir.path())
+        .args(["find", "-c", "-f", "empty", "f"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "0\n");
+    common::assert_unchanged_since(&path, &before);
+}
+
+#[test]
+fn ignore_case_with_a_regex_folds_as_the_regex_crate_does() {
+    let sandbox = Sandbox::new();
+    // The Kelvin sign, U+212A, folds to `k` in Unicode, not in ASCII.
+    let path = sandbox.file("f", b"x\xe2\x84\xaay\xffz\xc3\xbf");
+    let find = |args: &[&str]| {
+        let out = mpatch().arg("find").args(args).arg(&path).output().unwrap();
+        (out.status.code(), stdout(&out))
+    };
+    assert_eq!(find(&["-i", "--regex", "k"]), (Some(0), "1\n".into()));
+    assert_eq!(find(&["-i", "k"]), (Some(1), String::new()));
+    assert_eq!(find(&["--regex", r"\xFF"]), (Some(0), "7\n".into()));
+    assert_eq!(find(&["--regex", r"(?-u)\xFF"]), (Some(0), "5\n".into()));
+    assert_eq!(find(&["--regex", r"(?-u:\xFF)"]), (Some(0), "5\n".into()));
+}

@@ -319,3 +319,74 @@ fn range_ends_outside_the_file_are_cut_to_it() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_file_named_twice_is_refused_and_listed_twice_is_one_file() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.file("f", "hello\n");
+    let out = mpatch()
+        .current_dir(sandbox.dir.path())
+        .args(["replace", "hello", "HELLO", "f", "./f"])
+        .output()
+        .unwrap();
+    assert_error_line(
+        &out,
+        "./f",
+        "is named twice (the same file under two names)",
+    );
+    assert_eq!(fs::read(&path).unwrap(), b"hello\n");
+    sandbox.file("list", "f\nf\n");
+    let out = mpatch()
+        .current_dir(sandbox.dir.path())
+        .args([
+            "replace",
+            "--lock-timeout",
+            "1",
+            "--files-from",
+            "list",
+            "hello",
+            "HELLO",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "f: 1 replaced\n1 file searched, 1 matched, 1 patched, 1 replaced\n"
+    );
+    assert_eq!(stderr(&out), "");
+    assert_eq!(fs::read(&path).unwrap(), b"HELLO\n");
+}
+
+#[test]
+fn a_reversed_range_is_an_error_and_minus_zero_is_the_start() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.file("f", "ab ab ab");
+    for range in ["10:2", "-2:-5"] {
+        let out = mpatch()
+            .args(["find", &format!("--range={range}"), "ab"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_error_line(&out, "--range", &format!("{range:?}: START is after END"));
+    }
+    let out = mpatch()
+        .args(["find", "--range=-0:", "ab"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "0\n3\n6\n", "{}", stderr(&out));
+    let out = mpatch()
+        .args(["find", "--range=:-0", "ab"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!((out.status.code(), stdout(&out)), (Some(1), String::new()));
+    // Ends that only cross in this file make an empty range, as in Python.
+    let out = mpatch()
+        .args(["find", "--range=6:-5", "ab"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!((out.status.code(), stderr(&out)), (Some(1), String::new()));
+}

@@ -743,3 +743,144 @@ fn an_endless_list_of_empty_names_is_an_error() {
         common::stderr(&out)
     );
 }
+
+#[test]
+fn walk_errors_are_plain_words() {
+    let sandbox = Sandbox::new();
+    let out = mpatch()
+        .current_dir(sandbox.dir.path())
+        .args(["find", "-r", "x", "missing"])
+        .output()
+        .unwrap();
+    assert_error_line(&out, "missing", "no such file or directory");
+    std::os::unix::fs::symlink("nowhere", sandbox.path("bad")).unwrap();
+    fs::create_dir(sandbox.path("tree")).unwrap();
+    std::os::unix::fs::symlink("../nowhere", sandbox.path("tree/bad")).unwrap();
+    let out = mpatch()
+        .current_dir(sandbox.dir.path())
+        .args(["find", "-r", "-L", "x", "tree"])
+        .output()
+        .unwrap();
+    assert_error_line(&out, "tree/bad", "no such file or directory");
+    fs::create_dir(sandbox.path("tree/shut")).unwrap();
+    fs::remove_file(sandbox.path("tree/bad")).unwrap();
+    fs::set_permissions(
+        sandbox.path("tree/shut"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o000),
+    )
+    .unwrap();
+    // As nobody when root (root would read it), as ourselves otherwise.
+    let out = mpatch_unprivileged(&sandbox, &["find", "-r", "x", "tree"]);
+    assert_error_line(&out, "tree/shut", "permission denied");
+}
+
+/// Whether a folder above the sandbox is a git repository, which would
+/// make every sandbox one.
+fn sandbox_in_repository(sandbox: &Sandbox) -> bool {
+    sandbox
+        .dir
+        .path()
+        .ancestors()
+        .any(|folder| folder.join(".git").exists())
+}
+
+/// ripgrep's `ignore_git_parent_stop` and `ignore_git_parent_stop_file`:
+/// a `.gitignore` above a repository's root does not apply inside it.
+#[test]
+fn a_gitignore_above_a_repository_root_stops_there() {
+    for git_is_a_file in [false, true] {
+        let sandbox = Sandbox::new();
+        if sandbox_in_repository(&sandbox) {
+            return common::cannot_run(
+                "gitignore_parent_stop",
+                "the temp folder is in a git repository",
+            );
+        }
+        sandbox.file(".gitignore", "sherlock\n");
+        fs::create_dir_all(sandbox.path("foo/bar")).unwrap();
+        match git_is_a_file {
+            true => drop(sandbox.file("foo/.git", "")),
+            false => fs::create_dir(sandbox.path("foo/.git")).unwrap(),
+        }
+        sandbox.file("foo/bar/sherlock", "Sherlock\n");
+        let out = mpatch()
+            .current_dir(sandbox.path("foo/bar"))
+            .args(["find", "-r", "-l", "Sherlock"])
+            .output()
+            .unwrap();
+        assert_eq!(stdout(&out), "sherlock\n", "{}", stderr(&out));
+        // An ignore file of ripgrep's own does not stop at the root.
+        sandbox.file(".rgignore", "sherlock\n");
+        let out = mpatch()
+            .current_dir(sandbox.path("foo/bar"))
+            .args(["find", "-r", "-l", "Sherlock"])
+            .output()
+            .unwrap();
+        assert_eq!((out.status.code(), stdout(&out)), (Some(1), String::new()));
+    }
+}
+
+#[test]
+fn a_gitignore_counts_in_a_plain_folder_and_inside_its_repository() {
+    let sandbox = Sandbox::new();
+    if sandbox_in_repository(&sandbox) {
+        return common::cannot_run("gitignore_plain", "the temp folder is in a git repository");
+    }
+    sandbox.file(".gitignore", "skipped\n");
+    fs::create_dir(sandbox.path("sub")).unwrap();
+    sandbox.file("sub/skipped", "x");
+    sandbox.file("sub/kept", "x");
+    let out = mpatch()
+        .current_dir(sandbox.path("sub"))
+        .args(["find", "-r", "-l", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "kept\n", "{}", stderr(&out));
+    // Inside a repository its own .gitignore applies, as in ripgrep.
+    fs::create_dir(sandbox.path("sub/.git")).unwrap();
+    sandbox.file("sub/.gitignore", "kept\n");
+    let out = mpatch()
+        .current_dir(sandbox.path("sub"))
+        .args(["find", "-r", "-l", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "skipped\n", "{}", stderr(&out));
+}
+
+/// A repository inside a plain folder: the folder's `.gitignore` counts
+/// beside it, not inside it; the walk keeps path order with `--sort path`.
+#[test]
+fn a_repository_in_a_plain_folder_is_walked_by_its_own_rules() {
+    let sandbox = Sandbox::new();
+    if sandbox_in_repository(&sandbox) {
+        return common::cannot_run("gitignore_nested", "the temp folder is in a git repository");
+    }
+    sandbox.file(".gitignore", "sherlock\n");
+    for dir in ["a", "repo/.git", "repo/deep/er", "z"] {
+        fs::create_dir_all(sandbox.path(dir)).unwrap();
+    }
+    sandbox.file("repo/.gitignore", "watson\n");
+    for file in [
+        "a/sherlock",
+        "a/x",
+        "repo/sherlock",
+        "repo/watson",
+        "repo/deep/er/x",
+        "z/x",
+    ] {
+        sandbox.file(file, "Sherlock");
+    }
+    let walk = |extra: &[&str]| {
+        let out = mpatch()
+            .current_dir(sandbox.dir.path())
+            .args(["find", "-r", "-l", "--sort", "path"])
+            .args(extra)
+            .arg("Sherlock")
+            .output()
+            .unwrap();
+        assert_eq!(stderr(&out), "");
+        stdout(&out)
+    };
+    assert_eq!(walk(&[]), "a/x\nrepo/deep/er/x\nrepo/sherlock\nz/x\n");
+    assert_eq!(walk(&["--max-depth", "2"]), "a/x\nrepo/sherlock\nz/x\n");
+}
