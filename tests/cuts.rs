@@ -247,21 +247,32 @@ fn a_file_cut_short_ends_its_own_search_and_the_next_file_is_searched() {
     panic!("find always finished before the file was cut");
 }
 
-/// A page every `STRIDE` bytes starts with ERROR: far enough apart that
-/// every match is a write of its own.
+/// In the first half a page every `STRIDE` bytes starts with ERROR: far
+/// enough apart that every match is a write of its own; in the second a
+/// line every `DENSE` bytes does: stretches stored through a mapping.
 const STRIDE: usize = 8192;
+const DENSE: usize = 512;
 
 const CUT_LEN: usize = 64 << 20;
 
 fn cut_sample(patched: bool) -> Vec<u8> {
-    let mut page = vec![b'.'; STRIDE];
-    page[STRIDE - 1] = b'\n';
-    page[..5].copy_from_slice(if patched { b"FIXED" } else { b"ERROR" });
-    let mut bytes = page.repeat(CUT_LEN / STRIDE);
+    let word = if patched { b"FIXED" } else { b"ERROR" };
+    let page = |len: usize| {
+        let mut page = vec![b'.'; len];
+        page[len - 1] = b'\n';
+        page[..5].copy_from_slice(word);
+        page
+    };
+    let half = CUT_LEN / 2;
+    let mut bytes = [
+        page(STRIDE).repeat(half / STRIDE),
+        page(DENSE).repeat(half / DENSE),
+    ]
+    .concat();
     // A match that ends at the very end, so a write can regrow the file
     // to exactly its old size.
     let end = bytes.len();
-    bytes[end - 5..].copy_from_slice(if patched { b"FIXED" } else { b"ERROR" });
+    bytes[end - 5..].copy_from_slice(word);
     bytes
 }
 
@@ -296,7 +307,7 @@ struct CutRun {
 }
 
 /// Runs `replace ERROR FIXED` (durable and `--no-sync` in turn) `runs`
-/// times on a 64 MiB file with a match every 8 KiB, while another thread
+/// times on a 64 MiB file with a match every 8 KiB, then every 512 bytes, while another thread
 /// cuts the file again and again, each time to a random smaller size: the
 /// first cut in the first half of a quick run, the next ones every 200 µs
 /// for as long as mpatch runs.

@@ -351,6 +351,7 @@ proptest! {
         chunk in 1usize..16,
         sizes in proptest::collection::vec(1usize..9, 1..4),
         buffer in 1usize..64,
+        stores in prop_oneof![Just(0usize), 1usize..3],
     ) {
         let (matcher, replacement) = build(&case.kind);
         let (start, end) = range_spec(&case).resolve(hay.len() as u64);
@@ -409,9 +410,18 @@ proptest! {
         let dry = plan(&matcher, &replacement, &case, split).dry_run(true).files(&[&path]).unwrap();
         prop_assert_eq!(dry.matches, expected.len() as u64);
         prop_assert_eq!(&std::fs::read(&path).unwrap(), &hay, "a dry run writes nothing");
-        let real = plan(&matcher, &replacement, &case, split).buffer(buffer).files(&[&path]).unwrap();
+        // Written with one pwrite a run (stores 0) or, runs in neighbouring
+        // blocks, stored through a mapping; a buffer longer than the file
+        // sends every run through the choice, which then must have run.
+        let real = plan(&matcher, &replacement, &case, split).buffer(buffer).stores(stores).files(&[&path]).unwrap();
         prop_assert_eq!(real.matches, expected.len() as u64);
         prop_assert_eq!(&std::fs::read(&path).unwrap(), &patched, "the real run");
+        let stored = real.files[0].tally.stored;
+        if stores == 0 {
+            prop_assert_eq!(stored, 0, "stores(0) stores nothing");
+        } else if stores == 1 && buffer > hay.len() && !expected.is_empty() {
+            prop_assert!(stored > 0, "stores(1) stores every run");
+        }
         // Shown to a sink of one's own (as the printer is), the same edits.
         std::fs::write(&path, &hay).unwrap();
         let mut watch = Watched(Vec::new());
@@ -545,13 +555,19 @@ fn bytes_written_by(mut child: std::process::Child) -> (std::process::ExitStatus
 
 #[test]
 fn a_write_carries_only_the_bytes_the_run_changes() {
-    // A match every 100 bytes: writes that joined nearby matches would
-    // carry the gap bytes between them too.
-    let mut line = [b'.'; 100];
-    line[..5].copy_from_slice(b"ERROR");
-    let lines = (16 << 20) / line.len();
+    // 8 MiB with a match every 100 bytes (every block holds changes: they
+    // are stored through a mapping, no write call at all), then 8 MiB with
+    // one every 9,000 (one pwrite each, of the match alone). Writes that
+    // joined nearby matches would carry the gap bytes between them too.
+    let line = |len: usize| {
+        let mut line = vec![b'.'; len];
+        line[..5].copy_from_slice(b"ERROR");
+        line
+    };
+    let (dense, sparse) = ((8 << 20) / 100, (8 << 20) / 9000);
+    let data = [line(100).repeat(dense), line(9000).repeat(sparse)].concat();
     let s = common::Sandbox::new();
-    let file = s.file("big.log", line.repeat(lines));
+    let file = s.file("big.log", &data);
     let child = std::process::Command::new(common::BIN)
         .args(["replace", "-q", "--no-sync", "ERROR", "FIXED"])
         .arg(&file)
@@ -559,13 +575,101 @@ fn a_write_carries_only_the_bytes_the_run_changes() {
         .unwrap();
     let (status, written) = bytes_written_by(child);
     assert!(status.success());
-    assert_eq!(written, 5 * lines as u64, "bytes passed to write calls");
-    let bytes = std::fs::read(&file).unwrap();
-    assert!(
-        bytes
-            .chunks(100)
-            .all(|l| &l[..5] == b"FIXED" && l[5..].iter().all(|&b| b == b'.'))
+    // The first sparse match follows the last dense one: stored with them.
+    assert_eq!(
+        written,
+        5 * (sparse - 1) as u64,
+        "bytes passed to write calls"
     );
+    assert!(fs::read(&file).unwrap() == re_sub(&data, "ERROR", b"FIXED"));
+}
+
+/// Another process's writer: at each edit it writes a byte of its own in
+/// the middle of the gap before it (bytes the scan has passed), which the
+/// replace must keep.
+struct Foreign {
+    file: fs::File,
+    wrote: Vec<usize>,
+}
+
+/// The sink through which [`Foreign`] sees the edits of its file.
+struct Gaps<'f> {
+    foreign: &'f mut Foreign,
+    end: usize,
+}
+
+impl Sink for Gaps<'_> {
+    fn wants(&self) -> Wants {
+        Wants::Ordered
+    }
+    fn edit(&mut self, edit: &Edit, _: &At) -> Result<Flow, Error> {
+        if edit.start > self.end + 1 {
+            let at = (self.end + edit.start) / 2;
+            self.foreign.file.write_all_at(b"Z", at as u64).unwrap();
+            self.foreign.wrote.push(at);
+        }
+        self.end = edit.end();
+        Ok(Flow::Go)
+    }
+}
+
+impl Watch for Foreign {
+    fn edits<'w>(&'w mut self, _: &'w std::path::Path) -> Option<Box<dyn Sink + 'w>> {
+        Some(Box::new(Gaps {
+            foreign: self,
+            end: 0,
+        }))
+    }
+}
+
+#[test]
+fn bytes_another_process_writes_between_matches_are_never_put_back() {
+    // Dense matches (every block holds several: stored through a mapping)
+    // and sparse ones (one pwrite each), held in a writer's buffer while
+    // another writer changes the gaps before them.
+    let mut data = Vec::new();
+    for i in 0..20_000usize {
+        let gap = if i % 1000 < 500 {
+            7 + i % 13
+        } else {
+            9000 + i % 7
+        };
+        data.extend(std::iter::repeat_n(b'.', gap));
+        data.extend_from_slice(b"ERROR");
+    }
+    let matcher = Matcher::literal(b"ERROR").unwrap();
+    let replacement = Replacement::Table(vec![b"FIXED".to_vec()]);
+    for stores in [0, 1, 32] {
+        let s = common::Sandbox::new();
+        let path = s.file("log", &data);
+        let mut foreign = Foreign {
+            file: fs::OpenOptions::new().write(true).open(&path).unwrap(),
+            wrote: Vec::new(),
+        };
+        let report = Replace::new(&matcher, &replacement)
+            .buffer(64 << 10)
+            .stores(stores)
+            .files_watched(&[path.clone().into_os_string()], &mut foreign)
+            .unwrap();
+        assert_eq!(report.matches, 20_000);
+        let mut expected = re_sub(&data, "ERROR", b"FIXED");
+        for &at in &foreign.wrote {
+            expected[at] = b'Z';
+        }
+        assert_eq!(foreign.wrote.len(), 20_000, "a gap before each match");
+        let stored = report.files[0].tally.stored;
+        match stores {
+            0 => assert_eq!(stored, 0),
+            _ => assert!(
+                stored > 0,
+                "stores({stores}): nothing stored through a mapping"
+            ),
+        }
+        assert!(
+            fs::read(&path).unwrap() == expected,
+            "stores({stores}): a byte was put back"
+        );
+    }
 }
 
 /// The permissions of the mappings process `pid` holds of inode `ino`.
@@ -580,13 +684,14 @@ fn mapping_permissions(pid: u32, ino: u64) -> Vec<String> {
 }
 
 #[test]
-fn a_replace_maps_the_file_read_only_and_writes_with_pwrite() {
+fn a_scattered_replace_maps_the_file_read_only_and_writes_with_pwrite() {
     use std::os::unix::fs::MetadataExt;
-    // Large enough to be mapped (and to be watched while it runs).
-    let mut line = [b'.'; 100];
+    // Large enough to be mapped (and to be watched while it runs); a match
+    // every 9,000 bytes, never two in neighbouring blocks.
+    let mut line = [b'.'; 9000];
     line[..5].copy_from_slice(b"ERROR");
     let s = common::Sandbox::new();
-    let file = s.file("big.log", line.repeat((64 << 20) / 100));
+    let file = s.file("big.log", line.repeat((64 << 20) / 9000));
     let ino = std::fs::metadata(&file).unwrap().ino();
     let child = common::spawn_mapped(
         std::process::Command::new(common::BIN)
@@ -598,8 +703,8 @@ fn a_replace_maps_the_file_read_only_and_writes_with_pwrite() {
     let out = common::output_within(child, std::time::Duration::from_secs(60));
     assert!(out.status.success(), "{}", common::stderr(&out));
     // A mapping the writes would go through is writable ("rw-s"): the
-    // scan's is read-only and shared, and every byte reaches the file by
-    // pwrite (whose bytes the test above counts).
+    // scan's is read-only and shared, and every byte of a scattered patch
+    // reaches the file by pwrite (whose bytes the test above counts).
     assert!(!seen.is_empty(), "mpatch ended before its mapping was seen");
     assert!(
         seen.iter().all(|perms| perms == "r--s"),

@@ -16,7 +16,7 @@ use crate::engine::scan::{
 };
 use crate::error::Error;
 use crate::io::target::Target;
-use crate::io::writer::{BUFFER, FileSink};
+use crate::io::writer::{BUFFER, FileSink, STORE_MIN};
 
 /// A replace: what replaces each match, which matches, and how the files
 /// are written (see [`Replace::files`]).
@@ -47,6 +47,7 @@ pub struct Replace<'m> {
     pub(crate) allow_device: bool,
     pub(crate) settings: Settings,
     pub(crate) buffer: usize,
+    pub(crate) store_min: usize,
 }
 
 /// What a replace did to one file.
@@ -117,6 +118,7 @@ impl<'m> Replace<'m> {
             allow_device: false,
             settings: Settings::new(),
             buffer: BUFFER,
+            store_min: STORE_MIN,
         }
     }
 
@@ -187,6 +189,15 @@ impl<'m> Replace<'m> {
     /// The most bytes a writer holds before it writes (tests make it small).
     pub fn buffer(mut self, bytes: usize) -> Replace<'m> {
         self.buffer = bytes.max(1);
+        self
+    }
+
+    /// The fewest runs of changes in neighbouring blocks that a writer
+    /// stores through a mapping of their stretch rather than writing each
+    /// with `pwrite` (0: never; the default is 32). Either way only the
+    /// changed bytes are written.
+    pub fn stores(mut self, runs: usize) -> Replace<'m> {
+        self.store_min = runs;
         self
     }
 
@@ -463,7 +474,8 @@ impl<'m> Replace<'m> {
                 Some(journal.section(target)?),
                 self.buffer,
             )),
-        };
+        }
+        .map(|file| file.store_min(self.store_min));
         let plan = self.plan(target.len());
         let (fault, mut holes) = (|| super::search::fault(target, &view), target.holes());
         let scan = self.file_scan(target, &mut holes, meter, &fault);
@@ -510,6 +522,7 @@ impl<'m> Replace<'m> {
             Some(file) => file.finish(self.sync && tally.matches > 0)?,
             None => target.check_unchanged()?,
         };
+        tally.stored = file.as_ref().map_or(0, FileSink::stored);
         if let Some(counted) = counted
             && counted != tally.matches
         {

@@ -1,5 +1,6 @@
-//! Read-only memory mappings of files and the SIGBUS guard that keeps a
-//! fault on one from killing the process: the one module allowed `unsafe`.
+//! Memory mappings of files (read-only views, and the writer's windows)
+//! and the SIGBUS guard that keeps a fault on one from killing the process:
+//! the one module allowed `unsafe`.
 //!
 //! Every `unsafe` block of mpatch lives here, each with its `SAFETY:`
 //! reason; the plain system calls around a file are safe ones, in sys.rs.
@@ -11,7 +12,7 @@ use std::ops::Range;
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
-use memmap2::{Mmap, MmapOptions};
+use memmap2::{Mmap, MmapMut, MmapOptions};
 use rustix::mm::Advice;
 
 // The system calls other modules reach through `map::`.
@@ -46,7 +47,8 @@ impl Mapping {
     /// sees old or new bytes, never anything else). Within this process
     /// nothing changes a file's bytes under a borrow of its view: writes go
     /// through `writer.rs`, which writes only bytes the scan has settled (see
-    /// engine/scan), with `pwrite`, never through a mapping.
+    /// engine/scan), with `pwrite` or through a [`Window`] of its own (other
+    /// addresses than the view's, like another process's writes).
     pub fn new(file: &File, len: u64) -> io::Result<Mapping> {
         let len = usize::try_from(len)
             .map_err(|_| io::Error::new(io::ErrorKind::FileTooLarge, "too large to map"))?;
@@ -63,7 +65,7 @@ impl Mapping {
         // own fault readahead is fastest; MADV_SEQUENTIAL and MADV_WILLNEED
         // ahead of the scan both made it slower (0.5 s against 0.7–1.1 s
         // for 1 GiB), and rg, which advises nothing, reads at cat's speed.
-        let slot = Registration::of(&map)?;
+        let slot = Registration::of(Mapped::Read(&map))?;
         Ok(Mapping {
             slot: Some(slot),
             map: Some(map),
@@ -201,6 +203,50 @@ fn whole_pages(len: usize, range: Range<usize>, outward: bool) -> (usize, usize)
     (first, last.saturating_sub(first))
 }
 
+/// A shared, writable window on bytes of a file: where the writer stores
+/// a dense stretch of changes byte for byte, with no system call for each
+/// (the bytes between them untouched). A fault on it (the file cut short,
+/// no space for a page) is caught by the guard as on a view: the store
+/// lands in a zero page instead, and [`Window::faulted`] tells.
+pub struct Window {
+    /// Declared before `map`: the registration ends before the unmap.
+    slot: Registration,
+    map: MmapMut,
+    offset: u64,
+}
+
+impl Window {
+    /// Maps bytes `offset..offset + len` of `file` (open for writing),
+    /// which must lie inside the file.
+    pub fn new(file: &File, offset: u64, len: usize) -> io::Result<Window> {
+        if len == 0 {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "empty window"));
+        }
+        install_sigbus_handler();
+        // SAFETY: the window is a shared mapping at addresses of its own;
+        // the bytes it covers may be changed by other processes and are
+        // read by this process's views, as with `pwrite` (see
+        // `Mapping::new`): the writer stores only bytes the scan has
+        // settled. A page that faults (a cut, no space) is caught by the
+        // guard registered below and replaced by a zero page.
+        let map = unsafe { MmapOptions::new().offset(offset).len(len).map_mut(file)? };
+        let slot = Registration::of(Mapped::Write(&map))?;
+        Ok(Window { slot, map, offset })
+    }
+
+    /// Stores `bytes` at `at`, a file offset inside the window.
+    pub fn store(&mut self, at: u64, bytes: &[u8]) {
+        let start = (at - self.offset) as usize;
+        self.map[start..start + bytes.len()].copy_from_slice(bytes);
+    }
+
+    /// Whether a page of the window faulted: some store may not have
+    /// reached the file.
+    pub fn faulted(&self) -> bool {
+        GUARD[self.slot.0].faulted.load(Ordering::SeqCst)
+    }
+}
+
 /// Whether the block device open as `file` is read-only, as the kernel
 /// says in `/sys/dev/block/MAJOR:MINOR/ro` (what `BLKROGET` answers). A
 /// read-only device still opens for writing, but cannot be mapped shared
@@ -250,9 +296,10 @@ const SLOTS: usize = 256;
 
 use crate::pool::MAX_THREADS;
 
-// Each thread holds at most two mappings at once (diff maps both files),
-// and the main thread two more: the table can never be full.
-const _: () = assert!(SLOTS >= 2 * MAX_THREADS + 2);
+// Each thread holds at most three mappings at once (diff maps both files;
+// a writer holds a view and a window), and the main thread two more: the
+// table can never be full.
+const _: () = assert!(SLOTS >= 3 * MAX_THREADS + 2);
 
 #[allow(clippy::declare_interior_mutable_const)]
 const EMPTY: Slot = Slot {
@@ -273,13 +320,23 @@ static PREVIOUS: AtomicPtr<libc::sigaction> = AtomicPtr::new(std::ptr::null_mut(
 /// when dropped.
 struct Registration(usize);
 
+/// A live mapping to enter in the guard's table.
+enum Mapped<'m> {
+    Read(&'m Mmap),
+    Write(&'m MmapMut),
+}
+
 impl Registration {
     /// Enters a live mapping; the registration borrows nothing, so its
     /// owner keeps it beside the mapping and drops it first.
-    fn of(map: &Mmap) -> io::Result<Registration> {
+    fn of(map: Mapped<'_>) -> io::Result<Registration> {
+        let (base, len) = match map {
+            Mapped::Read(map) => (map.as_ptr() as usize, map.len()),
+            Mapped::Write(map) => (map.as_ptr() as usize, map.len()),
+        };
         // SAFETY: the range is a live mapping of ours, which its owner
         // keeps mapped for as long as the registration lives.
-        unsafe { register(map.as_ptr() as usize, map.len()) }
+        unsafe { register(base, len) }
     }
 }
 

@@ -2,17 +2,21 @@
 //! changed bytes only (journalled first when asked), never longer than it was.
 //!
 //! A writer holds the changes it is given in a bounded buffer and writes
-//! each run of adjacent changes with one `pwrite`; the bytes between two
-//! changes are never written, so a byte another process wrote there is
-//! kept, and no write fills a hole that no change lies in. It writes only
-//! below the point its caller says the scan has settled: the scan never
-//! reads a byte this run wrote.
+//! each run of adjacent changes with one `pwrite`, or, where many runs lie
+//! in neighbouring blocks (a block the disk writes anyway), stores them
+//! through a shared mapping of that stretch, a system call saved for each;
+//! either way the bytes between two changes are never written, so a byte
+//! another process wrote there is kept, and no write fills a hole that no
+//! change lies in. It writes only below the point its caller says the scan
+//! has settled: the scan never reads a byte this run wrote.
 
 use std::os::unix::fs::FileExt;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::Error;
 use crate::io::journal::{self, Appender};
+use crate::io::map::Window;
 use crate::io::target::{Identity, Target};
 use crate::pool::lock;
 
@@ -22,6 +26,13 @@ pub const BUFFER: usize = 1 << 20;
 /// Changes a writer holds at most, whatever their size: bounds the memory
 /// of a dense patch and the regions of a journal block.
 const MAX_PIECES: usize = 64 << 10;
+/// The fewest runs of changes in neighbouring blocks that are stored
+/// through a mapping rather than written one `pwrite` each: below it the
+/// mapping's own cost (two system calls, a fault per page) is not repaid.
+pub const STORE_MIN: usize = 32;
+/// Blocks as the disk writes them: a run within one block of the last is
+/// in a block the disk writes anyway.
+const BLOCK: u64 = 4096;
 
 /// The journal section of one file: each batch of changes is appended as
 /// a block, and synced, before any of its bytes is written.
@@ -84,6 +95,10 @@ pub struct FileSink<'a> {
     size: Mutex<Option<Stopped>>,
     journal: Option<Journalled<'a>>,
     buffer: usize,
+    /// The fewest neighbouring runs stored through a mapping (0: never).
+    store_min: usize,
+    /// Runs stored through a mapping so far.
+    stored: AtomicU64,
 }
 
 impl<'a> FileSink<'a> {
@@ -95,7 +110,22 @@ impl<'a> FileSink<'a> {
             size: Mutex::new(None),
             journal,
             buffer: buffer.max(1),
+            store_min: STORE_MIN,
+            stored: AtomicU64::new(0),
         }
+    }
+
+    /// Stores stretches of at least `runs` runs of changes in neighbouring
+    /// blocks through a mapping (0: every run is written with `pwrite`).
+    pub fn store_min(mut self, runs: usize) -> FileSink<'a> {
+        self.store_min = runs;
+        self
+    }
+
+    /// The runs of changes stored through a mapping so far (the others
+    /// were written with `pwrite`).
+    pub fn stored(&self) -> u64 {
+        self.stored.load(Ordering::Relaxed)
     }
 
     /// A writer for one thread's changes, given in ascending order.
@@ -164,6 +194,61 @@ impl<'a> FileSink<'a> {
                 undone,
             },
         }
+    }
+
+    /// Whether a stretch of `runs` runs in neighbouring blocks is stored
+    /// through a mapping: never on a device, nor in a file with holes (a
+    /// page stored into would take blocks for the whole page).
+    fn stores(&self, runs: usize) -> bool {
+        self.store_min > 0
+            && runs >= self.store_min
+            && !self.target.is_device
+            && !self.target.has_holes
+    }
+
+    /// Stores `runs` (in ascending order, their bytes in `news`) through a
+    /// mapping of the stretch they span, which cannot make the file longer:
+    /// a store past a cut faults (the guard catches it) or lands past the
+    /// new end, and the size checked after tells either way.
+    fn store_runs(&self, runs: &[Piece], news: &[u8]) -> Result<(), Error> {
+        let target = self.target;
+        let mut state = lock(&self.size);
+        if let Some(stopped) = &*state {
+            return Err(self.stop_error(stopped));
+        }
+        let (first, last) = (runs[0].offset, runs[runs.len() - 1].end());
+        let before = target.current_len()?;
+        let faulted =
+            if before < last.max(target.len()) {
+                true
+            } else {
+                let mut window = Window::new(&target.file, first, (last - first) as usize)
+                    .map_err(|source| Error::Failed {
+                        path: target.name.clone(),
+                        doing: "cannot write",
+                        source,
+                    })?;
+                for run in runs {
+                    window.store(run.offset, &news[run.at..run.at + run.len]);
+                }
+                window.faulted()
+            };
+        let after = target.current_len()?;
+        if !faulted && after >= before {
+            self.stored.fetch_add(runs.len() as u64, Ordering::Relaxed);
+            return Ok(());
+        }
+        let stopped = match after {
+            // The file kept its size, yet a page could not be stored: the
+            // file system had no block for it.
+            _ if after >= target.len() => {
+                return Err(Error::NoSpace {
+                    path: target.name.clone(),
+                });
+            }
+            now => state.insert(Stopped { now, undone: "" }),
+        };
+        Err(self.stop_error(stopped))
     }
 
     /// Writes one run at `offset`, never making the file longer: the size
@@ -282,7 +367,8 @@ impl Writer<'_> {
     }
 
     /// Holds `count` changes back to back from `offset`, each `new` over
-    /// `old` (a run of dense matches, zeros in a hole).
+    /// `old` (a run of dense matches, zeros in a hole). Changes given out
+    /// of order are written all the same, what was held first.
     pub fn put_run(
         &mut self,
         offset: usize,
@@ -292,6 +378,16 @@ impl Writer<'_> {
         settled: usize,
     ) -> Result<(), Error> {
         debug_assert_eq!(old.len(), new.len());
+        // Changes come in ascending order from a scan; an undo's regions
+        // come in the order threads journalled them: what is held is
+        // written before a change that comes before it.
+        if self
+            .pieces
+            .last()
+            .is_some_and(|last| last.end() > offset as u64)
+        {
+            self.settle(usize::MAX)?;
+        }
         let journalled = self.sink.journal.is_some();
         let unit = new.len().max(1);
         let mut offset = offset as u64;
@@ -378,11 +474,33 @@ impl Writer<'_> {
                     .map(|p| (p.offset, bytes(&self.olds, p), bytes(&self.news, p))),
             )?;
         }
-        for piece in pieces {
-            sink.write_run(piece.offset, bytes(&self.news, piece))?;
+        let mut rest = pieces;
+        while !rest.is_empty() {
+            let near = neighbours(rest);
+            if sink.stores(near) {
+                sink.store_runs(&rest[..near], &self.news)?;
+            } else {
+                for piece in &rest[..near] {
+                    sink.write_run(piece.offset, bytes(&self.news, piece))?;
+                }
+            }
+            rest = &rest[near..];
         }
         Ok(())
     }
+}
+
+/// How many of `runs` (ascending, at least one) from the first lie each in
+/// the block of the run before it or the next: a stretch in which every
+/// block holds a change, which the disk writes whole either way.
+fn neighbours(runs: &[Piece]) -> usize {
+    let mut near = 1;
+    while near < runs.len()
+        && runs[near].offset / BLOCK <= runs[near - 1].end().saturating_sub(1) / BLOCK + 1
+    {
+        near += 1;
+    }
+    near
 }
 
 /// Appends `count` copies of `bytes` to `out`, doubling what it has copied

@@ -147,6 +147,9 @@ pub struct Tally {
     pub appended: u64,
     /// The driver that ran.
     pub driver: Driver,
+    /// Of the runs of changes a real run wrote, those stored through a
+    /// mapping of a dense stretch rather than written with `pwrite`.
+    pub stored: u64,
 }
 
 impl Tally {

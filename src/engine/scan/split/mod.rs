@@ -208,6 +208,7 @@ pub(crate) fn run(
         scanned: split.range.len() as u64,
         appended: 0,
         driver: Driver::Split,
+        stored: 0,
     };
     for sink in &mut sinks {
         sink.finish(&tally)?;
