@@ -58,3 +58,57 @@ fn progress_auto_draws_on_a_terminal_for_large_files() {
         "no bar on the terminal: {screen:?}"
     );
 }
+
+#[test]
+fn undo_draws_a_bar_for_a_large_journal_on_a_terminal_and_restores_the_same() {
+    let s = Sandbox::new();
+    // 2.1 million regions: a journal of about 46 MiB.
+    let f = s.file("big", "ERROR ".repeat(2_100_000));
+    let journal = s.path("fix.mpj");
+    mpatch()
+        .args(["replace", "-q", "--no-sync", "--journal"])
+        .arg(&journal)
+        .args(["ERROR", "FIXED"])
+        .arg(&f)
+        .assert()
+        .code(0);
+    let out = sh(&format!(
+        "script -qec '{BIN} undo --no-sync {}' /dev/null </dev/null",
+        journal.display()
+    ));
+    if !out.status.success() && stdout(&out).is_empty() {
+        return cannot_run(
+            "undo_draws_a_bar_for_a_large_journal_on_a_terminal_and_restores_the_same",
+            "script(1) is not available",
+        );
+    }
+    let screen = stdout(&out);
+    assert!(
+        screen.contains("MiB") && screen.contains("2100000 regions restored"),
+        "no bar on the terminal: {screen:?}"
+    );
+    assert_eq!(
+        std::fs::read(&f).unwrap(),
+        "ERROR ".repeat(2_100_000).as_bytes()
+    );
+}
+
+#[test]
+fn undo_without_a_terminal_draws_no_bar() {
+    let s = Sandbox::new();
+    let f = s.file("big", "ERROR ".repeat(2_100_000));
+    let journal = s.path("fix.mpj");
+    mpatch()
+        .args(["replace", "-q", "--no-sync", "--journal"])
+        .arg(&journal)
+        .args(["ERROR", "FIXED"])
+        .arg(&f)
+        .assert()
+        .code(0);
+    mpatch()
+        .args(["undo", "--no-sync"])
+        .arg(&journal)
+        .assert()
+        .code(0)
+        .stderr("");
+}

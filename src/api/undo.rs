@@ -12,13 +12,17 @@ use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::engine::pattern::to_hex;
+use crate::engine::scan::Meter;
 use crate::error::{Error, plain_reason};
 use crate::io::journal::{self, Journal, Region, Section};
 use crate::io::target::{Access, Target};
 use crate::io::writer::{BUFFER, FileSink};
+use crate::pool::{self, lock};
 
 /// Files of a journal held open (and locked) from the check to the restore.
 const KEEP_OPEN: usize = 16;
@@ -155,6 +159,12 @@ impl Undo {
 
     /// Checks the journal and every file, then restores them.
     pub fn run(&self) -> Result<Undone, Error> {
+        self.run_metered(&())
+    }
+
+    /// [`Undo::run`], reporting to `meter` each part of the journal
+    /// checked and each restored: twice the bytes of its regions in all.
+    pub fn run_metered(&self, meter: &dyn Meter) -> Result<Undone, Error> {
         // Opened like any input: a FIFO or a directory is refused, not waited on.
         let input = Target::open(self.journal.as_os_str(), Access::Read, false)?;
         if input.is_device {
@@ -173,7 +183,7 @@ impl Undo {
         // `force` a file that cannot be used is named and the others go on.
         let mut files = Vec::new();
         for (i, section) in journal.sections().iter().enumerate() {
-            match self.open_checked(&journal, section) {
+            match self.open_checked(&journal, section, meter) {
                 Ok(target) => files.push((section, (i < KEEP_OPEN).then_some(target))),
                 Err(Checked::Journal(reason)) => return Err(self.corrupt(reason)),
                 Err(Checked::File(error)) if self.force => undone.files.push(FileUndone {
@@ -193,9 +203,10 @@ impl Undo {
         for (section, kept) in files {
             let target = match kept {
                 Some(target) => Ok(target),
-                None => self.open_checked(&journal, section),
+                None => self.open_checked(&journal, section, meter),
             };
-            let restored = target.and_then(|target| self.restore(&journal, &target, section));
+            let restored =
+                target.and_then(|target| self.restore(&journal, &target, section, meter));
             let path = PathBuf::from(OsStr::from_bytes(&section.path));
             match restored {
                 Ok((restored, skipped)) => undone.files.push(FileUndone {
@@ -251,7 +262,12 @@ impl Undo {
         Ok(())
     }
 
-    fn open_checked(&self, journal: &Journal<&File>, section: &Section) -> Result<Target, Checked> {
+    fn open_checked(
+        &self,
+        journal: &Journal<&File>,
+        section: &Section,
+        meter: &dyn Meter,
+    ) -> Result<Target, Checked> {
         let target = Target::open(OsStr::from_bytes(&section.path), Access::Write, true)?;
         target.lock(self.lock_timeout)?;
         if !section.identity.same_file(&target.identity) {
@@ -262,46 +278,61 @@ impl Undo {
                 ))
                 .into());
         }
-        self.check_regions(journal, &target, section)?;
+        self.check_regions(journal, &target, section, meter)?;
         Ok(target)
     }
 
     /// Fails unless every region lies inside the file and holds what mpatch
     /// left there; `force` lets other bytes, and regions past the end,
-    /// through (they are named when restoring).
+    /// through (they are named when restoring). The journal's blocks are
+    /// read on every core, in parts; the first change named is the first
+    /// in the journal's order.
     fn check_regions(
         &self,
         journal: &Journal<&File>,
         target: &Target,
         section: &Section,
+        meter: &dyn Meter,
     ) -> Result<(), Checked> {
-        let (mut changed, mut first) = (0u64, None);
         let view = target.view()?;
-        for region in journal.regions(section) {
-            let region = region?;
-            let now = now_at(&view, &region);
-            if self.force {
-                continue;
+        let parts = section.parts(4 * threads());
+        let next = AtomicUsize::new(0);
+        let found = Mutex::new(Vec::new());
+        pool::run(threads(), |stop| {
+            while !stop.is_set() {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(part) = parts.get(i) else { break };
+                let (mut changed, mut first) = (0u64, None);
+                journal.each_region(part, |region| {
+                    let now = now_at(&view, &region);
+                    if self.force {
+                        return Ok(());
+                    }
+                    let Some(now) = now else {
+                        return Err(Checked::File(target.problem(format!(
+                            "journal region at offset {} lies past the end of the file ({} bytes)",
+                            region.offset,
+                            target.len()
+                        ))));
+                    };
+                    if !written_by_us(now, region.old, region.new) {
+                        changed += 1;
+                        first.get_or_insert((region.offset, to_hex(now), to_hex(region.new)));
+                    }
+                    Ok(())
+                })?;
+                meter.add(part.bytes());
+                lock(&found).push((i, changed, first));
             }
-            let Some(now) = now else {
-                return Err(target
-                    .problem(format!(
-                        "journal region at offset {} lies past the end of the file ({} bytes)",
-                        region.offset,
-                        target.len()
-                    ))
-                    .into());
-            };
-            if written_by_us(now, &region.old, &region.new) {
-                continue;
-            }
-            changed += 1;
-            first.get_or_insert((region.offset, to_hex(now), to_hex(&region.new)));
-        }
+            Ok::<(), Checked>(())
+        })?;
         if view.faulted() {
             return Err(target.fault().into());
         }
-        match first {
+        let mut found = pool::unpoison(found.into_inner());
+        found.sort_by_key(|&(i, ..)| i);
+        let changed: u64 = found.iter().map(|&(_, changed, _)| changed).sum();
+        match found.into_iter().find_map(|(.., first)| first) {
             None => Ok(()),
             Some((offset, now, wrote)) => Err(target
                 .problem(format!(
@@ -312,48 +343,66 @@ impl Undo {
     }
 
     /// Writes the old bytes back where they are not already, through the
-    /// one writer (in its bounded buffer, never all at once); returns how
-    /// many regions changed, and how many lie past the end and were left.
+    /// one writer (a writer per core, each in its bounded buffer, never
+    /// all at once); returns how many regions changed, and how many lie
+    /// past the end and were left.
     fn restore(
         &self,
         journal: &Journal<&File>,
         target: &Target,
         section: &Section,
+        meter: &dyn Meter,
     ) -> Result<(u64, u64), Checked> {
         let view = target.view()?;
         let file = FileSink::new(target, None, BUFFER);
-        let mut writer = file.writer();
-        let (mut restored, mut skipped) = (0, 0);
-        let mut wrote = Ok(());
-        for region in journal.regions(section) {
-            let region = region?;
-            match now_at(&view, &region) {
-                None => skipped += 1,
-                Some(now) if now == region.old => {}
-                Some(now) => {
-                    restored += 1;
-                    wrote = writer.put(region.offset as usize, now, &region.old, usize::MAX);
-                    if wrote.is_err() {
-                        break;
+        let (restored, skipped) = (AtomicU64::new(0), AtomicU64::new(0));
+        let parts = section.parts(4 * threads());
+        let next = AtomicUsize::new(0);
+        // A failed write stops every thread; what was written is flushed,
+        // whatever stopped the rest.
+        let wrote = pool::run(threads(), |stop| {
+            let mut writer = file.writer();
+            while !stop.is_set() {
+                let Some(part) = parts.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                    break;
+                };
+                journal.each_region(part, |region| {
+                    match now_at(&view, &region) {
+                        None => _ = skipped.fetch_add(1, Ordering::Relaxed),
+                        Some(now) if same(now, region.old) => {}
+                        Some(now) => {
+                            restored.fetch_add(1, Ordering::Relaxed);
+                            writer.put(region.offset as usize, now, region.old, usize::MAX)?;
+                        }
                     }
-                }
+                    Ok::<(), Checked>(())
+                })?;
+                meter.add(part.bytes());
             }
-        }
-        let wrote = wrote.and_then(|()| writer.settle(usize::MAX));
-        drop(writer);
+            writer.settle(usize::MAX).map_err(Checked::File)
+        });
         if view.faulted() {
             return Err(target.fault().into());
         }
-        // What was written is flushed, whatever stopped the rest.
+        let (restored, skipped) = (restored.into_inner(), skipped.into_inner());
         let synced = match self.sync && restored > 0 {
             true => file.sync(),
             false => Ok(()),
         };
-        wrote.map_err(|error| file.stopped(error))?;
+        match wrote {
+            Err(Checked::File(error)) => return Err(file.stopped(error).into()),
+            Err(journal) => return Err(journal),
+            Ok(()) => {}
+        }
         synced?;
         file.finish(false)?;
         Ok((restored, skipped))
     }
+}
+
+/// The threads an undo reads its journal and writes on: the cores.
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(pool::MAX_THREADS))
 }
 
 /// The bytes of `region` as the file holds them now (in its view); `None`
@@ -363,6 +412,16 @@ fn now_at<'v>(view: &'v crate::io::map::Mapping, region: &Region) -> Option<&'v 
     let end = region.offset.checked_add(region.old.len() as u64)?;
     view.bytes()
         .get(region.offset as usize..usize::try_from(end).ok()?)
+}
+
+/// Whether `a` and `b` hold the same bytes: a loop for the short regions
+/// a journal mostly holds (millions of them: a call to `memcmp` each
+/// costs more than the comparison), `memcmp` for long ones.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    match a.len() == b.len() && a.len() <= 16 {
+        true => a.iter().zip(b).all(|(x, y)| x == y),
+        false => a == b,
+    }
 }
 
 /// Whether a region holds what mpatch left there: the new bytes, the old

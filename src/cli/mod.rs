@@ -694,6 +694,9 @@ pub struct UndoArgs {
     /// One JSON object per file: {"type":"restored","path","regions","skipped"}
     #[arg(long)]
     pub json: bool,
+    /// Progress bar on stderr for journals of 32 MiB or more
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto, value_name = "WHEN")]
+    pub progress: ProgressMode,
     /// Journal written by --journal
     #[arg(value_name = "JOURNAL")]
     pub journal: PathBuf,

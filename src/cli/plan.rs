@@ -302,6 +302,7 @@ fn undo(args: UndoArgs) -> UndoPlan {
         trust: args.trust_journal,
         lock_timeout: args.lock_timeout,
         no_sync: args.no_sync,
+        progress: args.progress.into(),
         journal: args.journal,
     }
 }

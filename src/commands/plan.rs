@@ -244,6 +244,8 @@ pub struct UndoPlan {
     pub lock_timeout: Duration,
     /// Leave the writing to the kernel.
     pub no_sync: bool,
+    /// When a progress bar is drawn.
+    pub progress: ProgressMode,
     /// The journal.
     pub journal: PathBuf,
 }

@@ -4,16 +4,26 @@
 use super::plan::UndoPlan;
 use crate::api::undo::Undo;
 use crate::error::{Error, Outcome};
+use crate::output::progress::Progress;
 use crate::output::{Output, json};
+
+/// Journals from this size (checked and restored: twice its bytes) get a
+/// bar on a terminal: about a second's work.
+const UNDO_MIN: u64 = 64 << 20;
 
 pub fn run(args: &UndoPlan) -> Result<Outcome, Error> {
     let name = args.journal.display().to_string();
+    // Each region is read twice, to check and to restore: the bar counts
+    // the journal's bytes both times.
+    let len = std::fs::metadata(&args.journal).map_or(0, |m| m.len());
+    let progress = Progress::from(args.progress, 2 * len, UNDO_MIN, &name);
     let undone = Undo::new(&args.journal)
         .force(args.force)
         .trust(args.trust)
         .sync(!args.no_sync)
         .lock_timeout(args.lock_timeout)
-        .run()?;
+        .run_metered(&progress)?;
+    drop(progress);
     if !undone.complete {
         crate::say!(
             "{name}: note: the run that wrote this journal stopped part-way; restoring what it wrote"

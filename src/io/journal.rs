@@ -11,7 +11,7 @@
 //! be torn (it was never acted on: a block is synced before its writes).
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -69,43 +69,33 @@ pub fn encode_trailer(out: &mut Vec<u8>, blocks: u64, hasher: &mut crc32fast::Ha
     out.extend_from_slice(&hasher.clone().finalize().to_le_bytes());
 }
 
-/// One entry of a block's payload.
+/// One entry of a block's payload, borrowed from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Entry {
-    File {
-        identity: Identity,
-        path: Vec<u8>,
-    },
-    Region {
-        offset: u64,
-        old: Vec<u8>,
-        new: Vec<u8>,
-    },
+pub enum Entry<'p> {
+    File { identity: Identity, path: &'p [u8] },
+    Region(Region<'p>),
 }
 
-/// Reads entries from `left` bytes of a payload; a length running past
-/// them is corruption, never an allocation.
-pub struct Entries<R> {
-    input: R,
-    left: u64,
+/// Reads the entries of a block's payload in place (an entry per record,
+/// nothing copied: undo reads millions); a length running past the end is
+/// corruption, never an allocation.
+pub struct Entries<'p> {
+    rest: &'p [u8],
 }
 
-impl<R: Read> Entries<R> {
-    pub fn new(input: R, left: u64) -> Entries<R> {
-        Entries { input, left }
+impl<'p> Entries<'p> {
+    pub fn new(payload: &'p [u8]) -> Entries<'p> {
+        Entries { rest: payload }
     }
 
-    fn take(&mut self, n: u64) -> Result<Vec<u8>, String> {
-        if n > self.left {
-            self.left = 0;
+    fn take(&mut self, n: u64) -> Result<&'p [u8], String> {
+        if n > self.rest.len() as u64 {
+            self.rest = &[];
             return Err("journal is corrupt (an entry runs past the end)".into());
         }
-        let mut bytes = vec![0; n as usize];
-        self.input
-            .read_exact(&mut bytes)
-            .map_err(|e| read_error(&e))?;
-        self.left -= n;
-        Ok(bytes)
+        let (taken, rest) = self.rest.split_at(n as usize);
+        self.rest = rest;
+        Ok(taken)
     }
 
     fn u64(&mut self) -> Result<u64, String> {
@@ -118,7 +108,7 @@ impl<R: Read> Entries<R> {
         Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap_or_default()) as u64)
     }
 
-    fn entry(&mut self) -> Result<Entry, String> {
+    fn entry(&mut self) -> Result<Entry<'p>, String> {
         match self.take(1)?[0] {
             b'F' => {
                 let identity = Identity {
@@ -135,25 +125,25 @@ impl<R: Read> Entries<R> {
             b'R' => {
                 let offset = self.u64()?;
                 let len = self.u32()?;
-                Ok(Entry::Region {
+                Ok(Entry::Region(Region {
                     offset,
                     old: self.take(len)?,
                     new: self.take(len)?,
-                })
+                }))
             }
             tag => {
-                self.left = 0;
+                self.rest = &[];
                 Err(format!("journal is corrupt (unknown entry tag {tag:#04x})"))
             }
         }
     }
 }
 
-impl<R: Read> Iterator for Entries<R> {
-    type Item = Result<Entry, String>;
+impl<'p> Iterator for Entries<'p> {
+    type Item = Result<Entry<'p>, String>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        (self.left > 0).then(|| self.entry())
+        (!self.rest.is_empty()).then(|| self.entry())
     }
 }
 
@@ -220,6 +210,27 @@ pub struct Section {
     pub identity: Identity,
     pub path: Vec<u8>,
     blocks: Vec<(u64, u64)>,
+}
+
+impl Section {
+    /// The section's blocks in about `n` parts of consecutive blocks (each
+    /// a section of the same file), for threads to read side by side.
+    pub fn parts(&self, n: usize) -> Vec<Section> {
+        let per = self.blocks.len().div_ceil(n.max(1)).max(1);
+        self.blocks
+            .chunks(per)
+            .map(|blocks| Section {
+                identity: self.identity,
+                path: self.path.clone(),
+                blocks: blocks.to_vec(),
+            })
+            .collect()
+    }
+
+    /// The bytes of its regions in the journal.
+    pub fn bytes(&self) -> u64 {
+        self.blocks.iter().map(|&(_, len)| len).sum()
+    }
 }
 
 fn read_error(error: &io::Error) -> String {
@@ -325,11 +336,12 @@ fn read_block(
     }
     hasher.update(&head);
     hasher.update(payload);
-    let mut entries = Entries::new(&payload[..], size as u64);
+    let mut entries = Entries::new(payload);
     let Some(Ok(Entry::File { identity, path })) = entries.next() else {
         return Err("journal is corrupt (a block without its file)".into());
     };
-    let regions = (body + (size as u64 - entries.left), entries.left);
+    let (path, left) = (path.to_vec(), entries.rest.len() as u64);
+    let regions = (body + (size as u64 - left), left);
     for entry in entries {
         if let Entry::File { .. } = entry? {
             return Err("journal is corrupt (two files in one block)".into());
@@ -394,46 +406,40 @@ impl<F: ReadAt> Journal<F> {
         &self.sections
     }
 
-    /// The regions of `section`, read again from the journal. They were
-    /// all decoded by [`Journal::open`], so reading them fails only if the
-    /// journal changed since.
-    pub fn regions<'j>(
-        &'j self,
-        section: &'j Section,
-    ) -> impl Iterator<Item = Result<Region, String>> + 'j {
-        section.blocks.iter().flat_map(move |&(start, len)| {
-            Entries::new(reader_at(&self.file, start), len).map(|entry| match entry? {
-                Entry::Region { offset, old, new } => Ok(Region { offset, old, new }),
-                Entry::File { .. } => Err("journal changed while being read".into()),
-            })
-        })
+    /// Calls `each` with the regions of `section` in order, read again
+    /// from the journal a block at a time (into one buffer, borrowed, never
+    /// a copy per region). They were all decoded by [`Journal::open`], so
+    /// reading them fails only if the journal changed since.
+    pub fn each_region<E: From<String>>(
+        &self,
+        section: &Section,
+        mut each: impl FnMut(Region<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut payload = Vec::new();
+        for &(start, len) in &section.blocks {
+            payload.resize(len as usize, 0);
+            self.file
+                .read_exact_at(&mut payload, start)
+                .map_err(|e| E::from(read_error(&e)))?;
+            for entry in Entries::new(&payload) {
+                match entry.map_err(E::from)? {
+                    Entry::Region(region) => each(region)?,
+                    Entry::File { .. } => {
+                        return Err(E::from("journal changed while being read".into()));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
-}
-
-fn reader_at<F: ReadAt>(file: &F, offset: u64) -> BufReader<At<'_, F>> {
-    BufReader::with_capacity(1 << 16, At { file, offset })
 }
 
 /// A changed region: its offset, the bytes before and the bytes after.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Region {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Region<'p> {
     pub offset: u64,
-    pub old: Vec<u8>,
-    pub new: Vec<u8>,
-}
-
-/// A reader at a moving offset of a file, by positioned reads.
-pub struct At<'f, F> {
-    file: &'f F,
-    offset: u64,
-}
-
-impl<F: ReadAt> Read for At<'_, F> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.file.read_at(buf, self.offset)?;
-        self.offset += n as u64;
-        Ok(n)
-    }
+    pub old: &'p [u8],
+    pub new: &'p [u8],
 }
 
 /// The journal file of a run, shared by every thread that writes: each
@@ -604,12 +610,20 @@ mod tests {
         Journal::open(bytes, bytes.len() as u64)
     }
 
-    fn region(offset: u64, old: &[u8], new: &[u8]) -> Region {
-        Region {
-            offset,
-            old: old.to_vec(),
-            new: new.to_vec(),
-        }
+    /// The regions of `section`, owned: (offset, old, new).
+    fn regions(journal: &Journal<&[u8]>, section: &Section) -> Vec<(u64, Vec<u8>, Vec<u8>)> {
+        let mut all = Vec::new();
+        journal
+            .each_region(section, |r| {
+                all.push((r.offset, r.old.to_vec(), r.new.to_vec()));
+                Ok::<(), String>(())
+            })
+            .unwrap();
+        all
+    }
+
+    fn region(offset: u64, old: &[u8], new: &[u8]) -> (u64, Vec<u8>, Vec<u8>) {
+        (offset, old.to_vec(), new.to_vec())
     }
 
     fn offsets(journal: &Journal<&[u8]>) -> Vec<(Vec<u8>, Vec<u64>)> {
@@ -617,7 +631,7 @@ mod tests {
             .sections()
             .iter()
             .map(|s| {
-                let offsets = journal.regions(s).map(|r| r.unwrap().offset).collect();
+                let offsets = regions(journal, s).into_iter().map(|r| r.0).collect();
                 (s.path.clone(), offsets)
             })
             .collect()
@@ -635,9 +649,8 @@ mod tests {
             (section.identity, &section.path[..]),
             (file(2), &b"/tmp/a"[..])
         );
-        let regions: Vec<_> = journal.regions(section).map(Result::unwrap).collect();
         assert_eq!(
-            regions,
+            regions(&journal, section),
             vec![
                 region(7, b"ERROR", b"FIXED"),
                 region(1 << 40, b"\x00", b"\xff")

@@ -24,10 +24,16 @@ pub struct Progress(Option<ProgressBar>);
 
 impl Progress {
     pub fn new(mode: ProgressMode, len: u64, label: &str) -> Progress {
+        Progress::from(mode, len, MIN_SIZE, label)
+    }
+
+    /// A bar of `len` bytes, drawn in `Auto` mode from `min` bytes (an
+    /// undo does more per byte of its journal than a scan per byte).
+    pub fn from(mode: ProgressMode, len: u64, min: u64, label: &str) -> Progress {
         let show = match mode {
             ProgressMode::Never => false,
             ProgressMode::Always => true,
-            ProgressMode::Auto => len >= MIN_SIZE && std::io::stderr().is_terminal(),
+            ProgressMode::Auto => len >= min && std::io::stderr().is_terminal(),
         };
         if !show {
             return Progress(None);
