@@ -190,6 +190,7 @@ Register-ArgumentCompleter -Native -CommandName 'mpatch' -ScriptBlock {
         }
         'mpatch;undo' {
             [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for another process''s lock on the file')
+            [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'Progress bar on stderr for journals of 32 MiB or more')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Restore even regions that changed since the journal was written')
             [CompletionResult]::new('--trust-journal', '--trust-journal', [CompletionResultType]::ParameterName, 'Use a journal that another user owns or that others can write (it names the files undo writes)')
             [CompletionResult]::new('--no-sync', '--no-sync', [CompletionResultType]::ParameterName, 'Leave writing the restored bytes to the kernel')

@@ -603,7 +603,7 @@ _mpatch() {
             return 0
             ;;
         mpatch__subcmd__undo)
-            opts="-h --force --trust-journal --lock-timeout --no-sync --json --help"
+            opts="-h --force --trust-journal --lock-timeout --no-sync --json --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -611,6 +611,10 @@ _mpatch() {
             case "${prev}" in
                 --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --progress)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)

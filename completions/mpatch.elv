@@ -182,6 +182,7 @@ set edit:completion:arg-completer[mpatch] = {|@words|
         }
         &'mpatch;undo'= {
             cand --lock-timeout 'Seconds to wait for another process''s lock on the file'
+            cand --progress 'Progress bar on stderr for journals of 32 MiB or more'
             cand --force 'Restore even regions that changed since the journal was written'
             cand --trust-journal 'Use a journal that another user owns or that others can write (it names the files undo writes)'
             cand --no-sync 'Leave writing the restored bytes to the kernel'

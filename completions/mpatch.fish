@@ -151,6 +151,9 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s q -l quiet -d 'Pr
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -l json -d 'One JSON object: {"type":"poke","path","offset","old","new","dry_run"}'
 complete -c mpatch -n "__fish_mpatch_using_subcommand poke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l lock-timeout -d 'Seconds to wait for another process\'s lock on the file' -r
+complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l progress -d 'Progress bar on stderr for journals of 32 MiB or more' -r -f -a "auto\t'When stderr is a terminal'
+always\t''
+never\t''"
 complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l force -d 'Restore even regions that changed since the journal was written'
 complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l trust-journal -d 'Use a journal that another user owns or that others can write (it names the files undo writes)'
 complete -c mpatch -n "__fish_mpatch_using_subcommand undo" -l no-sync -d 'Leave writing the restored bytes to the kernel'
