@@ -141,19 +141,48 @@ where
     I: Iterator<Item = Result<T, Error>> + Send,
     F: Fn(u64, T, &mut Output<Part>) -> Result<Option<u64>, Error> + Sync,
 {
+    // The items (a walk of directories, a list read from a pipe) are taken
+    // on a thread of their own, a few hundred ahead, as ripgrep's workers
+    // walk beside their searches: no worker waits while another walks.
+    match workers.threads > 1 {
+        true => pool::ahead(items, AHEAD, |ahead| {
+            work_on(out, || ahead.next(), workers, &work)
+        }),
+        false => {
+            let items = Mutex::new(items);
+            work_on(out, || pool::lock(&items).next(), workers, &work)
+        }
+    }
+}
+
+/// Items taken ahead of the workers of a walk or a list.
+const AHEAD: usize = 256;
+
+/// The loop of [`each`], its items from `next`.
+fn work_on<T, F>(
+    out: &mut Output,
+    next: impl Fn() -> Option<Result<T, Error>> + Sync,
+    workers: Workers,
+    work: &F,
+) -> Result<Totals, Error>
+where
+    T: Send,
+    F: Fn(u64, T, &mut Output<Part>) -> Result<Option<u64>, Error> + Sync,
+{
     let shared = Shared::new(out, workers.ordered);
-    let source = Mutex::new((0u64, items));
+    // Numbered as they are taken, under the lock: their order is the walk's.
+    let source = Mutex::new(0u64);
     let [files, matched, matches, failed] = [(); 4].map(|()| AtomicU64::new(0));
     pool::run(workers.threads, |stop| {
         while !stop.is_set() {
             shared.room();
             let (seq, item) = {
-                let mut source = pool::lock(&source);
-                let Some(item) = source.1.next() else {
+                let mut taken = pool::lock(&source);
+                let Some(item) = next() else {
                     break;
                 };
-                source.0 += 1;
-                (source.0 - 1, item)
+                *taken += 1;
+                (*taken - 1, item)
             };
             let mut part = Output::new(shared.part(seq));
             let result = item.and_then(|item| work(seq, item, &mut part));

@@ -43,6 +43,7 @@ pub fn run(args: &FindPlan) -> Result<Outcome, Error> {
             color: args.report.color,
         },
         many,
+        read_max: crate::io::target::read_max(workers.threads),
         binary_skipped: AtomicU64::new(0),
         // Bars of files worked on at once would draw over each other.
         progress: match workers.threads {
@@ -80,6 +81,8 @@ struct Search<'a> {
     style: HitStyle,
     /// A walk or a list: files without a match print nothing, as in rg.
     many: bool,
+    /// Files up to this size are read, not mapped (the workers' share).
+    read_max: u64,
     /// Binary files a walk met and skipped.
     binary_skipped: AtomicU64,
     progress: ProgressMode,
@@ -202,7 +205,7 @@ impl Search<'_> {
         plan: &dyn Fn((usize, usize)) -> Plan<'p>,
         each: bool,
     ) -> Result<Option<Tally>, Error> {
-        let view = target.view()?;
+        let view = target.view_reading(self.read_max)?;
         let skips_binary = walked && !self.args.files_in.binary;
         if skips_binary && looks_binary(View::bytes(&view)) {
             self.binary_skipped.fetch_add(1, Ordering::Relaxed);

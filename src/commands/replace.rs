@@ -13,7 +13,7 @@ use std::time::{Instant, SystemTime};
 
 use crate::api::replace::{Replace, Watch};
 use crate::engine::matcher::Matcher;
-use crate::engine::scan::{Filter, Meter, Sink, Tally};
+use crate::engine::scan::{Filter, Meter, Settings, Sink, Tally};
 use crate::error::{Error, Outcome};
 use crate::io::target::{Access, Identity, Target};
 use crate::output::lines::LinePrinter;
@@ -45,7 +45,11 @@ pub fn run(args: &ReplacePlan) -> Result<Outcome, Error> {
         .dry_run(args.write.dry_run)
         .sync(wants_sync(&args.write))
         .lock_timeout(args.write.lock_timeout)
-        .allow_device(args.write.allow_device);
+        .allow_device(args.write.allow_device)
+        .settings(Settings {
+            read_max: crate::io::target::read_max(workers.threads),
+            ..Settings::new()
+        });
     replace.nth = selection.nth;
     replace.max = selection.max;
     replace.expect = args.expect;

@@ -79,8 +79,23 @@ pub struct Target {
     pub has_holes: bool,
 }
 
-/// Files up to this size are read rather than mapped by [`Target::view`].
-pub const READ_MAX: u64 = 256 << 10;
+/// Files up to this size are read rather than mapped by [`Target::view`]
+/// (one worker): a read into a reused buffer costs less than mapping a
+/// file, faulting its pages in and unmapping it (which stops every other
+/// core for its TLB), as ripgrep reads the files of a walk.
+pub const READ_MAX: u64 = 4 << 20;
+
+/// What the buffers of all the workers of a run may hold at once (each
+/// keeps its buffer from file to file): the heap stays bounded whatever
+/// the number of threads.
+pub const READ_BUDGET: u64 = 16 << 20;
+
+/// The largest file each of `workers` workers reads rather than maps:
+/// [`READ_MAX`] for one to four workers, less for more (never under
+/// 256 KiB), so that together they hold at most [`READ_BUDGET`].
+pub fn read_max(workers: usize) -> u64 {
+    (READ_BUDGET / workers.max(1) as u64).clamp(256 << 10, READ_MAX)
+}
 
 // statfs magic numbers of file systems whose files are generated on read
 // and cannot be mapped.
@@ -422,4 +437,24 @@ fn open_failure(name: &str, path: &Path, error: io::Error) -> Error {
     }
     // The OS error kept (its errno), read as the same words.
     Error::io(name, error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{READ_BUDGET, READ_MAX, read_max};
+
+    #[test]
+    fn the_workers_buffers_together_stay_within_the_budget() {
+        for workers in 1..=crate::pool::MAX_THREADS {
+            let each = read_max(workers);
+            assert!(each >= 256 << 10, "{workers} workers read only {each} bytes");
+            assert!(
+                each * workers as u64 <= READ_BUDGET,
+                "{workers} workers may hold {} bytes",
+                each * workers as u64
+            );
+        }
+        // The files of a tree (ripgrep's reads) up to 4 MiB on this machine's two cores.
+        assert_eq!(read_max(2), READ_MAX);
+    }
 }
