@@ -1,5 +1,5 @@
 //! The objects of `--json` output as types: `match`, `summary` and `total`,
-//! their keys in the order printed. The README's table is checked against them.
+//! their keys in the order printed. docs/REFERENCE.md's table is checked against them.
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -251,14 +251,14 @@ mod tests {
         ]
     }
 
-    /// The README's JSON table: each key and the objects it says hold it
+    /// docs/REFERENCE.md's JSON table: each key and the objects it says hold it
     /// (`all`, `match`, `replace summary`, `summary patterns`, ...).
     fn readme_table() -> Vec<(String, BTreeSet<String>)> {
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../../docs/REFERENCE.md");
         let section = readme
             .split("### JSON lines (`--json`)")
             .nth(1)
-            .expect("README has a JSON section");
+            .expect("docs/REFERENCE.md has a JSON section");
         let section = &section[..section.find("\n### ").unwrap_or(section.len())];
         let mut rows = Vec::new();
         for line in section.lines().filter(|l| l.starts_with("| `")) {
@@ -290,7 +290,7 @@ mod tests {
             let printed: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
             assert_eq!(
                 printed, listed,
-                "the README's JSON table and the `{object}` object differ"
+                "docs/REFERENCE.md's JSON table and the `{object}` object differ"
             );
         }
     }
