@@ -82,5 +82,9 @@ fn gnu_parallel_over_several_folders_collects_each_host_s_json_and_status() {
     assert_eq!(now("web1"), "upstream api.new.example:443\n");
     assert_eq!(now("web2"), "# app\nupstream api.new.example:443\n");
     assert_eq!(now("web3"), "upstream api.new.example:443\n");
-    assert_eq!(now("web4"), conf(2), "two matches, --expect 1: nothing written");
+    assert_eq!(
+        now("web4"),
+        conf(2),
+        "two matches, --expect 1: nothing written"
+    );
 }

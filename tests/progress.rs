@@ -59,10 +59,9 @@ fn progress_auto_draws_on_a_terminal_for_large_files() {
     );
 }
 
-#[test]
-fn undo_draws_a_bar_for_a_large_journal_on_a_terminal_and_restores_the_same() {
-    let s = Sandbox::new();
-    // 2.1 million regions: a journal of about 46 MiB.
+/// A file of 2.1 million `ERROR`s replaced with a journal of about 46 MiB
+/// (over the 32 MiB from which undo draws a bar): the file and the journal.
+fn journalled(s: &Sandbox) -> (std::path::PathBuf, std::path::PathBuf) {
     let f = s.file("big", "ERROR ".repeat(2_100_000));
     let journal = s.path("fix.mpj");
     mpatch()
@@ -72,6 +71,13 @@ fn undo_draws_a_bar_for_a_large_journal_on_a_terminal_and_restores_the_same() {
         .arg(&f)
         .assert()
         .code(0);
+    (f, journal)
+}
+
+#[test]
+fn undo_draws_a_bar_for_a_large_journal_on_a_terminal_and_restores_the_same() {
+    let s = Sandbox::new();
+    let (f, journal) = journalled(&s);
     let out = sh(&format!(
         "script -qec '{BIN} undo --no-sync {}' /dev/null </dev/null",
         journal.display()
@@ -96,15 +102,7 @@ fn undo_draws_a_bar_for_a_large_journal_on_a_terminal_and_restores_the_same() {
 #[test]
 fn undo_without_a_terminal_draws_no_bar() {
     let s = Sandbox::new();
-    let f = s.file("big", "ERROR ".repeat(2_100_000));
-    let journal = s.path("fix.mpj");
-    mpatch()
-        .args(["replace", "-q", "--no-sync", "--journal"])
-        .arg(&journal)
-        .args(["ERROR", "FIXED"])
-        .arg(&f)
-        .assert()
-        .code(0);
+    let (_, journal) = journalled(&s);
     mpatch()
         .args(["undo", "--no-sync"])
         .arg(&journal)

@@ -447,7 +447,10 @@ mod tests {
     fn the_workers_buffers_together_stay_within_the_budget() {
         for workers in 1..=crate::pool::MAX_THREADS {
             let each = read_max(workers);
-            assert!(each >= 256 << 10, "{workers} workers read only {each} bytes");
+            assert!(
+                each >= 256 << 10,
+                "{workers} workers read only {each} bytes"
+            );
             assert!(
                 each * workers as u64 <= READ_BUDGET,
                 "{workers} workers may hold {} bytes",
