@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 /// The most threads a run works with (`--threads`, and the cores a scan
 /// splits across): the SIGBUS guard's table has room for this many.
@@ -67,129 +67,103 @@ pub fn run<E: Send>(threads: usize, work: impl Fn(&Stop) -> Result<(), E> + Sync
     }
 }
 
-/// The items of an iterator that a thread of its own takes ahead of the
-/// workers: see [`ahead`].
-pub struct Ahead<T> {
-    state: Mutex<Queue<T>>,
-    /// Signalled when an item comes or the items end (workers wait).
-    came: Condvar,
-    /// Signalled when an item is taken or the workers are done (the
-    /// taking thread waits for room).
-    left: Condvar,
+/// The items of an iterator (a walk of directories, a list of names)
+/// shared by workers that take them in order, numbered. The worker that
+/// finds few left takes the next batch from the iterator while the others
+/// go on with those queued, as ripgrep's workers walk between searches:
+/// nobody waits for a walk while there is work, and no thread only walks.
+pub struct Feed<I: Iterator> {
+    /// Taken from by one worker at a time, a batch at once.
+    items: Mutex<I>,
+    queue: Mutex<Queue<I::Item>>,
+    batch: usize,
 }
 
 struct Queue<T> {
     items: VecDeque<T>,
-    /// No more items will come.
+    /// Items handed out so far: the next one's number.
+    taken: u64,
+    /// The iterator has no more.
     ended: bool,
-    /// The workers are done: take no more.
-    done: bool,
-    /// Workers waiting for an item (only then is one woken: a thread
-    /// switch for each item costs more than a walk's step).
-    waiting: usize,
-    /// The taking thread waits for room: it is woken once half the room
-    /// is free, not for each item taken.
-    full: bool,
-    room: usize,
 }
 
-impl<T> Ahead<T> {
-    /// The next item, waiting for it; `None` once there is none left.
-    pub fn next(&self) -> Option<T> {
-        let mut queue = lock(&self.state);
+impl<T> Queue<T> {
+    fn pop(&mut self) -> Option<(u64, T)> {
+        let item = self.items.pop_front()?;
+        self.taken += 1;
+        Some((self.taken - 1, item))
+    }
+}
+
+impl<I: Iterator> Feed<I> {
+    /// The items of `items`, taken `batch` at a time (1: each as it comes,
+    /// for a list read from a pipe that may be slow to give the next).
+    pub fn new(items: I, batch: usize) -> Feed<I> {
+        Feed {
+            items: Mutex::new(items),
+            queue: Mutex::new(Queue {
+                items: VecDeque::new(),
+                taken: 0,
+                ended: false,
+            }),
+            batch: batch.max(1),
+        }
+    }
+
+    /// The next item and its number (items are numbered in the iterator's
+    /// order); `None` once there are none left.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// let feed = mpatch::pool::Feed::new(1..=100u64, 8);
+    /// let sum = AtomicU64::new(0);
+    /// mpatch::pool::run(2, |_| {
+    ///     while let Some((number, n)) = feed.next() {
+    ///         assert_eq!(number + 1, n, "numbered in the iterator's order");
+    ///         sum.fetch_add(n, Ordering::Relaxed);
+    ///     }
+    ///     Ok::<(), ()>(())
+    /// })
+    /// .unwrap();
+    /// assert_eq!(sum.into_inner(), 5050);
+    /// ```
+    pub fn next(&self) -> Option<(u64, I::Item)> {
+        // Refill when no more than this many are left.
+        let low = self.batch / 4;
         loop {
-            if let Some(item) = queue.items.pop_front() {
-                if queue.full && queue.items.len() <= queue.room / 2 {
-                    queue.full = false;
-                    self.left.notify_one();
+            let mut items = {
+                let mut queue = lock(&self.queue);
+                if queue.items.len() > low || queue.ended {
+                    return queue.pop();
                 }
-                return Some(item);
-            }
-            if queue.ended {
-                return None;
-            }
-            queue.waiting += 1;
-            queue = unpoison(self.came.wait(queue));
-            queue.waiting -= 1;
-        }
-    }
-
-    /// Adds `item`, waiting for room; `false` once the workers are done.
-    fn give(&self, item: T) -> bool {
-        let mut queue = lock(&self.state);
-        while queue.items.len() >= queue.room && !queue.done {
-            queue.full = true;
-            queue = unpoison(self.left.wait(queue));
-        }
-        if queue.done {
-            return false;
-        }
-        queue.items.push_back(item);
-        if queue.waiting > 0 {
-            self.came.notify_one();
-        }
-        true
-    }
-
-    /// Marks the items ended (by the taking thread) or the workers done.
-    fn end(&self, workers_done: bool) {
-        let mut queue = lock(&self.state);
-        match workers_done {
-            true => queue.done = true,
-            false => queue.ended = true,
-        }
-        self.came.notify_all();
-        self.left.notify_all();
-    }
-}
-
-/// Runs `work` while a thread of its own takes `items`, at most `room`
-/// ahead: a walk of directories goes on beside the workers instead of
-/// one worker walking while the others wait for it. The thread stops once
-/// `work` returns (what it had taken is dropped).
-///
-/// ```
-/// let sum = mpatch::pool::ahead(1..=10, 4, |items| {
-///     let mut sum = 0;
-///     while let Some(n) = items.next() {
-///         sum += n;
-///     }
-///     sum
-/// });
-/// assert_eq!(sum, 55);
-/// ```
-pub fn ahead<T: Send, R>(
-    items: impl Iterator<Item = T> + Send,
-    room: usize,
-    work: impl FnOnce(&Ahead<T>) -> R,
-) -> R {
-    let ahead = Ahead {
-        state: Mutex::new(Queue {
-            items: VecDeque::new(),
-            ended: false,
-            done: false,
-            waiting: 0,
-            full: false,
-            room: room.max(2),
-        }),
-        came: Condvar::new(),
-        left: Condvar::new(),
-    };
-    std::thread::scope(|scope| {
-        let taking = &ahead;
-        scope.spawn(move || {
-            for item in items {
-                if !taking.give(item) {
-                    break;
+                match self.items.try_lock() {
+                    Ok(items) => items,
+                    Err(std::sync::TryLockError::Poisoned(items)) => items.into_inner(),
+                    // Another worker takes the next batch: go on with one
+                    // queued, or wait for that batch.
+                    Err(std::sync::TryLockError::WouldBlock) => {
+                        if let Some(item) = queue.pop() {
+                            return Some(item);
+                        }
+                        drop(queue);
+                        lock(&self.items)
+                    }
+                }
+            };
+            // Holding the iterator: take a batch unless another just did.
+            {
+                let queue = lock(&self.queue);
+                if queue.items.len() > low || queue.ended {
+                    continue;
                 }
             }
-            taking.end(false);
-        });
-        let done = work(&ahead);
-        // Before the taking thread is joined: one waiting for room ends.
-        ahead.end(true);
-        done
-    })
+            let batch: Vec<I::Item> = items.by_ref().take(self.batch).collect();
+            let mut queue = lock(&self.queue);
+            queue.ended = batch.len() < self.batch;
+            queue.items.extend(batch);
+            drop(items);
+        }
+    }
 }
 
 /// Locks `mutex`, whose holder may have panicked: what it guards is kept

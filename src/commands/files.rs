@@ -3,7 +3,6 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::plan::FileOptions;
@@ -77,9 +76,13 @@ impl Files {
                 ordered: true,
                 ..Workers::default()
             },
-            Files::Many(_) => Workers {
+            Files::Many(paths) => Workers {
                 threads,
                 ordered: args.sort_by_path,
+                batch: match paths.has_list() {
+                    true => 1,
+                    false => WALK_BATCH,
+                },
                 ..Workers::default()
             },
         }
@@ -99,6 +102,10 @@ impl Files {
     }
 }
 
+/// Paths of a walk taken at once by the worker that finds few left: a
+/// batch's walk costs about one small file's search.
+const WALK_BATCH: usize = 64;
+
 /// How [`each`] works through its files.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Workers {
@@ -114,6 +121,9 @@ pub struct Workers {
     /// Whether the first file that fails ends the run (the files named for
     /// a replace: all or nothing).
     pub stops_at_error: bool,
+    /// Paths a worker takes from a walk at once for all (1: a list, whose
+    /// next name may be slow to come from a pipe).
+    pub batch: usize,
 }
 
 /// What [`each`] did.
@@ -141,48 +151,15 @@ where
     I: Iterator<Item = Result<T, Error>> + Send,
     F: Fn(u64, T, &mut Output<Part>) -> Result<Option<u64>, Error> + Sync,
 {
-    // The items (a walk of directories, a list read from a pipe) are taken
-    // on a thread of their own, a few hundred ahead, as ripgrep's workers
-    // walk beside their searches: no worker waits while another walks.
-    match workers.threads > 1 {
-        true => pool::ahead(items, AHEAD, |ahead| {
-            work_on(out, || ahead.next(), workers, &work)
-        }),
-        false => {
-            let items = Mutex::new(items);
-            work_on(out, || pool::lock(&items).next(), workers, &work)
-        }
-    }
-}
-
-/// Items taken ahead of the workers of a walk or a list.
-const AHEAD: usize = 256;
-
-/// The loop of [`each`], its items from `next`.
-fn work_on<T, F>(
-    out: &mut Output,
-    next: impl Fn() -> Option<Result<T, Error>> + Sync,
-    workers: Workers,
-    work: &F,
-) -> Result<Totals, Error>
-where
-    T: Send,
-    F: Fn(u64, T, &mut Output<Part>) -> Result<Option<u64>, Error> + Sync,
-{
+    let feed = pool::Feed::new(items, workers.batch);
     let shared = Shared::new(out, workers.ordered);
-    // Numbered as they are taken, under the lock: their order is the walk's.
-    let source = Mutex::new(0u64);
     let [files, matched, matches, failed] = [(); 4].map(|()| AtomicU64::new(0));
     pool::run(workers.threads, |stop| {
         while !stop.is_set() {
             shared.room();
-            let (seq, item) = {
-                let mut taken = pool::lock(&source);
-                let Some(item) = next() else {
-                    break;
-                };
-                *taken += 1;
-                (*taken - 1, item)
+            // Numbered in the order they come: the walk's, the list's.
+            let Some((seq, item)) = feed.next() else {
+                break;
             };
             let mut part = Output::new(shared.part(seq));
             let result = item.and_then(|item| work(seq, item, &mut part));

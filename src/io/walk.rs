@@ -237,6 +237,11 @@ impl Paths {
         })
     }
 
+    /// Whether names come from a list (`--files-from`), perhaps a pipe.
+    pub fn has_list(&self) -> bool {
+        self.list.is_some()
+    }
+
     /// The next root, from the command line and then from the list.
     fn next_root(&mut self) -> Option<Result<PathBuf, Error>> {
         if let Some(error) = self.refused.next() {
