@@ -13,7 +13,7 @@
 
 // The layers, each importing only those below it: commands, api, output,
 // engine, io (and error and pool, which all use). The README's code map
-// says more. The command line (clap) is the binary's, in src/cli/.
+// says more. The command-line parser is the binary's alone, in src/cli/.
 mod api;
 pub mod commands;
 mod engine;
