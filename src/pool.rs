@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// The most threads a run works with (`--threads`, and the cores a scan
 /// splits across): the SIGBUS guard's table has room for this many.
@@ -73,9 +73,12 @@ pub fn run<E: Send>(threads: usize, work: impl Fn(&Stop) -> Result<(), E> + Sync
 /// go on with those queued, as ripgrep's workers walk between searches:
 /// nobody waits for a walk while there is work, and no thread only walks.
 pub struct Feed<I: Iterator> {
-    /// Taken from by one worker at a time, a batch at once.
+    /// Taken from by one worker at a time (the one whose turn it is to
+    /// walk: see `Queue::walking`).
     items: Mutex<I>,
     queue: Mutex<Queue<I::Item>>,
+    /// Told each time the walking worker hands over items, or stops.
+    ready: Condvar,
     batch: usize,
 }
 
@@ -85,6 +88,8 @@ struct Queue<T> {
     taken: u64,
     /// The iterator has no more.
     ended: bool,
+    /// A worker is taking the next batch from the iterator.
+    walking: bool,
 }
 
 impl<T> Queue<T> {
@@ -94,6 +99,10 @@ impl<T> Queue<T> {
         Some((self.taken - 1, item))
     }
 }
+
+/// The walking worker hands over what it took this many at a time, so a
+/// worker that ran out waits for a few items, not for the whole batch.
+const HAND_OVER: usize = 8;
 
 impl<I: Iterator> Feed<I> {
     /// The items of `items`, taken `batch` at a time (1: each as it comes,
@@ -105,7 +114,9 @@ impl<I: Iterator> Feed<I> {
                 items: VecDeque::new(),
                 taken: 0,
                 ended: false,
+                walking: false,
             }),
+            ready: Condvar::new(),
             batch: batch.max(1),
         }
     }
@@ -130,38 +141,55 @@ impl<I: Iterator> Feed<I> {
     pub fn next(&self) -> Option<(u64, I::Item)> {
         // Refill when no more than this many are left.
         let low = self.batch / 4;
+        let mut queue = lock(&self.queue);
         loop {
-            let mut items = {
-                let mut queue = lock(&self.queue);
-                if queue.items.len() > low || queue.ended {
-                    return queue.pop();
-                }
-                match self.items.try_lock() {
-                    Ok(items) => items,
-                    Err(std::sync::TryLockError::Poisoned(items)) => items.into_inner(),
-                    // Another worker takes the next batch: go on with one
-                    // queued, or wait for that batch.
-                    Err(std::sync::TryLockError::WouldBlock) => {
-                        if let Some(item) = queue.pop() {
-                            return Some(item);
-                        }
-                        drop(queue);
-                        lock(&self.items)
-                    }
-                }
-            };
-            // Holding the iterator: take a batch unless another just did.
-            {
-                let queue = lock(&self.queue);
-                if queue.items.len() > low || queue.ended {
-                    continue;
-                }
+            if queue.items.len() > low || queue.ended {
+                return queue.pop();
             }
-            let batch: Vec<I::Item> = items.by_ref().take(self.batch).collect();
-            let mut queue = lock(&self.queue);
-            queue.ended = batch.len() < self.batch;
-            queue.items.extend(batch);
-            drop(items);
+            if !queue.walking {
+                queue.walking = true;
+                drop(queue);
+                self.walk();
+                queue = lock(&self.queue);
+                continue;
+            }
+            // Another worker walks: go on with one queued, or wait for
+            // the next it hands over.
+            if let Some(item) = queue.pop() {
+                return Some(item);
+            }
+            queue = unpoison(self.ready.wait(queue));
+        }
+    }
+
+    /// Takes the next batch from the iterator, handing it over to the
+    /// queue [`HAND_OVER`] items at a time.
+    fn walk(&self) {
+        // Whatever happens (a panic in the iterator included), the walk
+        // ends and the waiting workers are told: none waits for ever.
+        struct Done<'f, T>(&'f Mutex<Queue<T>>, &'f Condvar, bool);
+        impl<T> Drop for Done<'_, T> {
+            fn drop(&mut self) {
+                let mut queue = lock(self.0);
+                queue.walking = false;
+                queue.ended |= self.2 || std::thread::panicking();
+                drop(queue);
+                self.1.notify_all();
+            }
+        }
+        let mut done = Done(&self.queue, &self.ready, false);
+        let mut items = lock(&self.items);
+        let mut left = self.batch;
+        while left > 0 {
+            let want = HAND_OVER.min(left);
+            let taken: Vec<I::Item> = items.by_ref().take(want).collect();
+            left -= want;
+            done.2 = taken.len() < want;
+            lock(&self.queue).items.extend(taken);
+            if done.2 {
+                break;
+            }
+            self.ready.notify_all();
         }
     }
 }
@@ -204,5 +232,55 @@ mod tests {
         assert_eq!(result, Err(10));
         assert!(done.load(Ordering::SeqCst) < 100);
         assert_eq!(run(2, |_| Ok::<(), ()>(())), Ok(()));
+    }
+
+    #[test]
+    fn a_walk_that_panics_leaves_no_worker_waiting() {
+        // Items come slowly, so the other worker waits for the walking one
+        // when the walk panics; without the walk's end told, it never
+        // returns and neither does this test.
+        let items = (0..1000u32).map(|n| {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+            assert!(n != 40, "the walk fails here");
+            n
+        });
+        let (told, heard) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let feed = Feed::new(items, 16);
+            let seen = AtomicUsize::new(0);
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run(2, |_| {
+                    while feed.next().is_some() {
+                        seen.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Ok::<(), ()>(())
+                })
+            }));
+            let _ = told.send((result.is_err(), seen.into_inner()));
+        });
+        let (panicked, seen) = heard
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("a worker still waits for the walk that panicked");
+        assert!(panicked, "the panic reaches the caller");
+        assert!(seen <= 40);
+    }
+
+    #[test]
+    fn every_item_comes_once_in_order_whatever_the_batch() {
+        for (batch, threads) in [(1, 2), (3, 3), (8, 2), (64, 4)] {
+            let feed = Feed::new(0..1000u32, batch);
+            let got = Mutex::new(Vec::new());
+            run(threads, |_| {
+                while let Some((number, n)) = feed.next() {
+                    assert_eq!(number, u64::from(n));
+                    lock(&got).push(n);
+                }
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+            let mut got = got.into_inner().unwrap();
+            got.sort_unstable();
+            assert_eq!(got, (0..1000).collect::<Vec<_>>(), "batch {batch}");
+        }
     }
 }

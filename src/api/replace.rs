@@ -520,7 +520,7 @@ impl<'m> Replace<'m> {
         // A file with nothing written has nothing to wait for.
         tally.appended = match &file {
             Some(file) => file.finish(self.sync && tally.matches > 0)?,
-            None => target.check_unchanged()?,
+            None => target.appended_after(&view)?,
         };
         tally.stored = file.as_ref().map_or(0, FileSink::stored);
         if let Some(counted) = counted

@@ -146,7 +146,7 @@ impl<'m> Search<'m> {
             fault: &fault,
         };
         let mut tally = scan::file(&plan, &view, sinks, scan)?;
-        tally.appended = target.check_unchanged()?;
+        tally.appended = target.appended_after(&view)?;
         Ok(tally)
     }
 

@@ -238,7 +238,7 @@ impl Search<'_> {
             return Ok(None);
         }
         let mut tally = tally;
-        tally.appended = target.check_unchanged()?;
+        tally.appended = target.appended_after(&view)?;
         Ok(Some(tally))
     }
 }

@@ -36,6 +36,8 @@ pub struct Mapping {
     /// [`Mapping::read_from`]): the first `read_len` of `read`.
     read: Vec<u8>,
     read_len: usize,
+    /// See [`Mapping::read_to_end`].
+    to_end: bool,
 }
 
 impl Mapping {
@@ -72,6 +74,7 @@ impl Mapping {
             file: file.try_clone().ok(),
             read: Vec::new(),
             read_len: 0,
+            to_end: false,
         })
     }
 
@@ -79,26 +82,53 @@ impl Mapping {
     /// for a small file one read costs less than mapping and unmapping it
     /// (a tree of thousands of files). The buffer is the thread's own,
     /// reused from one file to the next as ripgrep reuses its buffer;
-    /// `Ok(None)` if the file is shorter than `len` now.
+    /// `Ok(None)` if the file is shorter than `len` now. The read asks for
+    /// one byte more than `len`, so that a file read to its end needs no
+    /// second look at its size (see [`Mapping::read_to_end`]).
     pub fn read_from(file: &File, len: usize) -> io::Result<Option<Mapping>> {
         use std::os::unix::fs::FileExt;
         let mut bytes = SPARE.with(|spare| std::mem::take(&mut *spare.borrow_mut()));
+        let want = len + 1;
         // The buffer keeps its bytes from file to file: only a part it has
         // never held is zeroed before the read overwrites it.
-        if bytes.len() < len {
-            bytes.resize(len, 0);
+        if bytes.len() < want {
+            bytes.resize(want, 0);
         }
-        match file.read_exact_at(&mut bytes[..len], 0) {
-            Ok(()) => Ok(Some(Mapping {
-                slot: None,
-                map: None,
-                file: None,
-                read: bytes,
-                read_len: len,
-            })),
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
-            Err(e) => Err(e),
+        let mut got = 0;
+        while got < want {
+            match file.read_at(&mut bytes[got..want], got as u64) {
+                Ok(0) => break,
+                // A regular file's read comes short only at its end: once
+                // `len` bytes are in, a short read is the end (one read for
+                // a file, not a second to hear the end).
+                Ok(n) if got + n >= len && got + n < want => {
+                    got += n;
+                    break;
+                }
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
         }
+        if got < len {
+            return Ok(None);
+        }
+        Ok(Some(Mapping {
+            slot: None,
+            map: None,
+            file: None,
+            read: bytes,
+            read_len: len,
+            to_end: got == len,
+        }))
+    }
+
+    /// Whether this view was read, and its read found the file's end where
+    /// its size said: nothing was appended before the read, which is when
+    /// the view's bytes were taken. False for a mapping (its bytes are
+    /// the file's as the scan goes) and for a file that had grown.
+    pub fn read_to_end(&self) -> bool {
+        self.to_end
     }
 
     /// A view of bytes in memory.
@@ -108,6 +138,7 @@ impl Mapping {
             map: None,
             file: None,
             read_len: bytes.len(),
+            to_end: false,
             read: bytes,
         }
     }
@@ -264,8 +295,12 @@ thread_local! {
     static SPARE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// The largest buffer a thread keeps for the next small file.
-const SPARE_MAX: usize = 1 << 20;
+/// The largest buffer a thread keeps for the next small file: the largest
+/// file read (and the byte asked past it). `read_max` keeps the workers'
+/// buffers together within `READ_BUDGET`; a buffer dropped instead is
+/// allocated, faulted in and zeroed again for the next large file (5% of
+/// a tree's search, with one file in a hundred over 1 MiB).
+const SPARE_MAX: usize = crate::io::target::READ_MAX as usize + 1;
 
 impl Drop for Mapping {
     fn drop(&mut self) {
