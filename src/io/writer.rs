@@ -11,8 +11,8 @@
 //! has settled: the scan never reads a byte this run wrote.
 
 use std::os::unix::fs::FileExt;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use crate::error::Error;
 use crate::io::journal::{self, Appender};
@@ -26,6 +26,10 @@ pub const BUFFER: usize = 1 << 20;
 /// Changes a writer holds at most, whatever their size: bounds the memory
 /// of a dense patch and the regions of a journal block.
 const MAX_PIECES: usize = 64 << 10;
+/// Changes after which a writer without a journal writes those the scan
+/// has settled, if no other thread writes then: the writes of a split
+/// file go on beside the other segments' scans, not all after them.
+const EARLY: usize = 1 << 10;
 /// The fewest runs of changes in neighbouring blocks that are stored
 /// through a mapping rather than written one `pwrite` each: below it the
 /// mapping's own cost (two system calls, a fault per page) is not repaid.
@@ -85,13 +89,16 @@ struct Stopped {
     undone: &'static str,
 }
 
+/// The size lock, held: whoever holds it is the only writer in flight.
+type Size<'g> = MutexGuard<'g, Option<Stopped>>;
+
 /// The file of a real run: the one owner of its size for every thread that
 /// writes it, and its journal section. Each thread writes through a
 /// [`Writer`] of its own.
 pub struct FileSink<'a> {
     target: &'a Target,
-    /// Held across each write and the size checks around it, so that no
-    /// two threads guess the file's size at once.
+    /// Held across each batch of writes and the size checks around each
+    /// write, so that no two threads guess the file's size at once.
     size: Mutex<Option<Stopped>>,
     journal: Option<Journalled<'a>>,
     buffer: usize,
@@ -196,6 +203,23 @@ impl<'a> FileSink<'a> {
         }
     }
 
+    /// The size lock, waited for (`wait`) or only if free (`None`
+    /// otherwise); an error once the writes stopped.
+    fn hold(&self, wait: bool) -> Result<Option<Size<'_>>, Error> {
+        let state = match wait {
+            true => lock(&self.size),
+            false => match self.size.try_lock() {
+                Ok(state) => state,
+                Err(TryLockError::Poisoned(state)) => state.into_inner(),
+                Err(TryLockError::WouldBlock) => return Ok(None),
+            },
+        };
+        match &*state {
+            Some(stopped) => Err(self.stop_error(stopped)),
+            None => Ok(Some(state)),
+        }
+    }
+
     /// Whether a stretch of `runs` runs in neighbouring blocks is stored
     /// through a mapping: never on a device, nor in a file with holes (a
     /// page stored into would take blocks for the whole page).
@@ -210,12 +234,8 @@ impl<'a> FileSink<'a> {
     /// mapping of the stretch they span, which cannot make the file longer:
     /// a store past a cut faults (the guard catches it) or lands past the
     /// new end, and the size checked after tells either way.
-    fn store_runs(&self, runs: &[Piece], news: &[u8]) -> Result<(), Error> {
+    fn store_runs(&self, state: &mut Size, runs: &[Piece], news: &[u8]) -> Result<(), Error> {
         let target = self.target;
-        let mut state = lock(&self.size);
-        if let Some(stopped) = &*state {
-            return Err(self.stop_error(stopped));
-        }
         let (first, last) = (runs[0].offset, runs[runs.len() - 1].end());
         let before = target.current_len()?;
         let faulted =
@@ -251,21 +271,43 @@ impl<'a> FileSink<'a> {
         Err(self.stop_error(stopped))
     }
 
-    /// Writes one run at `offset`, never making the file longer: the size
-    /// is checked before the write, and a write that landed past a
-    /// truncation made in between is detected after it, reported (with the
-    /// size the file then has) and taken back. The size lock makes this
-    /// the only write in flight, so one write at most can land past a cut.
-    fn write_run(&self, offset: u64, bytes: &[u8]) -> Result<(), Error> {
+    /// Writes `runs` (offset and bytes), in order, never making the file
+    /// longer: the size is checked before the first write and after each
+    /// (the check after one is the check before the next: the size lock is
+    /// held, so no write of this run comes between), and a write that
+    /// landed past a truncation made in between is detected after it,
+    /// reported (with the size the file then has) and taken back. The size
+    /// lock makes each the only write in flight, so one write at most can
+    /// land past a cut.
+    fn write_runs<'b>(
+        &self,
+        state: &mut Size,
+        runs: impl IntoIterator<Item = (u64, &'b [u8])>,
+    ) -> Result<(), Error> {
         let target = self.target;
-        let mut state = lock(&self.size);
-        if let Some(stopped) = &*state {
-            return Err(self.stop_error(stopped));
-        }
         if target.is_device {
-            return write_at(target, bytes, offset);
+            for (offset, bytes) in runs {
+                write_at(target, bytes, offset)?;
+            }
+            return Ok(());
         }
-        let before = target.current_len()?;
+        let mut before = target.current_len()?;
+        for (offset, bytes) in runs {
+            before = self.write_run(state, before, offset, bytes)?;
+        }
+        Ok(())
+    }
+
+    /// One write of [`FileSink::write_runs`], the file `before` bytes long
+    /// just before it; returns its size after.
+    fn write_run(
+        &self,
+        state: &mut Size,
+        before: u64,
+        offset: u64,
+        bytes: &[u8],
+    ) -> Result<u64, Error> {
+        let target = self.target;
         if before < target.len() {
             let stopped = state.insert(Stopped {
                 now: before,
@@ -282,7 +324,7 @@ impl<'a> FileSink<'a> {
         let regrown =
             after == end && after == before && !target.has_holes && target.hole_before(offset);
         if after >= before && !regrown {
-            return Ok(());
+            return Ok(after);
         }
         let stopped = if after == end {
             // Our bytes are past the cut: taken back, with the zeros the
@@ -404,7 +446,9 @@ impl Writer<'_> {
                 && offset + chunk.len() as u64 <= settled as u64
                 && self.pieces.is_empty()
             {
-                self.sink.write_run(offset, &chunk)?;
+                if let Some(mut state) = self.sink.hold(true)? {
+                    self.sink.write_runs(&mut state, [(offset, &chunk[..])])?;
+                }
                 offset += chunk.len() as u64;
                 left -= per;
             }
@@ -429,6 +473,8 @@ impl Writer<'_> {
             left -= take;
             if self.news.len() >= self.sink.buffer || self.pieces.len() >= MAX_PIECES {
                 self.settle(settled)?;
+            } else if self.pieces.len() >= EARLY && self.sink.journal.is_none() {
+                self.settle_with(settled, false)?;
             }
         }
         Ok(())
@@ -437,11 +483,20 @@ impl Writer<'_> {
     /// Writes every held change that ends at or below `settled` (every
     /// one, with `usize::MAX`).
     pub fn settle(&mut self, settled: usize) -> Result<(), Error> {
+        self.settle_with(settled, true)
+    }
+
+    /// [`Writer::settle`]; without `wait`, only if no other thread writes
+    /// now (else this one goes on scanning, and writes later).
+    fn settle_with(&mut self, settled: usize, wait: bool) -> Result<(), Error> {
         let ready = self.pieces.partition_point(|p| p.end() <= settled as u64);
         if ready == 0 {
             return Ok(());
         }
-        let result = self.write(ready);
+        let result = match self.write(ready, wait) {
+            Ok(false) => return Ok(()),
+            result => result.map(drop),
+        };
         let kept_from = self.pieces.get(ready).map_or(self.news.len(), |p| p.at);
         self.pieces.drain(..ready);
         for piece in &mut self.pieces {
@@ -458,35 +513,51 @@ impl Writer<'_> {
         result
     }
 
-    /// Journals, then writes, the first `ready` runs, one `pwrite` each.
-    fn write(&self, ready: usize) -> Result<(), Error> {
+    /// Journals, then writes, the first `ready` runs, one `pwrite` each
+    /// (or stored, a stretch of many in neighbouring blocks), under one
+    /// hold of the size lock. Without `wait` (never when journalled),
+    /// writes nothing and returns false if another thread holds it.
+    fn write(&self, ready: usize, wait: bool) -> Result<bool, Error> {
         let sink = self.sink;
         let pieces = &self.pieces[..ready];
         fn bytes<'b>(from: &'b [u8], piece: &Piece) -> &'b [u8] {
             &from[piece.at..piece.at + piece.len]
         }
+        let held = match wait {
+            true => None,
+            false => match sink.hold(false)? {
+                Some(state) => Some(state),
+                None => return Ok(false),
+            },
+        };
         if let Some(journal) = &sink.journal {
             // A region for each run: exactly what is written, the old bytes
-            // as the scan saw them.
+            // as the scan saw them. Recorded (and synced) before the size
+            // lock is taken: the other threads write meanwhile.
             journal.record(
                 pieces
                     .iter()
                     .map(|p| (p.offset, bytes(&self.olds, p), bytes(&self.news, p))),
             )?;
         }
+        let Some(mut state) = held.map_or_else(|| sink.hold(true), |state| Ok(Some(state)))? else {
+            return Ok(false);
+        };
         let mut rest = pieces;
         while !rest.is_empty() {
             let near = neighbours(rest);
-            if sink.stores(near) {
-                sink.store_runs(&rest[..near], &self.news)?;
-            } else {
-                for piece in &rest[..near] {
-                    sink.write_run(piece.offset, bytes(&self.news, piece))?;
-                }
+            match sink.stores(near) {
+                true => sink.store_runs(&mut state, &rest[..near], &self.news)?,
+                false => sink.write_runs(
+                    &mut state,
+                    rest[..near]
+                        .iter()
+                        .map(|p| (p.offset, bytes(&self.news, p))),
+                )?,
             }
             rest = &rest[near..];
         }
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -522,7 +593,58 @@ fn repeat_into(out: &mut Vec<u8>, bytes: &[u8], count: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::repeat_into;
+    use super::{BUFFER, EARLY, FileSink, repeat_into};
+    use crate::io::target::{Access, Target};
+
+    /// A file of `len` dots, opened to be written, and where it lies.
+    fn dots(len: usize) -> (tempfile::TempDir, std::path::PathBuf, Target) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dots");
+        std::fs::write(&path, vec![b'.'; len]).unwrap();
+        let target = Target::open(path.as_os_str(), Access::Write, false).unwrap();
+        (dir, path, target)
+    }
+
+    #[test]
+    fn a_writer_without_a_journal_writes_as_the_scan_goes_unless_another_writes() {
+        let (_dir, path, target) = dots(4 * EARLY * 8);
+        let sink = FileSink::new(&target, None, BUFFER);
+        let mut writer = sink.writer();
+        let put = |writer: &mut super::Writer, n: usize| {
+            writer.put(n * 8, b".", b"#", n * 8 + 1).unwrap();
+        };
+        for n in 0..EARLY {
+            put(&mut writer, n);
+        }
+        let changed = |path: &std::path::Path| {
+            std::fs::read(path)
+                .unwrap()
+                .iter()
+                .filter(|&&b| b == b'#')
+                .count()
+        };
+        assert_eq!(
+            changed(&path),
+            EARLY,
+            "written once settled, before the end"
+        );
+        // While another thread writes, this one holds its changes.
+        let held = sink.hold(true).unwrap();
+        for n in EARLY..2 * EARLY {
+            put(&mut writer, n);
+        }
+        assert_eq!(
+            changed(&path),
+            EARLY,
+            "nothing written while the lock is held"
+        );
+        drop(held);
+        put(&mut writer, 2 * EARLY);
+        assert_eq!(changed(&path), 2 * EARLY + 1);
+        writer.settle(usize::MAX).unwrap();
+        sink.finish(false).unwrap();
+        assert_eq!(changed(&path), 2 * EARLY + 1);
+    }
 
     #[test]
     fn copies_are_repeated_exactly() {
