@@ -239,10 +239,9 @@ mod tests {
         // Items come slowly, so the other worker waits for the walking one
         // when the walk panics; without the walk's end told, it never
         // returns and neither does this test.
-        let items = (0..1000u32).map(|n| {
+        let items = (0..1000u32).inspect(|&n| {
             std::thread::sleep(std::time::Duration::from_micros(200));
             assert!(n != 40, "the walk fails here");
-            n
         });
         let (told, heard) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
