@@ -203,20 +203,24 @@ impl<'a> FileSink<'a> {
         }
     }
 
-    /// The size lock, waited for (`wait`) or only if free (`None`
-    /// otherwise); an error once the writes stopped.
-    fn hold(&self, wait: bool) -> Result<Option<Size<'_>>, Error> {
-        let state = match wait {
-            true => lock(&self.size),
-            false => match self.size.try_lock() {
-                Ok(state) => state,
-                Err(TryLockError::Poisoned(state)) => state.into_inner(),
-                Err(TryLockError::WouldBlock) => return Ok(None),
-            },
-        };
+    /// The size lock, waited for; an error once the writes stopped.
+    fn hold(&self) -> Result<Size<'_>, Error> {
+        Self::held(self, lock(&self.size))
+    }
+
+    /// The size lock if no other thread holds it now.
+    fn try_hold(&self) -> Result<Option<Size<'_>>, Error> {
+        match self.size.try_lock() {
+            Ok(state) => self.held(state).map(Some),
+            Err(TryLockError::Poisoned(state)) => self.held(state.into_inner()).map(Some),
+            Err(TryLockError::WouldBlock) => Ok(None),
+        }
+    }
+
+    fn held<'s>(&self, state: Size<'s>) -> Result<Size<'s>, Error> {
         match &*state {
             Some(stopped) => Err(self.stop_error(stopped)),
-            None => Ok(Some(state)),
+            None => Ok(state),
         }
     }
 
@@ -442,15 +446,19 @@ impl Writer<'_> {
             self.settle(settled)?;
             let mut chunk = Vec::new();
             repeat_into(&mut chunk, new, per as usize);
-            while left >= per
-                && offset + chunk.len() as u64 <= settled as u64
-                && self.pieces.is_empty()
-            {
-                if let Some(mut state) = self.sink.hold(true)? {
-                    self.sink.write_runs(&mut state, [(offset, &chunk[..])])?;
-                }
-                offset += chunk.len() as u64;
-                left -= per;
+            let size = chunk.len() as u64;
+            // Every whole chunk the scan has settled, under one hold of the
+            // size lock: the kernel writes one file's bytes one write at a
+            // time, so taking turns chunk by chunk would only add waits.
+            let whole = match self.pieces.is_empty() {
+                true => ((settled as u64).saturating_sub(offset) / size).min(left / per),
+                false => 0,
+            };
+            if whole > 0 {
+                let runs = (0..whole).map(|n| (offset + n * size, &chunk[..]));
+                self.sink.write_runs(&mut self.sink.hold()?, runs)?;
+                offset += whole * size;
+                left -= whole * per;
             }
         }
         while left > 0 {
@@ -525,7 +533,7 @@ impl Writer<'_> {
         }
         let held = match wait {
             true => None,
-            false => match sink.hold(false)? {
+            false => match sink.try_hold()? {
                 Some(state) => Some(state),
                 None => return Ok(false),
             },
@@ -540,8 +548,9 @@ impl Writer<'_> {
                     .map(|p| (p.offset, bytes(&self.olds, p), bytes(&self.news, p))),
             )?;
         }
-        let Some(mut state) = held.map_or_else(|| sink.hold(true), |state| Ok(Some(state)))? else {
-            return Ok(false);
+        let mut state = match held {
+            Some(state) => state,
+            None => sink.hold()?,
         };
         let mut rest = pieces;
         while !rest.is_empty() {
@@ -629,7 +638,7 @@ mod tests {
             "written once settled, before the end"
         );
         // While another thread writes, this one holds its changes.
-        let held = sink.hold(true).unwrap();
+        let held = sink.hold().unwrap();
         for n in EARLY..2 * EARLY {
             put(&mut writer, n);
         }
