@@ -884,3 +884,61 @@ fn a_repository_in_a_plain_folder_is_walked_by_its_own_rules() {
     assert_eq!(walk(&[]), "a/x\nrepo/deep/er/x\nrepo/sherlock\nz/x\n");
     assert_eq!(walk(&["--max-depth", "2"]), "a/x\nrepo/sherlock\nz/x\n");
 }
+
+/// Holds `path`'s lock (as another writer does) until dropped.
+fn hold_lock(path: &Path) -> KillOnDrop {
+    let holder = KillOnDrop::spawn(
+        std::process::Command::new("flock")
+            .arg("--no-fork")
+            .arg(path)
+            .args(["sleep", "30"]),
+    );
+    let held = || {
+        !std::process::Command::new("flock")
+            .arg("-n")
+            .arg(path)
+            .arg("true")
+            .status()
+            .unwrap()
+            .success()
+    };
+    wait_until(
+        "flock holds the lock",
+        std::time::Duration::from_secs(10),
+        held,
+    );
+    holder
+}
+
+#[test]
+fn a_tree_s_file_without_a_match_is_not_locked_and_one_with_a_match_is() {
+    let s = tree(&[
+        ("d/hit.log", "x ERROR y\n"),
+        ("d/miss.log", "nothing here\n"),
+    ]);
+    let replace = || {
+        mpatch()
+            .current_dir(s.dir.path())
+            .args(["replace", "-r", "--no-sync", "--lock-timeout", "0.3"])
+            .args(["ERROR", "FIXED", "d"])
+            .output()
+            .unwrap()
+    };
+    // Another writer holds the file with nothing to replace: the run
+    // neither waits for it nor fails.
+    let holder = hold_lock(&s.path("d/miss.log"));
+    let out = replace();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "d/hit.log: 1 replaced\n2 files searched, 1 matched, 1 patched, 1 replaced\n"
+    );
+    assert_eq!(fs::read(s.path("d/hit.log")).unwrap(), b"x FIXED y\n");
+    drop(holder);
+    // A file with a match is written under its lock: held, it is an error.
+    fs::write(s.path("d/hit.log"), "x ERROR y\n").unwrap();
+    let _holder = hold_lock(&s.path("d/hit.log"));
+    let out = replace();
+    assert_error(&out, "d/hit.log", "--lock-timeout");
+    assert_eq!(fs::read(s.path("d/hit.log")).unwrap(), b"x ERROR y\n");
+}

@@ -18,6 +18,14 @@ use crate::error::Error;
 use crate::io::target::Target;
 use crate::io::writer::{BUFFER, FileSink, STORE_MIN};
 
+/// What a look at a file found (see `Replace::look`).
+pub(crate) enum Look {
+    /// A file a walk skips as binary.
+    Binary,
+    /// Its matches.
+    Matches(u64),
+}
+
 /// A replace: what replaces each match, which matches, and how the files
 /// are written (see [`Replace::files`]).
 ///
@@ -436,21 +444,38 @@ impl<'m> Replace<'m> {
     /// first 64 KiB, or near a match further on (found by a scan that
     /// writes nothing, before anything is written).
     pub(crate) fn is_binary(&self, target: &Target) -> Result<bool, Error> {
+        Ok(matches!(self.look(target, true)?, Look::Binary))
+    }
+
+    /// Whether `target` is read, not mapped, to be scanned: a look at it
+    /// costs one read, and a second scan of it little.
+    pub(crate) fn reads(&self, target: &Target) -> bool {
+        !target.is_device && target.len() <= self.settings.read_max
+    }
+
+    /// A look at `target` from one view of it, by a scan that writes
+    /// nothing: binary, when `sniff` and [`Replace::is_binary`] says so,
+    /// else its matches.
+    pub(crate) fn look(&self, target: &Target, sniff: bool) -> Result<Look, Error> {
         use crate::output::sniff::{SNIFF_LEN, looks_binary};
         let view = target.view_reading(self.settings.read_max)?;
-        if looks_binary(scan::View::bytes(&view)) {
-            return Ok(true);
-        }
-        if target.len() <= SNIFF_LEN as u64 {
-            return Ok(false);
+        if sniff && looks_binary(scan::View::bytes(&view)) {
+            return Ok(Look::Binary);
         }
         let plan = self.plan(target.len());
         let mut holes = target.holes();
         let fault = || super::search::fault(target, &view);
         let scan = self.file_scan(target, &mut holes, &(), &fault);
         let mut guard = super::sinks::Binary::new(Counter);
-        scan::file(&plan, &view, Sinks::One(&mut guard), scan)?;
-        Ok(guard.found.is_some())
+        let sink: &mut dyn Sink = match sniff && target.len() > SNIFF_LEN as u64 {
+            true => &mut guard,
+            false => &mut guard.inner,
+        };
+        let tally = scan::file(&plan, &view, Sinks::One(sink), scan)?;
+        Ok(match guard.found {
+            Some(_) => Look::Binary,
+            None => Look::Matches(tally.matches),
+        })
     }
 
     /// Writes every replacement into `target` (a dry run: counts them),

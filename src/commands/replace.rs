@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
 
-use crate::api::replace::{Replace, Watch};
+use crate::api::replace::{Look, Replace, Watch};
 use crate::engine::matcher::Matcher;
 use crate::engine::scan::{Filter, Meter, Settings, Sink, Tally};
 use crate::error::{Error, Outcome};
@@ -311,16 +311,34 @@ impl Job<'_> {
             let Some((target, cannot_write)) = self.open(seen, &entry.path)? else {
                 return Ok(None);
             };
-            if self.skips_binary(&target, entry.walked)? {
-                return Ok(None);
-            }
-            if let Some(error) = cannot_write {
-                // A file that cannot be written is no error unless there
-                // is something to write.
-                return match self.replace.check(&target)? {
-                    0 => Ok(Some(0)),
-                    _ => Err(error),
-                };
+            // A small file (most of a tree's) is looked at once before it
+            // is locked: one without a match is neither locked nor read
+            // again, and prints nothing (one of many).
+            if self.many && journal.is_none() && self.replace.reads(&target) {
+                let sniff = entry.walked && !self.args.files_in.binary;
+                match self.replace.look(&target, sniff)? {
+                    Look::Binary => {
+                        self.binary_skipped.fetch_add(1, Ordering::Relaxed);
+                        return Ok(None);
+                    }
+                    Look::Matches(0) => return Ok(Some(0)),
+                    Look::Matches(_) => {}
+                }
+                if let Some(error) = cannot_write {
+                    return Err(error);
+                }
+            } else {
+                if self.skips_binary(&target, entry.walked)? {
+                    return Ok(None);
+                }
+                if let Some(error) = cannot_write {
+                    // A file that cannot be written is no error unless
+                    // there is something to write.
+                    return match self.replace.check(&target)? {
+                        0 => Ok(Some(0)),
+                        _ => Err(error),
+                    };
+                }
             }
             if !write.dry_run {
                 target.lock(write.lock_timeout)?;
