@@ -210,7 +210,7 @@ impl<'a> FileSink<'a> {
 
     /// The size lock, waited for; an error once the writes stopped.
     fn hold(&self) -> Result<Size<'_>, Error> {
-        Self::held(self, lock(&self.size))
+        self.held(lock(&self.size))
     }
 
     /// The size lock if no other thread holds it now.
