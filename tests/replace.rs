@@ -13,10 +13,11 @@ use std::io::Read;
 use std::os::unix::fs::{FileExt, MetadataExt, PermissionsExt};
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use common::oracle::{self, Pattern};
 use common::*;
-use mpatch::scan::{At, Driver, Edit, Flow, MakeSink, Settings, Sink, Sinks, Tally, Wants};
+use mpatch::scan::{At, Driver, Edit, Flow, MakeSink, Run, Settings, Sink, Sinks, Tally, Wants};
 use mpatch::{Error, Matcher, RangeSpec, Replace, Replacement, Signature, Watch};
 use proptest::prelude::*;
 
@@ -28,6 +29,8 @@ struct Collect<'a> {
     all: &'a Mutex<Edits>,
     mine: Edits,
     wants: Wants,
+    /// Runs of more than one match given at once, by every sink.
+    runs: &'a AtomicU64,
 }
 
 impl Sink for Collect<'_> {
@@ -40,6 +43,19 @@ impl Sink for Collect<'_> {
         }
         let new = edit.new.expect("a replace's edit").to_vec();
         self.mine.push((edit.start, edit.old.to_vec(), new));
+        Ok(Flow::Go)
+    }
+    fn run(&mut self, run: &Run, at: &At) -> Result<Flow, Error> {
+        assert_ne!(
+            self.wants,
+            Wants::Ordered,
+            "runs for a sink that wants each edit"
+        );
+        self.runs
+            .fetch_add(u64::from(run.count > 1), Ordering::Relaxed);
+        for i in 0..run.count {
+            self.edit(&run.edit(i), at)?;
+        }
         Ok(Flow::Go)
     }
     fn finish(&mut self, _: &Tally) -> Result<(), Error> {
@@ -315,14 +331,19 @@ impl Read for Uneven {
 }
 
 /// Runs `case` through the bytes drivers; the edits each gave, sorted.
-fn edits_of(replace: &Replace, hay: &[u8], per_thread: bool) -> Result<(Edits, Tally), Error> {
+/// The edits `replace` shows, sorted, its tally, and how many runs of
+/// more than one match came at once: to one sink that wants each edit in
+/// order, or (`per_thread`) to a sink per thread that takes runs.
+fn edits_of(replace: &Replace, hay: &[u8], per_thread: bool) -> Result<(Edits, Tally, u64), Error> {
     let all = Mutex::new(Vec::new());
+    let runs = AtomicU64::new(0);
     let tally = if per_thread {
         let make: &MakeSink = &|| {
             Box::new(Collect {
                 all: &all,
                 mine: Vec::new(),
                 wants: Wants::Edits,
+                runs: &runs,
             })
         };
         replace.scan(hay, Sinks::PerThread(make))?
@@ -331,12 +352,42 @@ fn edits_of(replace: &Replace, hay: &[u8], per_thread: bool) -> Result<(Edits, T
             all: &all,
             mine: Vec::new(),
             wants: Wants::Ordered,
+            runs: &runs,
         };
         replace.scan(hay, Sinks::One(&mut one))?
     };
     let mut edits = all.into_inner().unwrap();
     edits.sort();
-    Ok((edits, tally))
+    Ok((edits, tally, runs.into_inner()))
+}
+
+/// The walk again, to a sink that takes runs (as the writer does): one
+/// literal's matches back to back in one segment come at once.
+fn walk_in_runs(
+    replace: &Replace,
+    case: &Case,
+    hay: &[u8],
+    expected: &Edits,
+) -> Result<(), TestCaseError> {
+    let long = Settings {
+        threads: 1,
+        segment: 1 << 20,
+        read_max: 0,
+        ..Settings::new()
+    };
+    let (edits, tally, runs) = edits_of(&replace.clone().settings(long), hay, true).unwrap();
+    prop_assert_eq!(&edits, expected, "walk, runs");
+    prop_assert_eq!(tally.driver, Driver::Walk);
+    let one_literal =
+        matches!(&case.kind, Kind::Literals { patterns, fold: false, .. } if patterns.len() == 1);
+    let selects_all = case.nth.is_none() && case.max.is_none();
+    let back_to_back = expected.windows(2).any(|w| w[0].0 + w[0].1.len() == w[1].0);
+    if one_literal && selects_all && back_to_back {
+        prop_assert!(runs > 0, "the walk gave matches back to back one by one");
+    } else if !(one_literal && selects_all) {
+        prop_assert_eq!(runs, 0, "a run where each edit is its own");
+    }
+    Ok(())
 }
 
 proptest! {
@@ -373,11 +424,12 @@ proptest! {
                 return Ok(());
             }
             Some(expected) => {
-                let (edits, tally) = walked.unwrap();
+                let (edits, tally, runs) = walked.unwrap();
+                prop_assert_eq!(runs, 0, "runs for a sink that wants each edit");
                 prop_assert_eq!(&edits, expected, "walk");
                 prop_assert_eq!(tally.driver, Driver::Walk);
                 prop_assert_eq!(tally.matches, expected.len() as u64);
-                let (edits, tally) = splitted.unwrap();
+                let (edits, tally, _) = splitted.unwrap();
                 prop_assert_eq!(&edits, expected, "split");
                 let wanted = if selects_all && bounded && end > start { Driver::Split } else { Driver::Walk };
                 prop_assert_eq!(tally.driver, wanted, "the driver asked for");
@@ -385,6 +437,8 @@ proptest! {
             }
         }
         let expected = expected.unwrap();
+
+        walk_in_runs(&plan(&matcher, &replacement, &case, walk), &case, &hay, &expected)?;
         let patched = oracle::apply(&hay, &expected.iter().map(|(s, _, n)| (*s, n.clone())).collect::<Vec<_>>());
         let (bytes, _) = plan(&matcher, &replacement, &case, split).bytes(&hay).unwrap();
         prop_assert_eq!(&bytes, &patched, "bytes");
@@ -395,7 +449,8 @@ proptest! {
         if bounded && !from_end {
             let stream = Settings { chunk, ..Settings::new() };
             let all = Mutex::new(Vec::new());
-            let mut one = Collect { all: &all, mine: Vec::new(), wants: Wants::Ordered };
+            let runs = AtomicU64::new(0);
+            let mut one = Collect { all: &all, mine: Vec::new(), wants: Wants::Ordered, runs: &runs };
             let input = Uneven { bytes: hay.clone(), at: 0, sizes, turn: 0 };
             let tally = plan(&matcher, &replacement, &case, stream).scan_stream(input, &mut one).unwrap();
             prop_assert_eq!(tally.driver, Driver::Stream);

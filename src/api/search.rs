@@ -311,7 +311,7 @@ impl<'h> Matches<'h> {
                     }
                 }
                 // A cursor that does not count runs gives matches one by one.
-                Step::Zeros { .. } => {}
+                Step::Run { .. } => {}
             }
         }
         Ok(None)

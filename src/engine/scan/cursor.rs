@@ -14,9 +14,11 @@ pub enum Step {
     /// progress and to settle the bytes before it.
     Scanned(usize),
     /// `count` matches of `pattern`, `len` bytes each, back to back from
-    /// `start`: a pattern of zeros inside a hole, counted by arithmetic
-    /// (only for a cursor that [counts runs](Cursor::count_runs)).
-    Zeros {
+    /// `start`, given at once (only by a cursor that
+    /// [counts runs](Cursor::count_runs) or [finds runs](Cursor::find_runs)):
+    /// a pattern of zeros inside a hole (`hole`, its bytes never read), or
+    /// one literal repeated in the data (`aa` in a stretch of `a`).
+    Run {
         /// The first match's offset.
         start: usize,
         /// Each match's length.
@@ -25,7 +27,22 @@ pub enum Step {
         count: u64,
         /// Which pattern.
         pattern: usize,
+        /// Whether the run lies in a hole, whose bytes read as zeros.
+        hole: bool,
     },
+}
+
+impl Step {
+    /// Where the walk is once past this step.
+    pub fn end(&self) -> usize {
+        match *self {
+            Step::Match(found) => found.end,
+            Step::Run {
+                start, len, count, ..
+            } => start + len * count as usize,
+            Step::Scanned(upto) => upto,
+        }
+    }
 }
 
 /// Where a file has holes: stretches that read as zeros and that a walk
@@ -85,8 +102,11 @@ pub struct Cursor {
     edge: Vec<u8>,
     /// The last progress point reported.
     scanned: usize,
-    /// Whether the matches inside a hole come as one [`Step::Zeros`].
+    /// Whether the matches inside a hole come as one [`Step::Run`].
     counts_runs: bool,
+    /// Whether one literal's back-to-back matches in the data come as one
+    /// [`Step::Run`].
+    finds_runs: bool,
 }
 
 impl Cursor {
@@ -107,13 +127,22 @@ impl Cursor {
             edge: Vec::new(),
             scanned: start,
             counts_runs: false,
+            finds_runs: false,
         }
     }
     /// Gives the matches of a pattern of zeros inside each hole as one
-    /// [`Step::Zeros`], for a walk that only counts them: a 1 TiB hole is
+    /// [`Step::Run`], for a walk that only counts them: a 1 TiB hole is
     /// then one step, not one step a match.
     pub fn count_runs(&mut self) {
         self.counts_runs = true;
+    }
+
+    /// Gives back-to-back matches of one literal in the data as one
+    /// [`Step::Run`] (at most a segment's worth each), as the split hands
+    /// them on: a dense file (`aa` in a stretch of `a`) is then counted and
+    /// replaced by arithmetic on one core too, not one step a match.
+    pub fn find_runs(&mut self) {
+        self.finds_runs = true;
     }
 
     /// The next match or progress point, or `None` at the end. `hay` must
@@ -151,11 +180,12 @@ impl Cursor {
                         let count = (interior_stop - self.pos).div_ceil(len);
                         let start = self.pos;
                         self.pos += count * len;
-                        Step::Zeros {
+                        Step::Run {
                             start,
                             len,
                             count: count as u64,
                             pattern,
+                            hole: true,
                         }
                     }
                     Some((len, pattern)) => self.take(Match {
@@ -266,6 +296,9 @@ impl Cursor {
             }
         };
         match found {
+            Some(found) if found.start < self.segment_end && self.finds_runs => {
+                return self.run_from(matcher, hay, found, window_end);
+            }
             Some(found) if found.start < self.segment_end => return self.take(found),
             // A match found past this segment in a window that reaches the
             // end is the next match; in a shorter window a longer pattern
@@ -282,5 +315,25 @@ impl Cursor {
             self.segment_end = stop.min(scanned + self.segment);
         }
         Step::Scanned(scanned)
+    }
+
+    /// The match `found` and those of the same literal back to back after
+    /// it that start in this segment and lie in `hay[..window_end]`: one
+    /// [`Step::Run`] if there are several.
+    fn run_from(&mut self, matcher: &Matcher, hay: &[u8], found: Match, window_end: usize) -> Step {
+        let len = found.len();
+        match matcher.next_run(hay, found.start, self.segment_end, window_end) {
+            Some((start, count)) if start == found.start && count > 1 && len > 0 => {
+                self.pos = start + count as usize * len;
+                Step::Run {
+                    start,
+                    len,
+                    count,
+                    pattern: found.pattern,
+                    hole: false,
+                }
+            }
+            _ => self.take(found),
+        }
     }
 }

@@ -64,6 +64,23 @@ pub struct Plan<'a> {
     pub max: Option<u64>,
 }
 
+impl Plan<'_> {
+    /// Whether each replacement is made from its match alone (no capture
+    /// expanded, no case kept): the same bytes for every match of a literal.
+    pub fn pure(&self) -> bool {
+        !matches!(
+            self.replacement,
+            Some(Replacement::Expand(_) | Replacement::Keep(_))
+        )
+    }
+
+    /// Whether back-to-back matches may be given as one [`Run`]: one
+    /// literal, each replaced by the same bytes.
+    pub fn gives_runs(&self) -> bool {
+        self.matcher.one_literal() && self.pure()
+    }
+}
+
 /// The settings of the drivers: the library's tests make them small, so
 /// that every path runs on small inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -459,12 +476,14 @@ impl<'p> Core<'p> {
         }
     }
 
-    /// `count` matches of pattern `found.pattern`, a pattern of zeros,
-    /// back to back from `found.start`, counted inside a hole.
-    pub fn zeros(
+    /// `count` matches of pattern `found.pattern` back to back from
+    /// `found.start`, each of the bytes `old` (a pattern of zeros inside a
+    /// hole, or one literal in the data): one edit made, one run shown.
+    pub fn run(
         &mut self,
         found: Match,
         count: u64,
+        old: &[u8],
         at: &At,
         sink: &mut dyn Sink,
     ) -> Result<Flow, Error> {
@@ -473,26 +492,20 @@ impl<'p> Core<'p> {
         if self.several {
             self.tally.per_pattern[found.pattern] += count;
         }
-        let zeros = vec![0; found.len()];
         let one = Match {
             start: 0,
-            end: found.len(),
+            end: old.len(),
             pattern: found.pattern,
         };
         let new = match self.maker.as_mut() {
-            Some(maker) => Some(checked(
-                self.name,
-                found.start,
-                one,
-                maker.make(&zeros, one),
-            )?),
+            Some(maker) => Some(checked(self.name, found.start, one, maker.make(old, one))?),
             None => None,
         };
         let run = Run {
             start: found.start,
             count,
             pattern: found.pattern,
-            old: &zeros,
+            old,
             new,
         };
         sink.run(&run, at)

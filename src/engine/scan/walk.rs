@@ -31,12 +31,7 @@ fn walk(plan: &Plan, view: &dyn View, sink: &mut dyn Sink, scan: Scan) -> Result
         sink.finish(&tally)?;
         return Ok(tally);
     }
-    let mut cursor = Cursor::new(start, end, scan.settings.segment);
-    // Matches only counted, every one selected: zeros inside a hole are
-    // counted by arithmetic (a 1 TiB hole in one step).
-    if sink.wants() == Wants::Count && Core::selects_all(plan) {
-        cursor.count_runs();
-    }
+    let mut cursor = cursor(plan, sink, scan.settings.segment);
     let mut no_holes = NoHoles;
     let holes = match scan.holes {
         Some(holes) => holes,
@@ -58,11 +53,12 @@ fn walk(plan: &Plan, view: &dyn View, sink: &mut dyn Sink, scan: Scan) -> Result
             Step::Match(found) => {
                 core.found(&bytes[..end], 0, found, &at(found.end, bytes), sink)?
             }
-            Step::Zeros {
+            Step::Run {
                 start: from,
                 len,
                 count,
                 pattern,
+                hole,
             } => {
                 let found = Match {
                     start: from,
@@ -70,7 +66,15 @@ fn walk(plan: &Plan, view: &dyn View, sink: &mut dyn Sink, scan: Scan) -> Result
                     pattern,
                 };
                 let frontier = from + len * count as usize;
-                core.zeros(found, count, &at(frontier, bytes), sink)?
+                let zeros;
+                let old = match hole {
+                    true => {
+                        zeros = vec![0; len];
+                        &zeros[..]
+                    }
+                    false => &bytes[from..from + len],
+                };
+                core.run(found, count, old, &at(frontier, bytes), sink)?
             }
             Step::Scanned(upto) => {
                 scan.meter.add((upto - reported) as u64);
@@ -88,13 +92,7 @@ fn walk(plan: &Plan, view: &dyn View, sink: &mut dyn Sink, scan: Scan) -> Result
             }
         };
         if flow == Flow::Stop {
-            scanned = match step {
-                Step::Match(found) => found.end,
-                Step::Zeros {
-                    start, len, count, ..
-                } => start + len * count as usize,
-                Step::Scanned(upto) => upto,
-            };
+            scanned = step.end();
             break;
         }
     }
@@ -113,4 +111,23 @@ fn walk(plan: &Plan, view: &dyn View, sink: &mut dyn Sink, scan: Scan) -> Result
     sink.finish(&tally)?;
     fault()?;
     Ok(tally)
+}
+
+/// The cursor of a walk of `plan` for `sink`: runs of matches given at
+/// once where every match is selected and made the same.
+fn cursor(plan: &Plan, sink: &dyn Sink, segment: usize) -> Cursor {
+    let (start, end) = plan.range;
+    let mut cursor = Cursor::new(start, end, segment);
+    // Matches only counted, every one selected: zeros inside a hole are
+    // counted by arithmetic (a 1 TiB hole in one step).
+    if sink.wants() == Wants::Count && Core::selects_all(plan) {
+        cursor.count_runs();
+    }
+    // One literal replaced by the same bytes each time, every match
+    // selected, for sinks that take edits one file stretch at a time:
+    // back-to-back matches come as runs, as in the split.
+    if sink.wants() != Wants::Ordered && Core::selects_all(plan) && plan.gives_runs() {
+        cursor.find_runs();
+    }
+    cursor
 }

@@ -19,7 +19,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{At, Driver, MakeSink, Meter, Plan, Run, Scan, Sink, Tally, View, Window, checked};
-use crate::engine::matcher::{Maker, Match, Matcher, Replacement, take_upset};
+use crate::engine::matcher::{Maker, Match, Matcher, take_upset};
 use crate::error::Error;
 use crate::pool::{self, lock};
 
@@ -147,10 +147,7 @@ pub(crate) fn run(
     scan: &Scan,
 ) -> Result<Tally, Error> {
     let matcher = plan.matcher;
-    let pure = !matches!(
-        plan.replacement,
-        Some(Replacement::Expand(_) | Replacement::Keep(_))
-    );
+    let pure = plan.pure();
     let split = Splitter {
         matcher,
         view,
