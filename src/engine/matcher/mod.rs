@@ -499,7 +499,20 @@ fn find_one(finder: &Finder, hay: &[u8], from: usize, limit: usize) -> Option<us
 fn same_bytes(bytes: &[u8], byte: u8) -> usize {
     let word = u64::from_ne_bytes([byte; 8]);
     let mut at = 0;
-    let mut words = bytes.chunks_exact(8);
+    // 64 bytes a step, their differences OR-ed: one branch a cache line,
+    // which the compiler turns into vector compares.
+    let mut lines = bytes.chunks_exact(64);
+    for line in &mut lines {
+        let mut differ = 0;
+        for chunk in line.chunks_exact(8) {
+            differ |= u64::from_ne_bytes(chunk.try_into().expect("8 bytes")) ^ word;
+        }
+        if differ != 0 {
+            break;
+        }
+        at += 64;
+    }
+    let mut words = bytes[at..].chunks_exact(8);
     for chunk in &mut words {
         if u64::from_ne_bytes(chunk.try_into().expect("8 bytes")) != word {
             break;
@@ -538,6 +551,24 @@ mod tests {
         assert_eq!(matcher.next_run(b"aaaaaaaa", 1, 8, 8), Some((1, 3)));
         let matcher = Matcher::literal(b"ab").unwrap();
         assert_eq!(matcher.next_run(b"abababab", 0, 5, 8), Some((0, 3)));
+    }
+
+    #[test]
+    fn same_bytes_counts_the_leading_copies_of_a_byte_wherever_the_first_other_is() {
+        // Around each step of the word and line loops, and past them.
+        for len in [0, 1, 7, 8, 9, 63, 64, 65, 127, 128, 129, 200, 1000] {
+            for first_other in (0..=len).step_by(1).filter(|n| n % 7 == 0 || n % 8 < 2) {
+                let mut bytes = vec![b'a'; len];
+                if first_other < len {
+                    bytes[first_other] = b'b';
+                }
+                assert_eq!(
+                    super::same_bytes(&bytes, b'a'),
+                    first_other,
+                    "{len} {first_other}"
+                );
+            }
+        }
     }
 
     #[test]
