@@ -330,7 +330,6 @@ impl Read for Uneven {
     }
 }
 
-/// Runs `case` through the bytes drivers; the edits each gave, sorted.
 /// The edits `replace` shows, sorted, its tally, and how many runs of
 /// more than one match came at once: to one sink that wants each edit in
 /// order, or (`per_thread`) to a sink per thread that takes runs.
@@ -361,31 +360,54 @@ fn edits_of(replace: &Replace, hay: &[u8], per_thread: bool) -> Result<(Edits, T
     Ok((edits, tally, runs.into_inner()))
 }
 
-/// The walk again, to a sink that takes runs (as the writer does): one
-/// literal's matches back to back in one segment come at once.
-fn walk_in_runs(
+/// The walk and the stream again, to a sink that takes runs (as the writer
+/// does): one literal's matches back to back come at once, and must, in one
+/// segment and in one read (`stream`: the case can be read as a stream).
+fn in_runs(
     replace: &Replace,
     case: &Case,
     hay: &[u8],
     expected: &Edits,
+    stream: bool,
 ) -> Result<(), TestCaseError> {
     let long = Settings {
         threads: 1,
         segment: 1 << 20,
         read_max: 0,
+        chunk: hay.len() + 1,
         ..Settings::new()
     };
-    let (edits, tally, runs) = edits_of(&replace.clone().settings(long), hay, true).unwrap();
+    let replace = replace.clone().settings(long);
+    let (edits, tally, runs) = edits_of(&replace, hay, true).unwrap();
     prop_assert_eq!(&edits, expected, "walk, runs");
     prop_assert_eq!(tally.driver, Driver::Walk);
+    let mut given = vec![runs];
+    if stream {
+        let (all, runs) = (Mutex::new(Vec::new()), AtomicU64::new(0));
+        let wants = Wants::Edits;
+        let mut one = Collect {
+            all: &all,
+            mine: Vec::new(),
+            wants,
+            runs: &runs,
+        };
+        let tally = replace
+            .scan_stream(std::io::Cursor::new(hay.to_vec()), &mut one)
+            .unwrap();
+        prop_assert_eq!(tally.driver, Driver::Stream);
+        prop_assert_eq!(&all.into_inner().unwrap(), expected, "stream, runs");
+        given.push(runs.into_inner());
+    }
     let one_literal =
         matches!(&case.kind, Kind::Literals { patterns, fold: false, .. } if patterns.len() == 1);
     let selects_all = case.nth.is_none() && case.max.is_none();
     let back_to_back = expected.windows(2).any(|w| w[0].0 + w[0].1.len() == w[1].0);
-    if one_literal && selects_all && back_to_back {
-        prop_assert!(runs > 0, "the walk gave matches back to back one by one");
-    } else if !(one_literal && selects_all) {
-        prop_assert_eq!(runs, 0, "a run where each edit is its own");
+    for runs in given {
+        if one_literal && selects_all && back_to_back {
+            prop_assert!(runs > 0, "matches back to back given one by one");
+        } else if !(one_literal && selects_all) {
+            prop_assert_eq!(runs, 0, "a run where each edit is its own");
+        }
     }
     Ok(())
 }
@@ -438,15 +460,16 @@ proptest! {
         }
         let expected = expected.unwrap();
 
-        walk_in_runs(&plan(&matcher, &replacement, &case, walk), &case, &hay, &expected)?;
+        let from_end = matches!(case.range, (Some(a), _) if a < 0) || matches!(case.range, (_, Some(b)) if b < 0);
+        let stream = bounded && !from_end;
+        in_runs(&plan(&matcher, &replacement, &case, walk), &case, &hay, &expected, stream)?;
         let patched = oracle::apply(&hay, &expected.iter().map(|(s, _, n)| (*s, n.clone())).collect::<Vec<_>>());
         let (bytes, _) = plan(&matcher, &replacement, &case, split).bytes(&hay).unwrap();
         prop_assert_eq!(&bytes, &patched, "bytes");
 
         // The stream: reads of a few bytes, a buffer of a few bytes. A
         // range counted from the end needs a file.
-        let from_end = matches!(case.range, (Some(a), _) if a < 0) || matches!(case.range, (_, Some(b)) if b < 0);
-        if bounded && !from_end {
+        if stream {
             let stream = Settings { chunk, ..Settings::new() };
             let all = Mutex::new(Vec::new());
             let runs = AtomicU64::new(0);

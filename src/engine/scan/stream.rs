@@ -7,7 +7,8 @@ use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileTypeExt;
 
-use super::{At, Core, Driver, Flow, Plan, Settings, Sink, Tally, Window};
+use super::{At, Core, Driver, Flow, Plan, Settings, Sink, Tally, Wants, Window};
+use crate::engine::matcher::Match;
 use crate::error::Error;
 
 /// A stream to read: standard input, or a FIFO opened by name.
@@ -107,6 +108,7 @@ impl Stream {
         let hold = reach.saturating_add(1 + look);
         let name = self.name.clone();
         let mut core = Core::new(*plan, &name, Driver::Stream);
+        let runs = sink.wants() != Wants::Ordered && Core::selects_all(plan) && plan.gives_runs();
         let (mut buf, mut base, mut pos) = (Vec::new(), 0usize, start);
         let mut scanned = None;
         let mut ended = false;
@@ -125,14 +127,31 @@ impl Stream {
                 hay_end.saturating_sub(hold)
             };
             let mut from = pos.saturating_sub(base);
-            while let Some(found) = matcher
-                .find_in(&buf[..hay_end], from)
-                .filter(|m| m.start < safe)
-            {
-                from = found.end;
-                let at = at(base, &buf, base + found.end, look);
-                if core.found(&buf[..hay_end], base, found, &at, sink)? == Flow::Stop {
-                    scanned = Some(base + found.end);
+            let hay = &buf[..hay_end];
+            while let Some(found) = matcher.find_in(hay, from).filter(|m| m.start < safe) {
+                // One literal's matches back to back come as one run.
+                let count = match runs {
+                    true => matcher.next_run(hay, found.start, safe, hay_end),
+                    false => None,
+                };
+                let count = count.map_or(1, |(_, count)| count);
+                from = found.start + found.len() * count as usize;
+                let at = at(base, &buf, base + from, look);
+                let flow = match count {
+                    1 => core.found(hay, base, found, &at, sink)?,
+                    _ => {
+                        let old = &hay[found.start..found.end];
+                        let (start, end) = (base + found.start, base + found.end);
+                        let first = Match {
+                            start,
+                            end,
+                            ..found
+                        };
+                        core.run(first, count, old, &at, sink)?
+                    }
+                };
+                if flow == Flow::Stop {
+                    scanned = Some(base + from);
                     break;
                 }
             }
