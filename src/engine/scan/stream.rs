@@ -129,8 +129,9 @@ impl Stream {
             let mut from = pos.saturating_sub(base);
             let hay = &buf[..hay_end];
             while let Some(found) = matcher.find_in(hay, from).filter(|m| m.start < safe) {
-                // One literal's matches back to back come as one run.
-                let count = match runs {
+                // One literal's matches back to back come as one run (an
+                // empty match never: the walk must move on).
+                let count = match runs && found.end > found.start {
                     true => matcher.next_run(hay, found.start, safe, hay_end),
                     false => None,
                 };
