@@ -360,6 +360,24 @@ fn edits_of(replace: &Replace, hay: &[u8], per_thread: bool) -> Result<(Edits, T
     Ok((edits, tally, runs.into_inner()))
 }
 
+/// The edits `replace` shows when it reads `input` as a stream, to one
+/// sink that `wants` them so, its tally, and how many runs came at once.
+fn stream_edits(
+    replace: &Replace,
+    input: impl Read + Send + 'static,
+    wants: Wants,
+) -> Result<(Edits, Tally, u64), Error> {
+    let (all, runs) = (Mutex::new(Vec::new()), AtomicU64::new(0));
+    let mut one = Collect {
+        all: &all,
+        mine: Vec::new(),
+        wants,
+        runs: &runs,
+    };
+    let tally = replace.scan_stream(input, &mut one)?;
+    Ok((all.into_inner().unwrap(), tally, runs.into_inner()))
+}
+
 /// The walk and the stream again, to a sink that takes runs (as the writer
 /// does): one literal's matches back to back come at once, and must, in one
 /// segment and in one read (`stream`: the case can be read as a stream).
@@ -383,20 +401,11 @@ fn in_runs(
     prop_assert_eq!(tally.driver, Driver::Walk);
     let mut given = vec![runs];
     if stream {
-        let (all, runs) = (Mutex::new(Vec::new()), AtomicU64::new(0));
-        let wants = Wants::Edits;
-        let mut one = Collect {
-            all: &all,
-            mine: Vec::new(),
-            wants,
-            runs: &runs,
-        };
-        let tally = replace
-            .scan_stream(std::io::Cursor::new(hay.to_vec()), &mut one)
-            .unwrap();
+        let input = std::io::Cursor::new(hay.to_vec());
+        let (edits, tally, runs) = stream_edits(&replace, input, Wants::Edits).unwrap();
         prop_assert_eq!(tally.driver, Driver::Stream);
-        prop_assert_eq!(&all.into_inner().unwrap(), expected, "stream, runs");
-        given.push(runs.into_inner());
+        prop_assert_eq!(&edits, expected, "stream, runs");
+        given.push(runs);
     }
     let one_literal =
         matches!(&case.kind, Kind::Literals { patterns, fold: false, .. } if patterns.len() == 1);
@@ -471,13 +480,10 @@ proptest! {
         // range counted from the end needs a file.
         if stream {
             let stream = Settings { chunk, ..Settings::new() };
-            let all = Mutex::new(Vec::new());
-            let runs = AtomicU64::new(0);
-            let mut one = Collect { all: &all, mine: Vec::new(), wants: Wants::Ordered, runs: &runs };
             let input = Uneven { bytes: hay.clone(), at: 0, sizes, turn: 0 };
-            let tally = plan(&matcher, &replacement, &case, stream).scan_stream(input, &mut one).unwrap();
+            let (edits, tally, _) = stream_edits(&plan(&matcher, &replacement, &case, stream), input, Wants::Ordered).unwrap();
             prop_assert_eq!(tally.driver, Driver::Stream);
-            prop_assert_eq!(all.into_inner().unwrap(), expected.clone(), "stream");
+            prop_assert_eq!(edits, expected.clone(), "stream");
         }
 
         // A real file, written through a writer of a few bytes (split when
