@@ -1,8 +1,12 @@
-/* The floor of a dense replace through a mapping: every byte of FILE
- * stored once through a shared mapping, split among THREADS threads.
+/* The floor of a dense replace: every byte of FILE changed once, its
+ * stretch split among THREADS threads, each thread either storing through
+ * a shared mapping or, with `pwrite`, reading 1 MiB at a time through a
+ * read-only mapping (the scan) and writing it back with one `pwrite` (the
+ * best a design that writes with `pwrite` can do on these cores).
  *
- * dense-store FILE THREADS: prints the seconds from mmap to munmap. The
- * bytes stored are 'b' (what `aa`->`bb` makes of a run of `a`). */
+ * dense-store FILE THREADS [pwrite]: prints the seconds from mmap to
+ * munmap. The bytes written are 'b' (what `aa`->`bb` makes of a run of
+ * `a`). */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,6 +19,9 @@
 static char *map;
 static size_t len;
 static long threads;
+static int fd;
+static char chunk[1 << 20];
+static volatile size_t seen;
 
 static void *store(void *arg)
 {
@@ -22,6 +29,25 @@ static void *store(void *arg)
     size_t share = len / threads, start = i * share;
     size_t end = i == threads - 1 ? len : start + share;
     memset(map + start, 'b', end - start);
+    return NULL;
+}
+
+static void *scan_and_write(void *arg)
+{
+    long i = (long)arg;
+    size_t share = len / threads, start = i * share;
+    size_t end = i == threads - 1 ? len : start + share;
+    size_t count = 0;
+    for (size_t at = start; at < end; at += sizeof chunk) {
+        size_t n = end - at < sizeof chunk ? end - at : sizeof chunk;
+        for (size_t k = 0; k < n; k++)
+            count += map[at + k] == 'a';
+        if (pwrite(fd, chunk, n, (off_t)at) != (ssize_t)n) {
+            perror("pwrite");
+            exit(2);
+        }
+    }
+    seen += count;
     return NULL;
 }
 
@@ -34,11 +60,13 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 || (threads = atol(argv[2])) < 1 || threads > 64) {
-        fprintf(stderr, "usage: dense-store FILE THREADS (1 to 64)\n");
+    int writes = argc == 4 && strcmp(argv[3], "pwrite") == 0;
+    if ((argc != 3 && !writes) || (threads = atol(argv[2])) < 1 || threads > 64) {
+        fprintf(stderr, "usage: dense-store FILE THREADS [pwrite] (1 to 64 threads)\n");
         return 2;
     }
-    int fd = open(argv[1], O_RDWR);
+    memset(chunk, 'b', sizeof chunk);
+    fd = open(argv[1], O_RDWR);
     off_t size = fd < 0 ? -1 : lseek(fd, 0, SEEK_END);
     if (size <= 0) {
         perror(argv[1]);
@@ -46,14 +74,14 @@ int main(int argc, char **argv)
     }
     len = (size_t)size;
     double began = now();
-    map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    map = mmap(NULL, len, writes ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (map == MAP_FAILED) {
         perror("mmap");
         return 2;
     }
     pthread_t ids[64];
     for (long i = 0; i < threads; i++)
-        pthread_create(&ids[i], NULL, store, (void *)i);
+        pthread_create(&ids[i], NULL, writes ? scan_and_write : store, (void *)i);
     for (long i = 0; i < threads; i++)
         pthread_join(ids[i], NULL);
     munmap(map, len);

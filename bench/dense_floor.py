@@ -56,12 +56,12 @@ def main():
     subprocess.run(["cargo", "build", "--release", "--locked", "-q"], cwd=root, check=True)
     mpatch = str(root / "target" / "release" / "mpatch")
     store = args.work / "dense-store"
-    subprocess.run(["cc", "-O2", "-pthread", "-o", str(store), str(BENCH / "dense_floor.c")],
+    subprocess.run(["cc", "-O3", "-pthread", "-o", str(store), str(BENCH / "dense_floor.c")],
                    check=True)
     path = args.work / "dense-256M"
 
-    def stored(threads):
-        out = subprocess.run([str(store), str(path), str(threads)], check=True,
+    def stored(threads, *how):
+        out = subprocess.run([str(store), str(path), str(threads), *how], check=True,
                              capture_output=True, text=True).stdout
         return float(out)
 
@@ -74,6 +74,7 @@ def main():
         "1 MiB os.pwrite loop, one thread": lambda: pwrites(path),
         "memset through a shared mapping, 1 thread": lambda: stored(1),
         "memset through a shared mapping, 2 threads": lambda: stored(2),
+        "read 1 MiB, pwrite it back, 2 threads": lambda: stored(2, "pwrite"),
     }
     times = {name: [] for name in rows}
     for _ in range(args.reps):

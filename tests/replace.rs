@@ -178,6 +178,9 @@ fn haystack() -> impl Strategy<Value = Vec<u8>> {
         1 => Just(&b" "[..]), 1 => Just(&b"\n"[..]), 1 => Just("é".as_bytes()), 1 => Just(&b"\x00"[..]),
         // Runs where one match's end is the next one's look-behind.
         3 => Just(&b"a-"[..]), 2 => Just(&b"b-"[..]), 1 => Just(&b"ab "[..]),
+        // Matches back to back past a segment and its margins: a split's
+        // runs, which the join hands on in part while scans go on.
+        1 => Just(&[b'a'; 40][..]),
     ];
     prop_oneof![
         4 => proptest::collection::vec(token.clone(), 0..160),

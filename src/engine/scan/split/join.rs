@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::segment::Walk;
-use super::{Hand, Joined, Kept, Later, Meet, RunRec, Scanned, Splitter};
-use crate::engine::scan::{Run, Sink};
+use super::{Hand, Held, Joined, Kept, Meet, RunRec, Scanned, Splitter};
+use crate::engine::scan::Sink;
 use crate::error::Error;
 use crate::pool::{self, lock};
 
@@ -79,12 +79,12 @@ impl<'a> Splitter<'a> {
             false => meet.before.last().map(|m| m.found.end),
         };
         if self.writes {
-            joined.pending.extend(meet.before.iter().map(copy));
+            joined.pending.extend(meet.before.iter().map(held));
             if at < n && scanned.wrote {
-                joined.pending.extend(scanned.first[at..].iter().map(copy));
-                joined.pending.extend(scanned.tail.iter().map(copy));
+                joined.pending.extend(scanned.first[at..].iter().map(held));
+                joined.pending.extend(scanned.tail.iter().map(held));
             } else if let (true, Some(runs)) = (at < n, &scanned.runs) {
-                joined.later.push(Later::Runs(skip(runs, at as u64)));
+                joined.pending.extend(skip(runs, at as u64).map(Held::Run));
             } else if let (true, Some(exit)) = (at < n, exit) {
                 let from = meet.before.last().map_or(entry, |m| m.found.end);
                 self.rewalk(seg, from, exit, joined)?;
@@ -153,7 +153,7 @@ impl<'a> Splitter<'a> {
         joined: &mut Joined,
     ) -> Result<(), Error> {
         if !self.matcher.is_regex() {
-            joined.later.push(Later::Walk { from, to: exit });
+            joined.later.push(from..exit);
             return Ok(());
         }
         let limit = self.limit(seg);
@@ -164,13 +164,14 @@ impl<'a> Splitter<'a> {
         };
         while let Some(found) = self.step(&mut walk, seg.end, limit) {
             let kept = self.keep(joined.maker.as_mut(), found)?;
-            joined.pending.push_back(kept);
+            joined.pending.push_back(Held::Edit(kept));
             self.settle(joined, safe.min(walk.pos.saturating_sub(self.look)))?;
         }
         Ok(())
     }
 
-    /// Hands on the pending edits that end at or before `safe`.
+    /// Hands on the pending edits, and the matches of pending runs, that
+    /// end at or before `safe`, in file order.
     pub(super) fn settle(&self, joined: &mut Joined, safe: usize) -> Result<(), Error> {
         let Joined {
             pending,
@@ -182,21 +183,35 @@ impl<'a> Splitter<'a> {
             pending.clear();
             return Ok(());
         };
-        while let Some(kept) = pending.front() {
-            if kept.found.end > safe {
-                break;
+        while let Some(front) = pending.front_mut() {
+            match front {
+                Held::Edit(kept) if kept.found.end <= safe => {
+                    self.give(sink, maker.as_mut(), kept, safe)?;
+                }
+                Held::Run(run) => {
+                    let ready = ((safe.saturating_sub(run.start) / run.len) as u64).min(run.count);
+                    if ready > 0 {
+                        self.give_run(sink, maker.as_mut(), run.first(), ready)?;
+                    }
+                    if ready < run.count {
+                        // The rest waits for the scans that may still read it.
+                        run.start += run.len * ready as usize;
+                        run.count -= ready;
+                        break;
+                    }
+                }
+                Held::Edit(_) => break,
             }
-            self.give(sink, maker.as_mut(), kept, safe)?;
             pending.pop_front();
         }
         Ok(())
     }
 
-    /// The segments left for after the threads, on several threads, each
-    /// with a sink of its own (they go to `done`).
+    /// The literal segments walked again after the threads, on several
+    /// threads, each with a sink of its own (they go to `done`).
     pub(super) fn write_later<'s>(
         &self,
-        later: &[Later],
+        later: &[Range<usize>],
         threads: usize,
         done: &Mutex<Vec<Box<dyn Sink + Send + 's>>>,
         hand: impl Fn() -> Hand<'s> + Sync,
@@ -211,13 +226,10 @@ impl<'a> Splitter<'a> {
         pool::run(threads.min(later.len()), |stop| {
             let mut hand = hand();
             while !stop.is_set() {
-                let Some(task) = later.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                let Some(walk) = later.get(next.fetch_add(1, Ordering::SeqCst)) else {
                     break;
                 };
-                match task {
-                    Later::Walk { from, to } => self.walk_later(*from, *to, &mut hand)?,
-                    Later::Runs(runs) => self.write_runs(runs, &mut hand)?,
-                }
+                self.walk_later(walk.start, walk.end, &mut hand)?;
             }
             if let Some(mut sink) = hand.sink.take() {
                 sink.progress(&self.at(usize::MAX, usize::MAX))?;
@@ -241,57 +253,25 @@ impl<'a> Splitter<'a> {
         }
         Ok(())
     }
-
-    /// A dense segment's recorded runs, handed on as runs.
-    fn write_runs(&self, runs: &[RunRec], hand: &mut Hand) -> Result<(), Error> {
-        let hay = self.hay();
-        let sink = hand.sink.as_deref_mut().expect("a sink");
-        for run in runs {
-            let first = crate::engine::matcher::Match {
-                start: run.start,
-                end: run.start + run.len,
-                pattern: run.pattern,
-            };
-            let new = match hand.maker.as_mut() {
-                Some(maker) => Some(super::checked(self.name, 0, first, maker.make(hay, first))?),
-                None => None,
-            };
-            let end = run.start + run.len * run.count as usize;
-            let whole = Run {
-                start: run.start,
-                count: run.count,
-                pattern: run.pattern,
-                old: &hay[first.start..first.end],
-                new,
-            };
-            sink.run(&whole, &self.at(end, end))?;
-        }
-        Ok(())
-    }
 }
 
-/// A pending copy of a kept edit.
-fn copy(kept: &Kept) -> Kept {
-    Kept {
+/// A kept edit, held by the join.
+fn held(kept: &Kept) -> Held {
+    Held::Edit(Kept {
         found: kept.found,
         new: kept.new.clone(),
-    }
+    })
 }
 
 /// `runs` without their first `at` matches.
-fn skip(runs: &[RunRec], mut at: u64) -> Vec<RunRec> {
-    let mut rest = Vec::with_capacity(runs.len());
-    for run in runs {
-        if at >= run.count {
-            at -= run.count;
-            continue;
-        }
-        rest.push(RunRec {
-            start: run.start + run.len * at as usize,
-            count: run.count - at,
+fn skip(runs: &[RunRec], mut at: u64) -> impl Iterator<Item = RunRec> + '_ {
+    runs.iter().filter_map(move |run| {
+        let skipped = at.min(run.count);
+        at -= skipped;
+        (skipped < run.count).then(|| RunRec {
+            start: run.start + run.len * skipped as usize,
+            count: run.count - skipped,
             ..*run
-        });
-        at = 0;
-    }
-    rest
+        })
+    })
 }

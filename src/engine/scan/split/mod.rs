@@ -9,9 +9,10 @@
 //! hands the few others to its own sink once no scan can read their bytes.
 //! A segment whose starts never agree (dense self-overlapping matches) is
 //! walked again from its true start after the threads, or, when its
-//! matches were recorded as runs (exact literals back to back), written
-//! from those. Every edit is made once, by the thread that found it, from
-//! the bytes as they were.
+//! matches were recorded as runs (exact literals back to back), handed on
+//! from those by the join, as its edits are, while the other threads scan
+//! on. Every edit is made once, by the thread that found it, from the
+//! bytes as they were.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;
@@ -57,6 +58,24 @@ struct RunRec {
     pattern: usize,
 }
 
+impl RunRec {
+    /// The run's first match.
+    fn first(&self) -> Match {
+        Match {
+            start: self.start,
+            end: self.start + self.len,
+            pattern: self.pattern,
+        }
+    }
+}
+
+/// What the join holds, in file order, until no scan can read its bytes:
+/// a true edit, or a dense segment's recorded matches back to back.
+enum Held {
+    Edit(Kept),
+    Run(RunRec),
+}
+
 /// Where a walk from some start runs into the segment's own scan `S`.
 struct Meet {
     /// Its matches before it meets `S`.
@@ -91,14 +110,6 @@ struct Scanned {
     runs: Option<Vec<RunRec>>,
 }
 
-/// A segment handled after the threads.
-enum Later {
-    /// Walked again from `from`, inside `[from, to)`.
-    Walk { from: usize, to: usize },
-    /// Written from its recorded runs.
-    Runs(Vec<RunRec>),
-}
-
 /// The join of the segments' scans, left to right.
 struct Joined<'s> {
     next: usize,
@@ -107,12 +118,14 @@ struct Joined<'s> {
     frontier: usize,
     matches: u64,
     per_pattern: Vec<u64>,
-    /// True edits no thread handed on, handed to `sink` once no scan can
-    /// read their bytes.
-    pending: VecDeque<Kept>,
+    /// True edits (and runs) no thread handed on, handed to `sink` once no
+    /// scan can read their bytes.
+    pending: VecDeque<Held>,
     sink: Option<Box<dyn Sink + Send + 's>>,
     maker: Option<Maker<'s>>,
-    later: Vec<Later>,
+    /// Literal segments walked again after the threads, each from its true
+    /// start inside `from..to`.
+    later: Vec<Range<usize>>,
 }
 
 /// One thread's means: its replacement maker and its sink.
