@@ -4,8 +4,11 @@
 Each round writes a fresh 256 MiB of `a` (synced: clean pages in the cache,
 as the benchmark's "just written" state), then times one of: mpatch's own
 `find -c aa`, `replace --no-sync aa bb`, the file written over itself with
-1 MiB `os.pwrite`s on one thread, and `memset` through a shared mapping on
-one and on two threads (bench/dense_floor.c, built with cc). Prints medians.
+1 MiB `os.pwrite`s on one thread, `memset` through a shared mapping on
+one and on two threads, and each of two threads (or one) reading 1 MiB at a
+time (`memchr`, as fast as the count) and writing it back either with
+`pwrite` or by a store through a second, writable mapping
+(bench/dense_floor.c, built with cc). Prints medians.
 
     python3 bench/dense_floor.py [--reps 5] [--work bench/work]
 """
@@ -75,6 +78,8 @@ def main():
         "memset through a shared mapping, 1 thread": lambda: stored(1),
         "memset through a shared mapping, 2 threads": lambda: stored(2),
         "read 1 MiB, pwrite it back, 2 threads": lambda: stored(2, "pwrite"),
+        "read 1 MiB, store it back mapped, 2 threads": lambda: stored(2, "scan"),
+        "read 1 MiB, store it back mapped, 1 thread": lambda: stored(1, "scan"),
     }
     times = {name: [] for name in rows}
     for _ in range(args.reps):
