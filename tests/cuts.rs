@@ -304,6 +304,8 @@ struct CutRun {
     /// The size the cutter last cut the file to, if it cut at all.
     last_cut: Option<u64>,
     patched: bool,
+    /// Whether the file holds the patched bytes up to its size.
+    patched_prefix: bool,
 }
 
 /// Runs `replace ERROR FIXED` (durable and `--no-sync` in turn) `runs`
@@ -382,13 +384,15 @@ fn replace_under_a_truncation_loop(runs: usize) -> Vec<CutRun> {
             out.status,
             stderr(&out)
         );
+        let bytes = fs::read(&path).unwrap();
         done.push(CutRun {
             what,
             out,
             size,
             largest: largest.load(Ordering::SeqCst),
             last_cut,
-            patched: size == len && fs::read(&path).unwrap() == patched,
+            patched: size == len && bytes == patched,
+            patched_prefix: patched.starts_with(&bytes),
         });
     }
     done
@@ -398,7 +402,7 @@ fn replace_under_a_truncation_loop(runs: usize) -> Vec<CutRun> {
 fn a_truncation_loop_during_replace_never_ends_in_success_with_another_size() {
     let len = CUT_LEN as u64;
     let runs = replace_under_a_truncation_loop(20);
-    let mut failed = 0;
+    let (mut failed, mut late) = (0, Vec::new());
     for run in &runs {
         let what = &run.what;
         assert_eq!(run.out.status.signal(), None, "{what}");
@@ -407,6 +411,26 @@ fn a_truncation_loop_during_replace_never_ends_in_success_with_another_size() {
             "the file grew past its size: {what}"
         );
         match run.out.status.code() {
+            Some(0) if run.size != len => {
+                // The cutter may cut after mpatch's last look at the size,
+                // while it unmaps and exits (seen once in 240 runs beside
+                // a 2 GB `dd` and a busy loop): no fault of mpatch's, and
+                // told from a missed cut only by what the file holds. It
+                // must be the cutter's last cut of a file patched in full
+                // (no byte written after it), and it must stay rare: a
+                // missed last check would end most cut runs this way.
+                assert_eq!(
+                    Some(run.size),
+                    run.last_cut,
+                    "success with another size: {what}"
+                );
+                assert!(
+                    run.patched_prefix,
+                    "success, but not the patched bytes: {what}"
+                );
+                eprintln!("cut after mpatch's last look at the size, it seems: {what}");
+                late.push(what.as_str());
+            }
             Some(0) => {
                 assert_eq!(run.size, len, "success with another size: {what}");
                 assert!(run.patched, "success, but not the patched bytes: {what}");
@@ -428,8 +452,16 @@ fn a_truncation_loop_during_replace_never_ends_in_success_with_another_size() {
         }
     }
     assert!(
+        late.len() <= 1,
+        "{} runs ended in success with another size:\n{}",
+        late.len(),
+        late.join("\n")
+    );
+    let whats: Vec<&str> = runs.iter().map(|run| run.what.as_str()).collect();
+    assert!(
         failed >= 5,
-        "only {failed} of 20 runs were cut while running"
+        "only {failed} of 20 runs were cut while running:\n{}",
+        whats.join("\n")
     );
 }
 
