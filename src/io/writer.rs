@@ -426,7 +426,17 @@ impl Writer<'_> {
         new: &[u8],
         settled: usize,
     ) -> Result<(), Error> {
-        self.put_run(offset, old, new, 1, settled)
+        if self
+            .pieces
+            .last()
+            .is_some_and(|last| last.end() > offset as u64)
+        {
+            return self.put_run(offset, old, new, 1, settled);
+        }
+        // One change, the common case (34 million in a log's 100 pairs):
+        // held without `put_run`'s arithmetic for runs.
+        self.hold_copies(offset as u64, old, new, 1);
+        self.written_if_full(settled)
     }
 
     /// Holds `count` changes back to back from `offset`, each `new` over
@@ -481,26 +491,39 @@ impl Writer<'_> {
         while left > 0 {
             let room = self.sink.buffer.saturating_sub(self.news.len()) / unit;
             let take = left.min(room.max(1) as u64);
-            let len = take as usize * new.len();
-            match self.pieces.last_mut() {
-                Some(last) if last.end() == offset => last.len += len,
-                _ => self.pieces.push(Piece {
-                    offset,
-                    len,
-                    at: self.news.len(),
-                }),
-            }
-            repeat_into(&mut self.news, new, take as usize);
-            if journalled {
-                repeat_into(&mut self.olds, old, take as usize);
-            }
-            offset += len as u64;
+            self.hold_copies(offset, old, new, take as usize);
+            offset += take * new.len() as u64;
             left -= take;
-            if self.news.len() >= self.sink.buffer || self.pieces.len() >= MAX_PIECES {
-                self.settle(settled)?;
-            } else if self.pieces.len() >= EARLY && self.sink.journal.is_none() && self.sparse() {
-                self.settle_with(settled, false)?;
-            }
+            self.written_if_full(settled)?;
+        }
+        Ok(())
+    }
+
+    /// Holds `count` changes back to back from `offset` (after every held
+    /// one), joined to the last piece when they touch it.
+    fn hold_copies(&mut self, offset: u64, old: &[u8], new: &[u8], count: usize) {
+        let len = count * new.len();
+        match self.pieces.last_mut() {
+            Some(last) if last.end() == offset => last.len += len,
+            _ => self.pieces.push(Piece {
+                offset,
+                len,
+                at: self.news.len(),
+            }),
+        }
+        repeat_into(&mut self.news, new, count);
+        if self.sink.journal.is_some() {
+            repeat_into(&mut self.olds, old, count);
+        }
+    }
+
+    /// Writes what the scan has settled once the buffer is full, or, far
+    /// apart and nobody else writing, early.
+    fn written_if_full(&mut self, settled: usize) -> Result<(), Error> {
+        if self.news.len() >= self.sink.buffer || self.pieces.len() >= MAX_PIECES {
+            self.settle(settled)?;
+        } else if self.pieces.len() >= EARLY && self.sink.journal.is_none() && self.sparse() {
+            self.settle_with(settled, false)?;
         }
         Ok(())
     }

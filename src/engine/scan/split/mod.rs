@@ -137,6 +137,8 @@ struct Hand<'s> {
 struct Splitter<'a> {
     matcher: &'a Matcher,
     view: &'a dyn View,
+    /// The view's bytes, asked for once (not once for each edit).
+    bytes: &'a [u8],
     range: Range<usize>,
     segment: usize,
     name: &'a str,
@@ -164,6 +166,7 @@ pub(crate) fn run(
     let split = Splitter {
         matcher,
         view,
+        bytes: view.bytes(),
         range: plan.range.0..plan.range.1,
         segment: scan.settings.segment.max(1),
         name: scan.name,
@@ -228,7 +231,7 @@ pub(crate) fn run(
 
 impl<'a> Splitter<'a> {
     fn hay(&self) -> &'a [u8] {
-        &self.view.bytes()[..self.range.end]
+        &self.bytes[..self.range.end]
     }
 
     fn bounds(&self, j: usize) -> Range<usize> {
@@ -318,7 +321,7 @@ impl<'a> Splitter<'a> {
             settled,
             window: Window {
                 base: 0,
-                bytes: self.view.bytes(),
+                bytes: self.bytes,
             },
         }
     }
