@@ -21,6 +21,14 @@ impl Sink for Write<'_> {
         Ok(Flow::Go)
     }
 
+    fn edits(&mut self, edits: &[Edit], at: &At) -> Result<Flow, Error> {
+        for edit in edits {
+            let new = edit.new.expect("a replace's edit");
+            self.0.put(edit.start, edit.old, new, at.settled)?;
+        }
+        Ok(Flow::Go)
+    }
+
     fn run(&mut self, run: &Run, at: &At) -> Result<Flow, Error> {
         let new = run.new.expect("a replace's edit");
         self.0

@@ -311,6 +311,23 @@ pub trait Sink {
     /// One selected match and its replacement.
     fn edit(&mut self, edit: &Edit, at: &At) -> Result<Flow, Error>;
 
+    /// Several edits in ascending order, the scan past the last of them
+    /// (`at.settled` holds for all); by default, one [`Sink::edit`] each,
+    /// its frontier at its end. A split hands on a thread's edits a batch
+    /// at a time where each replacement comes from its pattern alone.
+    fn edits(&mut self, edits: &[Edit], at: &At) -> Result<Flow, Error> {
+        for edit in edits {
+            let at = At {
+                frontier: edit.end(),
+                ..*at
+            };
+            if self.edit(edit, &at)? == Flow::Stop {
+                return Ok(Flow::Stop);
+            }
+        }
+        Ok(Flow::Go)
+    }
+
     /// Matches back to back (see [`Run`]); by default, one edit each.
     fn run(&mut self, run: &Run, at: &At) -> Result<Flow, Error> {
         for i in 0..run.count {
@@ -351,6 +368,9 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     fn edit(&mut self, edit: &Edit, at: &At) -> Result<Flow, Error> {
         (**self).edit(edit, at)
     }
+    fn edits(&mut self, edits: &[Edit], at: &At) -> Result<Flow, Error> {
+        (**self).edits(edits, at)
+    }
     fn run(&mut self, run: &Run, at: &At) -> Result<Flow, Error> {
         (**self).run(run, at)
     }
@@ -374,6 +394,9 @@ impl<S: Sink + ?Sized> Sink for Box<S> {
     }
     fn edit(&mut self, edit: &Edit, at: &At) -> Result<Flow, Error> {
         (**self).edit(edit, at)
+    }
+    fn edits(&mut self, edits: &[Edit], at: &At) -> Result<Flow, Error> {
+        (**self).edits(edits, at)
     }
     fn run(&mut self, run: &Run, at: &At) -> Result<Flow, Error> {
         (**self).run(run, at)
@@ -521,16 +544,23 @@ impl<'p> Core<'p> {
 }
 
 /// `new`, checked to be as long as `found`: a regex expansion may not be.
+#[inline]
 pub(crate) fn checked<'n>(
     name: &str,
     base: usize,
     found: Match,
     new: &'n [u8],
 ) -> Result<&'n [u8], Error> {
-    if new.len() == found.len() {
-        return Ok(new);
+    match new.len() == found.len() {
+        true => Ok(new),
+        false => Err(length_error(name, base, found, new)),
     }
-    Err(Error::Length {
+}
+
+/// [`checked`]'s error, out of the way of the millions of edits that pass.
+#[cold]
+fn length_error(name: &str, base: usize, found: Match, new: &[u8]) -> Error {
+    Error::Length {
         what: name.to_string(),
         reason: format!(
             "the replacement at offset {} is {} bytes but the match is {} bytes; they must be the same length; nothing written",
@@ -539,7 +569,7 @@ pub(crate) fn checked<'n>(
             found.len()
         ),
         scope: crate::error::Scope::File,
-    })
+    }
 }
 
 /// `error`, or the fault it really is: a replacement found too short (or a

@@ -20,7 +20,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{At, Driver, MakeSink, Meter, Plan, Run, Scan, Sink, Tally, View, Window, checked};
-use crate::engine::matcher::{Maker, Match, Matcher, take_upset};
+use crate::engine::matcher::{Maker, Match, Matcher, Replacement, take_upset};
 use crate::error::Error;
 use crate::pool::{self, lock};
 
@@ -149,6 +149,10 @@ struct Splitter<'a> {
     pure: bool,
     /// Whether dense segments are recorded as runs.
     runs: bool,
+    /// The replacements by pattern, when each match's is its pattern's
+    /// and as long as it (pairs of literals): a thread's edits are then
+    /// handed on a batch at a time.
+    table: Option<&'a [Vec<u8>]>,
     look: usize,
 }
 
@@ -173,6 +177,10 @@ pub(crate) fn run(
         writes: make.is_some(),
         pure,
         runs: make.is_some() && pure && matcher.exact(),
+        table: match plan.replacement {
+            Some(Replacement::Table(table)) if matcher.exact() => Some(table),
+            _ => None,
+        },
         look: matcher.look_behind(),
     };
     let hand = || Hand {

@@ -3,6 +3,7 @@
 
 use super::{Alt, BATCH, Hand, KEEP, Kept, Meet, NEVER, RUNS_MAX, RunRec, Scanned, Splitter};
 use crate::engine::matcher::{Maker, Match};
+use crate::engine::scan::{Edit, checked};
 use crate::error::Error;
 use std::ops::Range;
 
@@ -12,7 +13,7 @@ pub(super) struct Walk {
     pub done: bool,
 }
 
-impl Splitter<'_> {
+impl<'a> Splitter<'a> {
     /// The next match of a walk, starting before `stop`.
     pub(super) fn step(&self, walk: &mut Walk, stop: usize, limit: usize) -> Option<Match> {
         if walk.done {
@@ -194,6 +195,7 @@ impl Splitter<'_> {
             s.done = true;
         }
         let mut batch = Vec::with_capacity(BATCH);
+        let mut edits = Vec::new();
         while !s.done {
             batch.clear();
             s.pos = self
@@ -204,12 +206,46 @@ impl Splitter<'_> {
                 scanned.count += 1;
                 scanned.per_pattern[m.pattern] += 1;
                 scanned.last_end = Some(m.end);
-                let kept = self.keep(hand.maker.as_mut(), m)?;
-                place(i, kept, hand, scanned)?;
+                // `place`'s case of an edit handed on, gathered when its
+                // replacement is its pattern's: the batch goes at once.
+                if let Some(table) = self.table
+                    && i >= agreed
+                    && m.start >= inner.start
+                    && m.end <= inner.end
+                    && scanned.tail.is_empty()
+                {
+                    edits.push(self.edit_of(m, &table[m.pattern])?);
+                } else {
+                    let kept = self.keep(hand.maker.as_mut(), m)?;
+                    place(i, kept, hand, scanned)?;
+                }
                 i += 1;
             }
+            self.give_all(hand, &mut edits)?;
         }
         scanned.wrote = true;
+        Ok(())
+    }
+
+    /// The edit of `found`, replaced by `new`, checked.
+    fn edit_of(&self, found: Match, new: &'a [u8]) -> Result<Edit<'a>, Error> {
+        Ok(Edit {
+            start: found.start,
+            pattern: found.pattern,
+            old: &self.hay()[found.start..found.end],
+            new: Some(checked(self.name, 0, found, new)?),
+        })
+    }
+
+    /// Hands `edits`, gathered from one batch, to the thread's sink at
+    /// once, the scan settled up to the last one's end.
+    fn give_all(&self, hand: &mut Hand, edits: &mut Vec<Edit<'a>>) -> Result<(), Error> {
+        let Some(end) = edits.last().map(Edit::end) else {
+            return Ok(());
+        };
+        let sink = hand.sink.as_deref_mut().expect("a sink");
+        sink.edits(edits, &self.at(end, end.saturating_sub(self.look)))?;
+        edits.clear();
         Ok(())
     }
 
