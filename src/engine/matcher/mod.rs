@@ -332,7 +332,7 @@ impl Matcher {
             // One input for the batch, moved on from each match's end (no
             // pattern is empty): a log's 100 pairs, 34 million matches,
             // replaced in 1.27 s, against 1.42 s with a new input for each
-            // search and 1.79 s with `find_iter`.
+            // search (and `find_iter`, tried before, was slower than that).
             let mut input = Input::new(hay).span(pos..limit);
             while batch.len() < max
                 && pos < stop
