@@ -36,6 +36,11 @@ static void *store(void *arg)
     return NULL;
 }
 
+static int mapped; /* scan: stores back through wmap, not pwrite */
+
+/* Each 1 MiB of the thread's share read (memchr reads all of it: there is
+ * no 'b') and written back at once, with pwrite or, `mapped`, by a store
+ * through a second, writable mapping. */
 static void *scan_and_write(void *arg)
 {
     long i = (long)arg;
@@ -44,29 +49,13 @@ static void *scan_and_write(void *arg)
     size_t count = 0;
     for (size_t at = start; at < end; at += sizeof chunk) {
         size_t n = end - at < sizeof chunk ? end - at : sizeof chunk;
-        count += memchr(map + at, 'b', n) == NULL; /* reads all n: no 'b' */
-        if (pwrite(fd, chunk, n, (off_t)at) != (ssize_t)n) {
+        count += memchr(map + at, 'b', n) == NULL;
+        if (mapped)
+            memcpy(wmap + at, chunk, n);
+        else if (pwrite(fd, chunk, n, (off_t)at) != (ssize_t)n) {
             perror("pwrite");
             exit(2);
         }
-    }
-    seen += count;
-    return NULL;
-}
-
-/* The scan of scan_and_write, each 1 MiB stored through a shared mapping
- * just after it is read (the best a design that stores dense stretches
- * through a mapping can do). */
-static void *scan_and_store(void *arg)
-{
-    long i = (long)arg;
-    size_t share = len / threads, start = i * share;
-    size_t end = i == threads - 1 ? len : start + share;
-    size_t count = 0;
-    for (size_t at = start; at < end; at += sizeof chunk) {
-        size_t n = end - at < sizeof chunk ? end - at : sizeof chunk;
-        count += memchr(map + at, 'b', n) == NULL; /* reads all n: no 'b' */
-        memcpy(wmap + at, chunk, n);
     }
     seen += count;
     return NULL;
@@ -83,6 +72,7 @@ int main(int argc, char **argv)
 {
     int writes = argc == 4 && strcmp(argv[3], "pwrite") == 0;
     int scans = argc == 4 && strcmp(argv[3], "scan") == 0;
+    mapped = scans;
     if ((argc != 3 && !writes && !scans) || (threads = atol(argv[2])) < 1 || threads > 64) {
         fprintf(stderr, "usage: dense-store FILE THREADS [pwrite|scan] (1 to 64 threads)\n");
         return 2;
@@ -104,7 +94,7 @@ int main(int argc, char **argv)
     }
     pthread_t ids[64];
     for (long i = 0; i < threads; i++)
-        pthread_create(&ids[i], NULL, writes ? scan_and_write : scans ? scan_and_store : store, (void *)i);
+        pthread_create(&ids[i], NULL, writes || scans ? scan_and_write : store, (void *)i);
     for (long i = 0; i < threads; i++)
         pthread_join(ids[i], NULL);
     munmap(map, len);
