@@ -426,13 +426,7 @@ impl Writer<'_> {
         new: &[u8],
         settled: usize,
     ) -> Result<(), Error> {
-        if self
-            .pieces
-            .last()
-            .is_some_and(|last| last.end() > offset as u64)
-        {
-            return self.put_run(offset, old, new, 1, settled);
-        }
+        self.settle_if_before(offset)?;
         // One change, the common case (34 million in a log's 100 pairs):
         // held without `put_run`'s arithmetic for runs.
         self.hold_copies(offset as u64, old, new, 1);
@@ -451,16 +445,7 @@ impl Writer<'_> {
         settled: usize,
     ) -> Result<(), Error> {
         debug_assert_eq!(old.len(), new.len());
-        // Changes come in ascending order from a scan; an undo's regions
-        // come in the order threads journalled them: what is held is
-        // written before a change that comes before it.
-        if self
-            .pieces
-            .last()
-            .is_some_and(|last| last.end() > offset as u64)
-        {
-            self.settle(usize::MAX)?;
-        }
+        self.settle_if_before(offset)?;
         let journalled = self.sink.journal.is_some();
         let unit = new.len().max(1);
         let mut offset = offset as u64;
@@ -497,6 +482,16 @@ impl Writer<'_> {
             self.written_if_full(settled)?;
         }
         Ok(())
+    }
+
+    /// Writes all that is held if a change at `offset` comes before its
+    /// end. Changes come in ascending order from a scan; an undo's regions
+    /// come in the order threads journalled them.
+    fn settle_if_before(&mut self, offset: usize) -> Result<(), Error> {
+        match self.pieces.last() {
+            Some(last) if last.end() > offset as u64 => self.settle(usize::MAX),
+            _ => Ok(()),
+        }
     }
 
     /// Holds `count` changes back to back from `offset` (after every held

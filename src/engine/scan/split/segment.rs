@@ -138,11 +138,15 @@ impl<'a> Splitter<'a> {
     ) -> Result<(), Error> {
         let limit = self.limit(seg);
         let inner = seg.start + self.margin()..seg.end.saturating_sub(self.margin());
+        // The `i`th match is kept for the join (before the agreement, near
+        // the start); else handed on if inside, else kept in the tail.
+        let kept_first = |i: usize, m: &Match| i < agreed || m.start < inner.start;
+        let inside = |m: &Match, scanned: &Scanned| m.end <= inner.end && scanned.tail.is_empty();
         let place =
             |i: usize, m: Kept, hand: &mut Hand, scanned: &mut Scanned| -> Result<(), Error> {
-                if i < agreed || m.found.start < inner.start {
+                if kept_first(i, &m.found) {
                     scanned.first.push(m);
-                } else if m.found.end <= inner.end && scanned.tail.is_empty() {
+                } else if inside(&m.found, scanned) {
                     let sink = hand.sink.as_deref_mut().expect("a sink");
                     let settled = m.found.end.saturating_sub(self.look);
                     self.give(sink, hand.maker.as_mut(), &m, settled)?;
@@ -209,10 +213,8 @@ impl<'a> Splitter<'a> {
                 // `place`'s case of an edit handed on, gathered when its
                 // replacement is its pattern's: the batch goes at once.
                 if let Some(table) = self.table
-                    && i >= agreed
-                    && m.start >= inner.start
-                    && m.end <= inner.end
-                    && scanned.tail.is_empty()
+                    && !kept_first(i, &m)
+                    && inside(&m, scanned)
                 {
                     edits.push(self.edit_of(m, &table[m.pattern])?);
                 } else {
