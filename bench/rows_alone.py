@@ -42,6 +42,9 @@ def main():
     chosen = [known[k] for k in wanted]
     sources = {"log": run.log_source(log, work),
                "dense": run.dense_source(work, tools["dense"])}
+    # As run.benchmark: the searched copy a read-back or cold run evicts
+    # and reads (a just-written run makes its own).
+    sources["log"].fresh(sources["log"].searched)
     try:
         run.run_reps(chosen, sources, args.reps, args.reps)
     finally:
