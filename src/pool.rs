@@ -55,7 +55,7 @@ pub fn run<E: Send>(threads: usize, work: impl Fn(&Stop) -> Result<(), E> + Sync
         }
     };
     let threads = threads.clamp(1, MAX_THREADS);
-    let cpus = (threads > 1).then(Cpus::now);
+    let cpus = (threads > 1).then(Cpus::now).flatten();
     std::thread::scope(|scope| {
         for k in 1..threads {
             let (cpus, worker) = (&cpus, &worker);
@@ -74,18 +74,23 @@ pub fn run<E: Send>(threads: usize, work: impl Fn(&Stop) -> Result<(), E> + Sync
     }
 }
 
-/// The CPUs this process may run on, and the one its calling thread is on.
+/// The CPUs this process may run on, and those of them its calling thread
+/// is not on, where its workers start.
 struct Cpus {
-    allowed: Option<rustix::thread::CpuSet>,
-    caller: usize,
+    allowed: rustix::thread::CpuSet,
+    others: Vec<usize>,
 }
 
 impl Cpus {
-    fn now() -> Cpus {
-        Cpus {
-            allowed: rustix::thread::sched_getaffinity(None).ok(),
-            caller: rustix::thread::sched_getcpu(),
-        }
+    /// `None` if the process may not read its CPUs.
+    fn now() -> Option<Cpus> {
+        use rustix::thread::{CpuSet, sched_getaffinity, sched_getcpu};
+        let allowed = sched_getaffinity(None).ok()?;
+        let caller = sched_getcpu();
+        let others = (0..CpuSet::MAX_CPU)
+            .filter(|&cpu| cpu != caller && allowed.is_set(cpu))
+            .collect();
+        Some(Cpus { allowed, others })
     }
 
     /// Moves the calling worker, the `k`th, to a CPU of its own (another
@@ -97,19 +102,13 @@ impl Cpus {
     /// process may not set its CPUs.
     fn move_to(&self, k: usize) {
         use rustix::thread::{CpuSet, sched_setaffinity};
-        let Some(allowed) = &self.allowed else {
-            return;
-        };
-        let others: Vec<usize> = (0..CpuSet::MAX_CPU)
-            .filter(|&cpu| cpu != self.caller && allowed.is_set(cpu))
-            .collect();
-        if others.is_empty() {
+        if self.others.is_empty() {
             return;
         }
         let mut one = CpuSet::new();
-        one.set(others[(k - 1) % others.len()]);
+        one.set(self.others[(k - 1) % self.others.len()]);
         if sched_setaffinity(None, &one).is_ok() {
-            let _ = sched_setaffinity(None, allowed);
+            let _ = sched_setaffinity(None, &self.allowed);
         }
     }
 }
