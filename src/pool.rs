@@ -306,6 +306,34 @@ mod tests {
     }
 
     #[test]
+    fn workers_keep_to_the_cpus_the_process_is_held_to() {
+        // As under `taskset -c N`: a thread held to one CPU starts workers
+        // that stay on it (none is moved to another, nor let loose).
+        use rustix::thread::{CpuSet, sched_getaffinity, sched_setaffinity};
+        let cpus = |set: CpuSet| -> Vec<usize> {
+            (0..CpuSet::MAX_CPU)
+                .filter(|&cpu| set.is_set(cpu))
+                .collect()
+        };
+        let first = cpus(sched_getaffinity(None).unwrap())[0];
+        let seen = std::thread::spawn(move || {
+            let mut one = CpuSet::new();
+            one.set(first);
+            sched_setaffinity(None, &one).unwrap();
+            let seen = Mutex::new(Vec::new());
+            run(3, |_| {
+                lock(&seen).push(cpus(sched_getaffinity(None).unwrap()));
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+            seen.into_inner().unwrap()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(seen, vec![vec![first]; 3]);
+    }
+
+    #[test]
     fn a_walk_that_panics_leaves_no_worker_waiting() {
         // Items come slowly, so the other worker waits for the walking one
         // when the walk panics; without the walk's end told, it never
