@@ -280,15 +280,17 @@ mod tests {
         assert_eq!(run(2, |_| Ok::<(), ()>(())), Ok(()));
     }
 
+    /// The CPUs of a set, in order.
+    fn cpus(set: rustix::thread::CpuSet) -> Vec<usize> {
+        (0..rustix::thread::CpuSet::MAX_CPU)
+            .filter(|&cpu| set.is_set(cpu))
+            .collect()
+    }
+
     #[test]
     fn each_worker_is_left_free_to_run_on_every_allowed_cpu() {
         // Workers are moved to a CPU of their own as they start; none may
         // stay pinned there.
-        let cpus = |set: rustix::thread::CpuSet| -> Vec<usize> {
-            (0..rustix::thread::CpuSet::MAX_CPU)
-                .filter(|&cpu| set.is_set(cpu))
-                .collect()
-        };
         let allowed = cpus(rustix::thread::sched_getaffinity(None).unwrap());
         let seen = Mutex::new(Vec::new());
         run(4, |_| {
@@ -310,11 +312,6 @@ mod tests {
         // As under `taskset -c N`: a thread held to one CPU starts workers
         // that stay on it (none is moved to another, nor let loose).
         use rustix::thread::{CpuSet, sched_getaffinity, sched_setaffinity};
-        let cpus = |set: CpuSet| -> Vec<usize> {
-            (0..CpuSet::MAX_CPU)
-                .filter(|&cpu| set.is_set(cpu))
-                .collect()
-        };
         let first = cpus(sched_getaffinity(None).unwrap())[0];
         let seen = std::thread::spawn(move || {
             let mut one = CpuSet::new();
