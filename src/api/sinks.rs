@@ -22,10 +22,11 @@ impl Sink for Write<'_> {
     }
 
     fn edits(&mut self, edits: &[Edit], at: &At) -> Result<Flow, Error> {
-        for edit in edits {
+        let changes = edits.iter().map(|edit| {
             let new = edit.new.expect("a replace's edit");
-            self.0.put(edit.start, edit.old, new, at.settled)?;
-        }
+            (edit.start, edit.old, new)
+        });
+        self.0.put_each(changes, at.settled)?;
         Ok(Flow::Go)
     }
 

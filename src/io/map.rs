@@ -268,7 +268,7 @@ impl Window {
     /// Stores `bytes` at `at`, a file offset inside the window.
     pub fn store(&mut self, at: u64, bytes: &[u8]) {
         let start = (at - self.offset) as usize;
-        self.map[start..start + bytes.len()].copy_from_slice(bytes);
+        super::copy_short(&mut self.map[start..start + bytes.len()], bytes);
     }
 
     /// Whether a page of the window faulted: some store may not have

@@ -11,3 +11,29 @@ pub mod sys;
 pub mod target;
 pub mod walk;
 pub mod writer;
+
+/// Copies `src` over `dst` (as long as it). A change is a few bytes (a
+/// word of a log): up to 16 are moved as two overlapping words, without
+/// the call into `memcpy` that a copy of unknown length costs.
+#[inline(always)]
+pub fn copy_short(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    match n {
+        8..=16 => {
+            let (head, tail) = (word::<8>(src, 0), word::<8>(src, n - 8));
+            dst[..8].copy_from_slice(&head);
+            dst[n - 8..n].copy_from_slice(&tail);
+        }
+        4..=7 => {
+            let (head, tail) = (word::<4>(src, 0), word::<4>(src, n - 4));
+            dst[..4].copy_from_slice(&head);
+            dst[n - 4..n].copy_from_slice(&tail);
+        }
+        _ => dst.copy_from_slice(src),
+    }
+}
+
+#[inline(always)]
+fn word<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
+    bytes[at..at + N].try_into().expect("N bytes")
+}

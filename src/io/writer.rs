@@ -433,6 +433,24 @@ impl Writer<'_> {
         self.written_if_full(settled)
     }
 
+    /// Holds `changes` (offset, old bytes, new bytes), in ascending order
+    /// after every held change, as [`Writer::put`] holds each, the buffer's
+    /// fullness checked once for all (a split's batch of a thousand).
+    pub fn put_each<'b>(
+        &mut self,
+        changes: impl IntoIterator<Item = (usize, &'b [u8], &'b [u8])>,
+        settled: usize,
+    ) -> Result<(), Error> {
+        let mut changes = changes.into_iter().peekable();
+        if let Some(&(offset, _, _)) = changes.peek() {
+            self.settle_if_before(offset)?;
+        }
+        for (offset, old, new) in changes {
+            self.hold_copies(offset as u64, old, new, 1);
+        }
+        self.written_if_full(settled)
+    }
+
     /// Holds `count` changes back to back from `offset`, each `new` over
     /// `old` (a run of dense matches, zeros in a hole). Changes given out
     /// of order are written all the same, what was held first.
@@ -508,7 +526,7 @@ impl Writer<'_> {
         }
         if count == 1 {
             // One change (34 million in a log's 100 pairs): one copy.
-            self.news.extend_from_slice(new);
+            push_short(&mut self.news, new);
             if self.sink.journal.is_some() {
                 self.olds.extend_from_slice(old);
             }
@@ -639,6 +657,21 @@ fn neighbours(runs: &[Piece]) -> usize {
     near
 }
 
+/// Appends `bytes` to `out`: up to 16 as one fixed-size copy (then cut
+/// back), without the call into `memcpy` a copy of unknown length costs.
+#[inline(always)]
+fn push_short(out: &mut Vec<u8>, bytes: &[u8]) {
+    let n = bytes.len();
+    if n > 16 {
+        return out.extend_from_slice(bytes);
+    }
+    let mut word = [0u8; 16];
+    super::copy_short(&mut word[..n], bytes);
+    let at = out.len();
+    out.extend_from_slice(&word);
+    out.truncate(at + n);
+}
+
 /// Appends `count` copies of `bytes` to `out`, doubling what it has copied
 /// (a run of dense matches is millions of copies of two bytes).
 fn repeat_into(out: &mut Vec<u8>, bytes: &[u8], count: usize) {
@@ -658,7 +691,7 @@ fn repeat_into(out: &mut Vec<u8>, bytes: &[u8], count: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::{BUFFER, EARLY, FileSink, SPARSE, repeat_into};
+    use super::{BUFFER, EARLY, FileSink, SPARSE, push_short, repeat_into};
     use crate::io::target::{Access, Target};
 
     /// A file of `len` dots, opened to be written, and where it lies.
@@ -738,6 +771,20 @@ mod tests {
                 [b"head".to_vec(), b"ab".repeat(count)].concat(),
                 "{count}"
             );
+        }
+    }
+
+    #[test]
+    fn short_copies_are_exact_at_every_length() {
+        let source: Vec<u8> = (1..=40).collect();
+        for n in 0..=source.len() {
+            let bytes = &source[..n];
+            let mut out = b"head".to_vec();
+            push_short(&mut out, bytes);
+            assert_eq!(out, [&b"head"[..], bytes].concat(), "pushed {n}");
+            let mut over = vec![0xee; n + 2];
+            crate::io::copy_short(&mut over[1..n + 1], bytes);
+            assert_eq!(over, [&[0xee][..], bytes, &[0xee]].concat(), "copied {n}");
         }
     }
 }
