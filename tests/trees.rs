@@ -883,6 +883,11 @@ fn a_repository_in_a_plain_folder_is_walked_by_its_own_rules() {
     };
     assert_eq!(walk(&[]), "a/x\nrepo/deep/er/x\nrepo/sherlock\nz/x\n");
     assert_eq!(walk(&["--max-depth", "2"]), "a/x\nrepo/sherlock\nz/x\n");
+    // Unsorted, the walk that lists each folder on a thread of its own.
+    let out = sandbox.run(&["find", "-r", "-l", "Sherlock"]);
+    assert_eq!(stderr(&out), "");
+    let expected = ["a/x", "repo/deep/er/x", "repo/sherlock", "z/x"];
+    assert_eq!(sorted_lines(&out), expected);
 }
 
 /// Holds `path`'s lock (as another writer does) until dropped.

@@ -7,10 +7,14 @@ use std::io::{self, BufRead, BufReader};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use ignore::overrides::{Override, OverrideBuilder};
-use ignore::{Walk, WalkBuilder};
+use ignore::{
+    DirEntry, ParallelVisitor, ParallelVisitorBuilder, Walk, WalkBuilder, WalkParallel, WalkState,
+};
 
 use crate::error::{Error, plain_reason};
 
@@ -316,13 +320,13 @@ type Found = Arc<Mutex<Vec<(PathBuf, usize)>>>;
 
 /// One walk of a run, and what it found that is walked on its own.
 struct Level {
-    walk: Walk,
+    walk: Entries,
     /// Outside any repository: the repositories met below the root (path
     /// and depth), skipped by this walk and each walked as ripgrep walks a
     /// repository, so the `.gitignore` files above it do not apply inside.
     nested: Option<Found>,
     /// The entry that came after such repositories, waiting for them.
-    held: Option<Result<ignore::DirEntry, ignore::Error>>,
+    held: Option<Walked>,
 }
 
 /// A path to work on, and whether a walk found it below a directory (a
@@ -377,6 +381,8 @@ fn walker(root: &Path, options: &WalkOptions, sorted: bool) -> Level {
         .max_depth(options.max_depth)
         // A run's output redirected into the tree is not input, as in rg.
         .skip_stdout(true)
+        // The parallel walk on one thread: the run's workers search.
+        .threads(1)
         .overrides(options.globs.clone());
     if honour {
         builder.add_custom_ignore_filename(".rgignore");
@@ -399,10 +405,144 @@ fn walker(root: &Path, options: &WalkOptions, sorted: bool) -> Level {
         });
         nested
     });
+    // The sequential walk keeps a sorted order, and walks a root that is a
+    // link to a directory (as rg does); the parallel one does neither.
+    let walk = match sorted || root.is_symlink() {
+        true => Entries::Sequential(builder.build()),
+        false => Entries::Listed(Listed::new(builder.build_parallel())),
+    };
     Level {
-        walk: builder.build(),
+        walk,
         nested,
         held: None,
+    }
+}
+
+/// A walk's entry, or what went wrong instead.
+type Walked = Result<DirEntry, ignore::Error>;
+
+/// The entries of one walk, in the order it finds them.
+enum Entries {
+    /// `ignore`'s sequential walk, which asks for each ignore file by name
+    /// in each directory (six lookups that mostly fail).
+    Sequential(Walk),
+    /// `ignore`'s parallel walk, on one thread of its own, which finds a
+    /// directory's ignore files among the entries it lists anyway: in a
+    /// tree of small files those lookups were an eighth of the work.
+    Listed(Listed),
+}
+
+impl Iterator for Entries {
+    type Item = Walked;
+
+    fn next(&mut self) -> Option<Walked> {
+        match self {
+            Entries::Sequential(walk) => walk.next(),
+            Entries::Listed(listed) => listed.next(),
+        }
+    }
+}
+
+/// Entries a walking thread hands over at once.
+const LISTED_BATCH: usize = 64;
+
+/// A parallel walk run on a thread of its own, started when its first
+/// entry is asked for (a walk of many repositories holds a walk for each),
+/// its entries handed over in batches through a channel of a few: memory
+/// stays bounded however far it runs ahead. Dropped, it stops the walk and
+/// waits for it.
+struct Listed {
+    walk: Option<WalkParallel>,
+    batches: Option<Receiver<Vec<Walked>>>,
+    batch: std::vec::IntoIter<Walked>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Listed {
+    fn new(walk: WalkParallel) -> Listed {
+        Listed {
+            walk: Some(walk),
+            batches: None,
+            batch: Vec::new().into_iter(),
+            thread: None,
+        }
+    }
+
+    fn next(&mut self) -> Option<Walked> {
+        if let Some(walk) = self.walk.take() {
+            let (sender, batches) = sync_channel(4);
+            let started = std::thread::Builder::new()
+                .name("walk".into())
+                .spawn(move || walk.visit(&mut Batches(sender)));
+            match started {
+                Ok(thread) => (self.batches, self.thread) = (Some(batches), Some(thread)),
+                Err(error) => return Some(Err(error.into())),
+            }
+        }
+        loop {
+            if let Some(entry) = self.batch.next() {
+                return Some(entry);
+            }
+            match self.batches.as_ref()?.recv() {
+                Ok(batch) => self.batch = batch.into_iter(),
+                // Every sender is gone: the walk has ended, or failed.
+                Err(_) => {
+                    self.batches = None;
+                    let thread = self.thread.take()?;
+                    let failed = io::Error::other("the walk stopped part-way");
+                    return thread.join().is_err().then(|| Err(failed.into()));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Listed {
+    fn drop(&mut self) {
+        // Without a receiver, the walk's next hand-over fails and it quits.
+        drop(self.batches.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Makes the walk's visitor: one batch, sent when full and at the end.
+struct Batches(SyncSender<Vec<Walked>>);
+
+impl<'s> ParallelVisitorBuilder<'s> for Batches {
+    fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
+        Box::new(Batch {
+            entries: Vec::with_capacity(LISTED_BATCH),
+            sender: self.0.clone(),
+        })
+    }
+}
+
+struct Batch {
+    entries: Vec<Walked>,
+    sender: SyncSender<Vec<Walked>>,
+}
+
+impl ParallelVisitor for Batch {
+    fn visit(&mut self, entry: Walked) -> WalkState {
+        self.entries.push(entry);
+        if self.entries.len() < LISTED_BATCH {
+            return WalkState::Continue;
+        }
+        let full = std::mem::replace(&mut self.entries, Vec::with_capacity(LISTED_BATCH));
+        match self.sender.send(full) {
+            Ok(()) => WalkState::Continue,
+            Err(_) => WalkState::Quit,
+        }
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        if !self.entries.is_empty() {
+            let _ = self.sender.send(std::mem::take(&mut self.entries));
+        }
     }
 }
 
@@ -517,5 +657,75 @@ mod tests {
             lines.push(String::from_utf8(line.clone()).unwrap());
         }
         assert_eq!(lines, ["ab", "cd", "", "ef"]);
+    }
+
+    fn options() -> WalkOptions {
+        WalkOptions {
+            hidden: false,
+            no_ignore: false,
+            follow: false,
+            globs: Override::empty(),
+            max_depth: None,
+        }
+    }
+
+    /// A tree of `n` files, ten to a folder, whose `.gitignore` leaves out
+    /// every name that ends in 7.
+    fn many_files(n: usize) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".gitignore"), "f*7\n").unwrap();
+        for i in 0..n {
+            let folder = dir.path().join(format!("d{}", i / 10));
+            std::fs::create_dir_all(&folder).unwrap();
+            std::fs::write(folder.join(format!("f{i}")), "x").unwrap();
+        }
+        dir
+    }
+
+    fn walked(root: &Path, sorted: bool) -> Vec<PathBuf> {
+        let paths = Paths::new(vec![root.into()], None, Some(options()), sorted).unwrap();
+        let mut names: Vec<_> = paths.map(|entry| entry.unwrap().path).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn an_unsorted_walk_lists_folders_and_finds_what_the_sorted_walk_finds() {
+        let dir = many_files(700);
+        let root = dir.path();
+        assert!(matches!(
+            walker(root, &options(), false).walk,
+            Entries::Listed(_)
+        ));
+        assert!(matches!(
+            walker(root, &options(), true).walk,
+            Entries::Sequential(_)
+        ));
+        let listed = walked(root, false);
+        assert_eq!(listed.len(), 630, "700 files, the 70 ending in 7 ignored");
+        assert_eq!(listed, walked(root, true));
+    }
+
+    #[test]
+    fn a_walk_dropped_part_way_stops_its_thread() {
+        let dir = many_files(2000);
+        let mut paths = Paths::new(vec![dir.path().into()], None, Some(options()), false).unwrap();
+        assert!(paths.next().unwrap().unwrap().walked);
+        // Joins the walk's thread, which quits at its next hand-over.
+        drop(paths);
+    }
+
+    #[test]
+    fn a_walk_quits_once_nobody_takes_its_entries() {
+        let (sender, receiver) = sync_channel(1);
+        let mut visitor = Batches(sender).build();
+        drop(receiver);
+        let quit: Vec<bool> = (0..LISTED_BATCH)
+            .map(|_| visitor.visit(Err(io::Error::other("x").into())))
+            .map(|state| matches!(state, WalkState::Quit))
+            .collect();
+        let mut expected = vec![false; LISTED_BATCH];
+        expected[LISTED_BATCH - 1] = true;
+        assert_eq!(quit, expected, "the full batch cannot be handed over");
     }
 }
