@@ -467,6 +467,10 @@ impl Listed {
             thread: None,
         }
     }
+}
+
+impl Iterator for Listed {
+    type Item = Walked;
 
     fn next(&mut self) -> Option<Walked> {
         if let Some(walk) = self.walk.take() {
@@ -727,5 +731,23 @@ mod tests {
         let mut expected = vec![false; LISTED_BATCH];
         expected[LISTED_BATCH - 1] = true;
         assert_eq!(quit, expected, "the full batch cannot be handed over");
+    }
+
+    #[test]
+    fn a_walk_whose_thread_fails_ends_with_an_error() {
+        let dir = many_files(30);
+        let mut builder = WalkBuilder::new(dir.path());
+        builder.threads(1).filter_entry(|entry| {
+            assert!(entry.depth() < 2, "a walk that fails part-way");
+            true
+        });
+        let walked: Vec<Walked> = Listed::new(builder.build_parallel()).collect();
+        let last = walked.last().expect("an entry at least");
+        let error = last.as_ref().expect_err("the failure, last");
+        assert!(
+            error.to_string().contains("the walk stopped part-way"),
+            "{error}"
+        );
+        assert!(walked[..walked.len() - 1].iter().all(Result::is_ok));
     }
 }
