@@ -713,10 +713,24 @@ mod tests {
     #[test]
     fn a_walk_dropped_part_way_stops_its_thread() {
         let dir = many_files(2000);
-        let mut paths = Paths::new(vec![dir.path().into()], None, Some(options()), false).unwrap();
-        assert!(paths.next().unwrap().unwrap().walked);
-        // Joins the walk's thread, which quits at its next hand-over.
-        drop(paths);
+        // The walk's filter holds `alive` until the walk's thread has ended.
+        let alive = Arc::new(());
+        let held = Arc::clone(&alive);
+        let mut builder = WalkBuilder::new(dir.path());
+        builder.threads(1).filter_entry(move |_| {
+            let _ = &held;
+            true
+        });
+        let mut listed = Listed::new(builder.build_parallel());
+        drop(builder);
+        assert!(listed.next().unwrap().is_ok());
+        assert!(Arc::strong_count(&alive) > 1, "walking, far from its end");
+        drop(listed);
+        assert_eq!(
+            Arc::strong_count(&alive),
+            1,
+            "the thread quit and was joined"
+        );
     }
 
     #[test]
