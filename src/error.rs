@@ -279,11 +279,17 @@ pub fn finish(result: Result<Outcome, Error>) -> ExitCode {
     }
 }
 
-/// Prints `mpatch: MESSAGE` on stderr, in one write. A closed or full
-/// stderr drops the line: output never decides a run, whose exit status
-/// still tells what happened (`eprintln!` would panic).
+/// Prints `mpatch: MESSAGE` on stderr, in one write, on one line (a line
+/// break inside, from a path or an argument, is shown as `\n` or `\r`). A
+/// closed or full stderr drops the line: output never decides a run, whose
+/// exit status still tells what happened (`eprintln!` would panic).
 pub fn say(message: std::fmt::Arguments) {
     use std::io::Write;
+    let message = message.to_string();
+    let message = match message.contains(['\n', '\r']) {
+        true => message.replace('\n', "\\n").replace('\r', "\\r"),
+        false => message,
+    };
     let line = format!("mpatch: {message}\n");
     let _ = io::stderr().lock().write_all(line.as_bytes());
 }

@@ -30,7 +30,7 @@ pub use api::replace::{FileReport, Replace, Report, Watch};
 pub use api::search::{Matches, Search};
 pub use api::undo::{FileUndone, Undo, Undone};
 pub use api::walk::walk;
-pub use engine::encoding::{EncodingError, encode};
+pub use engine::encoding::{EncodingError, encode, encode_folded};
 pub use engine::formats::Format;
 pub use engine::matcher::{Maker, Match, Matcher, Replacement};
 pub use engine::offset::{Position, RangeSpec};

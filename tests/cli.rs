@@ -219,6 +219,18 @@ fn a_full_stdout_is_an_error_after_the_patch_is_made() {
 
     let out = into_dev_full(&["find", "ERROR", "app.log"], s.dir.path());
     assert_error_line_raw(&out, "mpatch: stdout: no space left on device\n");
+
+    // A run that only prints says so too.
+    for args in [
+        &["--version"][..],
+        &["--help"],
+        &["help", "find"],
+        &["find", "-h"],
+        &["--generate", "bash"],
+    ] {
+        let out = into_dev_full(args, s.dir.path());
+        assert_error_line_raw(&out, "mpatch: stdout: no space left on device\n");
+    }
 }
 
 fn assert_error_line_raw(out: &Output, line: &str) {

@@ -131,6 +131,44 @@ fn a_line_longer_than_a_kib_is_cut_around_the_match() {
 }
 
 #[test]
+fn long_context_lines_are_cut_and_still_counted_as_lines() {
+    // Lines over 1 KiB around a match: each is shown (cut), and the lines
+    // beyond it too, as many as asked for, in a file and a stream alike.
+    let s = Sandbox::new();
+    let lines: Vec<Vec<u8>> = [b'a', b'b', b'N', b'c', b'd', b'e']
+        .iter()
+        .map(|&b| match b {
+            b'N' => b"NEEDLE".to_vec(),
+            b'e' => b"e".to_vec(),
+            b => vec![b; 1100],
+        })
+        .collect();
+    let f = s.file("wide", [lines.join(&b'\n'), b"\n".to_vec()].concat());
+    let file = mpatch()
+        .args(["find", "-C", "2", "NEEDLE"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let text = stdout(&file);
+    let starts: Vec<&str> = text
+        .lines()
+        .map(|l| l.split(['-', ':']).next().unwrap())
+        .collect();
+    // The lines before end near the match, so they are shown from where
+    // they are cut; the lines after, from where they start.
+    assert_eq!(starts, ["76", "1177", "2202", "2209", "3310"], "{text}");
+    assert!(text.lines().all(|l| l.chars().count() < 1100), "{text}");
+    let stream = sh(&format!("{BIN} find -C 2 NEEDLE - < '{}'", f.display()));
+    assert_eq!(stdout(&stream), text);
+    let out = mpatch()
+        .args(["find", "-B", "5", "-A", "5", "NEEDLE"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out).lines().count(), 6, "{}", stdout(&out));
+}
+
+#[test]
 fn a_preview_shows_each_window_before_and_after_the_whole_run() {
     let s = Sandbox::new();
     let f = s.file("f", "xxERRORERRORyy");

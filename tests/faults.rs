@@ -9,7 +9,7 @@ use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileExt, MetadataExt, PermissionsExt};
-use std::os::unix::process::CommandExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -863,4 +863,58 @@ fn a_lock_held_by_another_process_names_it() {
         ),
     );
     assert_eq!(fs::read(&path).unwrap(), b"hello\n");
+}
+
+#[test]
+fn a_file_size_limit_stops_the_run_before_any_write_never_by_a_signal() {
+    // A write past `ulimit -f` would kill a process by SIGXFSZ: a file
+    // larger than the limit is refused in the check phase, and a journal
+    // that reaches it is an error naming the journal.
+    if Command::new("prlimit").arg("--version").output().is_err() {
+        return cannot_run(
+            "a_file_size_limit_stops_the_run_before_any_write_never_by_a_signal",
+            "prlimit (util-linux) is not installed",
+        );
+    }
+    let s = Sandbox::new();
+    let small = s.file("fs0", "ERROR\n");
+    let mut bytes = vec![b'.'; 200_000];
+    bytes[150_000..150_005].copy_from_slice(b"ERROR");
+    let large = s.file("fs1", &bytes);
+    let before = (aged_snapshot(&small), aged_snapshot(&large));
+    let limited = |limit: &str, args: &[&str]| {
+        let out = Command::new("prlimit")
+            .arg(format!("--fsize={limit}"))
+            .arg(BIN)
+            .args(args)
+            .current_dir(s.dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.signal(), None, "{args:?}");
+        out
+    };
+    let reason = "is larger than this process may write (102400-byte file size limit, ulimit -f)";
+    let out = limited("102400", &["replace", "ERROR", "FIXED", "fs0", "fs1"]);
+    assert_error_line(&out, "fs1", reason);
+    let out = limited("102400", &["poke", "fs1", "150000", "FIXED"]);
+    assert_error_line(&out, "fs1", reason);
+    assert_unchanged_since(&small, &before.0);
+    assert_unchanged_since(&large, &before.1);
+    // The file fits, its journal does not.
+    let many = s.file("many", "ERROR\n".repeat(100));
+    let kept = aged_snapshot(&many);
+    let out = limited(
+        "1024",
+        &["replace", "--journal", "j.mpj", "ERROR", "FIXED", "many"],
+    );
+    assert_error_line(&out, "j.mpj", "file too large");
+    assert_unchanged_since(&many, &kept);
+    assert!(
+        !s.path("j.mpj").exists(),
+        "a journal of nothing written is left"
+    );
+    // Within the limit, all is as usual.
+    let out = limited("1024", &["replace", "ERROR", "FIXED", "fs0"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read(&small).unwrap(), b"FIXED\n");
 }

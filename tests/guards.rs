@@ -46,6 +46,47 @@ fn replace_expect_that_fails_for_one_file_writes_no_file() {
 }
 
 #[test]
+fn replace_expect_total_guards_named_files_together() {
+    let s = Sandbox::new();
+    let files: Vec<_> = ["a", "b", "c"]
+        .iter()
+        .map(|n| s.file(n, "ERROR\n"))
+        .collect();
+    let before: Vec<_> = files.iter().map(|f| aged_snapshot(f)).collect();
+    for extra in [&[][..], &["--dry-run"]] {
+        let mut args = vec!["replace", "--expect-total", "2"];
+        args.extend(extra);
+        args.extend(["ERROR", "FIXED", "a", "b", "c"]);
+        let out = s.run(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "");
+        assert_eq!(
+            stderr(&out),
+            "mpatch: 3 matches in all, --expect-total 2; no file written\n"
+        );
+        for (file, before) in files.iter().zip(&before) {
+            assert_unchanged_since(file, before);
+        }
+    }
+    let out = s.run(&[
+        "replace",
+        "--expect-total",
+        "3",
+        "ERROR",
+        "FIXED",
+        "a",
+        "b",
+        "c",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "a: 1 replaced\nb: 1 replaced\nc: 1 replaced\n"
+    );
+    assert_eq!(fs::read(&files[2]).unwrap(), b"FIXED\n");
+}
+
+#[test]
 fn pad_fills_a_shorter_replacement_with_a_character() {
     let s = Sandbox::new();
     let f = s.file("f", "[ERROR] [ERROR]");

@@ -600,6 +600,117 @@ fn a_journaled_replace_that_matches_nothing_leaves_no_journal() {
 }
 
 #[test]
+fn undo_force_names_each_region_past_the_end_by_its_offset() {
+    let s = Sandbox::new();
+    let text = "hello world, hello there";
+    let (q1, q2) = (s.file("q1", text), s.file("q2", text));
+    let out = s.run(&[
+        "replace",
+        "-q",
+        "--journal",
+        "jq",
+        "hello",
+        "HELLO",
+        "q1",
+        "q2",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&q2)
+        .unwrap()
+        .set_len(10)
+        .unwrap();
+    let out = s.run(&["undo", "--force", "jq"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let q2_name = fs::canonicalize(&q2).unwrap().display().to_string();
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "mpatch: {q2_name}: the region at offset 13 (5 bytes) lies past the end of the file; not restored\n"
+        )
+    );
+    assert_eq!(fs::read(&q1).unwrap(), text.as_bytes());
+    assert_eq!(fs::read(&q2).unwrap(), &text.as_bytes()[..10]);
+    // The journal is kept; --json gives the offsets too.
+    let out = s.run(&["undo", "--force", "--json", "jq"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let last = stdout(&out).lines().last().unwrap().to_string();
+    assert!(
+        last.ends_with("\"regions\":0,\"skipped\":1,\"past_end\":[13]}"),
+        "{last}"
+    );
+}
+
+#[test]
+fn undo_through_a_link_removes_the_journal_it_leads_to() {
+    let s = Sandbox::new();
+    let f = s.file("u.txt", "hello world");
+    let out = s.run(&["poke", "--journal", "ja", "u.txt", "0", "H"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    std::os::unix::fs::symlink("ja", s.path("jl")).unwrap();
+    let out = s.run(&["undo", "jl"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read(&f).unwrap(), b"hello world");
+    for name in ["ja", "jl"] {
+        assert!(
+            fs::symlink_metadata(s.path(name)).is_err(),
+            "{name} is left"
+        );
+    }
+}
+
+#[test]
+fn a_run_whose_new_bytes_are_the_old_ones_writes_nothing_and_leaves_no_journal() {
+    // A match replaced by its own bytes (a pair of equal halves, -i, a
+    // regex putting a capture back, a poke of what is there) changes
+    // nothing: it is counted, but neither written nor journalled.
+    let s = Sandbox::new();
+    let f = s.file("app.log", "ab Ab ab\n");
+    let j = s.path("app.mpj");
+    let before = aged_snapshot(&f);
+    for (args, shown) in [
+        (
+            &["replace", "ab", "ab", "app.log"][..],
+            "app.log: 2 replaced\n",
+        ),
+        (
+            &["replace", "--regex", "(a)b", "${1}b", "app.log"],
+            "app.log: 2 replaced\n",
+        ),
+        (&["poke", "app.log", "3", "Ab"], ""),
+    ] {
+        let mut line = vec![args[0], "--journal", "app.mpj"];
+        line.extend(&args[1..]);
+        let out = s.run(&line);
+        assert_eq!(out.status.code(), Some(0), "{line:?}: {}", stderr(&out));
+        assert!(
+            stdout(&out).starts_with(shown),
+            "{line:?}: {}",
+            stdout(&out)
+        );
+        assert!(!j.exists(), "{line:?} left a journal of no change");
+        assert_unchanged_since(&f, &before);
+    }
+    // -i: "Ab" becomes "ab", a change; "ab" stays: one region journalled.
+    let out = s.run(&[
+        "replace",
+        "-i",
+        "--journal",
+        "app.mpj",
+        "ab",
+        "ab",
+        "app.log",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(fs::read(&f).unwrap(), b"ab ab ab\n");
+    let out = s.run(&["undo", "--json", "app.mpj"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("\"regions\":1"), "{}", stdout(&out));
+    assert_eq!(fs::read(&f).unwrap(), b"ab Ab ab\n");
+}
+
+#[test]
 fn a_live_log_is_patched_as_it_was_and_undone_after_it_grew() {
     let sandbox = Sandbox::new();
     let original = b"GET /a ERROR\n".repeat(40_000);

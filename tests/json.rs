@@ -302,7 +302,7 @@ fn diff_json_prints_the_patch_lines_as_region_objects_then_a_summary() {
 }
 
 #[test]
-fn diff_json_is_refused_with_another_format_and_with_q() {
+fn diff_json_is_refused_with_another_format() {
     let s = Sandbox::new();
     s.file("a", "Hello");
     s.file("b", "Jello");
@@ -314,13 +314,39 @@ fn diff_json_is_refused_with_another_format_and_with_q() {
          no --format ips; write the patch without --json, or the regions with --json alone\n"
     );
     assert_eq!(stdout(&out), "");
-    let out = s.run(&["diff", "--json", "-q", "a", "b"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("'--json' cannot be used with '--quiet'"),
-        "{}",
-        stderr(&out)
-    );
+}
+
+#[test]
+fn q_and_json_together_are_refused_by_every_command_and_nothing_is_written() {
+    // -q asks for silence and --json for objects: refused, not one
+    // silently won, by every command that has both.
+    let s = Sandbox::new();
+    let a = s.file("a", "Hello");
+    s.file("b", "Jello");
+    s.file("ab.mpatch", stdout(&s.run(&["diff", "a", "b"])));
+    let before = snapshot(&a);
+    for args in [
+        &["find", "H", "a"][..],
+        &["replace", "H", "J", "a"],
+        &["poke", "a", "0", "J"],
+        &["diff", "a", "b"],
+        &["apply", "ab.mpatch", "a"],
+    ] {
+        for flags in [["-q", "--json"], ["--json", "-q"]] {
+            let mut line = vec![args[0]];
+            line.extend(flags);
+            line.extend(&args[1..]);
+            let out = s.run(&line);
+            assert_eq!(out.status.code(), Some(2), "{line:?}");
+            assert_eq!(stdout(&out), "", "{line:?}");
+            assert!(
+                stderr(&out).contains("cannot be used with"),
+                "{line:?}: {}",
+                stderr(&out)
+            );
+            assert_unchanged_since(&a, &before);
+        }
+    }
 }
 
 #[test]

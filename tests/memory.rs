@@ -72,7 +72,7 @@ fn replace_of_fifty_million_matches_stays_small() {
 fn fed_peak_mib(feeder: &str, args: &[&str], seconds: f64) -> (Option<i32>, u64) {
     let script = "import os,signal,subprocess,sys,time\n\
         feeder=subprocess.Popen(sys.argv[1],shell=True,stdout=subprocess.PIPE)\n\
-        child=subprocess.Popen(sys.argv[3:],stdin=feeder.stdout)\n\
+        child=subprocess.Popen(sys.argv[3:],stdin=feeder.stdout,stdout=subprocess.DEVNULL)\n\
         feeder.stdout.close()\n\
         deadline=time.time()+float(sys.argv[2])\n\
         code='running'\n\
@@ -157,4 +157,25 @@ fn an_endless_ips_of_records_inside_the_file_holds_each_byte_once() {
     assert_eq!(code, None, "the endless patch ended");
     assert!(mib < PATCH_LIMIT_MIB, "peaked at {mib} MiB");
     assert_unchanged_since(&file, &before);
+}
+
+#[test]
+fn peek_from_a_stream_s_end_keeps_at_most_16_mib() {
+    // A negative OFFSET on a stream keeps the stream's last bytes until it
+    // ends: as far back as allowed, that stays within the heap's bound.
+    let feeder = "head -c 41943040 /dev/zero";
+    let (code, mib) = fed_peak_mib(feeder, &["peek", "-", "--", "-16777216", "16"], 20.0);
+    assert_eq!(code, Some(0));
+    assert!(mib < 32, "peaked at {mib} MiB");
+    let out = sh(&format!("{feeder} | {BIN} peek -f hex - -- -16777216 4"));
+    assert_eq!(
+        (out.status.code(), stdout(&out)),
+        (Some(0), "00000000\n".into())
+    );
+    let out = sh(&format!("{feeder} | {BIN} peek - -- -16777217 4"));
+    assert_error_line(
+        &out,
+        "OFFSET",
+        "on a stream, a negative OFFSET reaches back at most 16777216 bytes",
+    );
 }

@@ -44,6 +44,31 @@ fn a_pattern_that_names_a_file_while_no_file_exists_is_called_out() {
     // a pattern.
     let out = s.run(&["find", "-c", "big.log", "big.log"]);
     assert_eq!((out.status.code(), stdout(&out)), (Some(1), "0\n".into()));
+    // `-` is standard input, a FILE that is there.
+    let out = sh(&format!(
+        "cd '{}' && printf 'x big.log' | {BIN} find big.log -",
+        s.dir.path().display()
+    ));
+    assert_eq!(
+        (out.status.code(), stdout(&out)),
+        (Some(0), "2\n".into()),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_error_stays_on_one_line_whatever_the_path_or_argument_holds() {
+    let s = Sandbox::new();
+    s.file("f", "foo");
+    let out = s.run(&["find", "foo", "no\nsuch\rfile"]);
+    assert_eq!(
+        stderr(&out),
+        "mpatch: no\\nsuch\\rfile: no such file or directory\n"
+    );
+    let out = s.run(&["replace", "--regex", "(?P<n>f)", "${n\nx}", "f"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
 }
 
 #[test]

@@ -216,6 +216,25 @@ fn mask_overwrites_every_byte_of_each_match() {
         fs::read(&f).unwrap(),
         b"user=alice XXXXXXXXXXXXXXX user=*** XXXXXXXX\n"
     );
+    // A mask is instead of every replacement: with pairs it is refused,
+    // not one of the two silently dropped.
+    let before = snapshot(&f);
+    fs::write(f.with_file_name("pairs"), "user\tUSER\n").unwrap();
+    let pairs_file = f.with_file_name("pairs").to_string_lossy().into_owned();
+    let path = f.to_str().unwrap();
+    for args in [
+        &["replace", "--mask", "*", "--pair", "user", "USER", path][..],
+        &["replace", "--mask", "*", "-f", &pairs_file, path],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("cannot be used with"),
+            "{}",
+            stderr(&out)
+        );
+        assert_unchanged_since(&f, &before);
+    }
 }
 
 /// A file of 20 MiB (past the 8 MiB segments the pass walks in) whose
@@ -392,6 +411,36 @@ fn a_utf16_string_in_a_binary_is_patched_with_e_utf16le() {
     ]);
     assert_eq!(stdout(&out), "app.exe: 2 replaced\n", "{}", stderr(&out));
     assert_eq!(fs::read(&app).unwrap(), expected);
+}
+
+#[test]
+fn ignore_case_on_encoded_text_folds_letters_only() {
+    let s = Sandbox::new();
+    // "TRIAL" and "trial" in UTF-16LE match; "Ł" (41 01) does not match
+    // "š" (61 01), whose first byte only looks like a letter's case; nor
+    // Shift_JIS "ア" (83 41) "ヂ" (83 61).
+    let mut bytes = utf16le("TRIAL š trial");
+    bytes.extend(b"\x83\x61");
+    s.file("f", &bytes);
+    for (args, count) in [
+        (&["-E", "utf-16le", "Trial"][..], "2\n"),
+        (&["-E", "utf-16le", "Ł"], "0\n"),
+        (&["-E", "shift_jis", "ア"], "0\n"),
+        (&["-E", "utf-16le", "-p", "trIAL", "-p", "Ł"], "2\n"),
+    ] {
+        let mut line = vec!["find", "-c", "-i"];
+        line.extend(args);
+        line.push("f");
+        assert_eq!(stdout(&s.run(&line)), count, "{line:?}");
+    }
+    // The replacement is written as given; pairs fold the same way.
+    let out = s.run(&[
+        "replace", "-i", "-E", "utf-16le", "--pair", "trial", "Fully", "--pair", "Ł", "X", "f",
+    ]);
+    assert_eq!(stdout(&out), "f: 2 replaced\n", "{}", stderr(&out));
+    let mut expected = utf16le("Fully š Fully");
+    expected.extend(b"\x83\x61");
+    assert_eq!(fs::read(s.path("f")).unwrap(), expected);
 }
 
 #[test]

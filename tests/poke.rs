@@ -138,6 +138,29 @@ fn poke_expect_that_fails_shows_what_is_there_and_writes_nothing() {
 }
 
 #[test]
+fn poke_expect_running_past_the_end_does_not_hold_and_shows_what_is_there() {
+    // The write itself fits; the bytes expected are not all there.
+    let s = Sandbox::new();
+    let f = s.file("f", "abcdef");
+    let before = aged_snapshot(&f);
+    let out = s.run(&["poke", "--expect", "fgh", "f", "5", "x"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "mpatch: f: expected 666768 at offset 5, found 66; nothing written\n"
+    );
+    assert_eq!(snapshot(&f), before);
+    // BYTES past the end is the error it always was.
+    let out = s.run(&["poke", "--expect", "f", "f", "5", "xy"]);
+    assert_error(
+        &out,
+        "f",
+        "2 bytes at offset 5 run past the end of the file (6 bytes)",
+    );
+    assert_eq!(snapshot(&f), before);
+}
+
+#[test]
 fn poke_dry_run_reports_and_writes_nothing() {
     let s = Sandbox::new();
     let f = s.file("f", "0123456789");
@@ -378,6 +401,43 @@ fn peek_past_the_end_is_an_error() {
         .assert()
         .code(0)
         .stdout("5");
+    // An empty file has no offset to show, even for a LENGTH of 0; a
+    // stream of the same bytes says the same, and a stream that has byte
+    // 0 shows nothing for a LENGTH of 0, as a file does.
+    let empty = s.file("empty", "");
+    for (input, offset, code) in [
+        ("", "0", 2),
+        ("", "3", 2),
+        ("12345", "0", 0),
+        ("12345", "5", 2),
+    ] {
+        let file = s.file("same", input);
+        let stream = sh(&format!("printf '{input}' | {BIN} peek - {offset} 0"));
+        let named = mpatch()
+            .args(["peek"])
+            .arg(&file)
+            .args([offset, "0"])
+            .output()
+            .unwrap();
+        for out in [&stream, &named] {
+            assert_eq!(
+                (out.status.code(), stdout(out)),
+                (Some(code), String::new()),
+                "{input:?} {offset}"
+            );
+        }
+    }
+    let out = mpatch()
+        .args(["peek"])
+        .arg(&empty)
+        .args(["0", "0"])
+        .output()
+        .unwrap();
+    assert_error(
+        &out,
+        &empty.display().to_string(),
+        "offset 0 is past the end of the file (0 bytes)",
+    );
 }
 
 #[test]

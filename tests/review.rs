@@ -504,14 +504,20 @@ fn replace_diff_names_files_from_here_takes_u_and_is_silent_without_a_change() {
         "{text}"
     );
     assert_eq!(text.matches("\n@@ ").count(), 3, "{text}");
-    let out = mpatch_in(
-        plain,
-        &["replace", "--diff", "nowhere", "NOWHERE", "src/main.c"],
-    );
-    assert_eq!(
-        (out.status.code(), common::stdout(&out)),
-        (Some(1), String::new())
-    );
+    // Matches whose new bytes are the old ones change nothing either.
+    for args in [
+        "nowhere NOWHERE src/main.c",
+        "readConfig readConfig src/main.c",
+        "-r readConfig readConfig .",
+    ] {
+        let args: Vec<&str> = ["replace", "--diff"]
+            .into_iter()
+            .chain(args.split(' '))
+            .collect();
+        let out = mpatch_in(plain, &args);
+        let seen = (out.status.code(), common::stdout(&out));
+        assert_eq!(seen, (Some(1), String::new()), "{args:?}");
+    }
 }
 
 #[test]

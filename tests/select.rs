@@ -23,6 +23,34 @@ fn find_nth_prints_only_the_nth_match() {
 }
 
 #[test]
+fn nth_wins_over_max_count_even_of_zero_for_a_file_and_a_stream() {
+    let s = Sandbox::new();
+    s.file("f", "ab ab ab ab");
+    for max in ["0", "1", "5"] {
+        let out = s.run(&["find", "--nth", "3", "-m", max, "ab", "f"]);
+        assert_eq!(
+            (out.status.code(), stdout(&out)),
+            (Some(0), "6\n".into()),
+            "-m {max}"
+        );
+        let out = sh(&format!(
+            "printf 'ab ab ab ab' | {BIN} find --nth 3 -m {max} ab -"
+        ));
+        assert_eq!(
+            (out.status.code(), stdout(&out)),
+            (Some(0), "6\n".into()),
+            "-m {max}"
+        );
+    }
+    let out = s.run(&["replace", "--nth", "2", "-m", "0", "ab", "XY", "f"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read(s.path("f")).unwrap(), b"ab XY ab ab");
+    // Without --nth, -m 0 selects nothing.
+    let out = s.run(&["find", "-m", "0", "ab", "f"]);
+    assert_eq!((out.status.code(), stdout(&out)), (Some(1), String::new()));
+}
+
+#[test]
 fn find_nth_counts_non_overlapping_matches() {
     let s = Sandbox::new();
     // `aa` in `aaaaa` is at 0 and 2; the second match is 2, not 1.

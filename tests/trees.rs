@@ -254,6 +254,25 @@ fn a_nul_list_from_find_print0_on_stdin() {
 }
 
 #[test]
+fn standard_input_beside_a_walk_is_read_not_walked() {
+    let s = tree(&[("t/x", "ERROR")]);
+    let out = script(
+        &s,
+        r#"echo ERROR ERROR | "$BIN" find -r -c --sort path ERROR - t"#,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "(standard input):2\nt/x:1\n");
+    let out = script(&s, r#"echo ERROR | "$BIN" replace -r ERROR FIXED - t"#);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("mpatch: -: standard input cannot be mapped"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read(s.path("t/x")).unwrap(), b"FIXED");
+}
+
+#[test]
 fn a_list_file_one_name_per_line_and_a_missing_name_reported() {
     let s = tree(&[("a", "ERROR"), ("b", "ERROR")]);
     fs::write(s.path("list"), "a\nmissing\n\nb\n").unwrap();

@@ -146,10 +146,17 @@ pub fn undo(
             left.push(format!("{error}"));
         }
         if file.skipped > 0 {
+            let shown = file.past_end.iter().take(10);
+            let offsets: Vec<String> = shown.map(|(offset, _)| offset.to_string()).collect();
+            let more = match file.skipped as usize > offsets.len() {
+                true => ", ...",
+                false => "",
+            };
             left.push(format!(
-                "{}: {} region(s) lie past the end of the file",
+                "{}: {} region(s) lie past the end of the file (at offset {}{more})",
                 file.path.display(),
-                file.skipped
+                file.skipped,
+                offsets.join(", ")
             ));
         }
     }

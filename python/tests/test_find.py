@@ -105,6 +105,10 @@ def test_nth_and_max_count_select_matches():
     assert mpatch.count(data, b"ERROR", max_count=4) == 4
     assert mpatch.count(data, b"ERROR", nth=11) == 0
     assert list(mpatch.finditer(data, b"ERROR", max_count=2)) == every[:2]
+    # nth wins over max_count, even over a max_count of 0.
+    for max_count in (0, 1, 5):
+        assert mpatch.find(data, b"ERROR", nth=3, max_count=max_count) == [every[2]]
+    assert mpatch.find(data, b"ERROR", max_count=0) == []
 
 
 def test_hex_patterns_with_wildcards_match_any_byte():

@@ -68,6 +68,16 @@ pub struct PatternArgs {
 struct Reading<'a> {
     syntax: Syntax,
     encoding: Option<&'a str>,
+    /// `-i` on encoded text: each pattern's letters carry their own fold
+    /// (see [`encoding::encode_folded`]), and the matcher folds nothing.
+    fold: bool,
+}
+
+impl Reading<'_> {
+    /// Whether the matcher folds ASCII letters byte by byte.
+    fn matcher_folds(&self, ignore_case: bool) -> bool {
+        ignore_case && !self.fold
+    }
 }
 
 impl PatternArgs {
@@ -87,6 +97,7 @@ impl PatternArgs {
         Ok(Reading {
             syntax: self.syntax,
             encoding,
+            fold: self.ignore_case && encoding.is_some() && self.syntax != Syntax::Hex,
         })
     }
 }
@@ -134,7 +145,7 @@ pub fn for_find(args: &PatternArgs) -> Result<(Matcher, Vec<OsString>), Error> {
         // Like grep: no file, standard input.
         files.push("-".into());
     }
-    let matcher = build(patterns, args.regex, args.ignore_case)?;
+    let matcher = build(patterns, args.regex, syntax.matcher_folds(args.ignore_case))?;
     Ok((matcher, files))
 }
 
@@ -176,7 +187,7 @@ pub fn for_replace(args: &PatternArgs) -> Result<(Matcher, Replacement, Vec<OsSt
             }
         }
         require_files(&positional, args)?;
-        let matcher = build(olds, false, args.ignore_case)?;
+        let matcher = build(olds, false, syntax.matcher_folds(args.ignore_case))?;
         return Ok((matcher, replacement_of(news), positional));
     }
     if positional.is_empty() {
@@ -187,7 +198,11 @@ pub fn for_replace(args: &PatternArgs) -> Result<(Matcher, Replacement, Vec<OsSt
     if let Some(mask) = &args.mask {
         let byte = pattern::parse_pad(mask).map_err(|e| Error::argument("--mask", e))?;
         require_files(&positional, args)?;
-        let matcher = build(vec![pattern], args.regex, args.ignore_case)?;
+        let matcher = build(
+            vec![pattern],
+            args.regex,
+            syntax.matcher_folds(args.ignore_case),
+        )?;
         return Ok((matcher, Replacement::Mask(byte), positional));
     }
     if positional.is_empty() {
@@ -207,14 +222,14 @@ pub fn for_replace(args: &PatternArgs) -> Result<(Matcher, Replacement, Vec<OsSt
     }
     let (old, new) = read_pair("replacement", &pattern_arg, &replacement_arg, syntax, pad)
         .map(|(_, new)| (pattern, new))?;
-    let matcher = build(vec![old], false, args.ignore_case)?;
+    let matcher = build(vec![old], false, syntax.matcher_folds(args.ignore_case))?;
     Ok((matcher, replacement_of(vec![new]), positional))
 }
 
 /// A pattern that may hold wildcards (`-x`: `??`, `4?`, `?4`); empty or
 /// wildcards only is refused.
 fn read_signature(what: &str, arg: &OsStr, syntax: Reading) -> Result<Signature, Error> {
-    let signature = read_signature_or_empty(what, arg, syntax)?;
+    let signature = read_signature_or_empty(what, arg, syntax, syntax.fold)?;
     if signature.is_empty() {
         return Err(Error::argument(what, "is empty"));
     }
@@ -228,16 +243,27 @@ fn read_signature(what: &str, arg: &OsStr, syntax: Reading) -> Result<Signature,
 }
 
 /// A value as typed, its escapes decoded (or its hex read), then its
-/// text encoded: hex values are bytes, and are not.
-fn read_signature_or_empty(what: &str, arg: &OsStr, reading: Reading) -> Result<Signature, Error> {
+/// text encoded: hex values are bytes, and are not. With `fold` (a
+/// pattern, `-i`), its ASCII letters match either case.
+fn read_signature_or_empty(
+    what: &str,
+    arg: &OsStr,
+    reading: Reading,
+    fold: bool,
+) -> Result<Signature, Error> {
     let signature = pattern::parse_signature(arg.as_bytes(), reading.syntax)
         .map_err(|e| Error::argument(what, e.to_string()))?;
-    match reading.encoding {
-        Some(label) if reading.syntax != Syntax::Hex => encoding::encode(&signature.bytes, label)
-            .map(Signature::literal)
-            .map_err(|e| Error::argument(what, e.reason)),
-        _ => Ok(signature),
-    }
+    let encoded = match reading.encoding {
+        Some(label) if reading.syntax != Syntax::Hex && fold => {
+            encoding::encode_folded(&signature.bytes, label)
+                .map(|(bytes, mask)| Signature { bytes, mask })
+        }
+        Some(label) if reading.syntax != Syntax::Hex => {
+            encoding::encode(&signature.bytes, label).map(Signature::literal)
+        }
+        _ => return Ok(signature),
+    };
+    encoded.map_err(|e| Error::argument(what, e.reason))
 }
 
 /// The replacements as given; where one holds wildcards, each keeps the
@@ -259,7 +285,7 @@ fn read_pair(
     pad: Option<u8>,
 ) -> Result<(Signature, Signature), Error> {
     let old = read_signature(what, old, syntax)?;
-    let mut new = read_signature_or_empty(what, new, syntax)?;
+    let mut new = read_signature_or_empty(what, new, syntax, false)?;
     if new.is_empty() && pad.is_none() {
         return Err(Error::argument(what, "is empty"));
     }

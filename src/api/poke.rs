@@ -39,14 +39,14 @@ pub(crate) fn peek_range(
     let start = offset
         .resolve(target.len())
         .map_err(|e| target.problem(e))?;
-    past_end(&target.name, start, length, target.len())?;
+    past_end(&target.name, start, target.len())?;
     Ok((start, start.saturating_add(length).min(target.len())))
 }
 
-/// Fails for a start at or past the end (of `len` bytes), unless nothing
-/// at all is asked of an empty file.
-pub(crate) fn past_end(name: &str, start: u64, length: u64, len: u64) -> Result<(), Error> {
-    if start >= len && !(start == 0 && length == 0) {
+/// Fails for a start at or past the end (of `len` bytes), whatever the
+/// length asked for (an empty file has no offset to show).
+pub(crate) fn past_end(name: &str, start: u64, len: u64) -> Result<(), Error> {
+    if start >= len {
         return Err(Error::file(
             name,
             format!("offset {start} is past the end of the file ({len} bytes)"),
@@ -177,23 +177,27 @@ impl<'a> Poke<'a> {
             .offset
             .resolve(target.len())
             .map_err(|e| target.problem(e))?;
-        let longest = self.bytes.len().max(self.expect.map_or(0, <[u8]>::len)) as u64;
-        if at.checked_add(longest).is_none_or(|end| end > target.len()) {
+        let len = self.bytes.len() as u64;
+        if at.checked_add(len).is_none_or(|end| end > target.len()) {
             return Err(target.problem(format!(
-                "{longest} bytes at offset {at} run past the end of the file ({} bytes); poke never changes a file's length",
+                "{len} bytes at offset {at} run past the end of the file ({} bytes); poke never changes a file's length",
                 target.len()
             )));
         }
-        let mut current = vec![0; longest as usize];
+        // What `--expect` looks at may run past the end: those bytes are
+        // not there, so the guard does not hold (exit 1), showing what is.
+        let longest = self.bytes.len().max(self.expect.map_or(0, <[u8]>::len));
+        let mut current = vec![0; longest.min((target.len() - at) as usize)];
         read_at(&target, &mut current, at)?;
         if let Some(expect) = self.expect
-            && current[..expect.len()] != expect[..]
+            && current.get(..expect.len()) != Some(expect)
         {
+            let found = &current[..expect.len().min(current.len())];
             return Err(Error::Changed {
                 path: target.name.clone(),
                 offset: at,
                 expected: to_hex(expect),
-                found: to_hex(&current[..expect.len()]),
+                found: to_hex(found),
                 found_new: current[..self.bytes.len()] == self.bytes[..],
             });
         }

@@ -48,6 +48,7 @@ pub struct Replace<'m> {
     pub(crate) nth: Option<u64>,
     pub(crate) max: Option<u64>,
     pub(crate) expect: Option<u64>,
+    pub(crate) expect_total: Option<u64>,
     pub(crate) journal: Option<PathBuf>,
     pub(crate) dry_run: bool,
     pub(crate) sync: bool,
@@ -78,6 +79,9 @@ pub struct Report {
     /// Files whose count did not hold `expect` (then nothing was written
     /// anywhere), with the count each had.
     pub refused: Vec<(PathBuf, u64)>,
+    /// The matches of all the files together, when they did not hold
+    /// `expect_total` (then nothing was written anywhere).
+    pub refused_total: Option<u64>,
 }
 
 /// How a caller sees a replace of named files as it runs (the command line
@@ -119,6 +123,7 @@ impl<'m> Replace<'m> {
             nth: None,
             max: None,
             expect: None,
+            expect_total: None,
             journal: None,
             dry_run: false,
             sync: true,
@@ -152,6 +157,27 @@ impl<'m> Replace<'m> {
     /// nothing is written and the report names the files that did not.
     pub fn expect(mut self, count: u64) -> Replace<'m> {
         self.expect = Some(count);
+        self
+    }
+
+    /// Writes only if the files named, all together, hold exactly `count`
+    /// matches; otherwise nothing is written anywhere (see
+    /// [`Report::refused_total`]).
+    ///
+    /// ```
+    /// use mpatch::{Matcher, Replace, Replacement};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    /// std::fs::write(&a, "ERROR").unwrap();
+    /// std::fs::write(&b, "ERROR").unwrap();
+    /// let matcher = Matcher::literal(b"ERROR").unwrap();
+    /// let fixed = Replacement::Table(vec![b"FIXED".to_vec()]);
+    /// let report = Replace::new(&matcher, &fixed).expect_total(3).files(&[&a, &b]).unwrap();
+    /// assert_eq!(report.refused_total, Some(2));
+    /// assert_eq!(std::fs::read(&a).unwrap(), b"ERROR");
+    /// ```
+    pub fn expect_total(mut self, count: u64) -> Replace<'m> {
+        self.expect_total = Some(count);
         self
     }
 
@@ -316,6 +342,7 @@ impl<'m> Replace<'m> {
         // its match.
         let mut counts = Vec::with_capacity(targets.len());
         if self.expect.is_some()
+            || self.expect_total.is_some()
             || self.checks_lengths()
             || targets.iter().any(|t| self.reserves(t))
         {
@@ -330,9 +357,13 @@ impl<'m> Replace<'m> {
                     report.refused.push((target.path.clone(), found));
                 }
             }
-            if !report.refused.is_empty() {
-                return Ok(report);
-            }
+        }
+        let total = counts.iter().sum::<u64>();
+        if self.expect_total.is_some_and(|expected| expected != total) {
+            report.refused_total = Some(total);
+        }
+        if !report.refused.is_empty() || report.refused_total.is_some() {
+            return Ok(report);
         }
         let recorder = self.recorder()?;
         let mut written = Ok(());

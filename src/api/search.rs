@@ -262,7 +262,7 @@ impl<'h> Matches<'h> {
             cursor: Cursor::new(start, end, search.settings.segment),
             released: start,
             segment: search.settings.segment.max(1),
-            done: plan.max == Some(0) || end <= start,
+            done: plan.selects_none() || end <= start,
         }
     }
 

@@ -27,6 +27,10 @@ use crate::pool::{self, lock};
 /// Files of a journal held open (and locked) from the check to the restore.
 const KEEP_OPEN: usize = 16;
 
+/// The most regions past the end a file's [`FileUndone::past_end`] names
+/// (the first ones, by offset); the rest are counted.
+pub const NAMED_MAX: usize = 1000;
+
 /// An undo of the journal a replace, poke or apply wrote.
 ///
 /// ```
@@ -58,8 +62,11 @@ pub struct FileUndone {
     pub path: PathBuf,
     /// Regions written back.
     pub restored: u64,
-    /// Regions left: past the end of the file, or (with `force`) changed.
+    /// Regions left because they lie past the end of the file.
     pub skipped: u64,
+    /// The first of them by offset ([`NAMED_MAX`] at most): offset and
+    /// length of each.
+    pub past_end: Vec<(u64, u64)>,
     /// Why the file was not restored (with `force`; otherwise the run fails).
     pub error: Option<Error>,
 }
@@ -167,6 +174,14 @@ impl Undo {
     pub fn run_metered(&self, meter: &dyn Meter) -> Result<Undone, Error> {
         // Opened like any input: a FIFO or a directory is refused, not waited on.
         let input = Target::open(self.journal.as_os_str(), Access::Read, false)?;
+        // Named through a link, the journal is the file the link leads to:
+        // that is what a full restore removes (and the link with it).
+        let linked = match std::fs::symlink_metadata(&self.journal) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                Some(std::fs::canonicalize(&self.journal).map_err(|e| Error::io(self.name(), e))?)
+            }
+            _ => None,
+        };
         if input.is_device {
             return Err(input.problem("is a block device, not a journal"));
         }
@@ -190,6 +205,7 @@ impl Undo {
                     path: PathBuf::from(OsStr::from_bytes(&section.path)),
                     restored: 0,
                     skipped: 0,
+                    past_end: Vec::new(),
                     error: Some(error),
                 }),
                 Err(Checked::File(error)) => {
@@ -209,10 +225,11 @@ impl Undo {
                 target.and_then(|target| self.restore(&journal, &target, section, meter));
             let path = PathBuf::from(OsStr::from_bytes(&section.path));
             match restored {
-                Ok((restored, skipped)) => undone.files.push(FileUndone {
+                Ok((restored, past_end)) => undone.files.push(FileUndone {
                     path,
                     restored,
-                    skipped,
+                    skipped: past_end.count,
+                    past_end: past_end.first,
                     error: None,
                 }),
                 Err(Checked::Journal(reason)) => return Err(self.corrupt(reason)),
@@ -220,6 +237,7 @@ impl Undo {
                     path,
                     restored: 0,
                     skipped: 0,
+                    past_end: Vec::new(),
                     error: Some(error),
                 }),
                 Err(Checked::File(error)) => return Err(error),
@@ -229,9 +247,11 @@ impl Undo {
         // A journal is kept while it is the way back for anything not
         // restored; once all is, one left behind is only untidy.
         if undone.is_whole() {
-            match std::fs::remove_file(&self.journal)
-                .and_then(|()| journal::sync_parent(&self.journal))
-            {
+            let removed = match &linked {
+                Some(real) => remove(real).and_then(|()| remove(&self.journal)),
+                None => remove(&self.journal),
+            };
+            match removed {
                 Ok(()) => undone.removed = true,
                 Err(error) => undone.not_removed = Some(plain_reason(&error)),
             }
@@ -344,7 +364,7 @@ impl Undo {
 
     /// Writes the old bytes back where they are not already, through the
     /// one writer (a writer per core, each in its bounded buffer, never
-    /// all at once); returns how many regions changed, and how many lie
+    /// all at once); returns how many regions changed, and those that lie
     /// past the end and were left.
     fn restore(
         &self,
@@ -352,10 +372,11 @@ impl Undo {
         target: &Target,
         section: &Section,
         meter: &dyn Meter,
-    ) -> Result<(u64, u64), Checked> {
+    ) -> Result<(u64, PastEnd), Checked> {
         let view = target.view()?;
         let file = FileSink::new(target, None, BUFFER);
-        let (restored, skipped) = (AtomicU64::new(0), AtomicU64::new(0));
+        let restored = AtomicU64::new(0);
+        let skipped = Mutex::new(PastEnd::default());
         let parts = section.parts(4 * threads());
         let next = AtomicUsize::new(0);
         // A failed write stops every thread; what was written is flushed,
@@ -368,8 +389,8 @@ impl Undo {
                 };
                 journal.each_region(part, |region| {
                     match now_at(&view, &region) {
-                        None => _ = skipped.fetch_add(1, Ordering::Relaxed),
-                        Some(now) if same(now, region.old) => {}
+                        None => lock(&skipped).add(region.offset, region.old.len() as u64),
+                        Some(now) if crate::io::same_short(now, region.old) => {}
                         Some(now) => {
                             restored.fetch_add(1, Ordering::Relaxed);
                             writer.put(region.offset as usize, now, region.old, usize::MAX)?;
@@ -384,7 +405,10 @@ impl Undo {
         if view.faulted() {
             return Err(target.fault().into());
         }
-        let (restored, skipped) = (restored.into_inner(), skipped.into_inner());
+        let restored = restored.into_inner();
+        let mut skipped = pool::unpoison(skipped.into_inner());
+        skipped.first.sort_unstable();
+        skipped.first.truncate(NAMED_MAX);
         let synced = match self.sync && restored > 0 {
             true => file.sync(),
             false => Ok(()),
@@ -398,6 +422,11 @@ impl Undo {
         file.finish(false)?;
         Ok((restored, skipped))
     }
+}
+
+/// Removes `path` and waits for its folder to be on the disk.
+fn remove(path: &Path) -> std::io::Result<()> {
+    std::fs::remove_file(path).and_then(|()| journal::sync_parent(path))
 }
 
 /// The threads an undo reads its journal and writes on: the cores.
@@ -414,13 +443,22 @@ fn now_at<'v>(view: &'v crate::io::map::Mapping, region: &Region) -> Option<&'v 
         .get(region.offset as usize..usize::try_from(end).ok()?)
 }
 
-/// Whether `a` and `b` hold the same bytes: a loop for the short regions
-/// a journal mostly holds (millions of them: a call to `memcmp` each
-/// costs more than the comparison), `memcmp` for long ones.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    match a.len() == b.len() && a.len() <= 16 {
-        true => a.iter().zip(b).all(|(x, y)| x == y),
-        false => a == b,
+/// The regions of a file left because they lie past its end: all are
+/// counted, the first [`NAMED_MAX`] by offset kept to be named.
+#[derive(Default)]
+struct PastEnd {
+    count: u64,
+    first: Vec<(u64, u64)>,
+}
+
+impl PastEnd {
+    fn add(&mut self, offset: u64, len: u64) {
+        self.count += 1;
+        self.first.push((offset, len));
+        if self.first.len() >= 2 * NAMED_MAX {
+            self.first.sort_unstable();
+            self.first.truncate(NAMED_MAX);
+        }
     }
 }
 

@@ -56,7 +56,13 @@ pub fn print(kind: &str) -> ExitCode {
         return ExitCode::from(2);
     };
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(&bytes).and_then(|()| stdout.flush()) {
+    printed(stdout.write_all(&bytes).and_then(|()| stdout.flush()))
+}
+
+/// How a run that only prints (help, version, `--generate`) ends: a closed
+/// pipe quietly, as find does; another failed write to stdout, with exit 2.
+pub fn printed(result: std::io::Result<()>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {

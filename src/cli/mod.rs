@@ -606,7 +606,7 @@ pub struct ReplaceArgs {
     )]
     pub pairs_from: Option<OsString>,
     /// Overwrite every byte of each match with BYTE (a character or 0xHH), instead of a REPLACEMENT
-    #[arg(long, value_name = "BYTE")]
+    #[arg(long, value_name = "BYTE", conflicts_with_all = ["pairs", "pairs_from"])]
     pub mask: Option<String>,
     /// The bytes to look for (unless --pair or -f gives pairs)
     #[arg(value_name = "PATTERN", required_unless_present_any = ["pairs", "pairs_from"])]
@@ -782,8 +782,8 @@ pub struct ApplyArgs {
     /// One JSON object per line: a "region" per region and a "summary" per file
     #[arg(long)]
     pub json: bool,
-    /// Print nothing on success
-    #[arg(short = 'q', long)]
+    /// Print nothing on success (not with --json, which prints)
+    #[arg(short = 'q', long, conflicts_with = "json")]
     pub quiet: bool,
     /// Write nothing; print what the patch would change as a unified diff that git apply and patch -p1 accept
     #[arg(long, conflicts_with_all = ["interactive", "json", "quiet", "journal"])]
@@ -867,8 +867,12 @@ fn report(error: clap::Error) -> std::process::ExitCode {
         ErrorKind::DisplayHelp
         | ErrorKind::DisplayVersion
         | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let _ = error.print();
-            std::process::ExitCode::from(if error.use_stderr() { 2 } else { 0 })
+            if error.use_stderr() {
+                let _ = error.print();
+                return std::process::ExitCode::from(2);
+            }
+            let flushed = || std::io::Write::flush(&mut std::io::stdout());
+            generate::printed(error.print().and_then(|()| flushed()))
         }
         _ => {
             mpatch::say!(

@@ -157,7 +157,8 @@ fn swapped(
     before_files: usize,
     usage: &str,
 ) -> Result<(), Error> {
-    let exists = |arg: &std::ffi::OsString| std::path::Path::new(arg).exists();
+    // `-` is standard input, which is there.
+    let exists = |arg: &std::ffi::OsString| arg == "-" || std::path::Path::new(arg).exists();
     match positional {
         [pattern, ..]
             if positional.len() > before_files

@@ -24,7 +24,7 @@ pub fn run(args: &ApplyPlan) -> Result<Outcome, Error> {
     let apply = apply_of(args);
     let mut asked = None;
     let mut out = Output::stdout();
-    let json = args.json && !args.quiet;
+    let json = args.json;
     let applied = match args.review {
         Review::Diff { context } => return diff(args, &apply, context),
         Review::Interactive { color } => {

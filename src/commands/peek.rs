@@ -16,8 +16,8 @@ use crate::output::render;
 /// Bytes read and printed at a time (a whole number of hexdump rows).
 const CHUNK: usize = 64 << 10;
 /// How far back from a stream's end a negative OFFSET may reach: those
-/// bytes are kept until the stream ends.
-const STREAM_BACK: u64 = 64 << 20;
+/// bytes are kept until the stream ends, within the heap's 32 MiB.
+const STREAM_BACK: u64 = 16 << 20;
 
 pub fn run(args: &PeekPlan) -> Result<Outcome, Error> {
     let (position, length) = (args.offset, args.length);
@@ -66,13 +66,16 @@ fn peek_stream(
     match position {
         Position::FromStart(start) => {
             let end = start.saturating_add(length);
+            // Read past OFFSET even for a LENGTH of 0: an OFFSET the
+            // stream never reaches is an error, as for a file.
+            let needed = end.max(start.saturating_add(1));
             let mut rows = Rows {
                 name: stream.name.clone(),
                 format,
                 pending: Vec::new(),
                 at: start,
             };
-            while out.is_open() && read < end {
+            while out.is_open() && read < needed {
                 let n = stream.read(&mut chunk)?;
                 if n == 0 {
                     break;
@@ -84,7 +87,7 @@ fn peek_stream(
                 read += n as u64;
             }
             if read <= start {
-                return past_end(&stream.name, start, length, read);
+                return past_end(&stream.name, start, read);
             }
             rows.finish(out);
         }
@@ -97,7 +100,8 @@ fn peek_stream(
                     ),
                 ));
             }
-            let mut tail = VecDeque::new();
+            // Room for what is kept and one read: it never grows.
+            let mut tail = VecDeque::with_capacity(back as usize + CHUNK);
             loop {
                 let n = stream.read(&mut chunk)?;
                 if n == 0 {
@@ -111,7 +115,7 @@ fn peek_stream(
             let start = Position::FromEnd(back)
                 .resolve(read)
                 .map_err(|e| Error::file(&stream.name, e))?;
-            past_end(&stream.name, start, length, read)?;
+            past_end(&stream.name, start, read)?;
             let (bytes, _) = tail.make_contiguous().split_at(length.min(back) as usize);
             for (i, piece) in bytes.chunks(CHUNK).enumerate() {
                 show(out, format, piece, start + (i * CHUNK) as u64, &stream.name);

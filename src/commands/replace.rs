@@ -53,6 +53,7 @@ pub fn run(args: &ReplacePlan) -> Result<Outcome, Error> {
     replace.nth = selection.nth;
     replace.max = selection.max;
     replace.expect = args.expect;
+    replace.expect_total = args.expect_total;
     replace.journal = args.write.journal.clone();
     let job = Job {
         args,
@@ -76,6 +77,7 @@ pub fn run(args: &ReplacePlan) -> Result<Outcome, Error> {
         },
         asker,
         binary_skipped: AtomicU64::new(0),
+        diff_changes: AtomicU64::new(0),
     };
     match files {
         Files::Named(files) => job.named(&files),
@@ -96,6 +98,8 @@ struct Job<'a> {
     asker: Option<Mutex<Asker>>,
     /// Binary files a walk met and skipped.
     binary_skipped: AtomicU64,
+    /// `--diff`: edits that change a byte (exit 0 if any, else 1).
+    diff_changes: AtomicU64,
 }
 
 /// A file of a walk or list as the check phase found it: it is written
@@ -151,7 +155,7 @@ impl Job<'_> {
     /// The sink that shows each change of the file at `path`, if any: the
     /// printer (context, JSON) or the diff.
     fn edits<'o, W: Write>(
-        &self,
+        &'o self,
         out: &'o mut Output<W>,
         path: &'o Path,
     ) -> Option<Box<dyn Sink + 'o>> {
@@ -160,7 +164,9 @@ impl Job<'_> {
                 context,
                 color: self.style.color,
             };
-            return Some(Box::new(DiffPrinter::new(out, diff_path(path), options)));
+            let changes = &self.diff_changes;
+            let printer = DiffPrinter::new(out, diff_path(path), options, changes);
+            return Some(Box::new(printer));
         }
         let report = &self.args.report;
         if report.quiet {
@@ -209,8 +215,15 @@ impl Job<'_> {
                 );
             }
         }
-        let written = accepted.unwrap_or(report.matches);
-        out.finish(if report.refused.is_empty() && written > 0 {
+        if let (Some(expected), Some(total)) = (self.args.expect_total, report.refused_total) {
+            crate::say!("{total} matches in all, --expect-total {expected}; no file written");
+        }
+        let refused = !report.refused.is_empty() || report.refused_total.is_some();
+        let written = match self.args.review {
+            Review::Diff { .. } => self.diff_changes.load(Ordering::Relaxed),
+            _ => accepted.unwrap_or(report.matches),
+        };
+        out.finish(if !refused && written > 0 {
             Outcome::Done
         } else {
             Outcome::NothingDone
@@ -284,9 +297,13 @@ impl Job<'_> {
                 out.line(self.total_line(&totals, &written));
             }
         }
+        let changed = match diff {
+            true => self.diff_changes.load(Ordering::Relaxed) > 0,
+            false => written.matched > 0,
+        };
         out.finish(if failed > 0 {
             Outcome::Failed
-        } else if written.matched > 0 {
+        } else if changed {
             Outcome::Done
         } else {
             Outcome::NothingDone

@@ -37,6 +37,7 @@ pub fn run(args: &UndoPlan) -> Result<Outcome, Error> {
                 path: json::PathName::of(&file.path),
                 regions: file.restored,
                 skipped: file.skipped,
+                past_end: file.past_end.iter().map(|&(offset, _)| offset).collect(),
                 error: file.error.as_ref().map(ToString::to_string),
             });
         }
@@ -57,10 +58,17 @@ pub fn run(args: &UndoPlan) -> Result<Outcome, Error> {
         }
         if file.skipped > 0 {
             out.flush();
-            crate::say!(
-                "{shown}: {} region(s) lie past the end of the file; not restored",
-                file.skipped
-            );
+            for (offset, len) in &file.past_end {
+                crate::say!(
+                    "{shown}: the region at offset {offset} ({len} bytes) lies past the end of the file; not restored"
+                );
+            }
+            let more = file.skipped - file.past_end.len() as u64;
+            if let (true, Some((last, _))) = (more > 0, file.past_end.last()) {
+                crate::say!(
+                    "{shown}: {more} more region(s) after offset {last} lie past the end of the file; not restored"
+                );
+            }
         }
     }
     if undone.torn {

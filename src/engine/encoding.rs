@@ -72,6 +72,31 @@ pub fn encode(text: &[u8], label: &str) -> Result<Vec<u8>, EncodingError> {
     encode_whatwg(text, encoding, label)
 }
 
+/// `text` encoded as [`encode`] does, with a mask that matches its ASCII
+/// letters in either case: `0xdf` on each byte that holds an ASCII letter
+/// (whose two cases differ in that bit alone), `0xff` elsewhere. So `-i`
+/// folds letters, never a byte of another character that happens to have
+/// a letter's value (UTF-16's `41 01`, a Shift_JIS trail byte `41`).
+///
+/// ```
+/// let (bytes, mask) = mpatch::encode_folded("aŁ".as_bytes(), "utf-16le").unwrap();
+/// assert_eq!((bytes, mask), (vec![0x61, 0, 0x41, 0x01], vec![0xdf, 0xff, 0xff, 0xff]));
+/// ```
+pub fn encode_folded(text: &[u8], label: &str) -> Result<(Vec<u8>, Vec<u8>), EncodingError> {
+    let bytes = encode(text, label)?;
+    let upper = encode(&text.to_ascii_uppercase(), label)?;
+    let lower = encode(&text.to_ascii_lowercase(), label)?;
+    let mask: Vec<u8> = match upper.len() == bytes.len() && lower.len() == bytes.len() {
+        true => upper
+            .iter()
+            .zip(&lower)
+            .map(|(u, l)| if u ^ l == 0x20 { 0xdf } else { 0xff })
+            .collect(),
+        false => vec![0xff; bytes.len()],
+    };
+    Ok((bytes, mask))
+}
+
 /// Encodes with encoding_rs's encoder, stopping at the first character
 /// it cannot map (its encode() would write an HTML `&#...;` instead).
 fn encode_whatwg(

@@ -139,9 +139,11 @@ fn parse_hex(arg: &[u8]) -> Result<Vec<u8>, SyntaxError> {
 /// keeps that bit of the match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signature {
-    /// The given bits; the bits under a wildcard are zero.
+    /// The given bits; the bits under a wildcard are zero (a letter of
+    /// either case, mask `0xdf`, keeps its case as given).
     pub bytes: Vec<u8>,
-    /// Which bits count: `0xff` a whole byte, `0x00` a `??`, `0xf0` a `4?`.
+    /// Which bits count: `0xff` a whole byte, `0x00` a `??`, `0xf0` a `4?`,
+    /// `0xdf` an ASCII letter of either case (`-i` on encoded text).
     pub mask: Vec<u8>,
 }
 
@@ -235,10 +237,12 @@ impl Signature {
                 0xff => write!(out, "\\x{v:02X}"),
                 0 => write!(out, "."),
                 0xf0 => write!(out, "[\\x{v:02X}-\\x{:02X}]", v | 0x0f),
+                // Any other mask (a low nibble `?4`, a letter of either
+                // case `0xdf`): every byte with those bits.
                 _ => {
                     out.push('[');
-                    for high in 0..16u8 {
-                        let _ = write!(out, "\\x{:02X}", high << 4 | v);
+                    for byte in (0..=255u8).filter(|b| (b ^ v) & m == 0) {
+                        let _ = write!(out, "\\x{byte:02X}");
                     }
                     out.push(']');
                     Ok(())

@@ -33,6 +33,22 @@ pub fn copy_short(dst: &mut [u8], src: &[u8]) {
     }
 }
 
+/// Whether `a` and `b` (as long as each other) hold the same bytes: up to
+/// 16 as two overlapping words each, as [`copy_short`] copies them,
+/// without the call into `bcmp` a comparison of unknown length costs.
+#[inline(always)]
+pub fn same_short(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        8..=16 => word::<8>(a, 0) == word::<8>(b, 0) && word::<8>(a, n - 8) == word::<8>(b, n - 8),
+        4..=7 => word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4),
+        _ => a == b,
+    }
+}
+
 #[inline(always)]
 fn word<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
     bytes[at..at + N].try_into().expect("N bytes")

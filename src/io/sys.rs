@@ -76,6 +76,13 @@ pub fn raise_open_file_limit() {
     let _ = rustix::process::setrlimit(Resource::Nofile, raised);
 }
 
+/// The largest file this process may write to (`ulimit -f`), if limited:
+/// a write that reaches past it fails (or, unless SIGXFSZ is caught or
+/// ignored, kills the process).
+pub fn file_size_limit() -> Option<u64> {
+    rustix::process::getrlimit(Resource::Fsize).current
+}
+
 /// The magic number of the file system `file` lives on (`statfs.f_type`).
 pub fn file_system_type(file: &File) -> io::Result<i64> {
     let stat = rustix::fs::fstatfs(file)?;

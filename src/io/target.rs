@@ -183,6 +183,15 @@ impl Target {
             if meta.blocks() == 0 {
                 check_mappable(&file, meta.len()).map_err(|reason| Error::file(&name, reason))?;
             }
+            // A write past the process's file size limit would fail halfway
+            // through a run: such a file cannot be used, checked up front.
+            if let (Access::Write, Some(limit)) = (access, super::sys::file_size_limit())
+                && meta.len() > limit
+            {
+                return refuse(&format!(
+                    "is larger than this process may write ({limit}-byte file size limit, ulimit -f)"
+                ));
+            }
             meta.len()
         };
         Ok(Opened::File(Target {

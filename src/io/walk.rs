@@ -350,8 +350,12 @@ impl Iterator for Paths {
                 Err(error) => return Some(Err(error)),
             };
             match &self.walk {
-                Some(options) => self.walks.push(walker(&root, options, self.sorted)),
-                None => {
+                // `-` is standard input, never walked (the walker would
+                // name it `<stdin>`).
+                Some(options) if root.as_os_str() != "-" => {
+                    self.walks.push(walker(&root, options, self.sorted))
+                }
+                _ => {
                     let walked = false;
                     return Some(Ok(Entry { path: root, walked }));
                 }

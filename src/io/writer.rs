@@ -443,7 +443,16 @@ impl Writer<'_> {
         if let Some(&(offset, _, _)) = changes.peek() {
             self.settle_if_before(offset)?;
         }
+        let journalled = self.sink.journal.is_some();
         for (offset, old, new) in changes {
+            // A journal holds only changes: new bytes that are the old ones
+            // are neither journalled nor written (a journal of no change is
+            // removed). Only then: `old` is read for the journal anyway,
+            // while reading it otherwise would fault back in pages of the
+            // mapping that a split's scan has given back.
+            if journalled && super::same_short(old, new) {
+                continue;
+            }
             self.hold_copies(offset as u64, old, new, 1);
         }
         self.written_if_full(settled)
@@ -461,6 +470,9 @@ impl Writer<'_> {
         settled: usize,
     ) -> Result<(), Error> {
         debug_assert_eq!(old.len(), new.len());
+        if old == new {
+            return Ok(());
+        }
         self.settle_if_before(offset)?;
         let journalled = self.sink.journal.is_some();
         let unit = new.len().max(1);
@@ -783,6 +795,15 @@ mod tests {
             let mut over = vec![0xee; n + 2];
             crate::io::copy_short(&mut over[1..n + 1], bytes);
             assert_eq!(over, [&[0xee][..], bytes, &[0xee]].concat(), "copied {n}");
+            assert!(crate::io::same_short(bytes, &source[..n]), "same {n}");
+            for at in 0..n {
+                let mut other = bytes.to_vec();
+                other[at] ^= 0x80;
+                assert!(
+                    !crate::io::same_short(bytes, &other),
+                    "{n}, differing at {at}"
+                );
+            }
         }
     }
 }

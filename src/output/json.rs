@@ -164,8 +164,11 @@ pub struct Restored {
     pub path: PathName,
     /// Regions written back.
     pub regions: u64,
-    /// Regions not restored (past the end, or changed, with --force).
+    /// Regions not restored: they lie past the end of the file.
     pub skipped: u64,
+    /// The offsets of the first of them (1,000 at most).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub past_end: Vec<u64>,
     /// Why the file was not restored, if it was not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

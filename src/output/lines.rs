@@ -207,8 +207,9 @@ impl<'a, W: Write> LinePrinter<'a, W> {
         if whole {
             self.at_line_start = true;
         } else {
+            // A long line, shown cut: the lines after it come once its
+            // end is found.
             self.skip = Some((end, end));
-            self.after_left = 0;
         }
         true
     }
@@ -261,10 +262,18 @@ impl<'a, W: Write> LinePrinter<'a, W> {
                 None => (from, true),
             };
             lines.push((start, end, cut));
-            if cut {
-                break;
-            }
-            end = start;
+            end = match cut {
+                false => start,
+                // A long line, shown cut: the lines before it are looked
+                // for from its start, if the window reaches it.
+                true => {
+                    let back = floor.max(from.saturating_sub(GIVE_UP));
+                    match memchr::memrchr(b'\n', at.window.get(back..from)) {
+                        Some(i) => back + i + 1,
+                        None => break,
+                    }
+                }
+            };
         }
         lines.reverse();
         lines

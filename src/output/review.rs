@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Output;
 use super::prompt::{self, Change, Decision, Keys, Review};
@@ -15,14 +16,24 @@ use crate::error::Error;
 /// run writes nothing, so the mapping holds them).
 pub struct DiffPrinter<'a, W: Write> {
     diff: Option<Diff<'a, &'a mut Output<W>>>,
+    /// The run's count of edits that change a byte (the others print
+    /// nothing), which decides its exit status.
+    changes: &'a AtomicU64,
 }
 
 impl<'a, W: Write> DiffPrinter<'a, W> {
     /// The diff of the file shown as `path` (relative to where the user
-    /// runs), printed to `out`.
-    pub fn new(out: &'a mut Output<W>, path: PathBuf, options: Options) -> DiffPrinter<'a, W> {
+    /// runs), printed to `out`; each edit that changes a byte is counted
+    /// in `changes`.
+    pub fn new(
+        out: &'a mut Output<W>,
+        path: PathBuf,
+        options: Options,
+        changes: &'a AtomicU64,
+    ) -> DiffPrinter<'a, W> {
         DiffPrinter {
             diff: Some(Diff::new(out, path, options)),
+            changes,
         }
     }
 }
@@ -47,6 +58,9 @@ impl<W: Write> Sink for DiffPrinter<'_, W> {
         let (Some(diff), Some(new)) = (self.diff.as_mut(), edit.new) else {
             return Ok(Flow::Go);
         };
+        if edit.old != new {
+            self.changes.fetch_add(1, Ordering::Relaxed);
+        }
         diff.edit(whole(at)?, edit.start, new)
             .map_err(Error::Stdout)?;
         Ok(Flow::Go)

@@ -99,13 +99,10 @@ pub fn regex(
     found
 }
 
-/// The selection of `--nth` and `-m` over every match in order.
+/// The selection of `--nth` and `-m` over every match in order (`--nth`
+/// wins over any `-m`, 0 included).
 pub fn select<T: Clone>(all: &[T], nth: Option<u64>, max: Option<u64>) -> Vec<T> {
     match (nth, max) {
-        (Some(nth), Some(0)) => {
-            let _ = nth;
-            Vec::new()
-        }
         (Some(nth), _) => all.get(nth as usize - 1).cloned().into_iter().collect(),
         (None, Some(max)) => all.iter().take(max as usize).cloned().collect(),
         (None, None) => all.to_vec(),

@@ -65,6 +65,11 @@ pub struct Plan<'a> {
 }
 
 impl Plan<'_> {
+    /// Whether no match can be selected (`max` of 0; `nth` wins over it).
+    pub fn selects_none(&self) -> bool {
+        self.nth.is_none() && self.max == Some(0)
+    }
+
     /// Whether each replacement is made from its match alone (no capture
     /// expanded, no case kept): the same bytes for every match of a literal.
     pub fn pure(&self) -> bool {

@@ -112,7 +112,7 @@ impl Stream {
         let (mut buf, mut base, mut pos) = (Vec::new(), 0usize, start);
         let mut scanned = None;
         let mut ended = false;
-        if plan.max == Some(0) || end <= start || sink.begin(start..end)? == Flow::Stop {
+        if plan.selects_none() || end <= start || sink.begin(start..end)? == Flow::Stop {
             return finish(core, sink, 0);
         }
         while scanned.is_none() {

@@ -26,7 +26,7 @@ fn walk(plan: &Plan, view: &dyn View, sink: &mut dyn Sink, scan: Scan) -> Result
         true => Err((scan.fault)()),
         false => Ok(()),
     };
-    if plan.max == Some(0) || end <= start || sink.begin(start..end)? == Flow::Stop {
+    if plan.selects_none() || end <= start || sink.begin(start..end)? == Flow::Stop {
         let tally = core.finish();
         sink.finish(&tally)?;
         return Ok(tally);
