@@ -5,6 +5,14 @@ use std::io;
 use std::process::ExitCode;
 
 /// How a command ended, when it ended without an error of its own.
+///
+/// ```
+/// use mpatch::Outcome;
+/// use std::process::ExitCode;
+/// // grep's statuses: found, not found; trouble is 2.
+/// assert_eq!(Outcome::Done.exit_code(), ExitCode::SUCCESS);
+/// assert_eq!(Outcome::NothingDone.exit_code(), ExitCode::from(1));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Something matched, was written or was shown: exit 0.
@@ -17,6 +25,13 @@ pub enum Outcome {
 
 impl Outcome {
     /// The exit status of a run that ended so: 0, 1 or 2.
+    ///
+    /// ```
+    /// // Errors were reported along the way: the run failed, as one that
+    /// // ended on an error does.
+    /// let status = mpatch::Outcome::Failed.exit_code();
+    /// assert_eq!(status, std::process::ExitCode::from(2));
+    /// ```
     pub fn exit_code(self) -> ExitCode {
         ExitCode::from(match self {
             Outcome::Done => 0,
@@ -28,6 +43,19 @@ impl Outcome {
 
 /// Everything that can go wrong, with its cause kept. The text of each
 /// variant is the line printed after `mpatch: `.
+///
+/// ```
+/// use mpatch::{Error, Matcher, Scope, Search};
+/// # let dir = tempfile::tempdir().unwrap();
+/// let missing = dir.path().join("missing.log");
+/// let matcher = Matcher::literal(b"ERROR").unwrap();
+/// let error = Search::new(&matcher).count_file(&missing).unwrap_err();
+/// let Error::Io { source, .. } = &error else { panic!("{error:?}") };
+/// assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+/// let line = format!("{}: no such file or directory", missing.display());
+/// assert_eq!(error.to_string(), line);
+/// assert_eq!(error.scope(), Scope::File);
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// An argument that cannot be used: nothing was opened yet.
@@ -165,6 +193,15 @@ pub enum Error {
 }
 
 /// What an error ends.
+///
+/// ```
+/// use mpatch::{Error, Scope};
+/// // An argument that cannot be used ends the run; a file that cannot be
+/// // read ends only its own work, and a search goes on with the others.
+/// assert_eq!(Error::argument("--range", "START is after END").scope(), Scope::Run);
+/// let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+/// assert_eq!(Error::io("a.log", denied).scope(), Scope::File);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// The work on one file; a search goes on with the others.
@@ -175,6 +212,11 @@ pub enum Scope {
 
 impl Error {
     /// An argument that cannot be used.
+    ///
+    /// ```
+    /// let error = mpatch::Error::argument("--nth", "must be at least 1");
+    /// assert_eq!(error.to_string(), "--nth: must be at least 1");
+    /// ```
     pub fn argument(what: impl Into<String>, reason: impl Into<String>) -> Error {
         Error::Argument {
             what: what.into(),
@@ -183,6 +225,13 @@ impl Error {
     }
 
     /// A system error on a file.
+    ///
+    /// ```
+    /// let denied = std::io::Error::from_raw_os_error(libc::EACCES);
+    /// let error = mpatch::Error::io("a.log", denied);
+    /// // The system's words, without their "(os error 13)".
+    /// assert_eq!(error.to_string(), "a.log: permission denied");
+    /// ```
     pub fn io(path: impl Into<String>, source: io::Error) -> Error {
         Error::Io {
             path: path.into(),
@@ -191,6 +240,11 @@ impl Error {
     }
 
     /// A file refused or stopped for a reason of mpatch's own.
+    ///
+    /// ```
+    /// let error = mpatch::Error::file("logs", "is a directory (-r walks it)");
+    /// assert_eq!(error.to_string(), "logs: is a directory (-r walks it)");
+    /// ```
     pub fn file(path: impl Into<String>, reason: impl Into<String>) -> Error {
         Error::File {
             path: path.into(),
@@ -227,6 +281,17 @@ impl Error {
 
 /// An OS error in plain lowercase words, without the "(os error N)" tail:
 /// "permission denied", "read-only file system", "text file busy".
+///
+/// ```
+/// use mpatch::error::plain_reason;
+/// use std::io;
+/// let busy = io::Error::from_raw_os_error(libc::ETXTBSY);
+/// assert!(busy.to_string().ends_with(&format!("(os error {})", libc::ETXTBSY)));
+/// assert_eq!(plain_reason(&busy), "text file busy");
+/// // An error wrapped in words of its own is read for the one inside.
+/// let walked = io::Error::other(io::Error::from_raw_os_error(libc::EROFS));
+/// assert_eq!(plain_reason(&walked), "read-only file system");
+/// ```
 pub fn plain_reason(error: &io::Error) -> String {
     let text = match os_error(error) {
         Some(code) => io::Error::from_raw_os_error(code).to_string(),
@@ -283,6 +348,25 @@ pub fn finish(result: Result<Outcome, Error>) -> ExitCode {
 /// break inside, from a path or an argument, is shown as `\n` or `\r`). A
 /// closed or full stderr drops the line: output never decides a run, whose
 /// exit status still tells what happened (`eprintln!` would panic).
+///
+/// The example runs itself again as a child, to read the child's stderr
+/// and to give it one that nobody reads.
+///
+/// ```standalone_crate
+/// use std::process::Command;
+/// if std::env::var_os("SAY_CHILD").is_some() {
+///     mpatch::error::say(format_args!("{}: skipped", "a\nb.log"));
+///     std::process::exit(0);
+/// }
+/// let me = std::env::current_exe().unwrap();
+/// let child = Command::new(&me).env("SAY_CHILD", "1").output().unwrap();
+/// assert_eq!(child.stderr, b"mpatch: a\\nb.log: skipped\n");
+/// // Its stderr a pipe whose reader is gone: the line is dropped, no panic.
+/// let (reader, writer) = std::io::pipe().unwrap();
+/// drop(reader);
+/// let child = Command::new(&me).env("SAY_CHILD", "1").stderr(writer).status().unwrap();
+/// assert!(child.success());
+/// ```
 pub fn say(message: std::fmt::Arguments) {
     use std::io::Write;
     let message = message.to_string();

@@ -2,6 +2,20 @@
 //! library: find with a [`Search`], patch with a [`Replace`], make and apply
 //! patches of any format with [`Diff`] and [`Apply`]; the binary's commands
 //! ([`commands`]) are the same code with printing.
+//!
+//! ```
+//! use mpatch::{Matcher, Replace, Replacement, Search};
+//! # let dir = tempfile::tempdir().unwrap();
+//! # let path = dir.path().join("app.log");
+//! std::fs::write(&path, "ERROR one\nok\nERROR two\n").unwrap();
+//! let matcher = Matcher::literal(b"ERROR").unwrap();
+//! assert_eq!(Search::new(&matcher).count_file(&path).unwrap().matches, 2);
+//! // Same length in place: the file keeps its size, each match its offset;
+//! // `expect(2)` writes only if there are two, as `--expect 2` does.
+//! let fixed = Replacement::Table(vec![b"FIXED".to_vec()]);
+//! Replace::new(&matcher, &fixed).expect(2).files(&[&path]).unwrap();
+//! assert_eq!(std::fs::read(&path).unwrap(), b"FIXED one\nok\nFIXED two\n");
+//! ```
 
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]

@@ -10,16 +10,56 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 pub const MAX_THREADS: usize = 64;
 
 /// A flag every worker checks: set by the first failure, or by anyone.
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// // One worker fails: the pool sets the flag, which ends the other's wait.
+/// let failed = AtomicBool::new(false);
+/// let result = mpatch::pool::run(2, |stop| {
+///     if !failed.swap(true, Ordering::SeqCst) {
+///         return Err("disk full");
+///     }
+///     while !stop.is_set() {
+///         std::thread::yield_now();
+///     }
+///     Ok(())
+/// });
+/// assert_eq!(result, Err("disk full"));
+/// ```
 #[derive(Debug, Default)]
 pub struct Stop(AtomicBool);
 
 impl Stop {
     /// Whether work should stop.
+    ///
+    /// ```
+    /// let stop = mpatch::pool::Stop::default();
+    /// assert!(!stop.is_set(), "a new flag lets work go on");
+    /// stop.set();
+    /// assert!(stop.is_set());
+    /// ```
     pub fn is_set(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }
 
     /// Asks every worker to stop after its task.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// // Two workers look for task 7; the one that takes it stops the other.
+    /// let next = AtomicUsize::new(0);
+    /// mpatch::pool::run(2, |stop| {
+    ///     while !stop.is_set() {
+    ///         if next.fetch_add(1, Ordering::SeqCst) == 7 {
+    ///             stop.set();
+    ///         }
+    ///     }
+    ///     Ok::<(), ()>(())
+    /// })
+    /// .unwrap();
+    /// // Each worker took at most one task after it was found.
+    /// assert!(next.into_inner() <= 9);
+    /// ```
     pub fn set(&self) {
         self.0.store(true, Ordering::SeqCst);
     }
@@ -118,6 +158,24 @@ impl Cpus {
 /// finds few left takes the next batch from the iterator while the others
 /// go on with those queued, as ripgrep's workers walk between searches:
 /// nobody waits for a walk while there is work, and no thread only walks.
+///
+/// ```
+/// use mpatch::pool::{Feed, lock, run};
+/// use std::sync::Mutex;
+/// let feed = Feed::new(["b.log", "a.log", "c.log"].into_iter(), 8);
+/// let taken = Mutex::new(Vec::new());
+/// run(2, |_| {
+///     while let Some(numbered) = feed.next() {
+///         lock(&taken).push(numbered);
+///     }
+///     Ok::<(), ()>(())
+/// })
+/// .unwrap();
+/// // Whichever worker took each, its number puts it back in order.
+/// let mut taken = taken.into_inner().unwrap();
+/// taken.sort();
+/// assert_eq!(taken, [(0, "b.log"), (1, "a.log"), (2, "c.log")]);
+/// ```
 pub struct Feed<I: Iterator> {
     /// Taken from by one worker at a time (the one whose turn it is to
     /// walk: see `Queue::walking`).
@@ -153,6 +211,14 @@ const HAND_OVER: usize = 8;
 impl<I: Iterator> Feed<I> {
     /// The items of `items`, taken `batch` at a time (1: each as it comes,
     /// for a list read from a pipe that may be slow to give the next).
+    ///
+    /// ```
+    /// let feed = mpatch::pool::Feed::new("a b c".split(' '), 1);
+    /// assert_eq!(feed.next(), Some((0, "a")));
+    /// assert_eq!(feed.next(), Some((1, "b")));
+    /// assert_eq!(feed.next(), Some((2, "c")));
+    /// assert_eq!(feed.next(), None);
+    /// ```
     pub fn new(items: I, batch: usize) -> Feed<I> {
         Feed {
             items: Mutex::new(items),
@@ -243,12 +309,37 @@ impl<I: Iterator> Feed<I> {
 /// Locks `mutex`, whose holder may have panicked: what it guards is kept
 /// whole by every holder (no update is left half made), so it is used on.
 /// The one place mpatch decides what a poisoned lock means.
+///
+/// ```
+/// use std::sync::Mutex;
+/// let count = Mutex::new(0);
+/// let _ = std::panic::catch_unwind(|| {
+///     let _held = count.lock().unwrap();
+///     panic!("a worker fails while it holds the lock");
+/// });
+/// // `Mutex::lock` now fails for ever; this lock is used on.
+/// assert!(count.lock().is_err());
+/// *mpatch::pool::lock(&count) += 1;
+/// assert_eq!(*mpatch::pool::lock(&count), 1);
+/// ```
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     unpoison(mutex.lock())
 }
 
 /// What a lock (or a wait on it, or its end) gives, poisoned or not: see
 /// [`lock`].
+///
+/// ```
+/// use std::sync::Mutex;
+/// let names = Mutex::new(vec!["a.log"]);
+/// let _ = std::panic::catch_unwind(|| {
+///     let mut held = names.lock().unwrap();
+///     held.push("b.log");
+///     panic!("a worker fails holding the lock, its update made whole");
+/// });
+/// // The end of a poisoned lock: what it guards, all the same.
+/// assert_eq!(mpatch::pool::unpoison(names.into_inner()), ["a.log", "b.log"]);
+/// ```
 pub fn unpoison<T>(result: std::sync::LockResult<T>) -> T {
     result.unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -64,8 +64,8 @@ pub struct FileUndone {
     pub restored: u64,
     /// Regions left because they lie past the end of the file.
     pub skipped: u64,
-    /// The first of them by offset ([`NAMED_MAX`] at most): offset and
-    /// length of each.
+    /// The first of them by offset (1000 at most: the crate's own
+    /// `NAMED_MAX`): offset and length of each.
     pub past_end: Vec<(u64, u64)>,
     /// Why the file was not restored (with `force`; otherwise the run fails).
     pub error: Option<Error>,

@@ -2,6 +2,14 @@
 //! negative from the end) and resolving them against a file's length.
 
 /// A position as typed: from the start of the file, or back from its end.
+///
+/// ```
+/// use mpatch::Position;
+/// // `-16` is 16 bytes back from the end: where that is depends on the file.
+/// assert_eq!(Position::FromEnd(16).resolve(100), Ok(84));
+/// assert_eq!(Position::FromEnd(16).resolve(1000), Ok(984));
+/// assert!(Position::FromEnd(200).resolve(100).is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Position {
     /// This many bytes from the start.
@@ -62,6 +70,15 @@ impl Position {
 }
 
 /// `--range START:END`, either end optional.
+///
+/// ```
+/// use mpatch::{Position, RangeSpec};
+/// // `--range=-1024:`, the last KiB: a shorter file is scanned whole.
+/// let tail = RangeSpec { start: Some(Position::FromEnd(1024)), end: None };
+/// assert_eq!(tail.resolve(4096), (3072, 4096));
+/// assert_eq!(tail.resolve(100), (0, 100));
+/// assert_eq!(RangeSpec::default().resolve(100), (0, 100));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RangeSpec {
     /// The first byte (the file's start when `None`).

@@ -6,6 +6,13 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// When the bar is drawn.
+///
+/// ```
+/// use mpatch::commands::plan::{ProgressMode, Report};
+/// // `--progress auto`: a bar for large files, when stderr is a terminal.
+/// assert_eq!(ProgressMode::default(), ProgressMode::Auto);
+/// assert_eq!(Report::default().progress, ProgressMode::Auto);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProgressMode {
     /// For large files, when stderr is a terminal.

@@ -1,5 +1,25 @@
 //! The walk's cursor: a resumable, left-to-right walk over the matches of a
 //! range that reads only the data of a sparse file, never its holes.
+//!
+//! ```
+//! use mpatch::Matcher;
+//! use mpatch::scan::cursor::{Cursor, ListedHoles, NoHoles, Step};
+//! let matcher = Matcher::literal(b"ab").unwrap();
+//! // Bytes 4..8 are a hole: they read as zeros, whatever `hay` holds there.
+//! let hay = b"ab..abab";
+//! let starts = |holes: &mut dyn mpatch::scan::cursor::Holes| {
+//!     let mut cursor = Cursor::new(0, hay.len(), 4);
+//!     let mut starts = Vec::new();
+//!     while let Some(step) = cursor.next(&matcher, hay, holes) {
+//!         if let Step::Match(found) = step {
+//!             starts.push(found.start);
+//!         }
+//!     }
+//!     starts
+//! };
+//! assert_eq!(starts(&mut NoHoles), [0, 4, 6]);
+//! assert_eq!(starts(&mut ListedHoles(vec![4..8])), [0]);
+//! ```
 
 use std::ops::Range;
 

@@ -1,5 +1,43 @@
 //! The stream driver: standard input and FIFOs, which cannot be mapped, read
 //! in bounded memory with the same offsets and edits as a file of the bytes.
+//!
+//! ```
+//! use mpatch::scan::stream::Stream;
+//! use mpatch::scan::{At, Driver, Edit, Flow, Plan, Settings, Sink, Wants};
+//! use mpatch::{Error, Matcher, Search};
+//!
+//! /// Keeps each match's offset.
+//! struct Starts(Vec<usize>);
+//!
+//! impl Sink for Starts {
+//!     fn wants(&self) -> Wants {
+//!         Wants::Ordered
+//!     }
+//!     fn edit(&mut self, edit: &Edit, _: &At) -> Result<Flow, Error> {
+//!         self.0.push(edit.start);
+//!         Ok(Flow::Go)
+//!     }
+//! }
+//!
+//! let matcher = Matcher::literal(b"abc").unwrap();
+//! let bytes: &'static [u8] = b"abc abcabc ab";
+//! let plan = Plan {
+//!     matcher: &matcher,
+//!     replacement: None,
+//!     range: (0, usize::MAX),
+//!     nth: None,
+//!     max: None,
+//! };
+//! // Two bytes a read: every match crosses a read, and is found all the same.
+//! let settings = Settings { chunk: 2, ..Settings::new() };
+//! let mut stream = Stream { name: "-".into(), input: Box::new(bytes) };
+//! let mut starts = Starts(Vec::new());
+//! let tally = stream.scan(&plan, &mut starts, &settings).unwrap();
+//! assert_eq!(tally.driver, Driver::Stream);
+//! let in_memory: Vec<usize> = Search::new(&matcher).find(bytes).map(|m| m.start).collect();
+//! assert_eq!(starts.0, in_memory);
+//! assert_eq!(starts.0, [0, 4, 7]);
+//! ```
 
 use std::ffi::OsStr;
 use std::fs::File;

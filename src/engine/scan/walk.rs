@@ -1,5 +1,16 @@
 //! The walk: one thread over a view, left to right, reading only the data
 //! of a sparse file; every match goes through the core to the sink.
+//!
+//! ```
+//! use mpatch::scan::{Counter, Driver, Settings};
+//! use mpatch::{Matcher, Search};
+//! let matcher = Matcher::literal(b"aa").unwrap();
+//! // On one thread nothing is split, however large the range.
+//! let one = Settings { threads: 1, split_min: 0, split_cold: true, ..Settings::new() };
+//! let tally = Search::new(&matcher).settings(one).scan(b"aaaaaaa", &mut Counter).unwrap();
+//! // Left to right, each match starting where the last ended.
+//! assert_eq!((tally.matches, tally.driver), (3, Driver::Walk));
+//! ```
 
 use super::cursor::{Cursor, NoHoles, Step};
 use super::{At, Core, Driver, Flow, Plan, Scan, Sink, Tally, View, Wants, Window};

@@ -13,6 +13,28 @@
 //! from those by the join, as its edits are, while the other threads scan
 //! on. Every edit is made once, by the thread that found it, from the
 //! bytes as they were.
+//!
+//! ```
+//! use mpatch::scan::{Driver, Settings};
+//! use mpatch::{Matcher, Replace, Replacement};
+//! let matcher = Matcher::literal(b"aa").unwrap();
+//! let swap = Replacement::Table(vec![b"bc".to_vec()]);
+//! // Dense matches cut by 4-byte segments on 2 threads, against one walk.
+//! let hay = b"aaaaaaaaa aaa aaaaa";
+//! let split = Settings {
+//!     threads: 2,
+//!     segment: 4,
+//!     split_min: 0,
+//!     split_cold: true,
+//!     ..Settings::new()
+//! };
+//! let walk = Settings { threads: 1, ..split };
+//! let (cut, tally) = Replace::new(&matcher, &swap).settings(split).bytes(hay).unwrap();
+//! let (whole, _) = Replace::new(&matcher, &swap).settings(walk).bytes(hay).unwrap();
+//! assert_eq!(tally.driver, Driver::Split);
+//! assert_eq!(cut, whole);
+//! assert_eq!(cut, b"bcbcbcbca bca bcbca");
+//! ```
 
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;
