@@ -192,7 +192,7 @@ complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l allow-device -d 
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -s R -l reverse -d 'Apply the patch backwards: write each region\'s old bytes where its new ones are'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l any-size -d 'Apply even if a file\'s size is not the one in an mpatch patch\'s header'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l json -d 'One JSON object per line: a "region" per region and a "summary" per file'
-complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -s q -l quiet -d 'Print nothing on success'
+complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -s q -l quiet -d 'Print nothing on success (not with --json, which prints)'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -l diff -d 'Write nothing; print what the patch would change as a unified diff that git apply and patch -p1 accept'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -s I -l interactive -d 'Ask before each region, one key each from the terminal: y n a d A q ?'
 complete -c mpatch -n "__fish_mpatch_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
