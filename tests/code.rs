@@ -99,6 +99,33 @@ fn lower_layers_never_import_higher_ones() {
     }
 }
 
+/// clap is the binary's (src/main.rs and src/cli/, the `cli` feature): the
+/// library, which a program depends on with `default-features = false`,
+/// names none of clap, clap_complete and clap_mangen in its code.
+#[test]
+fn the_library_never_imports_clap() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    source_files(&root, &mut files);
+    let library: Vec<_> = files
+        .into_iter()
+        .filter(|file| !file.starts_with(root.join("cli")) && *file != root.join("main.rs"))
+        .collect();
+    assert!(library.iter().any(|file| file.ends_with("src/lib.rs")));
+    for file in library {
+        let text = fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap();
+            assert!(
+                !code.contains("clap"),
+                "{}:{}: the library names clap, which only the binary (feature cli) has",
+                file.display(),
+                n + 1
+            );
+        }
+    }
+}
+
 /// Each function of `text` that is longer than `max` lines, as
 /// (line, name, length): a function runs from its `fn` line to the brace
 /// that closes the first one after it (braces in strings and comments are

@@ -1,5 +1,6 @@
 //! The README's examples, run in order: every `$ COMMAND` line of each
-//! ```console block, in one `sh`, must print exactly the lines shown under it.
+//! ```console block, in one `sh`, must print exactly the lines shown under it
+//! (the programs of examples/ too, with `cargo run --example`, as written).
 
 mod common;
 
@@ -75,6 +76,51 @@ fn steps(readme: &str) -> Vec<Step> {
     steps
 }
 
+/// The examples a command runs: each `--example NAME` (or `--example=NAME`)
+/// of a `cargo` command.
+fn examples_in(command: &str) -> Vec<String> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    if !words.contains(&"cargo") {
+        return Vec::new();
+    }
+    let mut names = Vec::new();
+    for (at, word) in words.iter().enumerate() {
+        if let Some(name) = word.strip_prefix("--example=") {
+            names.push(name.to_owned());
+        } else if *word == "--example"
+            && let Some(name) = words.get(at + 1)
+        {
+            names.push((*name).to_owned());
+        }
+    }
+    names
+}
+
+/// The cargo that runs this test: the README's `cargo` is this one (first
+/// on its PATH), so that it finds the examples built by [`build_examples`].
+fn cargo() -> PathBuf {
+    std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from)
+}
+
+/// Builds the examples the README runs before its script starts, so that its
+/// `cargo run --example` finds them built (`cargo test --test readme` does
+/// not build examples, and a build would eat the script's time).
+fn build_examples(names: &[String]) {
+    if names.is_empty() {
+        return;
+    }
+    let mut build = Command::new(cargo());
+    build
+        .args(["build", "--locked", "--quiet"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null());
+    for name in names {
+        build.args(["--example", name]);
+    }
+    let status = build.status().expect("cargo runs");
+    assert!(status.success(), "{build:?} failed");
+}
+
 /// Output as compared: trailing spaces and blank lines dropped (a hexdump
 /// line ends in one; editors strip them), and each `"elapsed_ms":N` made
 /// `"elapsed_ms":…`, since timings vary.
@@ -110,10 +156,16 @@ fn readme_examples_print_what_the_readme_shows() {
             "\nstatus=$?; printf '\\n%s\\n' '{MARK}'; (exit $status)\n"
         ));
     }
+    let examples: Vec<String> = steps.iter().flat_map(|s| examples_in(&s.command)).collect();
+    build_examples(&examples);
     let bin_dir: PathBuf = Path::new(BIN).parent().unwrap().to_owned();
-    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    )))
+    let cargo_dir = cargo()
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .map(Path::to_owned);
+    let path = std::env::join_paths(std::iter::once(bin_dir).chain(cargo_dir).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
     .unwrap();
     let child = KillOnDrop::spawn(
         Command::new("sh")
@@ -163,6 +215,43 @@ fn readme_examples_print_what_the_readme_shows() {
     );
 }
 
+/// The example programs the README shows are run by it, as written: every
+/// line that names `--example` is a `$` step of a ```console block (not a
+/// command in prose, which nothing runs), of an example in examples/.
+#[test]
+fn readme_runs_every_example_program_it_shows() {
+    let readme = readme();
+    let steps = steps(&readme);
+    let run: Vec<usize> = steps
+        .iter()
+        .filter(|step| !examples_in(&step.command).is_empty())
+        .map(|step| step.line)
+        .collect();
+    let shown: Vec<usize> = readme
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains("--example"))
+        .map(|(index, _)| index + 1)
+        .collect();
+    assert_eq!(
+        shown, run,
+        "README.md lines that name --example, and those that run one (a `$ cargo run \
+         --example` line of a ```console block, with its output)"
+    );
+    let mut names: Vec<String> = steps.iter().flat_map(|s| examples_in(&s.command)).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names, ["find", "replace"]);
+    for name in &names {
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("examples/{name}.rs"));
+        assert!(
+            source.exists(),
+            "README runs --example {name}: no {}",
+            source.display()
+        );
+    }
+}
+
 #[test]
 fn readme_names_only_kinds_that_generate_knows() {
     let readme = readme();
@@ -202,4 +291,10 @@ fn steps_are_read_from_console_blocks_only() {
         normalize("{\"elapsed_ms\":12,\"x\":1}  \n\n"),
         "{\"elapsed_ms\":…,\"x\":1}\n"
     );
+    assert_eq!(
+        examples_in("cargo run -q --example find -- ERROR --example x"),
+        ["find", "x"]
+    );
+    assert_eq!(examples_in("cargo run --example=replace"), ["replace"]);
+    assert!(examples_in("mpatch find --example app.log").is_empty());
 }

@@ -13,8 +13,13 @@ FUNCTIONS = ["count", "find", "finditer", "replace", "peek", "poke", "undo", "di
 
 
 def stub_functions():
+    """Each function of the stubs: its definitions (several when overloaded)."""
     tree = ast.parse(STUBS.read_text())
-    return {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    functions = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            functions.setdefault(node.name, []).append(node)
+    return functions
 
 
 def test_the_stubs_and_py_typed_are_installed():
@@ -27,20 +32,28 @@ def test_every_function_has_a_stub_with_its_parameters_and_defaults():
     assert sorted(stubs) == sorted(FUNCTIONS)
     for name in FUNCTIONS:
         runtime = inspect.signature(getattr(mpatch, name))
-        stub = stubs[name].args
-        positional = [a.arg for a in stub.posonlyargs + stub.args]
-        keyword = [a.arg for a in stub.kwonlyargs]
-        assert positional == [
-            p.name for p in runtime.parameters.values() if p.kind != p.KEYWORD_ONLY
-        ], name
-        assert keyword == [
-            p.name for p in runtime.parameters.values() if p.kind == p.KEYWORD_ONLY
-        ], name
-        defaults = [ast.literal_eval(d) if d is not None else inspect.Parameter.empty
-                    for d in stub.kw_defaults]
-        assert defaults == [
+        runtime_defaults = [
             p.default for p in runtime.parameters.values() if p.kind == p.KEYWORD_ONLY
-        ], name
+        ]
+        given = [False] * len(runtime_defaults)
+        for overload in stubs[name]:
+            stub = overload.args
+            positional = [a.arg for a in stub.posonlyargs + stub.args]
+            keyword = [a.arg for a in stub.kwonlyargs]
+            assert positional == [
+                p.name for p in runtime.parameters.values() if p.kind != p.KEYWORD_ONLY
+            ], name
+            assert keyword == [
+                p.name for p in runtime.parameters.values() if p.kind == p.KEYWORD_ONLY
+            ], name
+            # An overload may require a keyword (to type a call by its
+            # value: find(recursive=True)); a default it gives is the
+            # function's, and some overload gives each.
+            for at, default in enumerate(stub.kw_defaults):
+                if default is not None:
+                    assert ast.literal_eval(default) == runtime_defaults[at], (name, keyword[at])
+                    given[at] = True
+        assert given == [d is not inspect.Parameter.empty for d in runtime_defaults], name
 
 
 def test_every_function_has_a_docstring_naming_its_keywords():
