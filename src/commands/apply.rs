@@ -69,7 +69,7 @@ fn apply_of(args: &ApplyPlan) -> Apply {
     .format(args.format)
     .reverse(args.reverse)
     .any_size(args.any_size)
-    .dry_run(args.write.dry_run)
+    .dry_run(args.write.dry_run || args.review.is_dry())
     .sync(args.write.sync())
     .lock_timeout(args.write.lock_timeout)
     .allow_device(args.write.allow_device);

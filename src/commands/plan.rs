@@ -254,8 +254,8 @@ pub struct FindPlan {
 /// # let dir = tempfile::tempdir().unwrap();
 /// # let path = dir.path().join("app.log");
 /// std::fs::write(&path, "ERROR one\n").unwrap();
-/// // `mpatch replace --diff ERROR FIXED app.log`: shown, not written.
-/// let dry_run = WriteOptions { dry_run: true, ..WriteOptions::default() };
+/// // `mpatch replace --diff ERROR FIXED app.log`: shown, not written,
+/// // even with the write options of a real run.
 /// let replace = ReplacePlan {
 ///     matcher: Matcher::literal(b"ERROR").unwrap(),
 ///     replacement: Replacement::Table(vec![b"FIXED".to_vec()]),
@@ -263,7 +263,7 @@ pub struct FindPlan {
 ///     files_in: Default::default(),
 ///     select: Default::default(),
 ///     report: Default::default(),
-///     write: dry_run,
+///     write: WriteOptions::default(),
 ///     expect: None,
 ///     expect_total: None,
 ///     review: Review::Diff { context: 3 },
@@ -276,9 +276,8 @@ pub enum Review {
     /// Written without asking.
     #[default]
     None,
-    /// A dry run printed as a unified diff with this many lines of context.
-    /// The command line sets [`WriteOptions::dry_run`] with it; a plan that
-    /// does not writes the changes it shows.
+    /// A dry run printed as a unified diff with this many lines of context:
+    /// nothing is written, whatever [`WriteOptions::dry_run`] says.
     Diff {
         /// Unchanged lines around each change (`-U N`).
         context: usize,
@@ -288,6 +287,19 @@ pub enum Review {
         /// Whether the changes shown there are coloured.
         color: bool,
     },
+}
+
+impl Review {
+    /// Whether the review itself writes nothing (a diff), so the run is dry.
+    ///
+    /// ```
+    /// use mpatch::commands::plan::Review;
+    /// assert!(Review::Diff { context: 3 }.is_dry());
+    /// assert!(!Review::None.is_dry());
+    /// ```
+    pub fn is_dry(&self) -> bool {
+        matches!(self, Review::Diff { .. })
+    }
 }
 
 /// `mpatch replace`.

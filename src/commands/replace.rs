@@ -42,7 +42,7 @@ pub fn run(args: &ReplacePlan) -> Result<Outcome, Error> {
     };
     let mut replace = Replace::new(matcher, replacement)
         .range(selection.range)
-        .dry_run(args.write.dry_run)
+        .dry_run(args.write.dry_run || args.review.is_dry())
         .sync(wants_sync(&args.write))
         .lock_timeout(args.write.lock_timeout)
         .allow_device(args.write.allow_device)
