@@ -166,6 +166,18 @@ fn long_context_lines_are_cut_and_still_counted_as_lines() {
         .output()
         .unwrap();
     assert_eq!(stdout(&out).lines().count(), 6, "{}", stdout(&out));
+    // Lines before a line longer than a stream keeps are not looked for,
+    // in a file either: the two show the same.
+    let far = s.file(
+        "far",
+        [&b"aaaa\n"[..], &vec![b'x'; 9000], b"\nab\n"].concat(),
+    );
+    let args = "find -B 2 --range 5: --regex '(?m)^a'";
+    let file = sh(&format!("{BIN} {args} '{}'", far.display()));
+    let stream = sh(&format!("{BIN} {args} - < '{}'", far.display()));
+    assert_eq!(file.status.code(), Some(0), "{}", stderr(&file));
+    assert_eq!(stdout(&stream), stdout(&file));
+    assert_eq!(stdout(&file).lines().count(), 2, "{}", stdout(&file));
 }
 
 #[test]

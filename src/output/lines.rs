@@ -233,7 +233,12 @@ impl<'a, W: Write> LinePrinter<'a, W> {
         };
         let lines = match cut {
             true => Vec::new(),
-            false => self.lines_before(at, line_start, floor),
+            // As far back as a stream keeps (`needs_from`), so that a
+            // stream shows what a file shows.
+            false => {
+                let floor = floor.max(s.saturating_sub(self.look_back()));
+                self.lines_before(at, line_start, floor)
+            }
         };
         let first_shown = lines
             .first()
@@ -266,13 +271,10 @@ impl<'a, W: Write> LinePrinter<'a, W> {
                 false => start,
                 // A long line, shown cut: the lines before it are looked
                 // for from its start, if the window reaches it.
-                true => {
-                    let back = floor.max(from.saturating_sub(GIVE_UP));
-                    match memchr::memrchr(b'\n', at.window.get(back..from)) {
-                        Some(i) => back + i + 1,
-                        None => break,
-                    }
-                }
+                true => match memchr::memrchr(b'\n', at.window.get(floor..from)) {
+                    Some(i) => floor + i + 1,
+                    None => break,
+                },
             };
         }
         lines.reverse();
