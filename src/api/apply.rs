@@ -6,9 +6,8 @@
 //! file's size as it arrives. Apply is all-or-nothing over every region of
 //! every file and every checksum closes its patch, so nothing can be
 //! written before the patch has been read to its end: the regions are held
-//! until then, never the patch. What is held is bounded by the bytes the
-//! patch changes (a byte an IPS writes twice is held once), which the
-//! file's size bounds. The other files are checked against what the patch
+//! until then, never the patch, in bounded memory: past a few MiB they
+//! wait in an unlinked temporary file (engine/formats/held). The other files are checked against what the patch
 //! said of the first: its size, its CRC32 (UPS, BPS), PPF's block. A
 //! [`RegionFilter`] (a review at the terminal, a diff's printer) is asked
 //! about each region only then, and only the regions it passes are written.
@@ -22,11 +21,13 @@ use std::time::Duration;
 use super::journal::{Recorder, write_with};
 use super::poke::read_at;
 use crate::engine::formats::{
-    self, Checksums, ErrorKind, Format, FormatError, Header, Held, HeldRegion, ReadOptions, Source,
+    self, Checksums, ErrorKind, Format, FormatError, Header, Held, HeldRegion, ReadOptions,
+    Regions, Source,
 };
 use crate::engine::pattern::to_hex;
 use crate::engine::scan::Pass;
 use crate::error::Error;
+use crate::io::map::Mapping;
 use crate::io::target::Target;
 
 /// Where a patch is read from.
@@ -179,7 +180,7 @@ pub trait RegionFilter {
 struct Patch {
     format: Format,
     header: Header,
-    held: Held,
+    held: Regions,
     checksums: Option<Checksums>,
     truncation: Option<u64>,
     /// The first file already holds the patch's result (UPS, BPS: its
@@ -187,8 +188,27 @@ struct Patch {
     first_applied: bool,
 }
 
-/// A file as the readers see it: its size and its bytes, read in place
-/// (nothing is written until the patch has been read).
+/// The first file as the readers see it: its bytes as they were, through
+/// its view (a UPS of a million one-byte records reads the file a million
+/// times; nothing is written until the patch has been read).
+struct ViewSource(Mapping);
+
+impl Source for ViewSource {
+    fn len(&self) -> u64 {
+        self.0.bytes().len() as u64
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        Source::read_at(&self.0.bytes(), offset, buf)?;
+        match self.0.faulted() {
+            true => Err(std::io::ErrorKind::UnexpectedEof.into()),
+            false => Ok(()),
+        }
+    }
+}
+
+/// A file as the readers see it, read with `pread`: for the CRC32 of a
+/// file after the first.
 struct FileSource<'t>(&'t Target);
 
 impl Source for FileSource<'_> {
@@ -370,7 +390,7 @@ impl Apply {
             // Regions read against a file that holds the result already
             // are not the patch's: none is counted.
             let held = match read.first_applied {
-                true => &Held::default(),
+                true => &Regions::default(),
                 false => &read.held,
             };
             report.files = targets.iter().map(|t| counts(t, held, None)).collect();
@@ -419,7 +439,7 @@ impl Apply {
     /// against every file's size as it comes, and holds its regions.
     fn read(&self, targets: &[Target]) -> Result<Patch, Error> {
         let first = &targets[0];
-        let source = FileSource(first);
+        let source = ViewSource(first.view()?);
         let options = ReadOptions {
             format: self.format,
             reverse: self.reverse,
@@ -448,8 +468,10 @@ impl Apply {
                     return Err(target.problem(past.reason));
                 }
             }
-            held.insert(region);
+            held.insert(region)
+                .map_err(|e| Error::io(self.patch_name(), e))?;
         }
+        let held = held.finish().map_err(|e| Error::io(self.patch_name(), e))?;
         Ok(Patch {
             format,
             header,
@@ -530,7 +552,7 @@ impl Apply {
     /// (journalled first when asked); returns what each file got.
     fn write(
         &self,
-        held: &Held,
+        held: &Regions,
         targets: &[Target],
         mut filter: Option<&mut dyn RegionFilter>,
         each: &mut EachRegion,
@@ -570,7 +592,7 @@ impl Apply {
     /// the old bytes read from the file.
     fn write_file(
         &self,
-        held: &Held,
+        held: &Regions,
         target: &Target,
         recorder: Option<&Recorder>,
         filter: Option<&mut (dyn RegionFilter + '_)>,
@@ -615,7 +637,7 @@ impl Apply {
 /// whether each is written.
 fn choose(
     filter: &mut dyn RegionFilter,
-    held: &Held,
+    held: &Regions,
     target: &Target,
     file: &[u8],
 ) -> Result<Vec<bool>, Error> {
@@ -699,7 +721,7 @@ fn check_crc(read: &Patch, crcs: Checksums, first: &Target, target: &Target) -> 
 /// patch's result already (and there is something to hold); the first
 /// region that holds neither its old bytes nor, everywhere, its new ones
 /// is the error.
-fn status(held: &Held, targets: &[Target]) -> Result<bool, Error> {
+fn status(held: &Regions, targets: &[Target]) -> Result<bool, Error> {
     let mut all_new = !held.is_empty();
     let mut first_bad = None;
     for target in targets {
@@ -727,11 +749,23 @@ fn status(held: &Held, targets: &[Target]) -> Result<bool, Error> {
             return Err(target.fault());
         }
     }
+    if held.faulted() {
+        return Err(held_fault());
+    }
     match (all_new, first_bad) {
         (true, _) => Ok(true),
         (false, Some(error)) => Err(error),
         (false, None) => Ok(false),
     }
+}
+
+/// The error of held regions that could not be read back.
+fn held_fault() -> Error {
+    let dir = std::env::temp_dir();
+    Error::io(
+        format!("temporary file in {}", dir.display()),
+        std::io::Error::other("could not be read back"),
+    )
 }
 
 /// The bytes of a file's view where `region` lies (inside the file: the
@@ -741,7 +775,7 @@ fn bytes_of<'v>(view: &'v [u8], region: &HeldRegion) -> &'v [u8] {
 }
 
 /// What `target` got of `held`: every region, or those `chosen`.
-fn counts(target: &Target, held: &Held, chosen: Option<&[bool]>) -> FileApplied {
+fn counts(target: &Target, held: &Regions, chosen: Option<&[bool]>) -> FileApplied {
     let Some(chosen) = chosen else {
         return FileApplied {
             path: target.path.clone(),

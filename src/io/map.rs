@@ -332,9 +332,9 @@ const SLOTS: usize = 256;
 use crate::pool::MAX_THREADS;
 
 // Each thread holds at most three mappings at once (diff maps both files;
-// a writer holds a view and a window), and the main thread two more: the
-// table can never be full.
-const _: () = assert!(SLOTS >= 3 * MAX_THREADS + 2);
+// a writer holds a view and a window), and the main thread two more and
+// apply's held regions: the table can never be full.
+const _: () = assert!(SLOTS >= 3 * MAX_THREADS + 2 + super::spill::MAPPINGS_MAX);
 
 #[allow(clippy::declare_interior_mutable_const)]
 const EMPTY: Slot = Slot {

@@ -7,6 +7,7 @@
 pub mod map;
 
 pub mod journal;
+pub mod spill;
 pub mod sys;
 pub mod target;
 pub mod walk;

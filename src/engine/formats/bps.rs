@@ -205,7 +205,7 @@ impl Decoder {
     /// that overlaps its own output repeats the `distance` bytes before the
     /// output, so those are read once and repeated.
     fn target_copy(
-        &self,
+        &mut self,
         cx: &Context,
         from: u64,
         left: u64,
@@ -248,7 +248,7 @@ impl Decoder {
                 "the BPS patch goes on after its checksums",
             ));
         }
-        let (file, result) = self.target.finish(out);
+        let (file, result) = self.target.finish(cx, out)?;
         let expected = Checksums {
             file: source,
             result: target,

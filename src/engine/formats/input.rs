@@ -108,6 +108,15 @@ impl<'a> Input<'a> {
         Ok(&self.buf[self.start..self.start + have.min(n)])
     }
 
+    /// What is buffered, at most `n` bytes: at least one unless the input
+    /// has ended. For a reader that takes what comes: asking [`Input::peek`]
+    /// for a full buffer before each small record would move the buffer
+    /// and read once a record.
+    pub fn peek_buffered(&mut self, n: usize) -> Result<&[u8], FormatError> {
+        let have = self.fill(1)?.min(n);
+        Ok(&self.buf[self.start..self.start + have])
+    }
+
     /// Whether the input has no byte left.
     pub fn at_end(&mut self) -> Result<bool, FormatError> {
         Ok(self.fill(1)? == 0)
@@ -314,5 +323,31 @@ mod tests {
         assert!(input.left_exactly(6).unwrap());
         assert!(!input.left_exactly(5).unwrap());
         assert_eq!(input.position(), 5);
+    }
+
+    #[test]
+    fn taking_what_is_buffered_reads_once_a_buffer_not_once_a_record() {
+        struct Counting<'a>(&'a [u8], &'a std::cell::Cell<usize>);
+        impl Read for Counting<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.1.set(self.1.get() + 1);
+                self.0.read(buf)
+            }
+        }
+        let bytes: Vec<u8> = (0..10 * BUFFER).map(|i| (i % 251) as u8).collect();
+        let reads = std::cell::Cell::new(0);
+        let mut input = Input::new(Counting(&bytes, &reads));
+        let mut seen = Vec::new();
+        loop {
+            let ahead = input.peek_buffered(BUFFER).unwrap();
+            if ahead.is_empty() {
+                break;
+            }
+            let n = ahead.len().min(3);
+            seen.extend_from_slice(&ahead[..n]);
+            input.read_exact(&mut [0; 3][..n]).unwrap();
+        }
+        assert_eq!(seen, bytes);
+        assert!(reads.get() <= 12, "{} reads", reads.get());
     }
 }

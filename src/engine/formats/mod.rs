@@ -25,7 +25,7 @@ use std::io::Read;
 
 use input::Input;
 
-pub use held::{Held, HeldRegion};
+pub use held::{Held, HeldRegion, Regions};
 pub use write::{FileCrcs, WriteError, WriteOptions, write};
 
 /// The most bytes one [`Region`] holds: longer changes come as several.

@@ -3,7 +3,8 @@
 
 use std::collections::VecDeque;
 
-use super::{Context, FormatError, MAX_REGION, Region, past_end, read_source};
+use super::held::Log;
+use super::{Context, ErrorKind, FormatError, MAX_REGION, Region, past_end, read_source};
 
 /// Output is read and compared in pieces of this size.
 pub(crate) const CHUNK: usize = 64 << 10;
@@ -16,8 +17,8 @@ pub(crate) struct Sequential {
     result_crc: crc32fast::Hasher,
     open: Option<Region>,
     /// Every changed region so far, kept for BPS's target copies (which
-    /// read the result so far): memory bounded by the bytes that change.
-    kept: Option<Vec<(u64, Vec<u8>)>>,
+    /// read the result so far), in a log that spills past a MiB.
+    kept: Option<Log>,
     old: Vec<u8>,
 }
 
@@ -31,7 +32,7 @@ impl Sequential {
             file_crc: crc32fast::Hasher::new(),
             result_crc: crc32fast::Hasher::new(),
             open: None,
-            kept: keep.then(Vec::new),
+            kept: keep.then(Log::default),
             old: Vec::new(),
         }
     }
@@ -43,13 +44,15 @@ impl Sequential {
         }
     }
 
-    fn close(&mut self, out: &mut VecDeque<Region>) {
+    fn close(&mut self, cx: &Context, out: &mut VecDeque<Region>) -> Result<(), FormatError> {
         if let Some(region) = self.open.take() {
             if let Some(kept) = &mut self.kept {
-                kept.push((region.offset, region.new.clone()));
+                kept.push(region.offset, &region.new, None)
+                    .map_err(|e| temporary(cx, e))?;
             }
             out.push_back(region);
         }
+        Ok(())
     }
 
     /// The next `len` bytes of the target are the source's own.
@@ -60,7 +63,7 @@ impl Sequential {
         out: &mut VecDeque<Region>,
     ) -> Result<(), FormatError> {
         self.check_room(cx, len)?;
-        self.close(out);
+        self.close(cx, out)?;
         let end = self.out + len;
         let mut buf = std::mem::take(&mut self.old);
         while self.out < end {
@@ -91,7 +94,7 @@ impl Sequential {
         for (i, (&was, &now)) in old.iter().zip(new).enumerate() {
             let at = self.out + i as u64;
             if was == now {
-                self.close(out);
+                self.close(cx, out)?;
                 continue;
             }
             match &mut self.open {
@@ -100,7 +103,7 @@ impl Sequential {
                     region.old.get_or_insert_with(Vec::new).push(was);
                 }
                 _ => {
-                    self.close(out);
+                    self.close(cx, out)?;
                     self.open = Some(Region {
                         offset: at,
                         old: Some(vec![was]),
@@ -116,26 +119,24 @@ impl Sequential {
 
     /// Fills `buf` with the target as produced so far, from `from`; the
     /// range must lie before [`Sequential::out`].
-    pub fn read_result(&self, cx: &Context, from: u64, buf: &mut [u8]) -> Result<(), FormatError> {
+    pub fn read_result(
+        &mut self,
+        cx: &Context,
+        from: u64,
+        buf: &mut [u8],
+    ) -> Result<(), FormatError> {
         let to = from + buf.len() as u64;
         debug_assert!(to <= self.out);
         read_source(cx.source, from, buf)?;
-        let kept = self.kept.as_deref().unwrap_or(&[]);
-        let first = kept.partition_point(|(offset, new)| offset + new.len() as u64 <= from);
-        let open = self.open.as_ref().map(|r| (r.offset, &r.new));
-        let overlays = kept[first..]
-            .iter()
-            .map(|(offset, new)| (*offset, new))
-            .chain(open);
-        for (offset, new) in overlays {
-            if offset >= to {
-                break;
-            }
-            let start = offset.max(from);
-            let end = (offset + new.len() as u64).min(to);
+        if let Some(kept) = &mut self.kept {
+            kept.overlay(from, buf).map_err(|e| temporary(cx, e))?;
+        }
+        if let Some(open) = &self.open {
+            let (start, end) = (open.offset.max(from), open.end().min(to));
             if start < end {
-                buf[(start - from) as usize..(end - from) as usize]
-                    .copy_from_slice(&new[(start - offset) as usize..(end - offset) as usize]);
+                buf[(start - from) as usize..(end - from) as usize].copy_from_slice(
+                    &open.new[(start - open.offset) as usize..(end - open.offset) as usize],
+                );
             }
         }
         Ok(())
@@ -143,13 +144,22 @@ impl Sequential {
 
     /// Ends the target (the caller has produced all of it); returns the
     /// CRC32s of the file and of the result.
-    pub fn finish(&mut self, out: &mut VecDeque<Region>) -> (u32, u32) {
-        self.close(out);
-        (
+    pub fn finish(
+        &mut self,
+        cx: &Context,
+        out: &mut VecDeque<Region>,
+    ) -> Result<(u32, u32), FormatError> {
+        self.close(cx, out)?;
+        Ok((
             self.file_crc.clone().finalize(),
             self.result_crc.clone().finalize(),
-        )
+        ))
     }
+}
+
+/// The error of the temporary file that holds what BPS copies from.
+fn temporary(cx: &Context, e: std::io::Error) -> FormatError {
+    FormatError::new(ErrorKind::Source, cx.input.record, e.to_string())
 }
 
 /// Checks the CRC32s a UPS or BPS patch ends with against the file's and

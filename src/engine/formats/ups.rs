@@ -97,7 +97,7 @@ impl Decoder {
 
     /// Reads XOR bytes, up to the block's closing 0 or a chunk's worth.
     fn block(&mut self, cx: &mut Context, out: &mut VecDeque<Region>) -> Result<(), FormatError> {
-        let ahead = cx.input.peek(CHUNK)?;
+        let ahead = cx.input.peek_buffered(CHUNK)?;
         if ahead.is_empty() {
             return Err(cx.input.truncated());
         }
@@ -139,7 +139,7 @@ impl Decoder {
         }
         let tail = self.size - self.target.out;
         self.target.unchanged(cx, tail, out)?;
-        let (file, result) = self.target.finish(out);
+        let (file, result) = self.target.finish(cx, out)?;
         let expected = match self.reverse {
             true => Checksums {
                 file: target,

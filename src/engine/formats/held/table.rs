@@ -1,20 +1,22 @@
-//! A patch's regions held between reading and writing: in file order, never
-//! overlapping, a later write over an earlier one winning (IPS, PPF).
+//! Regions that came out of file order, held in memory by offset until
+//! there are a few MiB of them: a later write over an earlier one wins.
 
 use std::collections::BTreeMap;
+use std::io;
 
-use super::Region;
+use super::HeldRegion;
+use super::log::Log;
+use crate::engine::formats::Region;
 
 /// The bytes no region uses any more, past which they are dropped.
 const DEAD_SLACK: usize = 64 << 10;
 
-/// The regions of a patch read so far, by offset, their bytes back to back
-/// in one buffer (a few dozen bytes a region besides its own, where a
-/// region of its own vectors would cost a hundred and more). Memory is
-/// bounded by the bytes the patch changes (each byte held once, whatever
-/// the number of records that wrote it), which the file's size bounds.
+/// Regions by offset, their bytes back to back in one buffer (a few dozen
+/// bytes a region besides its own, where a region of its own vectors would
+/// cost a hundred and more); each byte held once, whatever the number of
+/// records that wrote it.
 #[derive(Debug, Default)]
-pub struct Held {
+pub(crate) struct Table {
     /// Each region's place in `bytes`, by its offset in the file.
     index: BTreeMap<u64, Slot>,
     bytes: Vec<u8>,
@@ -47,22 +49,7 @@ impl Slot {
     }
 }
 
-/// A held region, borrowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HeldRegion<'h> {
-    pub offset: u64,
-    pub old: Option<&'h [u8]>,
-    pub new: &'h [u8],
-}
-
-impl HeldRegion<'_> {
-    /// The offset just past the region.
-    pub fn end(&self) -> u64 {
-        self.offset + self.new.len() as u64
-    }
-}
-
-impl Held {
+impl Table {
     /// Adds `region`, cutting back whatever it overlaps: the readers of the
     /// formats that carry old bytes refuse a byte written twice, so only
     /// regions without old bytes (IPS, PPF without undo data) overlap.
@@ -143,6 +130,7 @@ impl Held {
         })
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.index.len()
     }
@@ -151,9 +139,19 @@ impl Held {
         self.index.is_empty()
     }
 
-    /// The bytes held, each counted once.
-    pub fn bytes(&self) -> u64 {
-        self.index.values().map(|slot| slot.len as u64).sum()
+    /// The memory it takes: its bytes, and its index at about 64 bytes
+    /// an entry.
+    pub fn weight(&self) -> usize {
+        self.bytes.len() + 64 * self.index.len()
+    }
+
+    /// Its regions, in file order, as a log.
+    pub fn into_log(self) -> io::Result<Log> {
+        let mut log = Log::default();
+        for region in self.iter() {
+            log.push(region.offset, region.new, region.old)?;
+        }
+        Ok(log)
     }
 }
 
@@ -170,7 +168,7 @@ mod tests {
     }
 
     /// What the held regions write over a file of dots.
-    fn applied(held: &Held, len: usize) -> Vec<u8> {
+    fn applied(held: &Table, len: usize) -> Vec<u8> {
         let mut out = vec![b'.'; len];
         let mut last_end = 0;
         for r in held.iter() {
@@ -186,7 +184,7 @@ mod tests {
 
     #[test]
     fn a_later_write_wins_and_nothing_overlaps() {
-        let mut held = Held::default();
+        let mut held = Table::default();
         held.insert(region(2, b"aaaaaa"));
         held.insert(region(4, b"bb"));
         assert_eq!(applied(&held, 10), b"..aabbaa..");
@@ -197,13 +195,12 @@ mod tests {
         held.insert(region(9, b""));
         held.insert(region(9, b"e"));
         assert_eq!(applied(&held, 10), b"cdddddddde");
-        assert_eq!(held.bytes(), 10);
         assert_eq!(held.len(), 3);
     }
 
     #[test]
     fn old_bytes_stay_with_their_new_ones() {
-        let mut held = Held::default();
+        let mut held = Table::default();
         held.insert(Region {
             offset: 10,
             old: Some(b"abc".to_vec()),
@@ -217,7 +214,7 @@ mod tests {
 
     #[test]
     fn an_endless_run_of_writes_to_one_place_holds_one_region() {
-        let mut held = Held::default();
+        let mut held = Table::default();
         for i in 0..100_000u32 {
             held.insert(region(0, &i.to_le_bytes()));
             held.insert(region(2, &i.to_le_bytes()));
@@ -238,7 +235,7 @@ mod tests {
             writes in proptest::collection::vec((0usize..60, 0usize..20, proptest::num::u8::ANY), 0..30)
         ) {
             let mut naive = vec![b'.'; 80];
-            let mut held = Held::default();
+            let mut held = Table::default();
             for (at, len, byte) in writes {
                 naive[at..at + len].fill(byte);
                 held.insert(region(at as u64, &vec![byte; len]));
