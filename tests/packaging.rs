@@ -118,6 +118,42 @@ fn rust_version_is_no_older_than_any_locked_dependency_needs() {
     }
 }
 
+/// The crates a build with `features` (cargo's flags) links, by name.
+fn linked(features: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "tree", "-e", "normal", "--prefix", "none", "--format", "{p}",
+    ];
+    args.extend_from_slice(&["--locked", "--offline"]);
+    args.extend_from_slice(features);
+    let tree = run(cargo().args(&args));
+    let names = tree
+        .lines()
+        .filter_map(|line| line.split_whitespace().next());
+    names.map(str::to_owned).collect()
+}
+
+#[test]
+fn a_program_that_uses_the_library_builds_no_command_line_and_no_bar() {
+    // The binary's crates: clap's (feature cli) and the bar's (progress).
+    let binary_only = [
+        "clap",
+        "clap_complete",
+        "clap_mangen",
+        "indicatif",
+        "console",
+    ];
+    let full = linked(&[]);
+    let library = linked(&["--no-default-features"]);
+    for name in binary_only {
+        assert!(full.iter().any(|n| n == name), "the binary links no {name}");
+        assert!(
+            !library.iter().any(|n| n == name),
+            "the library without default features links {name}"
+        );
+    }
+    assert!(library.iter().any(|n| n == "memchr"), "{library:?}");
+}
+
 #[test]
 fn manifest_metadata_is_complete() {
     let metadata = metadata();

@@ -3,6 +3,7 @@
 
 use std::io::IsTerminal;
 
+#[cfg(feature = "progress")]
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// When the bar is drawn.
@@ -42,27 +43,10 @@ impl Progress {
             ProgressMode::Always => true,
             ProgressMode::Auto => len >= min && std::io::stderr().is_terminal(),
         };
-        if !show {
-            return Progress(None);
+        match show {
+            true => Progress(bar(mode, len, label)),
+            false => Progress(None),
         }
-        // indicatif hides a bar whose stderr is no terminal; `always` means
-        // always, so then it draws through a plain handle on stderr.
-        let target = match mode {
-            ProgressMode::Always => {
-                ProgressDrawTarget::term_like_with_hz(Box::new(console::Term::stderr()), 20)
-            }
-            _ => ProgressDrawTarget::stderr(),
-        };
-        let bar = ProgressBar::with_draw_target(Some(len), target);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{prefix} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar.set_prefix(label.to_string());
-        Progress(Some(bar))
     }
 
     pub fn add(&self, done: u64) {
@@ -70,6 +54,49 @@ impl Progress {
             bar.inc(done);
         }
     }
+}
+
+/// A bar drawn on stderr.
+#[cfg(feature = "progress")]
+fn bar(mode: ProgressMode, len: u64, label: &str) -> Option<ProgressBar> {
+    // indicatif hides a bar whose stderr is no terminal; `always` means
+    // always, so then it draws through a plain handle on stderr.
+    let target = match mode {
+        ProgressMode::Always => {
+            ProgressDrawTarget::term_like_with_hz(Box::new(console::Term::stderr()), 20)
+        }
+        _ => ProgressDrawTarget::stderr(),
+    };
+    let bar = ProgressBar::with_draw_target(Some(len), target);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(label.to_string());
+    Some(bar)
+}
+
+/// Without the `progress` feature (a library user's build, Python's) no
+/// bar is drawn.
+#[cfg(not(feature = "progress"))]
+fn bar(_: ProgressMode, _: u64, _: &str) -> Option<NoBar> {
+    None
+}
+
+#[cfg(not(feature = "progress"))]
+type ProgressBar = NoBar;
+
+/// What stands for a bar where none can be drawn.
+#[cfg(not(feature = "progress"))]
+struct NoBar;
+
+#[cfg(not(feature = "progress"))]
+impl NoBar {
+    fn inc(&self, _: u64) {}
+    fn finish_and_clear(&self) {}
 }
 
 impl Drop for Progress {
