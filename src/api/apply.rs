@@ -610,7 +610,7 @@ impl Apply {
         }
         let passes = |i: usize| chosen.as_ref().is_none_or(|chosen| chosen[i]);
         let sync = self.sync && !self.dry_run;
-        let mut old = Vec::new();
+        let (mut old, mut new) = (Vec::new(), Vec::new());
         write_with(target, self.dry_run, recorder, sync, &mut |put| {
             for (i, region) in held.iter().enumerate() {
                 if !passes(i) {
@@ -618,14 +618,25 @@ impl Apply {
                 }
                 old.clear();
                 old.extend_from_slice(bytes_of(view.bytes(), &region));
-                each(&target.path, region.offset, &old, region.new);
-                for (start, end) in changed_runs(&old, region.new) {
+                // Copied out of the held regions' mapping, then checked: a
+                // page of it that could not be read back is an error
+                // before the region is written, never its zeros written.
+                new.clear();
+                new.extend_from_slice(region.new);
+                if held.faulted() {
+                    return Err(held_fault());
+                }
+                each(&target.path, region.offset, &old, &new);
+                for (start, end) in changed_runs(&old, &new) {
                     let at = region.offset + start as u64;
-                    put(at, &old[start..end], &region.new[start..end])?;
+                    put(at, &old[start..end], &new[start..end])?;
                 }
             }
             Ok(())
         })?;
+        if held.faulted() {
+            return Err(held_fault());
+        }
         match view.faulted() {
             true => Err(target.fault()),
             false => Ok(counts(target, held, chosen.as_deref())),
