@@ -7,8 +7,9 @@
 //! every file and every checksum closes its patch, so nothing can be
 //! written before the patch has been read to its end: the regions are held
 //! until then, never the patch, in bounded memory: past a few MiB they
-//! wait in an unlinked temporary file (engine/formats/held). The other files are checked against what the patch
-//! said of the first: its size, its CRC32 (UPS, BPS), PPF's block. A
+//! wait in an unlinked temporary file (engine/formats/held). The other
+//! files are checked against what the patch said of the first: its size,
+//! its CRC32 (UPS, BPS), PPF's block. A
 //! [`RegionFilter`] (a review at the terminal, a diff's printer) is asked
 //! about each region only then, and only the regions it passes are written.
 
@@ -190,7 +191,8 @@ struct Patch {
 
 /// The first file as the readers see it: its bytes as they were, through
 /// its view (a UPS of a million one-byte records reads the file a million
-/// times; nothing is written until the patch has been read).
+/// times: a copy from memory each, not a system call; nothing is written
+/// until the patch has been read).
 struct ViewSource(Mapping);
 
 impl Source for ViewSource {
