@@ -1,5 +1,5 @@
 //! BPS (byuu's `BPS1`): reading all four actions, with all three CRC32s
-//! checked, in memory bounded by the bytes that change; and writing.
+//! checked, in bounded memory (target copies read a log that spills); and writing.
 
 use std::collections::VecDeque;
 use std::io::Write;
